@@ -1,0 +1,49 @@
+"""Configuration from environment variables only (12-factor; the same in
+containers, `make run` and tests). Defaults are the embedded local stack."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DOMAIN_SERVICES = ("units", "supervision", "study", "evaluation")
+ALL_PROCESSES = DOMAIN_SERVICES + ("gateway",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str
+    mongo_uri: str
+    db_prefix: str
+    gateway_host: str
+    gateway_port: int
+    relay_poll_seconds: float
+    inbox_retries: int
+    catch_up_seconds: float
+    soft_group_limit: int
+    rpc_timeout: float
+
+    def database_name(self, service: str) -> str:
+        """One database per service: no service reads another's database."""
+        return f"{self.db_prefix}_{service}"
+
+    def nameko_config(self) -> dict:
+        return {"AMQP_URI": self.amqp_uri,
+                "WEB_SERVER_ADDRESS": f"{self.gateway_host}:{self.gateway_port}",
+                "max_workers": 10,
+                "serializer": "json"}
+
+
+def settings() -> Settings:
+    env = os.environ
+    return Settings(
+        amqp_uri=env.get("DUDAO_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
+        mongo_uri=env.get("DUDAO_MONGO_URI", "mongodb://127.0.0.1:27117/?retryWrites=false"),
+        db_prefix=env.get("DUDAO_DB_PREFIX", "dudao"),
+        gateway_host=env.get("DUDAO_GATEWAY_HOST", "127.0.0.1"),
+        gateway_port=int(env.get("DUDAO_GATEWAY_PORT", "8080")),
+        relay_poll_seconds=float(env.get("DUDAO_RELAY_POLL_SECONDS", "0.2")),
+        inbox_retries=int(env.get("DUDAO_INBOX_RETRIES", "3")),
+        catch_up_seconds=float(env.get("DUDAO_CATCH_UP_SECONDS", "2")),
+        soft_group_limit=int(env.get("DUDAO_GROUP_SOFT_LIMIT", "10")),
+        rpc_timeout=float(env.get("DUDAO_RPC_TIMEOUT", "10")),
+    )

@@ -1,0 +1,185 @@
+"""What every event store implementation shares: requests, sealing, upcasting."""
+from __future__ import annotations
+
+import abc
+import copy
+import dataclasses
+import uuid
+from typing import Any, Callable, Iterable
+
+from shared.domain import Event
+from shared.envelope import GENESIS_HASH, chain_hash, verify_chain
+from shared.projection import utc_now_iso
+
+ANY = None  # expected_version meaning "whatever the stream is at"
+
+
+class ConcurrencyError(Exception):
+    """The stream moved on since the caller read it: nothing was written."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int):
+        super().__init__(f"stream {stream_id} is at version {actual}, expected {expected}; "
+                         f"reload and retry")
+        self.stream_id, self.expected, self.actual = stream_id, expected, actual
+
+
+@dataclasses.dataclass(frozen=True)
+class NewEvent:
+    """An event not yet stored, by type name and JSON-native payload."""
+
+    type: str
+    payload: dict
+    schema_version: int = 1
+
+    @classmethod
+    def of(cls, event: "Event | NewEvent") -> "NewEvent":
+        if isinstance(event, NewEvent):
+            return event
+        return cls(event.type, event.payload(), event.schema_version)
+
+
+@dataclasses.dataclass
+class AppendRequest:
+    """All events of one command: they commit together or not at all."""
+
+    stream_id: str
+    expected_version: int | None
+    events: list
+    actor: dict
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    occurred_at: str | None = None
+
+    def __post_init__(self):
+        self.events = [NewEvent.of(e) for e in self.events]
+        if not self.events:
+            raise ValueError("an append needs at least one event")
+
+
+class Upcasters:
+    """Old ``schema_version`` payloads become current ones on read; stored bytes never change."""
+
+    def __init__(self):
+        self._steps: dict[tuple[str, int], Callable[[dict], dict]] = {}
+
+    def register(self, event_type: str, from_version: int, step: Callable[[dict], dict]) -> None:
+        self._steps[(event_type, from_version)] = step
+
+    def upcast(self, envelope: dict) -> dict:
+        key = (envelope["type"], envelope["schema_version"])
+        if key not in self._steps:
+            return envelope
+        env = copy.deepcopy(envelope)
+        while (env["type"], env["schema_version"]) in self._steps:
+            env["payload"] = self._steps[(env["type"], env["schema_version"])](env["payload"])
+            env["schema_version"] += 1
+        return env
+
+
+OnAppend = Callable[[Any, list[dict]], None]  # (session or None, envelopes) -> None
+
+
+def seal(request: AppendRequest, stream_version: int, head_position: int, head_hash: str,
+         recorded_at: str | None = None) -> list[dict]:
+    """Turn a request into hash-chained envelopes that follow the given heads."""
+    recorded_at = recorded_at or utc_now_iso()
+    correlation_id = request.correlation_id or str(uuid.uuid4())
+    envelopes, prev = [], head_hash
+    for offset, event in enumerate(request.events, start=1):
+        env = {
+            "event_id": str(uuid.uuid4()),
+            "type": event.type,
+            "schema_version": event.schema_version,
+            "stream_id": request.stream_id,
+            "version": stream_version + offset,
+            "position": head_position + offset,
+            "occurred_at": request.occurred_at or recorded_at,
+            "recorded_at": recorded_at,
+            "actor": dict(request.actor),
+            "correlation_id": correlation_id,
+            "causation_id": request.causation_id,
+            "payload": event.payload,
+            "prev_hash": prev,
+        }
+        env["hash"] = prev = chain_hash(prev, env)
+        envelopes.append(env)
+    return envelopes
+
+
+class EventStore(abc.ABC):
+    """The contract (tests/integration/test_event_store_contract.py runs it on every store)."""
+
+    def __init__(self, service: str, upcasters: Upcasters | None = None,
+                 on_append: OnAppend | None = None):
+        self.service = service
+        self.upcasters = upcasters or Upcasters()
+        self.on_append = on_append
+
+    # -- writing --------------------------------------------------------------------------
+    def append(self, stream_id: str, expected_version: int | None, events: Iterable,
+               *, actor: dict, correlation_id: str | None = None,
+               causation_id: str | None = None, occurred_at: str | None = None) -> list[dict]:
+        """Append one command's events atomically; ConcurrencyError on a stale version."""
+        request = AppendRequest(stream_id, expected_version, list(events), actor,
+                                correlation_id, causation_id, occurred_at)
+        return self.append_request(request)
+
+    @abc.abstractmethod
+    def append_request(self, request: AppendRequest) -> list[dict]: ...
+
+    # -- reading --------------------------------------------------------------------------
+    @abc.abstractmethod
+    def _raw_stream(self, stream_id: str) -> list[dict]: ...
+
+    @abc.abstractmethod
+    def _raw_since(self, position: int, limit: int | None) -> list[dict]: ...
+
+    @abc.abstractmethod
+    def head(self) -> dict: ...
+
+    def read_stream(self, stream_id: str, raw: bool = False) -> list[dict]:
+        return self._read(self._raw_stream(stream_id), raw)
+
+    def events_since(self, position: int = 0, limit: int | None = None, raw: bool = False) -> list[dict]:
+        """Events with position > ``position``, in position order."""
+        return self._read(self._raw_since(position, limit), raw)
+
+    def stream_version(self, stream_id: str) -> int:
+        events = self._raw_stream(stream_id)
+        return events[-1]["version"] if events else 0
+
+    def iter_all(self, batch: int = 1000, raw: bool = False):
+        after = 0
+        while True:
+            page = self.events_since(after, batch, raw=raw)
+            if not page:
+                return
+            yield from page
+            after = page[-1]["position"]
+
+    def _read(self, envelopes: list[dict], raw: bool) -> list[dict]:
+        out = []
+        for env in envelopes:
+            env = {k: v for k, v in env.items() if k != "_id"}
+            out.append(env if raw else self.upcasters.upcast(env))
+        return out
+
+    # -- checking -------------------------------------------------------------------------
+    def verify(self) -> dict:
+        """Recompute the whole chain; name the first broken position."""
+        result = verify_chain(self.iter_all(raw=True))
+        result["service"] = self.service
+        if result["ok"]:
+            head = self.head()
+            if head["position"] != result["head_position"] or head["hash"] != result["head_hash"]:
+                result["ok"] = False
+                result["first_broken"] = {
+                    "position": result["head_position"] + 1,
+                    "found_position": None,
+                    "reason": f"log ends at {result['head_position']} but the recorded head is "
+                              f"{head['position']} (events deleted from the end)"}
+        return result
+
+
+def empty_head() -> dict:
+    return {"position": 0, "hash": GENESIS_HASH}

@@ -1,0 +1,187 @@
+"""The MongoDB event store: the log is the ``events`` collection (``_id`` = global
+position), its head lives in ``meta``. Appends run in one multi-document
+transaction that reads the head, inserts the events and moves the head with a
+compare-and-set, so positions are gap-free and commit order equals position order.
+
+Concurrent callers in one process are grouped into one transaction (group
+commit): the first caller to take the commit lock writes everything queued,
+checking each request's expected version on its own so one stale request never
+fails its neighbours.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from shared.eventstore.base import AppendRequest, ConcurrencyError, EventStore, empty_head, seal
+
+HEAD_ID = "log_head"
+MAX_BATCH = 64
+MAX_ATTEMPTS = 50
+
+
+class _Pending:
+    __slots__ = ("request", "done", "result", "error")
+
+    def __init__(self, request: AppendRequest):
+        self.request, self.done, self.result, self.error = request, threading.Event(), None, None
+
+
+def run_transaction(client: MongoClient, work, attempts: int = MAX_ATTEMPTS):
+    """Run ``work(session)`` in a transaction, retrying transient conflicts.
+
+    A duplicate key on the log's unique indexes means another writer took the
+    same position or stream version first: that is a conflict too, and the
+    retry sees the winner's write."""
+    for attempt in range(attempts):
+        with client.start_session() as session:
+            try:
+                session.start_transaction(read_concern=ReadConcern("snapshot"),
+                                          write_concern=WriteConcern("majority"))
+                result = work(session)
+                _commit(session)
+                return result
+            except DuplicateKeyError:
+                _abort(session)
+            except (OperationFailure, ConnectionFailure) as err:
+                _abort(session)
+                if not err.has_error_label("TransientTransactionError"):
+                    raise
+            except BaseException:
+                _abort(session)
+                raise
+        time.sleep(min(0.001 * (2 ** min(attempt, 6)), 0.05))
+    raise RuntimeError(f"transaction still conflicting after {attempts} attempts")
+
+
+def _commit(session) -> None:
+    while True:
+        try:
+            session.commit_transaction()
+            return
+        except (OperationFailure, ConnectionFailure) as err:
+            if not err.has_error_label("UnknownTransactionCommitResult"):
+                raise
+
+
+def _abort(session) -> None:
+    if session.in_transaction:
+        try:
+            session.abort_transaction()
+        except Exception:  # the server may already have dropped it
+            pass
+
+
+class MongoEventStore(EventStore):
+    def __init__(self, service: str, client: MongoClient, database: str, **kwargs):
+        super().__init__(service, **kwargs)
+        self.client = client
+        self.db = client[database]
+        self.events = self.db["events"]
+        self.meta = self.db["meta"]
+        self._queue: list[_Pending] = []
+        self._queue_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
+        self.committed = threading.Event()  # set after each commit: wakes the relay
+
+    def ensure_indexes(self) -> None:
+        self.events.create_index([("stream_id", ASCENDING), ("version", ASCENDING)], unique=True)
+        self.events.create_index("event_id", unique=True)
+        self.events.create_index("correlation_id")
+        self.events.create_index("payload.unit_id")
+
+    # -- writing --------------------------------------------------------------------------
+    def append_request(self, request: AppendRequest) -> list[dict]:
+        pending = _Pending(request)
+        with self._queue_lock:
+            self._queue.append(pending)
+        while not pending.done.is_set():
+            with self._commit_lock:
+                if not pending.done.is_set():
+                    with self._queue_lock:
+                        batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                    self._commit_batch(batch)
+        if pending.error is not None:
+            raise pending.error
+        return pending.result
+
+    def _commit_batch(self, batch: list[_Pending]) -> None:
+        try:
+            outcome = run_transaction(self.client, lambda s: self._write(s, batch))
+        except Exception as err:
+            if len(batch) == 1:
+                self._finish(batch[0], error=err)
+                return
+            for pending in batch:  # one bad request must not fail its neighbours
+                self._commit_batch([pending])
+            return
+        for pending, (result, error) in zip(batch, outcome):
+            self._finish(pending, result, error)
+        self.committed.set()
+
+    @staticmethod
+    def _finish(pending: _Pending, result=None, error=None) -> None:
+        pending.result, pending.error = result, error
+        pending.done.set()
+
+    def _write(self, session, batch: list[_Pending]) -> list[tuple]:
+        head = self.meta.find_one({"_id": HEAD_ID}, session=session) or empty_head()
+        position, last_hash = head["position"], head["hash"]
+        versions: dict[str, int] = {}
+        outcome, docs = [], []
+        for pending in batch:
+            req = pending.request
+            if req.stream_id not in versions:
+                versions[req.stream_id] = self._stream_version(req.stream_id, session)
+            current = versions[req.stream_id]
+            if req.expected_version is not None and req.expected_version != current:
+                outcome.append((None, ConcurrencyError(req.stream_id, req.expected_version, current)))
+                continue
+            envelopes = seal(req, current, position, last_hash)
+            versions[req.stream_id] = envelopes[-1]["version"]
+            position, last_hash = envelopes[-1]["position"], envelopes[-1]["hash"]
+            docs.extend(envelopes)
+            outcome.append((envelopes, None))
+        if docs:
+            self.events.insert_many([dict(d, _id=d["position"]) for d in docs], ordered=True,
+                                    session=session)
+            self._move_head(session, head, position, last_hash)
+            if self.on_append:
+                self.on_append(session, docs)
+        return [([dict(e) for e in envs] if envs else None, err) for envs, err in outcome]
+
+    def _move_head(self, session, old: dict, position: int, last_hash: str) -> None:
+        if old["position"] == 0:
+            self.meta.insert_one({"_id": HEAD_ID, "position": position, "hash": last_hash},
+                                 session=session)
+            return
+        moved = self.meta.update_one({"_id": HEAD_ID, "position": old["position"]},
+                                     {"$set": {"position": position, "hash": last_hash}},
+                                     session=session)
+        if moved.modified_count != 1:
+            raise DuplicateKeyError("log head moved under this transaction")
+
+    def _stream_version(self, stream_id: str, session=None) -> int:
+        last = self.events.find_one({"stream_id": stream_id}, {"version": 1},
+                                    sort=[("version", DESCENDING)], session=session)
+        return last["version"] if last else 0
+
+    # -- reading --------------------------------------------------------------------------
+    def stream_version(self, stream_id: str) -> int:
+        return self._stream_version(stream_id)
+
+    def _raw_stream(self, stream_id: str) -> list[dict]:
+        return list(self.events.find({"stream_id": stream_id}).sort("version", ASCENDING))
+
+    def _raw_since(self, position: int, limit: int | None) -> list[dict]:
+        cursor = self.events.find({"_id": {"$gt": position}}).sort("_id", ASCENDING)
+        return list(cursor.limit(limit) if limit else cursor)
+
+    def head(self) -> dict:
+        doc = self.meta.find_one({"_id": HEAD_ID})
+        return {"position": doc["position"], "hash": doc["hash"]} if doc else empty_head()

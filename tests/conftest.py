@@ -1,0 +1,63 @@
+import eventlet
+
+eventlet.monkey_patch()  # nameko 2.14 does not patch for us; must come first
+
+import os  # noqa: E402
+import tempfile  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from shared import launcher  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def mongo_uri():
+    """The Mongo-wire server for the whole run: DUDAO_MONGO_URI (set by `make test`
+    to its throwaway SecantusDB, or by you to a real MongoDB), else our own."""
+    if os.environ.get("DUDAO_MONGO_URI"):
+        yield os.environ["DUDAO_MONGO_URI"]
+        return
+    with tempfile.TemporaryDirectory(prefix="dudao-test-db-") as tmp:
+        port = launcher.free_port()
+        proc = launcher.start_secantus(Path(tmp), port)
+        try:
+            yield launcher.mongo_uri_for(port)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def mongo_client(mongo_uri):
+    from pymongo import MongoClient
+    client = MongoClient(mongo_uri)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def db_prefix(mongo_client):
+    """A fresh database prefix per test, dropped afterwards."""
+    prefix = "t" + uuid.uuid4().hex[:10]
+    yield prefix
+    for name in mongo_client.list_database_names():
+        if name.startswith(prefix + "_"):
+            mongo_client.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def amqp_base_uri():
+    uri = os.environ.get("DUDAO_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+    launcher.ensure_rabbit(uri)
+    return uri
+
+
+@pytest.fixture
+def amqp_uri(amqp_base_uri):
+    """A throwaway RabbitMQ vhost per test, so queues never leak between tests."""
+    vhost = "dudao-test-" + uuid.uuid4().hex[:10]
+    uri = launcher.create_vhost(amqp_base_uri, vhost)
+    yield uri
+    launcher.delete_vhost(amqp_base_uri, vhost)
