@@ -1,0 +1,66 @@
+"""Facts other services own, handed to ``decide`` as plain values.
+
+The entrypoint reads them from evaluation's own projections of the units and
+supervision logs (``unit_facts`` and ``unit_groups``, see projections.py) and builds
+a ``UnitFacts`` with ``unit_facts_from_docs``. ``decide`` never looks anything up.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberFact:
+    member_id: str
+    name: str = ""
+    is_leader: bool = False
+    is_retired: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class NotificationFact:
+    """The unit's latest public notification (通报): its scope is the survey frame."""
+
+    notification_id: str
+    scope: tuple[str, ...]
+    date: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitFacts:
+    unit_id: str
+    phase: str
+    group_id: str | None = None
+    members: tuple[MemberFact, ...] = ()
+    latest_notification: NotificationFact | None = None
+    # how many times the unit has entered phase "survey" (1 the first time, 2 after
+    # one 补课, ...): at most one survey per entry
+    survey_round: int = 0
+
+    def member(self, member_id: str) -> MemberFact | None:
+        return next((m for m in self.members if m.member_id == member_id), None)
+
+    @property
+    def leader_ids(self) -> tuple[str, ...]:
+        return tuple(m.member_id for m in self.members if m.is_leader)
+
+    @property
+    def member_ids(self) -> tuple[str, ...]:
+        return tuple(m.member_id for m in self.members)
+
+
+def unit_facts_from_docs(unit_doc: Mapping[str, Any], group_doc: Mapping[str, Any] | None = None) -> UnitFacts:
+    """Build ``UnitFacts`` from a ``unit_facts`` document and a ``unit_groups`` document."""
+    note = unit_doc.get("latest_notification")
+    return UnitFacts(
+        unit_id=unit_doc["unit_id"],
+        phase=unit_doc.get("phase", "registered"),
+        group_id=(group_doc or {}).get("group_id"),
+        members=tuple(MemberFact(m["member_id"], m.get("name", ""), bool(m.get("is_leader")),
+                                 bool(m.get("is_retired")))
+                      for m in unit_doc.get("members", [])),
+        latest_notification=(NotificationFact(note["notification_id"], tuple(note.get("scope", [])),
+                                              note.get("date")) if note else None),
+        survey_round=int(unit_doc.get("survey_round", 0)),
+    )
