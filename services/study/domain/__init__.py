@@ -1,0 +1,20 @@
+"""Pure domain core of the study tracking service (R7–R10): study plans,
+sessions, attendance, exemptions, hours, coverage and readiness.
+
+One stream per unit: ``study-<unit_id>``. The unit's roster (members, study
+groups, batch, mobilisation meeting) is learned from the units service's events
+and passed into commands by the entrypoint."""
+from .catalog import FORMS, PLAN_ITEMS, REQUIRED_CONTENT, SELF_STUDY
+from .commands import (GrantExemption, RecordAttendance, RecordStudySession, RevokeExemption,
+                       SetStudyPlan)
+from .config import DEFAULT_CONFIG, BatchCalendar, StudyConfig, batch_one_calendar
+from .decide import decide, missing_plan_items
+from .events import (STUDY_EVENT_TYPES, StudyAttendanceRecorded, StudyExemptionGranted,
+                     StudyExemptionRevoked, StudyPlanSet, StudySessionRecorded, unit_stream)
+from .figures import (calendar_conflicts, compliance_sheet, county_row, county_table,
+                      member_row, member_rows, readiness)
+from .roster import (UNITS_EVENT_TYPES, RosterMember, RosterStudyGroup, UnitRoster,
+                     evolve_roster, roster_from)
+from .state import Exemption, Session, StudyState, evolve, evolve_envelope, fold
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,64 @@
+"""Commands. Ids, today's date and the unit's roster (from the study service's
+roster projection of units events) are supplied by the entrypoint."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from shared.domain import Actor
+
+from .roster import UnitRoster
+
+
+@dataclasses.dataclass(frozen=True)
+class SetStudyPlan:
+    unit_id: str
+    roster: UnitRoster | None
+    today: str
+    personnel: dict | None = None
+    time: dict | None = None
+    content: dict | None = None
+    effect: dict | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordStudySession:
+    unit_id: str
+    session_id: str
+    roster: UnitRoster | None
+    today: str
+    form: str
+    date: str
+    hours: Any
+    content_keys: tuple = ()
+    local_document: dict | None = None
+    study_group_id: str | None = None
+    title: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordAttendance:
+    unit_id: str
+    session_id: str
+    member_ids: tuple
+    roster: UnitRoster | None
+    today: str
+
+
+@dataclasses.dataclass(frozen=True)
+class GrantExemption:
+    unit_id: str
+    member_id: str
+    reason: str
+    actor: Actor
+    roster: UnitRoster | None
+    today: str
+
+
+@dataclasses.dataclass(frozen=True)
+class RevokeExemption:
+    unit_id: str
+    member_id: str
+    reason: str
+    actor: Actor
+    today: str

@@ -1,0 +1,120 @@
+"""What the study service knows about a unit, learned from the units service's
+events (read as envelope dicts, never as imported classes): its batch, members
+(retired cadres included, "离退休干部分别安排进各学习小组", B), study groups and the
+mobilisation meeting date.
+
+The roster is a pure fold over units envelopes. The entrypoint keeps it as a
+projection and passes it into commands as a plain value."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterable, Mapping
+
+UNITS_EVENT_TYPES = frozenset({
+    "UnitRegistered", "MemberEnrolled", "StudyGroupFormed",
+    "MobilizationMeetingScheduled", "MobilizationMeetingHeld",
+})
+
+
+@dataclasses.dataclass(frozen=True)
+class RosterMember:
+    member_id: str
+    name: str
+    section: str | None = None
+    is_leader: bool = False
+    is_retired: bool = False
+
+    def to_doc(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class RosterStudyGroup:
+    study_group_id: str
+    section: str | None
+    leader_member_id: str | None
+    member_ids: tuple[str, ...] = ()
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = dataclasses.asdict(self)
+        doc["member_ids"] = list(self.member_ids)
+        return doc
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitRoster:
+    unit_id: str
+    name: str | None = None
+    org_type: str | None = None
+    batch: int | None = None
+    members: Mapping[str, RosterMember] = dataclasses.field(default_factory=dict)
+    study_groups: Mapping[str, RosterStudyGroup] = dataclasses.field(default_factory=dict)
+    meeting_scheduled: str | None = None
+    meeting_held: str | None = None
+
+    @property
+    def meeting_date(self) -> str | None:
+        """The held date once known, else the scheduled one."""
+        return self.meeting_held or self.meeting_scheduled
+
+    def groups_of(self, member_id: str) -> list[str]:
+        return sorted(g.study_group_id for g in self.study_groups.values()
+                      if member_id in g.member_ids or member_id == g.leader_member_id)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "unit_id": self.unit_id, "name": self.name, "org_type": self.org_type,
+            "batch": self.batch,
+            "members": [m.to_doc() for _, m in sorted(self.members.items())],
+            "study_groups": [g.to_doc() for _, g in sorted(self.study_groups.items())],
+            "meeting_scheduled": self.meeting_scheduled, "meeting_held": self.meeting_held,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> "UnitRoster":
+        return cls(
+            unit_id=doc["unit_id"], name=doc.get("name"), org_type=doc.get("org_type"),
+            batch=doc.get("batch"),
+            members={m["member_id"]: RosterMember(**m) for m in doc.get("members", [])},
+            study_groups={g["study_group_id"]: RosterStudyGroup(
+                study_group_id=g["study_group_id"], section=g.get("section"),
+                leader_member_id=g.get("leader_member_id"),
+                member_ids=tuple(g.get("member_ids", ())))
+                for g in doc.get("study_groups", [])},
+            meeting_scheduled=doc.get("meeting_scheduled"),
+            meeting_held=doc.get("meeting_held"),
+        )
+
+
+def evolve_roster(roster: UnitRoster | None, env: Mapping[str, Any]) -> UnitRoster | None:
+    """Apply one units-service envelope; types the study service does not use pass."""
+    kind, p = env["type"], env["payload"]
+    if kind not in UNITS_EVENT_TYPES:
+        return roster
+    roster = roster or UnitRoster(unit_id=p["unit_id"])
+    if kind == "UnitRegistered":
+        return dataclasses.replace(roster, name=p.get("name"), org_type=p.get("org_type"),
+                                   batch=p.get("batch"))
+    if kind == "MemberEnrolled":
+        member = RosterMember(member_id=p["member_id"], name=p.get("name") or "",
+                              section=p.get("section"), is_leader=bool(p.get("is_leader")),
+                              is_retired=bool(p.get("is_retired")))
+        return dataclasses.replace(roster, members={**roster.members, member.member_id: member})
+    if kind == "StudyGroupFormed":
+        group = RosterStudyGroup(study_group_id=p["study_group_id"], section=p.get("section"),
+                                 leader_member_id=p.get("leader_member_id"),
+                                 member_ids=tuple(p.get("member_ids") or ()))
+        return dataclasses.replace(roster, study_groups={**roster.study_groups,
+                                                         group.study_group_id: group})
+    if kind == "MobilizationMeetingScheduled":
+        return dataclasses.replace(roster, meeting_scheduled=p.get("date"))
+    return dataclasses.replace(roster, meeting_held=p.get("date"))  # MobilizationMeetingHeld
+
+
+def roster_from(envelopes: Iterable[Mapping[str, Any]], unit_id: str) -> UnitRoster | None:
+    """Fold the units log (any units, in log order) into one unit's roster."""
+    roster = None
+    for env in envelopes:
+        if env["type"] in UNITS_EVENT_TYPES and env["payload"].get("unit_id") == unit_id:
+            roster = evolve_roster(roster, env)
+    return roster
