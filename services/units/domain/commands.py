@@ -1,0 +1,204 @@
+"""Commands of the units service. Ids, dates and facts from other services are
+supplied by the caller (the entrypoint), so ``decide`` stays pure."""
+from __future__ import annotations
+
+import dataclasses
+
+from shared.domain import Actor
+
+frozen = dataclasses.dataclass(frozen=True)
+
+
+# --- the office ---------------------------------------------------------------
+
+@frozen
+class RegisterUnit:
+    actor: Actor
+    unit_id: str
+    name: str
+    org_type: str
+    batch: int
+    sections: tuple = ()
+
+
+# --- the unit itself ----------------------------------------------------------
+
+@frozen
+class AddSection:
+    actor: Actor
+    unit_id: str
+    section: str
+
+
+@frozen
+class EnrolMember:
+    actor: Actor
+    unit_id: str
+    member_id: str
+    name: str
+    section: str | None
+    is_leader: bool = False
+    is_retired: bool = False
+
+
+@frozen
+class FormStudyGroup:
+    actor: Actor
+    unit_id: str
+    study_group_id: str
+    section: str
+    leader_member_id: str
+    member_ids: tuple = ()
+
+
+@frozen
+class PlaceMemberInStudyGroup:
+    actor: Actor
+    unit_id: str
+    study_group_id: str
+    member_id: str
+
+
+@frozen
+class AssignContactPoints:
+    actor: Actor
+    unit_id: str
+    member_id: str
+    sections: tuple
+
+
+@frozen
+class SubmitWorkPlan:
+    actor: Actor
+    unit_id: str
+    plan: dict
+
+
+@frozen
+class SetRequirements:
+    actor: Actor
+    unit_id: str
+    text: str
+    items: tuple = ()
+
+
+@frozen
+class ScheduleMobilizationMeeting:
+    actor: Actor
+    unit_id: str
+    date: str
+    today: str
+
+
+@frozen
+class HoldMobilizationMeeting:
+    actor: Actor
+    unit_id: str
+    today: str
+    date: str | None = None  # defaults to the scheduled date
+
+
+@frozen
+class ApplyForTransition:
+    actor: Actor
+    unit_id: str
+    transition_id: str
+    summary: str
+    # the study service's readiness(unit_id) answer, fetched by the entrypoint when
+    # the unit is in 学习动员: {"ready": bool, "members_below": [...], ...}
+    study_readiness: dict | None = None
+
+
+@frozen
+class AddRectificationMeasure:
+    actor: Actor
+    unit_id: str
+    measure_id: str
+    kind: str
+    description: str
+    owner_member_id: str
+    due: str
+    today: str
+
+
+@frozen
+class CompleteRectificationMeasure:
+    actor: Actor
+    unit_id: str
+    measure_id: str
+    completed_on: str
+    today: str
+    note: str = ""
+
+
+@frozen
+class NotifyPublic:
+    actor: Actor
+    unit_id: str
+    notification_id: str
+    scope: tuple
+    date: str
+    subject: str = ""
+    content: str = ""
+
+
+# --- facts from other services, applied by the system actor -------------------
+
+@frozen
+class NoteWorkPlanReview:
+    """From supervision's WorkPlanReviewed."""
+    actor: Actor
+    unit_id: str
+    plan_version: int
+    decision: str
+    comments: str = ""
+    missing: tuple = ()
+    group_id: str | None = None
+
+
+@frozen
+class ApplyApprovedTransition:
+    """From supervision's TransitionApproved: the ONLY way a unit leaves a phase by application."""
+    actor: Actor
+    unit_id: str
+    transition_id: str
+    from_phase: str
+    to_phase: str
+    today: str
+    comments: str = ""
+
+
+@frozen
+class CloseTransition:
+    """From supervision's TransitionReturned (outcome 'returned') or TransitionRejected ('rejected')."""
+    actor: Actor
+    unit_id: str
+    transition_id: str
+    outcome: str
+    comments: str = ""
+
+
+@frozen
+class ApplyDeadlineExtension:
+    """From supervision's DeadlineExtended (R6)."""
+    actor: Actor
+    unit_id: str
+    phase: str
+    until: str
+    reason: str
+
+
+@frozen
+class ApplySurveyResult:
+    """From evaluation's SurveyPassed / SurveyFailed."""
+    actor: Actor
+    unit_id: str
+    survey_id: str
+    passed: bool
+    today: str
+    share_leadership: float | None = None
+    share_campaign: float | None = None
+
+
+__all__ = [name for name, value in list(globals().items())
+           if isinstance(value, type) and dataclasses.is_dataclass(value) and value is not Actor]

@@ -1,0 +1,179 @@
+"""Events of the units service. Payloads are JSON-native; dates are ISO strings.
+
+The first names and fields follow /tmp/contracts (shared with supervision,
+study and evaluation); fields after those are this service's additions.
+Other services' events are never imported here: they reach the units service as
+envelope dicts and are turned into commands by ``services.units.translate``.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from shared.domain import Event
+
+frozen = dataclasses.dataclass(frozen=True)
+
+
+@frozen
+class UnitRegistered(Event):
+    unit_id: str
+    name: str
+    org_type: str  # 党委 | 党组 | 党支部
+    batch: int  # 1 | 2 | 3
+    sections: list = dataclasses.field(default_factory=list)
+    # the batch calendar's phase end dates, frozen at registration so replay never
+    # depends on today's configuration
+    deadlines: dict = dataclasses.field(default_factory=dict)
+    centralised_study_start: str | None = None
+
+
+@frozen
+class UnitSectionAdded(Event):
+    unit_id: str
+    section: str
+
+
+@frozen
+class MemberEnrolled(Event):
+    unit_id: str
+    member_id: str
+    name: str
+    section: str | None  # None only for a retired cadre outside every section
+    is_leader: bool
+    is_retired: bool
+
+
+@frozen
+class StudyGroupFormed(Event):
+    unit_id: str
+    study_group_id: str
+    section: str
+    leader_member_id: str
+    member_ids: list  # includes the leader
+
+
+@frozen
+class MemberPlacedInStudyGroup(Event):
+    unit_id: str
+    study_group_id: str
+    member_id: str
+
+
+@frozen
+class ContactPointsAssigned(Event):
+    """R21: a leadership member takes these sections as contact points (replaces earlier ones)."""
+    unit_id: str
+    member_id: str
+    sections: list
+
+
+@frozen
+class WorkPlanSubmitted(Event):
+    unit_id: str
+    plan_version: int
+    plan: dict
+
+
+@frozen
+class WorkPlanReviewNoted(Event):
+    """The unit's record of supervision's WorkPlanReviewed for one plan version."""
+    unit_id: str
+    plan_version: int
+    decision: str  # approve | return
+    comments: str
+    missing: list
+    group_id: str | None = None
+
+
+@frozen
+class RequirementsSet(Event):
+    unit_id: str
+    text: str
+    items: list
+
+
+@frozen
+class MobilizationMeetingScheduled(Event):
+    unit_id: str
+    date: str
+    previous_date: str | None = None  # set when rescheduled
+
+
+@frozen
+class MobilizationMeetingHeld(Event):
+    unit_id: str
+    date: str
+
+
+@frozen
+class TransitionApplied(Event):
+    unit_id: str
+    transition_id: str
+    from_phase: str
+    to_phase: str
+    summary: str
+
+
+@frozen
+class TransitionApplicationClosed(Event):
+    """The open application ended: approved, returned by the group, or rejected by the office."""
+    unit_id: str
+    transition_id: str
+    outcome: str  # approved | returned | rejected
+    comments: str
+
+
+@frozen
+class PhaseEntered(Event):
+    unit_id: str
+    phase: str
+    previous_phase: str
+    deadline: str | None
+    reason: str
+    entered_on: str | None = None
+    transition_id: str | None = None
+    survey_id: str | None = None
+
+
+@frozen
+class DeadlineApplied(Event):
+    """The unit's record of supervision's DeadlineExtended (R6)."""
+    unit_id: str
+    phase: str
+    until: str
+    reason: str
+    previous: str | None = None
+
+
+@frozen
+class RectificationMeasureAdded(Event):
+    unit_id: str
+    measure_id: str
+    kind: str  # measure (整改措施) | commitment (整改承诺)
+    description: str
+    owner_member_id: str
+    due: str
+    phase: str  # rectification | remedial
+
+
+@frozen
+class RectificationMeasureCompleted(Event):
+    unit_id: str
+    measure_id: str
+    completed_on: str
+    note: str = ""
+
+
+@frozen
+class PublicNotified(Event):
+    """通报 (R12, R23): who was told; the survey's sampling frame is drawn from ``scope``."""
+    unit_id: str
+    notification_id: str
+    scope: list
+    date: str
+    subject: str = ""
+    content: str = ""
+
+
+__all__ = [name for name, value in list(globals().items())
+           if isinstance(value, type) and issubclass(value, Event) and value is not Event]

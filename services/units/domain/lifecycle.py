@@ -1,0 +1,217 @@
+"""The mobilisation meeting, the unit's side of the phase gate (R5), deadlines (R6)
+and the survey's verdict (R12). The phase changes only through:
+  - the mobilisation meeting being held (registered -> mobilization),
+  - supervision's TransitionApproved (ApplyApprovedTransition),
+  - evaluation's SurveyPassed / SurveyFailed (ApplySurveyResult).
+"""
+from __future__ import annotations
+
+from shared.domain import Conflict, Rejected
+
+from . import commands as C
+from . import events as E
+from . import phases as P
+from .config import UnitsConfig, add_days
+from .guards import require_date, require_own_unit, require_system, require_text, require_unit
+from .state import UnitState
+
+CLOSE_OUTCOMES = ("returned", "rejected")
+
+
+def schedule_meeting(state: UnitState | None, cmd: C.ScheduleMobilizationMeeting) -> list[E.Event]:
+    state = require_unit(state, cmd.unit_id)
+    require_own_unit(cmd.actor, cmd.unit_id)
+    date = require_date(cmd.date, "date")
+    require_date(cmd.today, "today")
+    if state.meeting_held_on is not None:
+        raise Conflict(f"the mobilisation meeting was already held on {state.meeting_held_on}",
+                       held_on=state.meeting_held_on)
+    if date < cmd.today:
+        raise Rejected("a mobilisation meeting cannot be scheduled in the past", date=date, today=cmd.today)
+    if date == state.meeting_date:
+        return []  # the same date again: nothing changed
+    return [E.MobilizationMeetingScheduled(unit_id=cmd.unit_id, date=date, previous_date=state.meeting_date)]
+
+
+def hold_meeting(state: UnitState | None, cmd: C.HoldMobilizationMeeting,
+                 config: UnitsConfig) -> list[E.Event]:
+    state = require_unit(state, cmd.unit_id)
+    require_own_unit(cmd.actor, cmd.unit_id)
+    require_date(cmd.today, "today")
+    if state.meeting_held_on is not None:
+        raise Conflict(f"the mobilisation meeting was already held on {state.meeting_held_on}",
+                       held_on=state.meeting_held_on)
+    if state.meeting_date is None:
+        raise Rejected("the mobilisation meeting was never scheduled; schedule it first "
+                       "(the group must arrive two days before it)", unit_id=cmd.unit_id)
+    date = cmd.date or state.meeting_date
+    if date != state.meeting_date:
+        # The group's arrival deadline (动员会前两天到位, R2) hangs on the scheduled date,
+        # so a different date goes through rescheduling first.
+        raise Rejected(f"the meeting is scheduled for {state.meeting_date}; reschedule it before holding it on {date}",
+                       scheduled=state.meeting_date, date=date)
+    if date > cmd.today:
+        raise Rejected(f"the meeting scheduled for {date} cannot be marked held before it happens",
+                       date=date, today=cmd.today)
+    return [E.MobilizationMeetingHeld(unit_id=cmd.unit_id, date=date),
+            _enter(state, P.MOBILIZATION, date, config, reason=f"mobilisation meeting (动员会) held on {date}")]
+
+
+def _enter(state: UnitState, phase: str, today: str, config: UnitsConfig, reason: str,
+           transition_id: str | None = None, survey_id: str | None = None) -> E.PhaseEntered:
+    assert (state.phase, phase) in P.ALLOWED_EDGES, (state.phase, phase)
+    return E.PhaseEntered(unit_id=state.unit_id, phase=phase, previous_phase=state.phase,
+                          deadline=_deadline_on_entry(state, phase, today, config), reason=reason,
+                          entered_on=today, transition_id=transition_id, survey_id=survey_id)
+
+
+def _deadline_on_entry(state: UnitState, phase: str, today: str, config: UnitsConfig) -> str | None:
+    if phase == P.ACCEPTED:
+        return None
+    if phase == P.REMEDIAL:
+        return add_days(today, config.remedial_days)
+    if phase == P.SURVEY and any(h.phase == P.REMEDIAL for h in state.history):
+        return add_days(today, config.resurvey_days)  # the calendar's survey date is long gone
+    # the batch calendar's date as registered, with any extension already granted
+    return state.deadlines.get(phase)
+
+
+def apply_for_transition(state: UnitState | None, cmd: C.ApplyForTransition,
+                         config: UnitsConfig) -> list[E.Event]:
+    state = require_unit(state, cmd.unit_id)
+    require_own_unit(cmd.actor, cmd.unit_id)
+    if state.open_application is not None:
+        raise Conflict(f"application {state.open_application.transition_id!r} is still open; "
+                       "wait for its review before applying again",
+                       transition_id=state.open_application.transition_id)
+    to_phase = P.NEXT_BY_APPLICATION.get(state.phase)
+    if to_phase is None:
+        raise Rejected(P.why_cannot_apply(state.phase), phase=state.phase)
+    if cmd.transition_id in state.closed_transitions:
+        raise Conflict(f"transition id {cmd.transition_id!r} was already used", transition_id=cmd.transition_id)
+    summary = require_text(cmd.summary, "summary")
+    _check_ready_to_leave(state, cmd, config)
+    return [E.TransitionApplied(unit_id=cmd.unit_id, transition_id=cmd.transition_id,
+                                from_phase=state.phase, to_phase=to_phase, summary=summary)]
+
+
+def _check_ready_to_leave(state: UnitState, cmd: C.ApplyForTransition, config: UnitsConfig) -> None:
+    if state.phase == P.MOBILIZATION:
+        if state.requirements is None:
+            # R11: "在教育活动的第一阶段拿出…具体要求", the first transition is not ready without it
+            raise Rejected("the unit's specific requirements (具体要求) must be set before leaving 学习动员",
+                           phase=state.phase)
+        if config.require_study_readiness:
+            _check_study_readiness(cmd.study_readiness)
+    if state.phase in P.RECTIFYING:
+        _check_rectification(state, config)
+
+
+def _check_study_readiness(readiness: dict | None) -> None:
+    if readiness is None:
+        raise Rejected("the study service's readiness answer is required before leaving 学习动员")
+    if not readiness.get("ready"):
+        raise Rejected("members are below the centralised-study floor (一般不得少于40学时) "
+                       "without a recorded exemption",
+                       members_below=readiness.get("members_below", []), floor=readiness.get("floor"))
+
+
+def _check_rectification(state: UnitState, config: UnitsConfig) -> None:
+    measures = [m for m in state.measures.values() if m.phase == state.phase]
+    if not measures:
+        raise Rejected(f"no rectification measures were set in phase {state.phase!r}", phase=state.phase)
+    if config.require_leader_measures:
+        owners = {m.owner_member_id for m in measures}
+        idle = [m.member_id for m in state.leaders() if m.member_id not in owners]
+        if idle:
+            # 带头制定整改措施，带头认真整改，带头兑现整改承诺 (B, R22)
+            raise Rejected("every leadership member leads rectification with a measure or commitment of their own",
+                           leaders_without_measure=idle)
+
+
+def apply_approved_transition(state: UnitState | None, cmd: C.ApplyApprovedTransition,
+                              config: UnitsConfig) -> list[E.Event]:
+    require_system(cmd.actor)
+    state = require_unit(state, cmd.unit_id)
+    if state.closed_transitions.get(cmd.transition_id) == "approved":
+        return []  # delivered again
+    app = state.open_application
+    if app is None or app.transition_id != cmd.transition_id:
+        raise Conflict(f"transition {cmd.transition_id!r} is not the unit's open application",
+                       transition_id=cmd.transition_id,
+                       open_transition_id=app.transition_id if app else None)
+    if (cmd.from_phase, cmd.to_phase) != (app.from_phase, app.to_phase) or app.from_phase != state.phase:
+        raise Conflict("the approval does not match the application",
+                       approved=[cmd.from_phase, cmd.to_phase], applied=[app.from_phase, app.to_phase],
+                       phase=state.phase)
+    require_date(cmd.today, "today")
+    return [E.TransitionApplicationClosed(unit_id=cmd.unit_id, transition_id=cmd.transition_id,
+                                          outcome="approved", comments=cmd.comments or ""),
+            _enter(state, app.to_phase, cmd.today, config, reason=f"transition {cmd.transition_id} approved",
+                   transition_id=cmd.transition_id)]
+
+
+def close_transition(state: UnitState | None, cmd: C.CloseTransition) -> list[E.Event]:
+    require_system(cmd.actor)
+    state = require_unit(state, cmd.unit_id)
+    if cmd.outcome not in CLOSE_OUTCOMES:
+        raise Rejected(f"outcome must be one of {CLOSE_OUTCOMES}", outcome=cmd.outcome)
+    if state.closed_transitions.get(cmd.transition_id) == cmd.outcome:
+        return []
+    app = state.open_application
+    if app is None or app.transition_id != cmd.transition_id:
+        raise Conflict(f"transition {cmd.transition_id!r} is not the unit's open application",
+                       transition_id=cmd.transition_id)
+    return [E.TransitionApplicationClosed(unit_id=cmd.unit_id, transition_id=cmd.transition_id,
+                                          outcome=cmd.outcome, comments=cmd.comments or "")]
+
+
+def apply_deadline_extension(state: UnitState | None, cmd: C.ApplyDeadlineExtension) -> list[E.Event]:
+    # "进度服从质量…可适当延长" (A, R6): the office extends; the unit records it.
+    require_system(cmd.actor)
+    state = require_unit(state, cmd.unit_id)
+    until = require_date(cmd.until, "until")
+    if cmd.phase not in P.PHASES or cmd.phase in (P.REGISTERED, P.ACCEPTED):
+        raise Rejected(f"phase {cmd.phase!r} has no deadline to extend", phase=cmd.phase)
+    current = state.deadlines.get(cmd.phase)
+    if current == until:
+        return []  # delivered again
+    if _already_left(state, cmd.phase):
+        raise Rejected(f"the unit has already left phase {cmd.phase!r}", phase=cmd.phase, current=state.phase)
+    if current is not None and until < current:
+        raise Rejected(f"{until} is earlier than the phase's deadline {current}; an extension only extends",
+                       phase=cmd.phase, until=until, deadline=current)
+    return [E.DeadlineApplied(unit_id=cmd.unit_id, phase=cmd.phase, until=until,
+                              reason=require_text(cmd.reason, "reason"), previous=current)]
+
+
+def _already_left(state: UnitState, phase: str) -> bool:
+    """True when ``phase`` lies behind the unit for good (remedial/survey can come round again)."""
+    order = (P.REGISTERED, P.MOBILIZATION, P.ANALYSIS, P.RECTIFICATION)
+    if phase in order and state.phase != phase:
+        return phase in {h.previous_phase for h in state.history}
+    return state.phase == P.ACCEPTED
+
+
+def apply_survey_result(state: UnitState | None, cmd: C.ApplySurveyResult,
+                        config: UnitsConfig) -> list[E.Event]:
+    require_system(cmd.actor)
+    state = require_unit(state, cmd.unit_id)
+    if cmd.survey_id in state.surveys_applied:
+        return []  # delivered again
+    if state.phase != P.SURVEY:
+        raise Conflict(f"a survey result arrived while the unit is in {state.phase!r}, not in the survey",
+                       survey_id=cmd.survey_id, phase=state.phase)
+    require_date(cmd.today, "today")
+    if cmd.passed:
+        return [_enter(state, P.ACCEPTED, cmd.today, config, survey_id=cmd.survey_id,
+                       reason=f"satisfaction survey {cmd.survey_id} passed (at least two thirds satisfied)")]
+    # 群众满意度达不到三分之二的，要重新进行"补课" (A)
+    shares = f"leadership {_pct(cmd.share_leadership)}, campaign {_pct(cmd.share_campaign)}"
+    return [_enter(state, P.REMEDIAL, cmd.today, config, survey_id=cmd.survey_id,
+                   reason=f"satisfaction survey {cmd.survey_id} failed: {shares} satisfied, "
+                          "below two thirds; 补课 required")]
+
+
+def _pct(share) -> str:
+    return "unknown" if share is None else f"{float(share):.1%}"

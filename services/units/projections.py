@@ -1,0 +1,351 @@
+"""Read models of the units service, as pure functions of event envelopes.
+
+- ``unit_cards``: one card per unit (phase, deadlines, group, arrival, open
+  application, flags). Fed by the units log and by supervision's and
+  evaluation's logs (three Projection objects on one collection, one per source).
+  The county overview is a query over cards: ``county_overview(cards)``.
+- ``unit_members``: one document per member (unit, section, study group, flags).
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from shared.projection import Projection, by_type
+
+from .domain import phases as P
+from .domain.work_plan import missing_items
+
+CARDS = "unit_cards"
+MEMBERS = "unit_members"
+
+
+def _date(env) -> str:
+    return (env.get("occurred_at") or "")[:10]
+
+
+# --- unit card: the units service's own events ---------------------------------
+
+def _new_card(p: dict) -> dict:
+    return {
+        "unit_id": p["unit_id"], "name": p["name"], "org_type": p["org_type"], "batch": p["batch"],
+        "sections": list(p.get("sections") or []),
+        "phase": P.REGISTERED, "phase_label": P.LABELS[P.REGISTERED], "phase_entered_on": None,
+        "deadlines": dict(p.get("deadlines") or {}), "deadline": None,
+        "group_id": None, "group_over_soft_limit": False, "arrival": None,
+        "mobilization_meeting": {"scheduled": None, "held": None},
+        "work_plan": None, "requirements_set": False,
+        "open_application": None, "last_application": None, "agreed_transitions": [],
+        "members": {"count": 0, "leaders": 0, "retired": 0},
+        "retired_without_group": [], "study_groups": {}, "contact_points": {},
+        "rectification": {"total": 0, "completed": 0, "open": []},
+        "notifications": [], "current_survey_id": None, "history": [], "flags": [],
+    }
+
+
+def _flags(card: dict) -> list[str]:
+    flags = []
+    plan = card["work_plan"]
+    if plan and plan["status"] == "returned":
+        flags.append("work_plan_returned")
+    if plan and plan["missing"]["guarantee_systems"]:
+        flags.append("work_plan_missing_guarantee_systems")
+    if card["arrival"] and card["arrival"].get("late"):
+        flags.append("late_arrival")
+    if card["retired_without_group"]:
+        flags.append("retired_members_without_group")
+    if set(card["sections"]) - set(card["study_groups"].values()):
+        flags.append("sections_without_study_group")
+    if card["phase"] == P.MOBILIZATION and not card["requirements_set"]:
+        flags.append("requirements_missing")
+    if card["phase"] == P.REMEDIAL:
+        flags.append("remedial")
+    return flags
+
+
+def _card_handler(change):
+    """Wrap a card change so that every handler ends by recomputing the flags."""
+    def handler(doc, env):
+        if doc is None and env["type"] != "UnitRegistered":
+            return None  # a card appears with its registration, never from a stray event
+        doc = change(doc, env)
+        doc["flags"] = _flags(doc)
+        return doc
+    return handler
+
+
+def _registered(doc, env):
+    return _new_card(env["payload"])
+
+
+def _section_added(doc, env):
+    doc["sections"].append(env["payload"]["section"])
+    return doc
+
+
+def _member_enrolled(doc, env):
+    p = env["payload"]
+    doc["members"]["count"] += 1
+    doc["members"]["leaders"] += int(bool(p["is_leader"]))
+    doc["members"]["retired"] += int(bool(p["is_retired"]))
+    if p["is_retired"]:
+        doc["retired_without_group"].append(p["member_id"])
+    return doc
+
+
+def _grouped(doc, member_ids, study_group_id, section=None):
+    doc["retired_without_group"] = [m for m in doc["retired_without_group"] if m not in member_ids]
+    if section is not None:
+        doc["study_groups"][study_group_id] = section
+    return doc
+
+
+def _group_formed(doc, env):
+    p = env["payload"]
+    return _grouped(doc, p["member_ids"], p["study_group_id"], p["section"])
+
+
+def _member_placed(doc, env):
+    p = env["payload"]
+    return _grouped(doc, [p["member_id"]], p["study_group_id"])
+
+
+def _contact_points(doc, env):
+    p = env["payload"]
+    doc["contact_points"][p["member_id"]] = list(p["sections"])
+    return doc
+
+
+def _plan_submitted(doc, env):
+    p = env["payload"]
+    doc["work_plan"] = {"version": p["plan_version"], "status": "submitted", "submitted_on": _date(env),
+                        "missing": missing_items(p["plan"]), "review_comments": None, "review_missing": []}
+    return doc
+
+
+def _plan_reviewed(doc, env):
+    p = env["payload"]
+    plan = doc["work_plan"]
+    if plan and plan["version"] == p["plan_version"]:
+        plan["status"] = "approved" if p["decision"] == "approve" else "returned"
+        plan["review_comments"] = p["comments"]
+        plan["review_missing"] = list(p["missing"])
+    return doc
+
+
+def _requirements(doc, env):
+    doc["requirements_set"] = True
+    return doc
+
+
+def _scheduled(doc, env):
+    doc["mobilization_meeting"]["scheduled"] = env["payload"]["date"]
+    return doc
+
+
+def _held(doc, env):
+    doc["mobilization_meeting"]["held"] = env["payload"]["date"]
+    return doc
+
+
+def _applied(doc, env):
+    p = env["payload"]
+    status = "agreed" if p["transition_id"] in doc["agreed_transitions"] else "applied"
+    doc["open_application"] = {"transition_id": p["transition_id"], "from_phase": p["from_phase"],
+                               "to_phase": p["to_phase"], "summary": p["summary"],
+                               "applied_on": _date(env), "status": status}
+    return doc
+
+
+def _closed(doc, env):
+    p = env["payload"]
+    if doc["open_application"] and doc["open_application"]["transition_id"] == p["transition_id"]:
+        doc["open_application"] = None
+    doc["last_application"] = {"transition_id": p["transition_id"], "outcome": p["outcome"],
+                               "comments": p["comments"]}
+    return doc
+
+
+def _phase_entered(doc, env):
+    p = env["payload"]
+    doc["phase"] = p["phase"]
+    doc["phase_label"] = P.LABELS.get(p["phase"], p["phase"])
+    doc["phase_entered_on"] = p.get("entered_on") or _date(env)
+    if p["deadline"]:
+        doc["deadlines"][p["phase"]] = p["deadline"]
+    doc["deadline"] = p["deadline"]
+    doc["history"].append({"phase": p["phase"], "previous_phase": p["previous_phase"],
+                           "reason": p["reason"], "entered_on": doc["phase_entered_on"]})
+    return doc
+
+
+def _deadline_applied(doc, env):
+    p = env["payload"]
+    doc["deadlines"][p["phase"]] = p["until"]
+    if p["phase"] == doc["phase"]:
+        doc["deadline"] = p["until"]
+    return doc
+
+
+def _measure_added(doc, env):
+    p = env["payload"]
+    doc["rectification"]["total"] += 1
+    doc["rectification"]["open"].append({"measure_id": p["measure_id"], "kind": p["kind"],
+                                         "owner_member_id": p["owner_member_id"], "due": p["due"]})
+    return doc
+
+
+def _measure_completed(doc, env):
+    p = env["payload"]
+    doc["rectification"]["completed"] += 1
+    doc["rectification"]["open"] = [m for m in doc["rectification"]["open"] if m["measure_id"] != p["measure_id"]]
+    return doc
+
+
+def _notified(doc, env):
+    p = env["payload"]
+    doc["notifications"].append({"notification_id": p["notification_id"], "date": p["date"],
+                                 "scope_size": len(p["scope"]), "subject": p.get("subject", "")})
+    return doc
+
+
+_UNIT_HANDLERS = {
+    "UnitRegistered": _registered, "UnitSectionAdded": _section_added, "MemberEnrolled": _member_enrolled,
+    "StudyGroupFormed": _group_formed, "MemberPlacedInStudyGroup": _member_placed,
+    "ContactPointsAssigned": _contact_points, "WorkPlanSubmitted": _plan_submitted,
+    "WorkPlanReviewNoted": _plan_reviewed, "RequirementsSet": _requirements,
+    "MobilizationMeetingScheduled": _scheduled, "MobilizationMeetingHeld": _held,
+    "TransitionApplied": _applied, "TransitionApplicationClosed": _closed, "PhaseEntered": _phase_entered,
+    "DeadlineApplied": _deadline_applied, "RectificationMeasureAdded": _measure_added,
+    "RectificationMeasureCompleted": _measure_completed, "PublicNotified": _notified,
+}
+
+
+# --- unit card: supervision's and evaluation's events --------------------------
+
+def _unit_assigned(doc, env):
+    p = env["payload"]
+    doc["group_id"] = p["group_id"]
+    doc["group_over_soft_limit"] = bool(p.get("over_soft_limit"))
+    return doc
+
+
+def _group_arrived(doc, env):
+    p = env["payload"]
+    doc["arrival"] = {"group_id": p["group_id"], "date": p["date"], "deadline": p.get("deadline"),
+                      "late": bool(p.get("late"))}
+    return doc
+
+
+def _transition_agreed(doc, env):
+    tid = env["payload"]["transition_id"]
+    if tid not in doc["agreed_transitions"]:
+        doc["agreed_transitions"].append(tid)
+    if doc["open_application"] and doc["open_application"]["transition_id"] == tid:
+        doc["open_application"]["status"] = "agreed"
+    return doc
+
+
+def _survey_opened(doc, env):
+    doc["current_survey_id"] = env["payload"]["survey_id"]
+    return doc
+
+
+def _foreign_handler(change):
+    def handler(doc, env):
+        if doc is None:
+            # the unit's registration has not reached its card yet: keep what we learn in
+            # a stub that UnitRegistered completes (see _registered_over_stub)
+            doc = _new_card({"unit_id": env["payload"]["unit_id"], "name": None, "org_type": None, "batch": None})
+            doc["stub"] = True
+        doc = change(doc, env)
+        doc["flags"] = _flags(doc)
+        return doc
+    return handler
+
+
+def _registered_over_stub(doc, env):
+    """UnitRegistered may find a stub made by a supervision event that overtook it."""
+    card = _new_card(env["payload"])
+    if doc:
+        for key in ("group_id", "group_over_soft_limit", "arrival", "agreed_transitions"):
+            card[key] = doc.get(key, card[key])
+    card["flags"] = _flags(card)
+    return card
+
+
+def _units_apply_table() -> dict:
+    table = {t: _card_handler(h) for t, h in _UNIT_HANDLERS.items()}
+    table["UnitRegistered"] = _registered_over_stub
+    return table
+
+
+_card_keys, _card_apply = by_type(_units_apply_table(), "unit_id")
+_sup_keys, _sup_apply = by_type({
+    "UnitAssigned": _foreign_handler(_unit_assigned),
+    "GroupArrived": _foreign_handler(_group_arrived),
+    "TransitionAgreed": _foreign_handler(_transition_agreed),
+}, "unit_id")
+_eval_keys, _eval_apply = by_type({"SurveyOpened": _foreign_handler(_survey_opened)}, "unit_id")
+
+CARD_INDEXES = ([("batch", 1), ("phase", 1)], [("group_id", 1)])
+
+UNIT_CARDS = Projection(collection=CARDS, source="units", keys=_card_keys, apply=_card_apply,
+                        indexes=CARD_INDEXES)
+UNIT_CARDS_FROM_SUPERVISION = Projection(collection=CARDS, source="supervision", keys=_sup_keys,
+                                         apply=_sup_apply)
+UNIT_CARDS_FROM_EVALUATION = Projection(collection=CARDS, source="evaluation", keys=_eval_keys,
+                                        apply=_eval_apply)
+
+
+# --- member list ----------------------------------------------------------------
+
+def _member_keys(env) -> list[str]:
+    p = env["payload"]
+    if env["type"] in ("MemberEnrolled", "MemberPlacedInStudyGroup", "ContactPointsAssigned"):
+        return [p["member_id"]]
+    if env["type"] == "StudyGroupFormed":
+        return list(p["member_ids"])
+    return []
+
+
+def _member_apply(doc, env, key):
+    p = env["payload"]
+    if env["type"] == "MemberEnrolled":
+        return {"member_id": p["member_id"], "unit_id": p["unit_id"], "name": p["name"],
+                "section": p["section"], "study_group_id": None, "is_leader": p["is_leader"],
+                "is_retired": p["is_retired"], "contact_sections": [], "leads_study_group": False}
+    if doc is None:
+        return None
+    if env["type"] in ("StudyGroupFormed", "MemberPlacedInStudyGroup"):
+        doc["study_group_id"] = p["study_group_id"]
+        doc["leads_study_group"] = env["type"] == "StudyGroupFormed" and p["leader_member_id"] == key
+    elif env["type"] == "ContactPointsAssigned":
+        doc["contact_sections"] = list(p["sections"])
+    return doc
+
+
+UNIT_MEMBERS = Projection(collection=MEMBERS, source="units", keys=_member_keys, apply=_member_apply,
+                          indexes=([("unit_id", 1), ("section", 1)], [("unit_id", 1), ("study_group_id", 1)]))
+
+PROJECTIONS = [UNIT_CARDS, UNIT_CARDS_FROM_SUPERVISION, UNIT_CARDS_FROM_EVALUATION, UNIT_MEMBERS]
+
+
+# --- queries over the read models ------------------------------------------------
+
+def county_overview(cards: Iterable[dict]) -> dict:
+    """Units by batch and phase (the office's overview), with the flagged ones named."""
+    by_batch: dict = {}
+    by_phase: dict = {}
+    flagged = []
+    total = 0
+    for card in cards:
+        if card.get("stub"):
+            continue
+        total += 1
+        batch = str(card["batch"])
+        by_batch.setdefault(batch, {}).setdefault(card["phase"], 0)
+        by_batch[batch][card["phase"]] += 1
+        by_phase[card["phase"]] = by_phase.get(card["phase"], 0) + 1
+        if card["flags"]:
+            flagged.append({"unit_id": card["unit_id"], "flags": list(card["flags"])})
+    return {"total": total, "by_batch": by_batch, "by_phase": by_phase, "flagged": flagged}
