@@ -118,3 +118,8 @@ class Actor:
 
 
 SYSTEM = Actor(id="system", name="system", role="system")
+
+
+def events_of(envelopes) -> list[Event]:
+    """Stored envelopes (already upcast) back into domain events, for folding."""
+    return [event_from(env["type"], env["payload"]) for env in envelopes]

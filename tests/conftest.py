@@ -61,3 +61,19 @@ def amqp_uri(amqp_base_uri):
     uri = launcher.create_vhost(amqp_base_uri, vhost)
     yield uri
     launcher.delete_vhost(amqp_base_uri, vhost)
+
+
+@pytest.fixture
+def make_stack(mongo_uri, amqp_uri, db_prefix, tmp_path):
+    """Build a Stack of real service processes; everything it started is stopped after."""
+    from shared.testing import Stack
+    stacks = []
+
+    def make(**extra_env):
+        stack = Stack(mongo_uri, amqp_uri, db_prefix, tmp_path / f"stack{len(stacks)}", extra_env)
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop_all()

@@ -110,6 +110,18 @@ class MongoEventStore(EventStore):
             raise pending.error
         return pending.result
 
+    def append_in_session(self, session, request: AppendRequest) -> list[dict]:
+        """Append inside the caller's transaction (an inbox reaction commits its events
+        together with its checkpoint move)."""
+        [(envelopes, error)] = self._write(session, [_Pending(request)])
+        if error is not None:
+            raise error
+        return envelopes
+
+    def read_stream_in(self, session, stream_id: str) -> list[dict]:
+        docs = self.events.find({"stream_id": stream_id}, session=session).sort("version", ASCENDING)
+        return self._read(list(docs), raw=False)
+
     def _commit_batch(self, batch: list[_Pending]) -> None:
         try:
             outcome = run_transaction(self.client, lambda s: self._write(s, batch))

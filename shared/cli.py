@@ -1,0 +1,81 @@
+"""The `dudao` command: serve a service, issue tokens, run the dev stack, audit."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from shared import launcher
+
+
+@click.group()
+def main():
+    """Dudao — county campaign supervision, event-sourced."""
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["units", "supervision", "study", "evaluation", "gateway"]))
+def serve(name):
+    """Run one service process (what containers and the Procfile run)."""
+    from shared.serve import serve as run_service
+    run_service(name)
+
+
+@main.group()
+def token():
+    """Issue and revoke API tokens (stored only as hashes)."""
+
+
+@token.command("create")
+@click.option("--role", required=True,
+              type=click.Choice(["office", "supervisor", "unit", "respondent", "auditor", "operator"]))
+@click.option("--name", required=True, help="the person the token is for")
+@click.option("--scope", default=None, help="group id (supervisor), unit id (unit), survey id (respondent)")
+def token_create(role, name, scope):
+    """Print a new token for a person."""
+    from shared.devstack import issue_token
+    from services.gateway.tokens import TokenError
+    try:
+        click.echo(issue_token(dict(os.environ), name, role, scope))
+    except TokenError as err:
+        raise click.UsageError(str(err))
+
+
+@main.group()
+def dev():
+    """The local stack (what `make run`, `make test` and `make bench` call)."""
+
+
+@dev.command("run")
+@click.option("--no-demo", is_flag=True, help="start empty, without the demo county")
+def dev_run(no_demo):
+    from shared.devstack import run
+    try:
+        sys.exit(run(load_demo=not no_demo))
+    except launcher.LaunchError as err:
+        raise click.ClickException(str(err))
+
+
+@dev.command("test", context_settings={"ignore_unknown_options": True})
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def dev_test(pytest_args):
+    from shared.devstack import test
+    try:
+        sys.exit(test(list(pytest_args)))
+    except launcher.LaunchError as err:
+        raise click.ClickException(str(err))
+
+
+@dev.command("bench", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def dev_bench(args):
+    from shared.devstack import bench
+    try:
+        sys.exit(bench(list(args)))
+    except launcher.LaunchError as err:
+        raise click.ClickException(str(err))
+
+
+if __name__ == "__main__":
+    main()

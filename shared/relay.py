@@ -1,0 +1,106 @@
+"""The outbox relay: the event store is the outbox.
+
+It publishes committed events to the service's RabbitMQ topic exchange in
+position order, waits for the broker's publisher confirm, and only then moves
+the published-position checkpoint. A crash between commit and publish means
+the events are sent on restart (at-least-once; consumers drop duplicates by
+position). With several instances of a service, only the holder of a lease in
+the service's own database publishes.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+import uuid
+
+from kombu import Connection, Producer
+from nameko.standalone.events import get_event_exchange
+from pymongo.errors import DuplicateKeyError
+
+LEASE_ID = "relay_lease"
+CHECKPOINT_ID = "relay_checkpoint"
+log = logging.getLogger(__name__)
+
+
+class Relay:
+    def __init__(self, store, amqp_uri: str, *, lease_seconds: float = 10.0, batch: int = 500,
+                 owner: str | None = None):
+        self.store = store
+        self.meta = store.meta
+        self.amqp_uri = amqp_uri
+        self.lease_seconds = lease_seconds
+        self.batch = batch
+        self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.exchange = get_event_exchange(store.service, {})
+        self._connection = None
+        # fault injection for the crash tests: die at the worst moments
+        self._kill_before_publish = os.environ.get("DUDAO_FAULT_RELAY_KILL_BEFORE_PUBLISH") == "1"
+        self._kill_after_publish = os.environ.get("DUDAO_FAULT_RELAY_KILL_AFTER_PUBLISH") == "1"
+
+    # -- lease ---------------------------------------------------------------------------
+    def hold_lease(self) -> bool:
+        """Take or renew the lease; False while another live relay holds it."""
+        now = time.time()
+        try:
+            doc = self.meta.find_one_and_update(
+                {"_id": LEASE_ID, "$or": [{"owner": self.owner}, {"expires": {"$lt": now}}]},
+                {"$set": {"owner": self.owner, "expires": now + self.lease_seconds}},
+                upsert=True, return_document=True)
+        except DuplicateKeyError:
+            return False
+        return doc is not None and doc["owner"] == self.owner
+
+    def release_lease(self) -> None:
+        self.meta.update_one({"_id": LEASE_ID, "owner": self.owner}, {"$set": {"expires": 0}})
+
+    # -- publishing ----------------------------------------------------------------------
+    def published_position(self) -> int:
+        doc = self.meta.find_one({"_id": CHECKPOINT_ID})
+        return doc["position"] if doc else 0
+
+    def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; the number published."""
+        if not self.hold_lease():
+            return 0
+        after = self.published_position()
+        pending = self.store.events_since(after, self.batch)
+        if not pending:
+            return 0
+        if self._kill_before_publish:
+            os.kill(os.getpid(), signal.SIGKILL)
+        producer = self._producer()
+        for env in pending:
+            # with confirm_publish the call returns only once the broker confirmed
+            producer.publish(env, routing_key=env["type"], serializer="json",
+                             delivery_mode=2, retry=True, declare=[self.exchange],
+                             headers={"dudao-position": env["position"]})
+        if self._kill_after_publish:
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.meta.update_one({"_id": CHECKPOINT_ID},
+                             {"$max": {"position": pending[-1]["position"]}}, upsert=True)
+        return len(pending)
+
+    def _producer(self) -> Producer:
+        if self._connection is None:
+            self._connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True})
+        return Producer(self._connection.default_channel, exchange=self.exchange)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.release()
+            self._connection = None
+
+    def run(self, should_stop, wake, poll_seconds: float) -> None:
+        """Loop until ``should_stop()``: publish, then sleep until woken or the poll interval."""
+        while not should_stop():
+            try:
+                if self.publish_pending():
+                    continue
+            except Exception:  # broker or database away: keep the checkpoint, try again
+                log.exception("relay for %s failed; retrying", self.store.service)
+                self.close()
+                time.sleep(1)
+            wake.wait(poll_seconds)
+            wake.clear()

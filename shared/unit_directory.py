@@ -1,0 +1,41 @@
+"""The directory of units every consuming service keeps from the units service's log.
+
+``events_applied`` counts the units events folded into each entry: a duplicate
+delivery applied twice would show up there, which the delivery tests check."""
+from __future__ import annotations
+
+import os
+
+from shared.projection import Projection
+
+UNIT_FIELDS = ("name", "org_type", "batch")
+
+
+def _keys(env: dict) -> list[str]:
+    unit_id = env["payload"].get("unit_id")
+    return [unit_id] if unit_id else []
+
+
+def _apply(doc: dict | None, env: dict, key: str) -> dict:
+    _fault_injection(env)
+    doc = doc or {"unit_id": key, "events_applied": 0, "last_position": 0}
+    payload = env["payload"]
+    if env["type"] == "UnitRegistered":
+        doc.update({f: payload.get(f) for f in UNIT_FIELDS})
+    if env["type"] == "PhaseEntered":
+        doc["phase"] = payload.get("phase")
+    doc["events_applied"] += 1
+    doc["last_position"] = env["position"]
+    return doc
+
+
+def unit_directory(collection: str = "unit_directory") -> Projection:
+    return Projection(collection=collection, source="units", keys=_keys, apply=_apply)
+
+
+def _fault_injection(env: dict) -> None:
+    """Tests start a consumer with DUDAO_FAULT_POISON_NAME set to make it fail on
+    one unit's events, as a bug would; restarting without it is "the fix"."""
+    poison = os.environ.get("DUDAO_FAULT_POISON_NAME")
+    if poison and env["payload"].get("name") == poison:
+        raise RuntimeError(f"cannot apply {env['type']} of unit named {poison!r} (injected fault)")
