@@ -1,0 +1,339 @@
+"""The evaluation service's read models, as pure functions of event envelopes.
+
+Collections (documents keyed by ``_id``):
+
+* ``evaluation_unit_facts`` (from units): per unit its phase, members, latest public
+  notification and survey round — the facts ``decide`` needs (``unit_facts_from_docs``).
+* ``evaluation_unit_groups`` (from supervision): per unit its supervision group.
+* ``ballot_tokens`` (own, private): per token hash the survey it belongs to, so the
+  entrypoint can route ``POST /ballots {token}``. Never served over HTTP.
+* ``survey_results`` (own, public): per survey its status and, once closed, the result
+  with exact shares, confidence intervals and turnout; ``audit`` holds the frozen frame,
+  the revealed seed and the sample with a re-run verification.
+* ``evaluation_history`` (own): per unit every survey (a failed one and the one after
+  补课 both stay), the phase-2 records (metadata only) and the acceptance inspections.
+* ``county_results`` (own): per unit one row of the county's pass/fail table;
+  ``county_table`` joins it with unit names and batches for display.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from shared.projection import Projection, by_type
+from services.evaluation.domain.analysis import OPINION_SOURCES
+from services.evaluation.domain.sampling import verify_draw
+
+Doc = dict[str, Any]
+
+UNIT_FACTS = "evaluation_unit_facts"
+UNIT_GROUPS = "evaluation_unit_groups"
+BALLOT_TOKENS = "ballot_tokens"
+SURVEY_RESULTS = "survey_results"
+HISTORY = "evaluation_history"
+COUNTY_RESULTS = "county_results"
+
+
+def _payload(env: Mapping[str, Any]) -> dict:
+    return env["payload"]
+
+
+# ---------------------------------------------------------------- unit facts (from units)
+
+def _unit_base(unit_id: str) -> Doc:
+    return {"unit_id": unit_id, "name": None, "org_type": None, "batch": None,
+            "phase": "registered", "survey_round": 0, "members": [], "latest_notification": None}
+
+
+def _unit_registered(doc, env):
+    p = _payload(env)
+    doc = doc or _unit_base(p["unit_id"])
+    doc.update(name=p.get("name"), org_type=p.get("org_type"), batch=p.get("batch"))
+    return doc
+
+
+def _member_enrolled(doc, env):
+    p = _payload(env)
+    doc = doc or _unit_base(p["unit_id"])
+    member = {"member_id": p["member_id"], "name": p.get("name", ""), "section": p.get("section"),
+              "is_leader": bool(p.get("is_leader")), "is_retired": bool(p.get("is_retired"))}
+    doc["members"] = [m for m in doc["members"] if m["member_id"] != p["member_id"]] + [member]
+    return doc
+
+
+def _phase_entered(doc, env):
+    p = _payload(env)
+    doc = doc or _unit_base(p["unit_id"])
+    doc["phase"] = p["phase"]
+    if p["phase"] == "survey":
+        # each entry into phase survey allows one survey (the first, or the one after 补课)
+        doc["survey_round"] = doc.get("survey_round", 0) + 1
+    return doc
+
+
+def _public_notified(doc, env):
+    p = _payload(env)
+    doc = doc or _unit_base(p["unit_id"])
+    doc["latest_notification"] = {"notification_id": p["notification_id"],
+                                  "scope": list(p.get("scope", [])), "date": p.get("date")}
+    return doc
+
+
+_facts_keys, _facts_apply = by_type({
+    "UnitRegistered": _unit_registered,
+    "MemberEnrolled": _member_enrolled,
+    "PhaseEntered": _phase_entered,
+    "PublicNotified": _public_notified,
+}, "unit_id")
+
+UNIT_FACTS_PROJECTION = Projection(collection=UNIT_FACTS, source="units", keys=_facts_keys,
+                                   apply=_facts_apply, indexes=([("phase", 1)],))
+
+
+# ---------------------------------------------------------------- unit groups (from supervision)
+
+def _unit_assigned(doc, env):
+    p = _payload(env)
+    return {"unit_id": p["unit_id"], "group_id": p["group_id"]}
+
+
+_groups_keys, _groups_apply = by_type({"UnitAssigned": _unit_assigned}, "unit_id")
+
+UNIT_GROUPS_PROJECTION = Projection(collection=UNIT_GROUPS, source="supervision",
+                                    keys=_groups_keys, apply=_groups_apply,
+                                    indexes=([("group_id", 1)],))
+
+
+# ---------------------------------------------------------------- ballot tokens (private)
+
+def _token_keys(env) -> list[str]:
+    if env["type"] == "SampleDrawn":
+        return list(_payload(env).get("token_hashes", []))
+    if env["type"] == "BallotCast":
+        return [_payload(env)["token_hash"]]
+    return []
+
+
+def _token_apply(doc, env, key):
+    p = _payload(env)
+    if env["type"] == "SampleDrawn":
+        return {"token_hash": key, "survey_id": p["survey_id"], "unit_id": p["unit_id"], "spent": False}
+    doc = doc or {"token_hash": key, "survey_id": p["survey_id"], "unit_id": p["unit_id"]}
+    doc["spent"] = True
+    return doc
+
+
+BALLOT_TOKENS_PROJECTION = Projection(collection=BALLOT_TOKENS, source="evaluation",
+                                      keys=_token_keys, apply=_token_apply,
+                                      indexes=([("survey_id", 1)],))
+
+
+# ---------------------------------------------------------------- survey results (public)
+
+def _survey_opened(doc, env):
+    p = _payload(env)
+    return {
+        "survey_id": p["survey_id"], "unit_id": p["unit_id"], "group_id": p["group_id"],
+        "survey_round": p.get("survey_round"), "status": "open", "outcome": None,
+        "opened_on": p.get("opened_on"), "drawn_on": None, "closed_on": None,
+        "notification_id": p["notification_id"], "frame_size": len(p["frame"]),
+        "sample_size": p["sample_size"], "seed_hash": p["seed_hash"], "ballots_cast": 0,
+        "result": None,
+        "audit": {"algorithm": p.get("algorithm"), "frame": list(p["frame"]), "seed": None,
+                  "public_entropy": None, "sample": None, "verification": None},
+    }
+
+
+def _sample_drawn(doc, env):
+    p = _payload(env)
+    audit = doc["audit"]
+    opened = {"survey_id": doc["survey_id"], "frame": audit["frame"],
+              "sample_size": doc["sample_size"], "seed_hash": doc["seed_hash"]}
+    check = verify_draw(opened, p)
+    audit.update(seed=p["seed"], public_entropy=p.get("public_entropy", ""), sample=list(p["sample"]),
+                 verification={"ok": check["ok"], "checks": check["checks"]})
+    doc.update(status="drawn", drawn_on=p.get("drawn_on"))
+    return doc
+
+
+def _ballot_counted(doc, env):
+    # only the running count: ratings stay unpublished until the survey closes
+    doc["ballots_cast"] = doc.get("ballots_cast", 0) + 1
+    return doc
+
+
+def _survey_closed(doc, env):
+    p = _payload(env)
+    doc.update(status="closed", closed_on=p.get("closed_on"), ballots_cast=p["ballots_cast"],
+               outcome="passed" if p["passed"] else "failed",
+               result={k: p[k] for k in ("eligible", "ballots_cast", "frame_size", "turnout",
+                                         "threshold", "leadership", "campaign", "passed")})
+    doc["result"]["satisfied_means"] = ["satisfied", "basically_satisfied"]  # 满意 + 基本满意
+    return doc
+
+
+_results_keys, _results_apply = by_type({
+    "SurveyOpened": _survey_opened,
+    "SampleDrawn": _sample_drawn,
+    "BallotCast": _ballot_counted,
+    "SurveyClosed": _survey_closed,
+}, "survey_id")
+
+SURVEY_RESULTS_PROJECTION = Projection(collection=SURVEY_RESULTS, source="evaluation",
+                                       keys=_results_keys, apply=_results_apply,
+                                       indexes=([("unit_id", 1)], [("status", 1)]))
+
+
+# ---------------------------------------------------------------- a unit's evaluation history
+
+def _history_base(unit_id: str) -> Doc:
+    return {"unit_id": unit_id, "surveys": [],
+            "analysis": {"opinions": [], "talks": [], "party_spirit_analyses": [],
+                         "democratic_life_meetings": []},
+            "inspections": []}
+
+
+def _history_handler(update):
+    def handler(doc, env):
+        p = _payload(env)
+        doc = doc or _history_base(p["unit_id"])
+        update(doc, p)
+        return doc
+    return handler
+
+
+def _survey_entry(doc: Doc, survey_id: str) -> Doc:
+    return next(s for s in doc["surveys"] if s["survey_id"] == survey_id)
+
+
+def _h_opened(doc, p):
+    doc["surveys"].append({"survey_id": p["survey_id"], "survey_round": p.get("survey_round"),
+                           "group_id": p["group_id"], "opened_on": p.get("opened_on"),
+                           "closed_on": None, "status": "open", "outcome": None,
+                           "sample_size": p["sample_size"], "frame_size": len(p["frame"]),
+                           "share_leadership": None, "share_campaign": None})
+
+
+def _h_drawn(doc, p):
+    _survey_entry(doc, p["survey_id"])["status"] = "drawn"
+
+
+def _h_closed(doc, p):
+    entry = _survey_entry(doc, p["survey_id"])
+    entry.update(status="closed", closed_on=p.get("closed_on"),
+                 outcome="passed" if p["passed"] else "failed",
+                 share_leadership=p["leadership"]["share"], share_campaign=p["campaign"]["share"],
+                 turnout=p["turnout"])
+
+
+def _h_inspected(doc, p):
+    doc["inspections"].append({k: p.get(k) for k in ("inspection_id", "survey_id", "group_id",
+                                                       "result", "notes", "date")})
+
+
+def _h_opinions(doc, p):
+    doc["analysis"]["opinions"].append({
+        "record_id": p["record_id"], "source": p["source"],
+        "source_label": OPINION_SOURCES.get(p["source"]), "source_name": p.get("source_name"),
+        "led_by_member_id": p["led_by_member_id"], "led_by_leader": p["led_by_leader"],
+        "date": p["date"], "opinion_count": p["opinion_count"]})
+
+
+def _h_talk(doc, p):
+    # who the talk was with stays out of the read model: 谈心 is confidential
+    doc["analysis"]["talks"].append({"talk_id": p["talk_id"], "member_id": p["member_id"],
+                                     "by_leader": p["by_leader"], "date": p["date"]})
+
+
+def _h_analysis(doc, p):
+    doc["analysis"]["party_spirit_analyses"].append(
+        {"member_id": p["member_id"], "is_leader": p["is_leader"], "date": p["date"]})
+
+
+def _h_meeting(doc, p):
+    doc["analysis"]["democratic_life_meetings"].append(
+        {"meeting_id": p["meeting_id"], "date": p["date"],
+         "participant_member_ids": list(p["participant_member_ids"])})
+
+
+_history_keys, _history_apply = by_type({t: _history_handler(f) for t, f in {
+    "SurveyOpened": _h_opened,
+    "SampleDrawn": _h_drawn,
+    "SurveyClosed": _h_closed,
+    "AcceptanceInspectionRecorded": _h_inspected,
+    "OpinionsSolicited": _h_opinions,
+    "HeartToHeartTalkHeld": _h_talk,
+    "PartySpiritAnalysisSubmitted": _h_analysis,
+    "DemocraticLifeMeetingHeld": _h_meeting,
+}.items()}, "unit_id")
+
+HISTORY_PROJECTION = Projection(collection=HISTORY, source="evaluation", keys=_history_keys,
+                                apply=_history_apply)
+
+
+# ---------------------------------------------------------------- county pass/fail table
+
+def _county_base(unit_id: str) -> Doc:
+    return {"unit_id": unit_id, "status": "no_survey", "surveys_held": 0, "failed_surveys": 0,
+            "latest_survey_id": None, "passed_on": None, "share_leadership": None,
+            "share_campaign": None, "acceptance": None}
+
+
+def _county_handler(update):
+    def handler(doc, env):
+        p = _payload(env)
+        doc = doc or _county_base(p["unit_id"])
+        update(doc, p)
+        return doc
+    return handler
+
+
+def _c_opened(doc, p):
+    doc.update(status="survey_open", latest_survey_id=p["survey_id"],
+               surveys_held=doc["surveys_held"] + 1)
+
+
+def _c_closed(doc, p):
+    doc.update(status="passed" if p["passed"] else "failed",
+               share_leadership=p["leadership"]["share"], share_campaign=p["campaign"]["share"])
+    if p["passed"]:
+        doc["passed_on"] = p.get("closed_on")
+    else:
+        doc["failed_surveys"] += 1
+
+
+def _c_inspected(doc, p):
+    doc["acceptance"] = {"result": p["result"], "date": p.get("date"),
+                         "inspection_id": p["inspection_id"]}
+
+
+_county_keys, _county_apply = by_type({t: _county_handler(f) for t, f in {
+    "SurveyOpened": _c_opened,
+    "SurveyClosed": _c_closed,
+    "AcceptanceInspectionRecorded": _c_inspected,
+}.items()}, "unit_id")
+
+COUNTY_RESULTS_PROJECTION = Projection(collection=COUNTY_RESULTS, source="evaluation",
+                                       keys=_county_keys, apply=_county_apply,
+                                       indexes=([("status", 1)],))
+
+
+def county_table(rows: Iterable[Mapping[str, Any]], unit_facts: Iterable[Mapping[str, Any]]) -> list[Doc]:
+    """The county's pass/fail table: every known unit (surveyed or not) with its name and
+    batch, ordered by batch then name. Pure join of two collections' documents."""
+    by_unit = {r["unit_id"]: r for r in rows}
+    table = []
+    for facts in unit_facts:
+        row = dict(by_unit.get(facts["unit_id"]) or _county_base(facts["unit_id"]))
+        row.pop("_id", None)
+        row.update(name=facts.get("name"), batch=facts.get("batch"), phase=facts.get("phase"))
+        table.append(row)
+    known = {r["unit_id"] for r in table}
+    for unit_id, r in by_unit.items():
+        if unit_id not in known:  # surveyed but its registration has not reached us yet
+            row = {k: v for k, v in r.items() if k != "_id"}
+            table.append({**row, "name": None, "batch": None, "phase": None})
+    return sorted(table, key=lambda r: (r["batch"] or 0, r["name"] or "", r["unit_id"]))
+
+
+PROJECTIONS = [UNIT_FACTS_PROJECTION, UNIT_GROUPS_PROJECTION, BALLOT_TOKENS_PROJECTION,
+               SURVEY_RESULTS_PROJECTION, HISTORY_PROJECTION, COUNTY_RESULTS_PROJECTION]
