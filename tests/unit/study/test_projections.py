@@ -1,0 +1,113 @@
+from shared.projection import MemoryProjectionRunner
+
+from services.study.domain import (GrantExemption, RevokeExemption, StudyConfig, StudyState,
+                                   UnitRoster, compliance_sheet, county_table, readiness)
+from services.study.projections import PROJECTIONS, build_projections
+
+from .helpers import (UNIT, UNIT_ACTOR, enrolled, run, standard_roster, standard_units_log,
+                      study_envelopes, with_sessions)
+
+
+def project(units_log, study_events, projections=PROJECTIONS):
+    runner = MemoryProjectionRunner(projections)
+    runner.fold(units_log, source="units")
+    runner.fold(study_envelopes(study_events), source="study")
+    return runner.collections
+
+
+def scenario():
+    state, events = with_sessions(
+        ("s1", {"hours": 4, "content_keys": ("hu_jintao_speech", "party_constitution"),
+                "study_group_id": "g1", "title": "集中学习一"}, ["m1", "m2", "m4"]),
+        ("s2", {"hours": 3.5, "date": "2005-02-17"}, ["m1"]),
+        ("s3", {"form": "self_study", "date": "2005-02-01", "hours": 2,
+                "content_keys": (), "local_document": {"title": "本办制度", "reference": "办发3号"}},
+         ["m3"]))
+    new, state = run(state, GrantExemption(unit_id=UNIT, member_id="m4", reason="长期卧病",
+                                           actor=UNIT_ACTOR, roster=standard_roster(),
+                                           today="2005-02-20"))
+    return state, events + new
+
+
+def test_roster_projection_gives_back_the_roster_commands_carry():
+    cols = project(standard_units_log(), [])
+    assert UnitRoster.from_doc(cols["study_rosters"][UNIT]) == standard_roster()
+
+
+def test_member_record_shows_hours_coverage_floor_and_exemption():
+    _, events = scenario()
+    members = project(standard_units_log(), events)["study_members"]
+    m1 = members["m1"]
+    assert (m1["name"], m1["unit_id"], m1["study_group_ids"]) == ("张主任", UNIT, ["g1"])
+    assert m1["centralised_hours"] == 7.5 and m1["self_study_hours"] == 0
+    assert m1["below_floor"] is True and m1["short_by"] == 32.5
+    assert m1["coverage"]["covered"] == ["hu_jintao_speech", "party_constitution"]
+    assert [s["session_id"] for s in m1["sessions"]] == ["s1", "s2"]
+    assert members["m3"]["self_study_hours"] == 2 and members["m3"]["centralised_hours"] == 0
+    assert members["m3"]["sessions"][0]["local_document_reference"] == "办发3号"
+    m4 = members["m4"]
+    assert m4["is_retired"] and m4["exempted"] and not m4["below_floor"]
+    assert m4["exemption"]["reason"] == "长期卧病"
+
+
+def test_revoked_exemption_disappears_from_the_member_record():
+    state, events = scenario()
+    revoked, _ = run(state, RevokeExemption(unit_id=UNIT, member_id="m4", reason="康复",
+                                            actor=UNIT_ACTOR, today="2005-02-21"))
+    m4 = project(standard_units_log(), events + revoked)["study_members"]["m4"]
+    assert m4["exemption"] is None and m4["below_floor"] is True
+
+
+def test_unit_sheet_equals_the_pure_figures_over_the_folded_state():
+    state, events = scenario()
+    sheet = project(standard_units_log(), events)["study_units"][UNIT]
+    expected = compliance_sheet(state, standard_roster(), StudyConfig())
+    assert {k: v for k, v in sheet.items() if k not in ("basis", "_id")} == expected
+    assert sheet["readiness"] == readiness(state, standard_roster(), StudyConfig())
+    assert [m["member_id"] for m in sheet["members"]] == ["m3", "m2", "m1", "m4"]
+
+
+def test_session_docs_list_attendees():
+    _, events = scenario()
+    sessions = project(standard_units_log(), events)["study_sessions"]
+    assert sessions["s1"]["attendee_ids"] == ["m1", "m2", "m4"]
+    assert sessions["s1"]["unit_id"] == UNIT and sessions["s1"]["study_group_id"] == "g1"
+    assert sessions["s3"]["mode"] == "self" and sessions["s2"]["hours"] == 3.5
+
+
+def test_county_rows_for_several_units_sort_by_compliance():
+    _, events = scenario()
+    log = standard_units_log(meeting_date="2005-02-18")
+    other_unit = [dict(env, payload={**env["payload"], "unit_id": "u2"})
+                  for env in (log[0], log[1], log[-1])]
+    other_unit[0]["payload"]["name"] = "县委组织部"
+    other_unit[1]["payload"]["member_id"] = "u2-m1"
+    cols = project(standard_units_log() + other_unit, events)
+    rows = county_table(cols["study_county"].values())
+    assert [(r["unit_id"], r["compliance"]) for r in rows] == [("u2", 0.0), (UNIT, 0.25)]
+    assert rows[0]["conflict_codes"] == ["mobilization_after_centralised_start"]
+    assert rows[1]["conflict_codes"] == [] and rows[1]["exempted_count"] == 1
+    assert cols["study_members"]["u2-m1"]["unit_id"] == "u2"
+
+
+def test_member_enrolled_after_attendance_was_projected_still_gets_a_full_record():
+    _, events = scenario()
+    runner = MemoryProjectionRunner(PROJECTIONS)
+    runner.fold(study_envelopes(events), source="study")
+    runner.fold(standard_units_log(), source="units")
+    assert runner.collections["study_members"]["m1"]["name"] == "张主任"
+    assert runner.collections["study_members"]["m1"]["centralised_hours"] == 7.5
+
+
+def test_projections_take_the_configured_floor():
+    _, events = scenario()
+    cols = project(standard_units_log(), events, build_projections(StudyConfig(floor_hours=7)))
+    assert cols["study_members"]["m1"]["below_floor"] is False
+    assert cols["study_units"][UNIT]["floor"] == 7
+
+
+def test_late_enrolment_adds_a_member_at_zero_hours():
+    cols = project(standard_units_log() + [enrolled("m5", "新党员")], [])
+    sheet = cols["study_units"][UNIT]
+    assert sheet["member_count"] == 5
+    assert {m["member_id"]: m["centralised_hours"] for m in sheet["members"]}["m5"] == 0
