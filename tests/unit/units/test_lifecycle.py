@@ -1,0 +1,230 @@
+"""Mobilisation meeting, the unit's side of the phase gate (R5, R11), deadlines (R6),
+survey results and remedial (R12)."""
+import dataclasses
+
+import pytest
+
+from services.units.domain import DEFAULT_CONFIG, UnitsConfig, decide
+from services.units.domain import commands as C
+from services.units.domain import events as E
+from services.units.domain import phases as P
+from shared.domain import Conflict, Forbidden, Rejected
+
+from .helpers import (OTHER_UNIT, READY, SYS, U, UNIT, approve, in_phase, leave_current_phase, mobilizing,
+                      refused, run, scheduled, staffed, step)
+
+
+# --- the mobilisation meeting ---------------------------------------------------
+
+def test_schedule_and_reschedule_before_held():
+    events, state = run(staffed(), C.ScheduleMobilizationMeeting(UNIT, U, "2024-02-18", today="2024-02-01"))
+    assert events == [E.MobilizationMeetingScheduled(unit_id=U, date="2024-02-18", previous_date=None)]
+    events, state = run(state, C.ScheduleMobilizationMeeting(UNIT, U, "2024-02-20", today="2024-02-02"))
+    assert events == [E.MobilizationMeetingScheduled(unit_id=U, date="2024-02-20", previous_date="2024-02-18")]
+    assert state.meeting_date == "2024-02-20"
+    assert decide(state, C.ScheduleMobilizationMeeting(UNIT, U, "2024-02-20", today="2024-02-02")) == []
+
+
+def test_schedule_refusals():
+    refused(Rejected, staffed(), C.ScheduleMobilizationMeeting(UNIT, U, "2024-01-31", today="2024-02-01"))
+    refused(Rejected, staffed(), C.ScheduleMobilizationMeeting(UNIT, U, "18 Feb", today="2024-02-01"))
+    refused(Forbidden, staffed(), C.ScheduleMobilizationMeeting(OTHER_UNIT, U, "2024-02-18", today="2024-02-01"))
+    refused(Conflict, mobilizing(), C.ScheduleMobilizationMeeting(UNIT, U, "2024-03-01", today="2024-02-19"))
+
+
+def test_holding_the_meeting_starts_phase_one_with_the_batch_deadline():
+    events, state = run(scheduled(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-18"))
+    assert events == [
+        E.MobilizationMeetingHeld(unit_id=U, date="2024-02-18"),
+        E.PhaseEntered(unit_id=U, phase="mobilization", previous_phase="registered", deadline="2024-03-20",
+                       reason="mobilisation meeting (动员会) held on 2024-02-18", entered_on="2024-02-18"),
+    ]
+    assert (state.phase, state.meeting_held_on) == ("mobilization", "2024-02-18")
+
+
+def test_holding_a_meeting_never_scheduled_is_refused():
+    err = refused(Rejected, staffed(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-18"))
+    assert "never scheduled" in err.message
+
+
+def test_hold_refusals():
+    refused(Rejected, scheduled(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-17"))  # not yet
+    refused(Rejected, scheduled(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-25", date="2024-02-19"))
+    refused(Conflict, mobilizing(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-25"))
+    refused(Forbidden, scheduled(), C.HoldMobilizationMeeting(OTHER_UNIT, U, today="2024-02-18"))
+
+
+# --- applying to leave a phase (R5) -------------------------------------------------
+
+def ready_mobilizing():
+    return step(mobilizing(), C.SetRequirements(UNIT, U, "具体要求", ()))
+
+
+def test_apply_to_leave_mobilization():
+    events, state = run(ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "学习动员阶段总结", READY))
+    assert events == [E.TransitionApplied(unit_id=U, transition_id="t1", from_phase="mobilization",
+                                          to_phase="analysis", summary="学习动员阶段总结")]
+    assert state.phase == "mobilization"  # applying never moves the unit
+    assert state.open_application.transition_id == "t1"
+
+
+def test_applying_twice_while_one_is_open_is_refused():
+    state = step(ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", READY))
+    err = refused(Conflict, state, C.ApplyForTransition(UNIT, U, "t2", "再次", READY))
+    assert err.details == {"transition_id": "t1"}
+
+
+@pytest.mark.parametrize("phase", ["registered", "survey", "accepted"])
+def test_applying_from_a_phase_that_cannot_be_left_is_refused(phase):
+    err = refused(Rejected, in_phase(phase), C.ApplyForTransition(UNIT, U, "tx", "总结", READY))
+    assert err.details == {"phase": phase}
+
+
+def test_first_transition_needs_the_specific_requirements():
+    err = refused(Rejected, mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", READY))
+    assert "具体要求" in err.message
+
+
+def test_first_transition_needs_study_readiness():
+    below = {**READY, "ready": False, "members_below": [{"member_id": "S1", "hours": 32, "short_by": 8}]}
+    err = refused(Rejected, ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", below))
+    assert err.details["members_below"][0]["member_id"] == "S1"
+    refused(Rejected, ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", None))
+    relaxed = UnitsConfig(require_study_readiness=False)
+    assert decide(ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", None), relaxed)
+
+
+def test_leaving_rectification_needs_measures_led_by_every_leader():
+    state = in_phase("rectification")
+    refused(Rejected, state, C.ApplyForTransition(UNIT, U, "t9", "整改总结"))
+    state = step(state, C.AddRectificationMeasure(UNIT, U, "m1", "commitment", "改进作风", "L1",
+                                                  "2024-05-30", today="2024-04-21"))
+    err = refused(Rejected, state, C.ApplyForTransition(UNIT, U, "t9", "整改总结"))
+    assert err.details == {"leaders_without_measure": ["L2"]}
+    state = step(state, C.AddRectificationMeasure(UNIT, U, "m2", "measure", "规范管理", "L2",
+                                                  "2024-05-30", today="2024-04-21"))
+    assert decide(state, C.ApplyForTransition(UNIT, U, "t9", "整改总结"))[0].to_phase == "survey"
+
+
+def test_application_refusals():
+    state = ready_mobilizing()
+    refused(Rejected, state, C.ApplyForTransition(UNIT, U, "t1", "  ", READY))
+    refused(Forbidden, state, C.ApplyForTransition(OTHER_UNIT, U, "t1", "总结", READY))
+    returned = step(step(state, C.ApplyForTransition(UNIT, U, "t1", "总结", READY)),
+                    C.CloseTransition(SYS, U, "t1", "returned", "再深入"))
+    refused(Conflict, returned, C.ApplyForTransition(UNIT, U, "t1", "总结", READY))  # id reused
+
+
+# --- the phase changes only by supervision's approval ---------------------------------
+
+def test_approval_moves_the_unit_and_closes_the_application():
+    state = step(ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", READY))
+    events, state = run(state, C.ApplyApprovedTransition(SYS, U, "t1", "mobilization", "analysis", "2024-03-15"))
+    assert events == [
+        E.TransitionApplicationClosed(unit_id=U, transition_id="t1", outcome="approved", comments=""),
+        E.PhaseEntered(unit_id=U, phase="analysis", previous_phase="mobilization", deadline="2024-04-20",
+                       reason="transition t1 approved", entered_on="2024-03-15", transition_id="t1"),
+    ]
+    assert state.phase == "analysis" and state.open_application is None
+    assert decide(state, C.ApplyApprovedTransition(SYS, U, "t1", "mobilization", "analysis", "2024-03-15")) == []
+
+
+def test_the_unit_cannot_approve_its_own_transition():
+    state = step(ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", READY))
+    refused(Forbidden, state, C.ApplyApprovedTransition(UNIT, U, "t1", "mobilization", "analysis", "2024-03-15"))
+
+
+def test_approval_refusals():
+    state = step(ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", READY))
+    refused(Conflict, ready_mobilizing(),
+            C.ApplyApprovedTransition(SYS, U, "t1", "mobilization", "analysis", "2024-03-15"))  # nothing open
+    refused(Conflict, state, C.ApplyApprovedTransition(SYS, U, "t2", "mobilization", "analysis", "2024-03-15"))
+    refused(Conflict, state,  # an approval that would skip 分析评议
+            C.ApplyApprovedTransition(SYS, U, "t1", "mobilization", "rectification", "2024-03-15"))
+
+
+@pytest.mark.parametrize("outcome", ["returned", "rejected"])
+def test_returned_or_rejected_application_closes_and_the_unit_may_apply_again(outcome):
+    state = step(ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", READY))
+    events, state = run(state, C.CloseTransition(SYS, U, "t1", outcome, "分析不深"))
+    assert events == [E.TransitionApplicationClosed(unit_id=U, transition_id="t1", outcome=outcome,
+                                                    comments="分析不深")]
+    assert state.open_application is None and state.phase == "mobilization"
+    assert decide(state, C.CloseTransition(SYS, U, "t1", outcome, "分析不深")) == []
+    assert decide(state, C.ApplyForTransition(UNIT, U, "t2", "补充后的总结", READY))
+
+
+def test_close_refusals():
+    state = step(ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", READY))
+    refused(Forbidden, state, C.CloseTransition(UNIT, U, "t1", "returned"))
+    refused(Rejected, state, C.CloseTransition(SYS, U, "t1", "approved"))
+    refused(Conflict, state, C.CloseTransition(SYS, U, "t7", "returned"))
+
+
+# --- deadlines (R6) --------------------------------------------------------------
+
+def test_extension_of_the_current_phase():
+    events, state = run(mobilizing(), C.ApplyDeadlineExtension(SYS, U, "mobilization", "2024-03-31", "学习不深"))
+    assert events == [E.DeadlineApplied(unit_id=U, phase="mobilization", until="2024-03-31", reason="学习不深",
+                                        previous="2024-03-20")]
+    assert state.deadlines["mobilization"] == "2024-03-31"
+    assert decide(state, C.ApplyDeadlineExtension(SYS, U, "mobilization", "2024-03-31", "学习不深")) == []
+
+
+def test_extension_of_a_coming_phase_applies_on_entry():
+    state = step(ready_mobilizing(), C.ApplyDeadlineExtension(SYS, U, "analysis", "2024-05-05", "进度服从质量"))
+    state = leave_current_phase(state, "t1")
+    assert (state.phase, state.deadlines["analysis"]) == ("analysis", "2024-05-05")
+
+
+def test_extension_refusals():
+    state = in_phase("analysis")
+    refused(Rejected, state, C.ApplyDeadlineExtension(SYS, U, "mobilization", "2024-12-31", "太晚"))  # left
+    refused(Rejected, state, C.ApplyDeadlineExtension(SYS, U, "analysis", "2024-04-01", "缩短"))  # shorter
+    refused(Rejected, state, C.ApplyDeadlineExtension(SYS, U, "accepted", "2024-12-31", "无"))
+    refused(Rejected, state, C.ApplyDeadlineExtension(SYS, U, "analysis", "soon", "无"))
+    refused(Forbidden, state, C.ApplyDeadlineExtension(UNIT, U, "analysis", "2024-05-01", "自己延长"))
+
+
+# --- the survey's verdict: accepted or remedial --------------------------------------
+
+def test_passed_survey_accepts_the_unit():
+    events, state = run(in_phase("survey"), C.ApplySurveyResult(SYS, U, "s1", True, "2024-06-20"))
+    assert [(e.phase, e.previous_phase, e.deadline, e.survey_id) for e in events] == \
+        [("accepted", "survey", None, "s1")]
+    assert state.phase == "accepted"
+
+
+def test_failed_survey_sends_the_unit_to_remedial_with_the_reason_in_its_history():
+    events, state = run(in_phase("survey"), C.ApplySurveyResult(SYS, U, "s1", False, "2024-06-20", 0.6, 0.7))
+    assert state.phase == "remedial"
+    assert events[0].deadline == "2024-07-20"  # remedial_days after the verdict
+    why = state.history[-1].reason
+    assert "s1 failed" in why and "60.0%" in why and "补课" in why
+
+
+def test_remedial_leads_back_to_a_new_survey_and_then_acceptance():
+    state = leave_current_phase(in_phase("remedial"), "t-remedial", today="2024-07-15")
+    assert state.phase == "survey"
+    assert state.deadlines["survey"] == "2024-08-04"  # resurvey_days after re-entry
+    state = step(state, C.ApplySurveyResult(SYS, U, "s2", True, "2024-08-01"))
+    assert [h.phase for h in state.history] == ["mobilization", "analysis", "rectification", "survey",
+                                                "remedial", "survey", "accepted"]
+
+
+def test_survey_result_refusals_and_redelivery():
+    refused(Conflict, in_phase("rectification"), C.ApplySurveyResult(SYS, U, "s1", True, "2024-06-20"))
+    refused(Forbidden, in_phase("survey"), C.ApplySurveyResult(UNIT, U, "s1", True, "2024-06-20"))
+    assert decide(in_phase("accepted"), C.ApplySurveyResult(SYS, U, "s1", True, "2024-06-20")) == []
+
+
+def test_remedial_needs_new_measures_before_leaving():
+    state = in_phase("remedial")  # the rectification phase's measures do not count again
+    err = refused(Rejected, state, C.ApplyForTransition(UNIT, U, "t-r", "补课总结"))
+    assert err.details == {"phase": "remedial"}
+
+
+def test_config_changes_the_remedial_length():
+    config = dataclasses.replace(DEFAULT_CONFIG, remedial_days=10)
+    events = decide(in_phase("survey"), C.ApplySurveyResult(SYS, U, "s1", False, "2024-06-20"), config)
+    assert events[0].deadline == "2024-06-30"
