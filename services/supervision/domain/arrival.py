@@ -1,0 +1,110 @@
+"""Assignment (R1), arrival (R2) and the three tasks arrival opens (R3)."""
+from __future__ import annotations
+
+from shared.domain import Conflict, Forbidden, NotFound, Rejected
+from services.supervision.domain import events as ev
+from services.supervision.domain.commands import (AssignUnit, CompleteArrivalTask, ReadSpeechDraft,
+                                                  RecordArrival)
+from services.supervision.domain.config import SupervisionConfig
+from services.supervision.domain.guards import (days_before, parse_date, require_choice,
+                                                require_office, require_supervisor_of,
+                                                require_text)
+from services.supervision.domain.unit_state import SupervisedUnitState
+from services.supervision.domain.vocabulary import (ARRIVAL_TASKS, PREPARE_SPEECH,
+                                                    REVIEW_WORK_PLAN, SUPERVISE_MEETING)
+
+
+def arrival_deadline(meeting_date: str | None, config: SupervisionConfig) -> str | None:
+    """"各督导组必须在派驻单位动员会前两天到位": the meeting date minus the lead days."""
+    if meeting_date is None:
+        return None
+    parse_date(meeting_date, "meeting_date")
+    return days_before(meeting_date, config.arrival_lead_days)
+
+
+def assign(state: SupervisedUnitState, cmd: AssignUnit, config: SupervisionConfig) -> list:
+    require_office(cmd.actor, "assign units to groups")
+    parse_date(cmd.today, "today")
+    if not cmd.group_exists:
+        raise NotFound(f"group {cmd.group_id} does not exist", group_id=cmd.group_id)
+    if not cmd.unit_registered:
+        raise NotFound(f"unit {cmd.unit_id} is not registered", unit_id=cmd.unit_id)
+    if state.group_id == cmd.group_id:
+        raise Conflict(f"unit {cmd.unit_id} is already assigned to group {cmd.group_id}",
+                       unit_id=cmd.unit_id, group_id=cmd.group_id)
+    if state.group_id is not None:
+        raise Conflict(f"unit {cmd.unit_id} is already assigned to group {state.group_id}",
+                       unit_id=cmd.unit_id, assigned_group=state.group_id)
+    # "一个督导组负责10个左右单位": beyond the soft limit the assignment stands, with a warning.
+    unit_count = cmd.group_unit_count + 1
+    return [ev.UnitAssigned(
+        group_id=cmd.group_id, unit_id=cmd.unit_id,
+        over_soft_limit=unit_count > config.soft_unit_limit, unit_count=unit_count,
+        soft_limit=config.soft_unit_limit, assigned_on=cmd.today, meeting_date=cmd.meeting_date,
+        arrival_deadline=arrival_deadline(cmd.meeting_date, config))]
+
+
+def arrive(state: SupervisedUnitState, cmd: RecordArrival, config: SupervisionConfig) -> list:
+    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "record the group's arrival")
+    if cmd.group_id != state.group_id:
+        raise Forbidden(f"unit {cmd.unit_id} is not one of group {cmd.group_id}'s units",
+                        unit_id=cmd.unit_id, group_id=cmd.group_id)
+    if state.arrived:
+        raise Conflict(f"the group already arrived at unit {cmd.unit_id} on "
+                       f"{state.arrival['date']}", unit_id=cmd.unit_id)
+    arrived_on = parse_date(cmd.date, "date")
+    deadline = arrival_deadline(cmd.meeting_date, config)
+    late = deadline is not None and arrived_on > parse_date(deadline, "deadline")
+    return [ev.GroupArrived(group_id=cmd.group_id, unit_id=cmd.unit_id, date=cmd.date,
+                            deadline=deadline, late=late, meeting_date=cmd.meeting_date,
+                            tasks=list(ARRIVAL_TASKS))]
+
+
+def require_arrived(state: SupervisedUnitState, unit_id: str, doing: str) -> None:
+    if not state.arrived:
+        raise Rejected(f"the group must arrive at unit {unit_id} before it can {doing}",
+                       unit_id=unit_id)
+
+
+def read_speech_draft(state: SupervisedUnitState, cmd: ReadSpeechDraft, config) -> list:
+    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "read the speech draft")
+    require_arrived(state, cmd.unit_id, "read the secretary's speech draft")
+    parse_date(cmd.date, "date")
+    if not (isinstance(cmd.speech_draft, str) and cmd.speech_draft.strip()):
+        raise Rejected("the unit has not submitted its secretary's speech draft",
+                       unit_id=cmd.unit_id)
+    comments = cmd.comments.strip() if isinstance(cmd.comments, str) else ""
+    return [ev.SpeechDraftRead(group_id=state.group_id, unit_id=cmd.unit_id, date=cmd.date,
+                               comments=comments)]
+
+
+def complete_task(state: SupervisedUnitState, cmd: CompleteArrivalTask, config) -> list:
+    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "complete an arrival task")
+    require_arrived(state, cmd.unit_id, "work on its arrival tasks")
+    require_choice(cmd.task, tuple(ARRIVAL_TASKS), "task")
+    parse_date(cmd.date, "date")
+    if cmd.task == REVIEW_WORK_PLAN:
+        raise Rejected("the work-plan task is done by approving the unit's work plan",
+                       task=cmd.task)
+    if state.tasks.get(cmd.task, {}).get("status") == "done":
+        raise Conflict(f"task {cmd.task} is already done", task=cmd.task)
+    if cmd.task == SUPERVISE_MEETING:
+        _require_meeting_supervised(state, cmd)
+    note = cmd.note.strip() if isinstance(cmd.note, str) else ""
+    if cmd.task == PREPARE_SPEECH:
+        # "督导组长要结合联系单位实际作简要讲话": the speech (or its outline) is the note.
+        note = require_text(cmd.note, "note")
+    return [ev.ArrivalTaskCompleted(group_id=state.group_id, unit_id=cmd.unit_id,
+                                    task=cmd.task, date=cmd.date, note=note)]
+
+
+def _require_meeting_supervised(state: SupervisedUnitState, cmd: CompleteArrivalTask) -> None:
+    """"督导好一个动员会": the speech draft was read and the meeting was held."""
+    missing = []
+    if state.speech_draft_read_on is None:
+        missing.append("speech_draft_read")
+    if not cmd.meeting_held:
+        missing.append("meeting_held")
+    if missing:
+        raise Rejected("supervising the mobilisation meeting needs the secretary's speech draft "
+                       "read and the meeting held", missing=missing)

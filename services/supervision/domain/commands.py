@@ -1,0 +1,299 @@
+"""Commands of the supervision service.
+
+Ids, today's date and the actor come from the caller. Facts owned by other
+services (a unit's mobilisation-meeting date, its submitted plan, a transition
+application, study readiness, ...) are passed in as plain values, fetched by the
+entrypoint from the units/study services or from this service's fact
+projections (see ``projections.py``); the rules never fetch anything.
+Each command names the stream it is decided on (``stream_id``).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from shared.domain import Actor
+from services.supervision.domain.streams import briefing_stream, group_stream, unit_stream
+
+frozen = dataclasses.dataclass(frozen=True)
+
+
+# ----------------------------------------------------------------------- facts
+@frozen
+class TransitionApplication:
+    """A unit's 转段申请 as the units service recorded it (TransitionApplied)."""
+    transition_id: str
+    unit_id: str
+    from_phase: str
+    to_phase: str
+    summary: str = ""
+    applicant_id: str | None = None  # actor id on the TransitionApplied envelope
+
+
+@frozen
+class Readiness:
+    """What the reviewer is shown before agreeing a transition.
+
+    ``study`` is the study service's readiness(unit_id) answer
+    ({"unit_id", "ready", "floor", "members_below", "exempted"}) or None when it
+    could not be had; ``requirements_present`` is R11; ``open_rectifications``
+    counts rectification measures not yet completed."""
+    study: dict | None = None
+    requirements_present: bool = False
+    open_rectifications: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class _OnGroup:
+    @property
+    def stream_id(self) -> str:
+        return group_stream(self.group_id)
+
+
+class _OnUnit:
+    @property
+    def stream_id(self) -> str:
+        return unit_stream(self.unit_id)
+
+
+# ------------------------------------------------------------------- the group
+@frozen
+class FormGroup(_OnGroup):
+    """people: {member_id, name, rank, home_unit, post}."""
+    group_id: str
+    name: str
+    leader: dict
+    members: list
+    formed_on: str
+    actor: Actor
+
+
+@frozen
+class EstablishTemporaryBranch(_OnGroup):
+    group_id: str
+    secretary_member_id: str
+    rules: dict  # study / deliberation / leave -> text
+    date: str
+    actor: Actor
+
+
+@frozen
+class RequestLeave(_OnGroup):
+    group_id: str
+    leave_id: str
+    member_id: str
+    from_date: str
+    to_date: str
+    reason: str
+    today: str
+    actor: Actor
+
+
+@frozen
+class DecideLeave(_OnGroup):
+    group_id: str
+    leave_id: str
+    decision: str  # approve | deny
+    comments: str
+    today: str
+    actor: Actor
+
+
+@frozen
+class RecordBatchParticipation(_OnGroup):
+    group_id: str
+    member_id: str
+    batch: int
+    actor: Actor
+
+
+# ------------------------------------------------------------- a supervised unit
+@frozen
+class AssignUnit(_OnUnit):
+    group_id: str
+    unit_id: str
+    today: str
+    actor: Actor
+    group_exists: bool = False  # the group stream has a GroupFormed
+    group_unit_count: int = 0  # units the group has before this one
+    unit_registered: bool = False  # the units service knows the unit
+    meeting_date: str | None = None  # mobilisation meeting, if scheduled
+
+
+@frozen
+class RecordArrival(_OnUnit):
+    group_id: str
+    unit_id: str
+    date: str
+    actor: Actor
+    meeting_date: str | None = None  # the current mobilisation-meeting date
+
+
+@frozen
+class ReadSpeechDraft(_OnUnit):
+    unit_id: str
+    date: str
+    comments: str
+    actor: Actor
+    speech_draft: str | None = None  # plan["speech_draft"] of the latest plan
+
+
+@frozen
+class CompleteArrivalTask(_OnUnit):
+    unit_id: str
+    task: str
+    date: str
+    note: str
+    actor: Actor
+    meeting_held: bool = False  # the unit's mobilisation meeting was held
+
+
+@frozen
+class ReviewWorkPlan(_OnUnit):
+    unit_id: str
+    decision: str  # approve | return
+    comments: str
+    today: str
+    actor: Actor
+    plan_version: int | None = None  # latest submitted version, None if never submitted
+    plan: dict | None = None
+
+
+@frozen
+class ReviewTransition(_OnUnit):
+    transition_id: str
+    unit_id: str
+    decision: str  # agree | return
+    comments: str
+    today: str
+    actor: Actor
+    application: TransitionApplication | None = None
+    readiness: Readiness = Readiness()
+
+
+@frozen
+class DecideTransition(_OnUnit):
+    transition_id: str
+    unit_id: str
+    decision: str  # approve | reject
+    comments: str
+    today: str
+    actor: Actor
+    application: TransitionApplication | None = None
+
+
+@frozen
+class ExtendDeadline(_OnUnit):
+    unit_id: str
+    phase: str
+    until: str
+    reason: str
+    today: str
+    actor: Actor
+    current_phase: str | None = None
+    current_deadline: str | None = None
+
+
+@frozen
+class RecordInspection(_OnUnit):
+    inspection_id: str
+    unit_id: str
+    date: str
+    scores: dict  # the seven point keys -> int
+    findings: str
+    actor: Actor
+    notes: dict = dataclasses.field(default_factory=dict)
+
+
+@frozen
+class RecordCommitteeMeeting(_OnUnit):
+    meeting_id: str
+    unit_id: str
+    date: str
+    topic: str
+    notes: str
+    actor: Actor
+
+
+@frozen
+class RecordWorkingOffice(_OnUnit):
+    unit_id: str
+    date: str
+    office_established: bool
+    staff_trained: bool
+    notes: str
+    actor: Actor
+
+
+@frozen
+class RecordAcceptanceInspection(_OnUnit):
+    unit_id: str
+    date: str
+    result: str  # pass | fail
+    office_participants: list
+    notes: str
+    actor: Actor
+    survey_passed: bool = False  # evaluation's SurveyPassed for this unit
+    survey_id: str | None = None
+
+
+@frozen
+class FileReport(_OnUnit):
+    report_id: str
+    unit_id: str
+    kind: str
+    title: str
+    body: str
+    date: str
+    actor: Actor
+    contact: dict = dataclasses.field(default_factory=dict)
+
+
+@frozen
+class ReportTypicalCase(_OnUnit):
+    case_id: str
+    unit_id: str
+    kind: str  # experience | person
+    title: str
+    description: str
+    date: str
+    actor: Actor
+    person_name: str | None = None
+
+
+@frozen
+class RecommendTypicalCase(_OnUnit):
+    case_id: str
+    unit_id: str
+    recipient: str  # unit | office
+    date: str
+    actor: Actor
+
+
+@frozen
+class PubliciseTypicalCase(_OnUnit):
+    case_id: str
+    unit_id: str
+    date: str
+    channel: str
+    actor: Actor
+
+
+# ------------------------------------------------------------------ a briefing
+@frozen
+class CompileBriefing:
+    """``reports``: candidate report docs ({report_id, unit_id, group_id, kind,
+    title, body, date, urgent}) as the reports projection holds them."""
+    briefing_id: str
+    title: str
+    period_from: str
+    period_to: str
+    today: str
+    actor: Actor
+    reports: list = dataclasses.field(default_factory=list)
+
+    @property
+    def stream_id(self) -> str:
+        return briefing_stream(self.briefing_id)

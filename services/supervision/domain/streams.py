@@ -1,0 +1,22 @@
+"""Stream ids of the supervision service's three aggregates.
+
+- ``group-<id>``: one 督导组: its people, temporary branch, leave, later batches.
+- ``supervised-unit-<id>``: everything supervision does at one unit (assignment,
+  arrival, tasks, plan reviews, the phase gate, inspections, reports, typical
+  cases). A unit has one such stream, so "one group per unit" and "a group
+  agrees once" hold under optimistic concurrency.
+- ``briefing-<id>``: one 简报 the office compiled.
+"""
+from __future__ import annotations
+
+
+def group_stream(group_id: str) -> str:
+    return f"group-{group_id}"
+
+
+def unit_stream(unit_id: str) -> str:
+    return f"supervised-unit-{unit_id}"
+
+
+def briefing_stream(briefing_id: str) -> str:
+    return f"briefing-{briefing_id}"
