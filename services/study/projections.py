@@ -16,7 +16,7 @@ the result does not depend on how the two logs interleave: rebuilding from the
 logs gives the same figures."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from shared.projection import Envelope, Projection
 

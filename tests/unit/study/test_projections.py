@@ -1,6 +1,6 @@
 from shared.projection import MemoryProjectionRunner
 
-from services.study.domain import (GrantExemption, RevokeExemption, StudyConfig, StudyState,
+from services.study.domain import (GrantExemption, RevokeExemption, StudyConfig,
                                    UnitRoster, compliance_sheet, county_table, readiness)
 from services.study.projections import PROJECTIONS, build_projections
 
