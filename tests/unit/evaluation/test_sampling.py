@@ -115,3 +115,10 @@ def test_verify_from_envelopes_finds_the_survey():
     assert verify_survey_log(envs, "s-1")["ok"] is True
     missing = verify_survey_log(envs, "s-2")
     assert missing["ok"] is False and missing["checks"]["draw_found"] is False
+
+
+def test_published_test_vector_of_sampling_md():
+    frame = ["王五", "张三", "李四", "赵六", "钱七", "孙八", "周九", "吴十"]
+    assert sha256_hex(SEED) == "2a8abfa8cb9906290437854193ca6bca41d4d4e26d1d454bd66a35158095e737"
+    assert draw_sample(frame, 3, SEED) == ["吴十", "李四", "王五"]
+    assert draw_sample(frame, 3, SEED, "dice 3-5-1") == ["赵六", "钱七", "王五"]
