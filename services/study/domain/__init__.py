@@ -17,4 +17,7 @@ from .roster import (UNITS_EVENT_TYPES, RosterMember, RosterStudyGroup, UnitRost
                      evolve_roster, roster_from)
 from .state import Exemption, Session, StudyState, evolve, evolve_envelope, fold
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+from types import ModuleType as _ModuleType
+
+__all__ = [name for name, value in dict(globals()).items()
+           if not name.startswith("_") and not isinstance(value, _ModuleType)]
