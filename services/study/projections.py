@@ -83,6 +83,8 @@ def _member_keys_units(env: Envelope) -> list[str]:
         if p.get("leader_member_id"):
             ids.append(p["leader_member_id"])
         return sorted(set(ids))
+    if env["type"] == "MemberPlacedInStudyGroup":
+        return [p["member_id"]]
     return []
 
 
@@ -118,7 +120,7 @@ def _member_projections(config: StudyConfig) -> list[Projection]:
                                "section": p.get("section"),
                                "is_leader": bool(p.get("is_leader")),
                                "is_retired": bool(p.get("is_retired"))}
-        else:  # StudyGroupFormed
+        else:  # StudyGroupFormed, MemberPlacedInStudyGroup
             groups = set(basis.get("study_group_ids", [])) | {p["study_group_id"]}
             basis["study_group_ids"] = sorted(groups)
         return rendered(basis, key)

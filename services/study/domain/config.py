@@ -15,8 +15,8 @@ class BatchCalendar:
     "春节前，以自学为主 … 从2月16日开始，各单位要安排10天时间采取半日制的办法进行集中学习"
     (10 half-days of about 4 学时 is the 40-学时 floor)."""
 
-    spring_festival: str          # before it, study is mainly self-study
     centralised_start: str        # first day of the centralised window
+    spring_festival: str | None = None  # before it, study is mainly self-study
     centralised_days: int = 10    # calendar days of half-day study
     half_day: bool = True
 
@@ -36,14 +36,31 @@ class BatchCalendar:
                 "half_day": self.half_day}
 
 
-def batch_one_calendar(year: int = 2005, spring_festival: str | None = None) -> BatchCalendar:
-    """Batch 1 for a given year (the campaign's first batch ran in early 2005,
-    Spring Festival 9 Feb). Other years must name their own Spring Festival."""
+# Spring Festival dates the defaults know; other years must name theirs.
+SPRING_FESTIVALS = {2005: "2005-02-09", 2024: "2024-02-10"}
+
+# B's speech is dated 2024年2月18日, so the system's default campaign year is 2024
+# (the units service's calendar uses the same year).
+DEFAULT_YEAR = 2024
+
+
+def batch_one_calendar(year: int = DEFAULT_YEAR, spring_festival: str | None = None
+                       ) -> BatchCalendar:
+    """Batch 1 as the county secretary set it, for a given year."""
     if spring_festival is None:
-        if year != 2005:
-            raise ValueError("name the Spring Festival date for years other than 2005")
-        spring_festival = "2005-02-09"
-    return BatchCalendar(spring_festival=spring_festival, centralised_start=f"{year}-02-16")
+        if year not in SPRING_FESTIVALS:
+            raise ValueError(f"name the Spring Festival date for {year}")
+        spring_festival = SPRING_FESTIVALS[year]
+    return BatchCalendar(centralised_start=f"{year}-02-16", spring_festival=spring_festival)
+
+
+def default_calendars() -> dict[int, BatchCalendar]:
+    """Batch 1 from speech A. The speech fixes no dates for batches 2 and 3; their
+    centralised starts mirror the units service's default calendar so that both
+    services flag the same days. A county overrides all of them."""
+    return {1: batch_one_calendar(),
+            2: BatchCalendar(centralised_start=f"{DEFAULT_YEAR}-07-15"),
+            3: BatchCalendar(centralised_start=f"{DEFAULT_YEAR}-12-01")}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +71,7 @@ class StudyConfig:
     max_session_hours: float | int | str = 8
     # calendars per batch; a batch without one gets no calendar flags
     calendars: Mapping[int, BatchCalendar] = dataclasses.field(
-        default_factory=lambda: {1: batch_one_calendar()})
+        default_factory=default_calendars)
 
     @property
     def floor_half_hours(self) -> int:

@@ -11,7 +11,7 @@ import dataclasses
 from typing import Any, Iterable, Mapping
 
 UNITS_EVENT_TYPES = frozenset({
-    "UnitRegistered", "MemberEnrolled", "StudyGroupFormed",
+    "UnitRegistered", "MemberEnrolled", "StudyGroupFormed", "MemberPlacedInStudyGroup",
     "MobilizationMeetingScheduled", "MobilizationMeetingHeld",
 })
 
@@ -104,6 +104,15 @@ def evolve_roster(roster: UnitRoster | None, env: Mapping[str, Any]) -> UnitRost
         group = RosterStudyGroup(study_group_id=p["study_group_id"], section=p.get("section"),
                                  leader_member_id=p.get("leader_member_id"),
                                  member_ids=tuple(p.get("member_ids") or ()))
+        return dataclasses.replace(roster, study_groups={**roster.study_groups,
+                                                         group.study_group_id: group})
+    if kind == "MemberPlacedInStudyGroup":
+        # e.g. a retired cadre placed in a section's group after it was formed
+        old = roster.study_groups.get(p["study_group_id"]) or RosterStudyGroup(
+            study_group_id=p["study_group_id"], section=None, leader_member_id=None)
+        if p["member_id"] in old.member_ids:
+            return roster
+        group = dataclasses.replace(old, member_ids=old.member_ids + (p["member_id"],))
         return dataclasses.replace(roster, study_groups={**roster.study_groups,
                                                          group.study_group_id: group})
     if kind == "MobilizationMeetingScheduled":

@@ -24,8 +24,8 @@ def foreign(type_name: str, payload: dict, *, position: int | None = None,
             stream_id: str | None = None) -> dict:
     return {"event_id": str(uuid.uuid4()), "type": type_name, "schema_version": 1,
             "stream_id": stream_id or f"unit-{payload.get('unit_id')}", "version": 1,
-            "position": position or next(_positions), "occurred_at": "2005-02-01T00:00:00.000Z",
-            "recorded_at": "2005-02-01T00:00:00.000Z",
+            "position": position or next(_positions), "occurred_at": "2024-02-01T00:00:00.000Z",
+            "recorded_at": "2024-02-01T00:00:00.000Z",
             "actor": {"id": "x", "name": "x", "role": "unit", "scope": None},
             "correlation_id": str(uuid.uuid4()), "causation_id": None, "payload": payload,
             "hash": "", "prev_hash": ""}
@@ -53,7 +53,7 @@ def meeting(kind, date, unit_id=UNIT):
     return foreign(f"MobilizationMeeting{kind}", {"unit_id": unit_id, "date": date})
 
 
-def standard_units_log(meeting_date="2005-02-14", batch=1):
+def standard_units_log(meeting_date="2024-02-14", batch=1):
     """Four members, one retired (B: "离退休干部分别安排进各学习小组"), two study groups."""
     return [registered(batch=batch),
             enrolled("m1", "张主任", is_leader=True),
@@ -79,13 +79,13 @@ def run(state, command, config=DEFAULT_CONFIG):
 
 def session_cmd(session_id="s1", roster=None, **kw):
     fields = dict(unit_id=UNIT, session_id=session_id, roster=roster or standard_roster(),
-                  today="2005-02-16", form="lecture", date="2005-02-16", hours=4,
+                  today="2024-02-16", form="lecture", date="2024-02-16", hours=4,
                   content_keys=("hu_jintao_speech",))
     fields.update(kw)
     return RecordStudySession(**fields)
 
 
-def attend_cmd(session_id, member_ids, roster=None, today="2005-03-01"):
+def attend_cmd(session_id, member_ids, roster=None, today="2024-03-01"):
     return RecordAttendance(unit_id=UNIT, session_id=session_id, member_ids=tuple(member_ids),
                             roster=roster or standard_roster(), today=today)
 

@@ -19,7 +19,7 @@ def test_attendance_including_a_retired_member_is_recorded(state):
     assert event.type == "StudyAttendanceRecorded"
     assert event.member_ids == ["m1", "m4"]
     # the session's figures travel with the attendance, so hours fold from events alone
-    assert (event.hours, event.mode, event.date) == ("3.5", "centralised", "2005-02-16")
+    assert (event.hours, event.mode, event.date) == ("3.5", "centralised", "2024-02-16")
     assert event.content_keys == ["party_constitution"]
     assert state.sessions["s1"].attendees == {"m1", "m4"}
 
@@ -63,6 +63,6 @@ def test_empty_or_blank_attendance_is_refused(state, member_ids):
 
 def test_attendance_before_the_session_takes_place_is_refused(state):
     with pytest.raises(Rejected) as err:
-        decide(state, attend_cmd("s1", ["m1"], today="2005-02-15"))
-    assert err.value.details == {"session_date": "2005-02-16", "today": "2005-02-15"}
-    assert decide(state, attend_cmd("s1", ["m1"], today="2005-02-16"))
+        decide(state, attend_cmd("s1", ["m1"], today="2024-02-15"))
+    assert err.value.details == {"session_date": "2024-02-16", "today": "2024-02-15"}
+    assert decide(state, attend_cmd("s1", ["m1"], today="2024-02-16"))

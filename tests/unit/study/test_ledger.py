@@ -46,14 +46,14 @@ def test_session_and_attendance_rows():
     sheet, sessions = docs()
     book = read_back(sheet, sessions)
     session_rows = book[SESSIONS_SHEET][2:]
-    assert [r[0] for r in session_rows] == ["2005-02-01", "2005-02-16", "2005-02-17"]
+    assert [r[0] for r in session_rows] == ["2024-02-01", "2024-02-16", "2024-02-17"]
     self_row, first, _ = session_rows
     assert self_row[1:4] == ["自学", "自学", 2] and self_row[6:8] == ["本办制度", "办发3号"]
     assert first[1] == "专题讲座" and first[4] == "集中学习一" and first[9] == 3
     assert "党章" in first[5] and first[8] == "g1"
     attendance = book[ATTENDANCE_SHEET][2:]
     assert len(attendance) == 5
-    assert sorted(r[3] for r in attendance if r[0] == "2005-02-16") == ["张主任", "李科长", "赵老"]
+    assert sorted(r[3] for r in attendance if r[0] == "2024-02-16") == ["张主任", "李科长", "赵老"]
 
 
 def test_ledger_from_the_sheet_alone_matches():

@@ -4,7 +4,7 @@ from services.study.domain import (GrantExemption, RevokeExemption, StudyConfig,
                                    UnitRoster, compliance_sheet, county_table, readiness)
 from services.study.projections import PROJECTIONS, build_projections
 
-from .helpers import (UNIT, UNIT_ACTOR, enrolled, run, standard_roster, standard_units_log,
+from .helpers import (UNIT, UNIT_ACTOR, enrolled, foreign, run, standard_roster, standard_units_log,
                       study_envelopes, with_sessions)
 
 
@@ -19,13 +19,13 @@ def scenario():
     state, events = with_sessions(
         ("s1", {"hours": 4, "content_keys": ("hu_jintao_speech", "party_constitution"),
                 "study_group_id": "g1", "title": "集中学习一"}, ["m1", "m2", "m4"]),
-        ("s2", {"hours": 3.5, "date": "2005-02-17"}, ["m1"]),
-        ("s3", {"form": "self_study", "date": "2005-02-01", "hours": 2,
+        ("s2", {"hours": 3.5, "date": "2024-02-17"}, ["m1"]),
+        ("s3", {"form": "self_study", "date": "2024-02-01", "hours": 2,
                 "content_keys": (), "local_document": {"title": "本办制度", "reference": "办发3号"}},
          ["m3"]))
     new, state = run(state, GrantExemption(unit_id=UNIT, member_id="m4", reason="长期卧病",
                                            actor=UNIT_ACTOR, roster=standard_roster(),
-                                           today="2005-02-20"))
+                                           today="2024-02-20"))
     return state, events + new
 
 
@@ -53,7 +53,7 @@ def test_member_record_shows_hours_coverage_floor_and_exemption():
 def test_revoked_exemption_disappears_from_the_member_record():
     state, events = scenario()
     revoked, _ = run(state, RevokeExemption(unit_id=UNIT, member_id="m4", reason="康复",
-                                            actor=UNIT_ACTOR, today="2005-02-21"))
+                                            actor=UNIT_ACTOR, today="2024-02-21"))
     m4 = project(standard_units_log(), events + revoked)["study_members"]["m4"]
     assert m4["exemption"] is None and m4["below_floor"] is True
 
@@ -77,7 +77,7 @@ def test_session_docs_list_attendees():
 
 def test_county_rows_for_several_units_sort_by_compliance():
     _, events = scenario()
-    log = standard_units_log(meeting_date="2005-02-18")
+    log = standard_units_log(meeting_date="2024-02-18")
     other_unit = [dict(env, payload={**env["payload"], "unit_id": "u2"})
                   for env in (log[0], log[1], log[-1])]
     other_unit[0]["payload"]["name"] = "县委组织部"
@@ -111,3 +111,12 @@ def test_late_enrolment_adds_a_member_at_zero_hours():
     sheet = cols["study_units"][UNIT]
     assert sheet["member_count"] == 5
     assert {m["member_id"]: m["centralised_hours"] for m in sheet["members"]}["m5"] == 0
+
+
+def test_member_record_follows_placement_in_a_study_group():
+    placed = foreign("MemberPlacedInStudyGroup", {"unit_id": UNIT, "study_group_id": "g2",
+                                                  "member_id": "m4"})
+    cols = project(standard_units_log() + [placed], [])
+    assert cols["study_members"]["m4"]["study_group_ids"] == ["g1", "g2"]
+    m4_row = [m for m in cols["study_units"][UNIT]["members"] if m["member_id"] == "m4"][0]
+    assert m4_row["study_group_ids"] == ["g1", "g2"]

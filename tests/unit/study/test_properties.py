@@ -38,7 +38,7 @@ def build(specs):
     for i, spec in enumerate(specs):
         new, state = run(state, session_cmd(
             f"s{i}", roster=roster, form=spec["form"], hours=spec["half_hours"] / 2,
-            date=f"2005-02-{spec['day']:02d}", content_keys=tuple(spec["content"])))
+            date=f"2024-02-{spec['day']:02d}", content_keys=tuple(spec["content"])))
         events += new
         seen = set()
         for batch in spec["attendance"]:

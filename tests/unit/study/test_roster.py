@@ -4,19 +4,19 @@ from .helpers import UNIT, enrolled, foreign, meeting, registered, standard_unit
 
 
 def test_roster_learns_members_groups_batch_and_meeting_from_units_events():
-    roster = roster_from(standard_units_log(meeting_date="2005-02-18"), UNIT)
+    roster = roster_from(standard_units_log(meeting_date="2024-02-18"), UNIT)
     assert roster.name == "县委办公室" and roster.batch == 1 and roster.org_type == "党支部"
     assert sorted(roster.members) == ["m1", "m2", "m3", "m4"]
     assert roster.members["m4"].is_retired is True
     assert roster.members["m1"].is_leader is True
     assert roster.study_groups["g1"].member_ids == ("m1", "m2", "m4")
     assert roster.groups_of("m1") == ["g1"] and roster.groups_of("m3") == ["g2"]
-    assert roster.meeting_date == "2005-02-18"
+    assert roster.meeting_date == "2024-02-18"
 
 
 def test_held_date_wins_over_scheduled_date():
-    log = standard_units_log(meeting_date="2005-02-14") + [meeting("Held", "2005-02-15")]
-    assert roster_from(log, UNIT).meeting_date == "2005-02-15"
+    log = standard_units_log(meeting_date="2024-02-14") + [meeting("Held", "2024-02-15")]
+    assert roster_from(log, UNIT).meeting_date == "2024-02-15"
 
 
 def test_other_units_and_unused_types_are_ignored():
@@ -34,3 +34,11 @@ def test_roster_survives_its_document_form():
 
 def test_unknown_unit_has_no_roster():
     assert roster_from(standard_units_log(), "nope") is None
+
+
+def test_member_placed_in_a_study_group_later_joins_it_once():
+    placed = foreign("MemberPlacedInStudyGroup", {"unit_id": UNIT, "study_group_id": "g2",
+                                                  "member_id": "m4"})
+    roster = roster_from(standard_units_log() + [placed, placed], UNIT)
+    assert roster.study_groups["g2"].member_ids == ("m3", "m4")
+    assert roster.groups_of("m4") == ["g1", "g2"]

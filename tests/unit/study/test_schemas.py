@@ -4,7 +4,7 @@ from marshmallow import ValidationError
 from services.study.schemas import (AttendanceSchema, ExemptionRevocationSchema,
                                     ExemptionSchema, StudyPlanSchema, StudySessionSchema)
 
-SESSION = {"unit_id": "u1", "form": "lecture", "date": "2005-02-16", "hours": 3.5,
+SESSION = {"unit_id": "u1", "form": "lecture", "date": "2024-02-16", "hours": 3.5,
            "content_keys": ["party_constitution"]}
 
 
@@ -51,7 +51,7 @@ def test_plan_schema_leaves_missing_items_to_the_domain_but_checks_types():
     assert StudyPlanSchema().load({"personnel": {"scope": "全体党员"}}) == \
         {"personnel": {"scope": "全体党员"}}
     full = {"personnel": {"scope": "全体", "study_group_ids": ["g1"]},
-            "time": {"centralised_from": "2005-02-16", "centralised_until": "2005-02-25",
+            "time": {"centralised_from": "2024-02-16", "centralised_until": "2024-02-25",
                      "planned_hours": 40},
             "content": {"required": ["party_constitution"],
                         "local_documents": [{"title": "t", "reference": "r"}]},

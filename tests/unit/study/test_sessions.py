@@ -4,7 +4,8 @@ import math
 import pytest
 
 from shared.domain import Conflict, NotFound, Rejected
-from services.study.domain import FORMS, StudyConfig, StudyState, UnitRoster, decide
+from services.study.domain import (FORMS, StudyConfig, StudyState, UnitRoster, batch_one_calendar,
+                                   decide)
 
 from .helpers import run, session_cmd, standard_roster
 
@@ -20,7 +21,7 @@ def test_centralised_session_in_the_window_is_recorded_unflagged():
     [event] = decide(StudyState(), session_cmd(study_group_id="g1", title="学习胡锦涛讲话"))
     assert event.type == "StudySessionRecorded"
     assert (event.form, event.mode, event.hours, event.date) == ("lecture", "centralised", "4",
-                                                                 "2005-02-16")
+                                                                 "2024-02-16")
     assert event.content_keys == ["hu_jintao_speech"]
     assert event.study_group_id == "g1" and event.calendar_flags == []
 
@@ -71,7 +72,7 @@ def test_session_for_an_unknown_study_group_is_refused():
 
 
 def test_bad_date_is_refused():
-    refused(session_cmd(date="2005-02-30"))
+    refused(session_cmd(date="2024-02-30"))
 
 
 def test_same_session_id_twice_is_a_conflict():
@@ -88,23 +89,39 @@ def test_missing_roster_is_not_found():
     refused(dataclasses.replace(session_cmd(), roster=None), NotFound)
 
 
-@pytest.mark.parametrize("date", ["2005-02-15", "2005-02-26", "2005-01-20"])
+@pytest.mark.parametrize("date", ["2024-02-15", "2024-02-26", "2024-01-20"])
 def test_centralised_session_outside_the_window_is_recorded_but_flagged(date):
     [event] = decide(StudyState(), session_cmd(date=date))
     [flag] = event.calendar_flags
     assert flag["code"] == "centralised_outside_window"
-    assert flag["window"] == ["2005-02-16", "2005-02-25"]
+    assert flag["window"] == ["2024-02-16", "2024-02-25"]
 
 
 def test_self_study_before_the_spring_festival_is_not_flagged():
-    [event] = decide(StudyState(), session_cmd(form="self_study", date="2005-02-01"))
+    [event] = decide(StudyState(), session_cmd(form="self_study", date="2024-02-01"))
     assert event.calendar_flags == []
 
 
 def test_batch_without_a_configured_calendar_gets_no_flags():
     roster = standard_roster(batch=2)
-    [event] = decide(StudyState(), session_cmd(roster=roster, date="2005-07-01"))
+    only_batch_one = StudyConfig(calendars={1: batch_one_calendar()})
+    [event] = decide(StudyState(), session_cmd(roster=roster, date="2024-07-01"), only_batch_one)
     assert event.calendar_flags == []
+
+
+def test_batch_two_default_window_mirrors_the_units_calendar():
+    roster = standard_roster(batch=2)
+    [early] = decide(StudyState(), session_cmd(roster=roster, date="2024-07-01"))
+    [inside] = decide(StudyState(), session_cmd(roster=roster, date="2024-07-15"))
+    assert early.calendar_flags[0]["window"] == ["2024-07-15", "2024-07-24"]
+    assert inside.calendar_flags == []
+
+
+def test_calendar_for_another_year_needs_its_spring_festival():
+    with pytest.raises(ValueError):
+        batch_one_calendar(2030)
+    assert batch_one_calendar(2005).spring_festival == "2005-02-09"
+    assert batch_one_calendar(2030, "2030-02-03").centralised_end == "2030-02-25"
 
 
 def test_command_for_another_units_stream_is_refused():
