@@ -1,0 +1,73 @@
+"""Rectification measures and commitments (R22 phase 3) and public notification (R12/R23)."""
+import pytest
+
+from services.units.domain import commands as C
+from services.units.domain import decide
+from services.units.domain import events as E
+from shared.domain import Conflict, Forbidden, Rejected
+
+from .helpers import OTHER_UNIT, U, UNIT, in_phase, refused, run, step
+
+
+def add(measure_id="m1", owner="L1", due="2024-05-30", today="2024-04-21", kind="commitment", actor=UNIT):
+    return C.AddRectificationMeasure(actor, U, measure_id, kind, "带头兑现整改承诺", owner, due, today)
+
+
+def test_measure_with_owner_and_due_date():
+    events, state = run(in_phase("rectification"), add())
+    assert events == [E.RectificationMeasureAdded(unit_id=U, measure_id="m1", kind="commitment",
+                                                  description="带头兑现整改承诺", owner_member_id="L1",
+                                                  due="2024-05-30", phase="rectification")]
+    assert state.measures["m1"].completed_on is None
+
+
+def test_measures_are_set_also_in_remedial():
+    events = decide(in_phase("remedial"), add(today="2024-06-21", due="2024-07-10"))
+    assert events[0].phase == "remedial"
+
+
+@pytest.mark.parametrize("phase", ["mobilization", "analysis", "survey", "accepted"])
+def test_measures_outside_rectification_are_refused(phase):
+    refused(Rejected, in_phase(phase), add(today="2024-06-25", due="2024-12-30"))
+
+
+def test_measure_refusals():
+    state = in_phase("rectification")
+    refused(Rejected, state, add(owner="ghost"))
+    refused(Rejected, state, add(kind="wish"))
+    refused(Rejected, state, add(due="2024-04-01"))  # already past
+    refused(Forbidden, state, add(actor=OTHER_UNIT))
+    refused(Conflict, step(state, add()), add())
+
+
+def test_completion_and_its_refusals():
+    state = step(in_phase("rectification"), add())
+    events, done = run(state, C.CompleteRectificationMeasure(UNIT, U, "m1", "2024-05-01", "2024-05-02", " 已兑现 "))
+    assert events == [E.RectificationMeasureCompleted(unit_id=U, measure_id="m1", completed_on="2024-05-01",
+                                                      note="已兑现")]
+    assert done.measures["m1"].completed_on == "2024-05-01"
+    refused(Conflict, done, C.CompleteRectificationMeasure(UNIT, U, "m1", "2024-05-02", "2024-05-02"))
+    refused(Rejected, state, C.CompleteRectificationMeasure(UNIT, U, "m9", "2024-05-01", "2024-05-02"))
+    refused(Rejected, state, C.CompleteRectificationMeasure(UNIT, U, "m1", "2024-05-09", "2024-05-02"))
+    refused(Forbidden, state, C.CompleteRectificationMeasure(OTHER_UNIT, U, "m1", "2024-05-01", "2024-05-02"))
+
+
+def notify(notification_id="n1", scope=("张三", "李四", "王五"), actor=UNIT):
+    return C.NotifyPublic(actor, U, notification_id, tuple(scope), "2024-06-01", "整改情况通报")
+
+
+def test_public_notification_records_the_scope():
+    events, state = run(in_phase("survey"), notify())
+    assert events == [E.PublicNotified(unit_id=U, notification_id="n1", scope=["张三", "李四", "王五"],
+                                       date="2024-06-01", subject="整改情况通报", content="")]
+    assert state.notifications == {"n1": ("张三", "李四", "王五")}
+
+
+def test_notification_refusals():
+    state = in_phase("survey")
+    refused(Rejected, state, notify(scope=()))
+    refused(Rejected, state, notify(scope=("张三", "张三")))
+    refused(Rejected, state, notify(scope=("张三", " ")))
+    refused(Forbidden, state, notify(actor=OTHER_UNIT))
+    refused(Conflict, step(state, notify()), notify())
+    refused(Rejected, in_phase("registered"), notify())
