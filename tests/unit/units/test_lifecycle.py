@@ -7,10 +7,9 @@ import pytest
 from services.units.domain import DEFAULT_CONFIG, UnitsConfig, decide
 from services.units.domain import commands as C
 from services.units.domain import events as E
-from services.units.domain import phases as P
 from shared.domain import Conflict, Forbidden, Rejected
 
-from .helpers import (OTHER_UNIT, READY, SYS, U, UNIT, approve, in_phase, leave_current_phase, mobilizing,
+from .helpers import (OTHER_UNIT, READY, SYS, U, UNIT, in_phase, leave_current_phase, mobilizing,
                       refused, run, scheduled, staffed, step)
 
 
