@@ -278,5 +278,6 @@ class BriefingCompiled(Event):
     period_from: str
     period_to: str
     compiled_on: str
-    sections: list  # [{kind, label, items: [{report_id, unit_id, group_id, date, title, body, urgent}]}]
+    # [{kind, label, items: [{report_id, unit_id, group_id, kind, date, title, body, urgent}]}]
+    sections: list
     report_ids: list

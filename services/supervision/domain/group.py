@@ -26,7 +26,7 @@ class GroupState:
     leader: dict | None = None
     people: dict = dataclasses.field(default_factory=dict)  # member_id -> person (leader too)
     branch: dict | None = None  # {secretary_member_id, rules, established_on}
-    leaves: dict = dataclasses.field(default_factory=dict)  # leave_id -> {member_id, from, to, status}
+    leaves: dict = dataclasses.field(default_factory=dict)  # leave_id -> {member_id, ..., status}
     batches: dict = dataclasses.field(default_factory=dict)  # member_id -> 2 | 3
 
     @property

@@ -18,14 +18,14 @@ class SupervisedUnitState:
     tasks: dict = dataclasses.field(default_factory=dict)  # task -> {status, done_on}
     speech_draft_read_on: str | None = None
     plan_reviews: dict = dataclasses.field(default_factory=dict)  # plan_version -> decision
-    transitions: dict = dataclasses.field(default_factory=dict)  # id -> {status, from/to, applicant}
+    transitions: dict = dataclasses.field(default_factory=dict)  # id -> {status, ...}
     extensions: tuple = ()
     inspections: dict = dataclasses.field(default_factory=dict)  # id -> total
     committee_meetings: dict = dataclasses.field(default_factory=dict)  # id -> date
     working_office: dict | None = None  # {office_established, staff_trained, date}
     acceptance: dict | None = None  # {result, date}
     reports: dict = dataclasses.field(default_factory=dict)  # id -> kind
-    cases: dict = dataclasses.field(default_factory=dict)  # id -> {kind, recommended_to, publicised}
+    cases: dict = dataclasses.field(default_factory=dict)  # id -> {kind, recommended_to, ...}
 
     @property
     def arrived(self) -> bool:
@@ -105,7 +105,8 @@ _EVOLVERS = {
         "date": e.date}),
     ev.AcceptanceInspected: lambda s, e: dataclasses.replace(
         s, acceptance={"result": e.result, "date": e.date}),
-    ev.ReportFiled: lambda s, e: dataclasses.replace(s, reports=put(s.reports, e.report_id, e.kind)),
+    ev.ReportFiled: lambda s, e: dataclasses.replace(
+        s, reports=put(s.reports, e.report_id, e.kind)),
     ev.TypicalCaseReported: _case_reported,
     ev.TypicalCaseRecommended: _case_recommended,
     ev.TypicalCasePublicised: _case_publicised,

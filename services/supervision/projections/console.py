@@ -139,7 +139,8 @@ def _unit_handlers_from_supervision():
         doc["plan"]["reviews"][str(p["plan_version"])] = p["decision"]
         if p["decision"] == "approve":
             doc["tasks"]["review_work_plan"] = "done"
-        if doc["plan"]["latest_version"] is None or p["plan_version"] > doc["plan"]["latest_version"]:
+        latest = doc["plan"]["latest_version"]
+        if latest is None or p["plan_version"] > latest:
             doc["plan"]["latest_version"] = p["plan_version"]
         return _with_plan_pending(doc)
 

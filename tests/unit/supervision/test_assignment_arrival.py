@@ -45,7 +45,8 @@ def test_beyond_the_soft_limit_the_assignment_stands_with_a_warning():
 
 
 def test_the_soft_limit_is_configurable():
-    [event] = decide_unit(EMPTY_UNIT, assign(group_unit_count=3), SupervisionConfig(soft_unit_limit=3))
+    config = SupervisionConfig(soft_unit_limit=3)
+    [event] = decide_unit(EMPTY_UNIT, assign(group_unit_count=3), config)
     assert event.over_soft_limit is True and event.soft_limit == 3
 
 

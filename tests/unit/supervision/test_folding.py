@@ -1,4 +1,4 @@
-"""Folding is deterministic, envelope-agnostic, and the gate's order holds under any command order."""
+"""Folding is deterministic and envelope-agnostic; the gate's order holds for any commands."""
 import json
 
 from hypothesis import given, settings

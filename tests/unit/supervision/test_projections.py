@@ -6,7 +6,8 @@ from shared.projection import MemoryProjectionRunner, envelope_for
 from services.supervision.domain import (ArrivalTaskCompleted, BriefingCompiled, GroupArrived,
                                          LeaveDecided, LeaveRequested, MemberBatchJoined,
                                          ReportFiled, SupervisionConfig, TemporaryBranchEstablished,
-                                         TransitionAgreed, TransitionApproved, TypicalCaseRecommended,
+                                         TransitionAgreed, TransitionApproved,
+                                         TypicalCaseRecommended,
                                          TypicalCaseReported, UnitAssigned, WorkPlanReviewed,
                                          InspectionRecorded, DeadlineExtended, group_stream,
                                          unit_stream)

@@ -8,8 +8,8 @@ from services.supervision.domain import (BriefingCompiled, CompileBriefing, File
                                          TypicalCaseRecommended, TypicalCaseReported,
                                          arrange_briefing, decide, fold_briefing, fold_unit)
 from services.supervision.domain.briefing import EMPTY_BRIEFING
-from tests.unit.supervision.helpers import (G1, OFFICE, SUP1, SUP2, UNIT, arrived, arrived_unit,
-                                            assigned, assigned_unit)
+from tests.unit.supervision.helpers import (G1, OFFICE, SUP1, SUP2, UNIT, arrived_unit, assigned,
+                                            assigned_unit)
 
 
 def refused(state, command, error):
