@@ -15,6 +15,7 @@ import dataclasses
 import eventlet
 import functools
 import logging
+import os
 import threading
 from typing import Callable, Iterable
 
@@ -196,6 +197,9 @@ class OutboxRelay(DependencyProvider):
         return next(d for d in self.container.dependencies if isinstance(d, ServiceStorage)).storage
 
     def start(self):
+        if os.environ.get("DUDAO_FAULT_RELAY_DISABLED") == "1":
+            log.warning("relay disabled by DUDAO_FAULT_RELAY_DISABLED (tests only)")
+            return
         storage = self._storage()
         self.relay = Relay(storage.store, self.container.config["AMQP_URI"])
         self.container.spawn_managed_thread(

@@ -96,7 +96,8 @@ class Stack:
         headers = kwargs.pop("headers", {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return requests.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return requests.request(method, self.base_url + path, headers=headers, **kwargs)
 
     def as_role(self, role: str = "office", scope: str | None = None, name: str | None = None):
         return Client(self, self.token(role, name, scope))

@@ -85,8 +85,10 @@ class MongoEventStore(EventStore):
         self.events = self.db["events"]
         self.meta = self.db["meta"]
         self._queue: list[_Pending] = []
-        self._queue_lock = threading.Lock()
-        self._commit_lock = threading.Lock()
+        # guards the queue and the leader flag; waiters sleep on it, not on a lock the
+        # leader could take straight back (that kept batches at 1-2 commands)
+        self._group = threading.Condition()
+        self._leader_active = False
         self.committed = threading.Event()  # set after each commit: wakes the relay
 
     def ensure_indexes(self) -> None:
@@ -98,14 +100,28 @@ class MongoEventStore(EventStore):
     # -- writing --------------------------------------------------------------------------
     def append_request(self, request: AppendRequest) -> list[dict]:
         pending = _Pending(request)
-        with self._queue_lock:
+        with self._group:
             self._queue.append(pending)
-        while not pending.done.is_set():
-            with self._commit_lock:
-                if not pending.done.is_set():
-                    with self._queue_lock:
-                        batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-                    self._commit_batch(batch)
+        while True:
+            with self._group:
+                # followers wait while a leader commits; the leader's notify wakes them
+                # either done or ready to lead the next batch with everything queued since
+                while self._leader_active and not pending.done.is_set():
+                    self._group.wait()
+                if pending.done.is_set():
+                    break
+                self._leader_active = True
+            # writers the last commit just released are about to queue again: let them,
+            # so they ride this commit instead of waiting for the next one
+            time.sleep(0)
+            with self._group:
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            try:
+                self._commit_batch(batch)
+            finally:
+                with self._group:
+                    self._leader_active = False
+                    self._group.notify_all()
         if pending.error is not None:
             raise pending.error
         return pending.result
@@ -144,12 +160,10 @@ class MongoEventStore(EventStore):
     def _write(self, session, batch: list[_Pending]) -> list[tuple]:
         head = self.meta.find_one({"_id": HEAD_ID}, session=session) or empty_head()
         position, last_hash = head["position"], head["hash"]
-        versions: dict[str, int] = {}
+        versions = self._stream_versions({p.request.stream_id for p in batch}, session)
         outcome, docs = [], []
         for pending in batch:
             req = pending.request
-            if req.stream_id not in versions:
-                versions[req.stream_id] = self._stream_version(req.stream_id, session)
             current = versions[req.stream_id]
             if req.expected_version is not None and req.expected_version != current:
                 outcome.append((None, ConcurrencyError(req.stream_id, req.expected_version, current)))
@@ -177,6 +191,20 @@ class MongoEventStore(EventStore):
                                      session=session)
         if moved.modified_count != 1:
             raise DuplicateKeyError("log head moved under this transaction")
+
+    def _stream_versions(self, stream_ids: set[str], session) -> dict[str, int]:
+        """Every batched stream's version in one round trip (inside the transaction's
+        snapshot, like the per-stream lookup it replaces)."""
+        if len(stream_ids) == 1:
+            [stream_id] = stream_ids
+            return {stream_id: self._stream_version(stream_id, session)}
+        found = self.events.aggregate([
+            {"$match": {"stream_id": {"$in": sorted(stream_ids)}}},
+            {"$group": {"_id": "$stream_id", "version": {"$max": "$version"}}},
+        ], session=session)
+        versions = dict.fromkeys(stream_ids, 0)
+        versions.update({doc["_id"]: doc["version"] for doc in found})
+        return versions
 
     def _stream_version(self, stream_id: str, session=None) -> int:
         last = self.events.find_one({"stream_id": stream_id}, {"version": 1},

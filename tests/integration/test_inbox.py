@@ -1,0 +1,133 @@
+"""The inbox against the real server, without the broker: order, duplicates,
+gaps, two competing instances, parking and replay."""
+import threading
+
+import pytest
+from pymongo import MongoClient
+
+from shared.eventstore import MemoryEventStore, NewEvent
+from shared.inbox import Inbox, NothingParked
+
+ACTOR = {"id": "o", "name": "office", "role": "office", "scope": None}
+
+
+@pytest.fixture
+def source():
+    """A units-like log to consume from."""
+    store = MemoryEventStore("units")
+    for i in range(6):
+        store.append(f"unit-{i % 2}", None, [NewEvent("Counted", {"unit_id": f"u{i % 2}", "n": i})],
+                     actor=ACTOR)
+    return store
+
+
+@pytest.fixture
+def db(mongo_uri, db_prefix):
+    client = MongoClient(mongo_uri)
+    yield client, client[f"{db_prefix}_consumer"]
+    client.close()
+
+
+def counting_handler(db, fail_on=None):
+    """Appends every applied n to a per-stream list: duplicates or reordering would show."""
+    def handle(session, env):
+        if fail_on is not None and fail_on(env):
+            raise ValueError(f"cannot apply n={env['payload']['n']}")
+        db["seen"].update_one({"_id": env["stream_id"]}, {"$push": {"ns": env["payload"]["n"]}},
+                              upsert=True, session=session)
+    return handle
+
+
+def make_inbox(client, database, handler):
+    inbox = Inbox(client, database, {"units": handler}, retries=2, retry_delay=0.001)
+    inbox.ensure_indexes()
+    return inbox
+
+
+def fetch_from(store):
+    return lambda source, after, limit: store.events_since(after, limit)
+
+
+def seen(database):
+    return {d["_id"]: d["ns"] for d in database["seen"].find()}
+
+
+IN_ORDER = {"unit-0": [0, 2, 4], "unit-1": [1, 3, 5]}
+
+
+def test_duplicates_and_reordering_end_identical_to_in_order(source, db):
+    client, database = db
+    inbox = make_inbox(client, database, counting_handler(database))
+    envs = source.events_since(0)
+    for i in [3, 0, 0, 5, 1, 2, 3, 4, 5, 0]:
+        inbox.receive("units", envs[i], fetch_from(source))
+    assert seen(database) == IN_ORDER
+    assert inbox.checkpoint("units") == 6
+
+
+def test_a_gap_is_filled_from_the_source(source, db):
+    client, database = db
+    inbox = make_inbox(client, database, counting_handler(database))
+    last = source.events_since(0)[-1]
+    assert inbox.receive("units", last, fetch_from(source)) == "applied"
+    assert seen(database) == IN_ORDER
+
+
+def test_two_instances_never_both_apply_a_position(source, db, mongo_uri):
+    client, database = db
+    other_client = MongoClient(mongo_uri)
+    first = make_inbox(client, database, counting_handler(database))
+    second = make_inbox(other_client, other_client[database.name], counting_handler(database))
+    envs = source.events_since(0)
+    barrier = threading.Barrier(2)
+
+    def deliver(inbox, order):
+        barrier.wait()
+        for i in order:
+            inbox.receive("units", envs[i], fetch_from(source))
+
+    threads = [threading.Thread(target=deliver, args=(first, range(6))),
+               threading.Thread(target=deliver, args=(second, [5, 4, 3, 2, 1, 0]))]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    other_client.close()
+    assert seen(database) == IN_ORDER
+
+
+def test_failing_event_is_parked_its_stream_held_others_flow_then_replayed_once(source, db):
+    client, database = db
+    broken = make_inbox(client, database, counting_handler(database, lambda e: e["payload"]["n"] == 2))
+    for env in source.events_since(0):
+        broken.receive("units", env, fetch_from(source))
+    # unit-1 flowed; unit-0 stopped at the broken event, and 4 waits behind it
+    assert seen(database) == {"unit-0": [0], "unit-1": [1, 3, 5]}
+    parked = broken.parked_events()
+    assert [(p["position"], p["status"]) for p in parked] == [(3, "parked"), (5, "held")]
+    assert "cannot apply n=2" in parked[0]["error"]
+    assert broken.checkpoint("units") == 6
+
+    fixed = make_inbox(client, database, counting_handler(database))
+    assert fixed.replay("units", "unit-0") == [3, 5]
+    assert seen(database) == IN_ORDER
+    with pytest.raises(NothingParked):
+        fixed.replay("units", "unit-0")
+    assert seen(database) == IN_ORDER
+    assert fixed.parked_events() == []
+
+
+def test_a_replay_that_still_fails_changes_nothing(source, db):
+    client, database = db
+    broken = make_inbox(client, database, counting_handler(database, lambda e: e["payload"]["n"] == 2))
+    for env in source.events_since(0):
+        broken.receive("units", env, fetch_from(source))
+    with pytest.raises(ValueError):
+        broken.replay("units", "unit-0")
+    assert seen(database)["unit-0"] == [0]
+    assert len(broken.parked_events()) == 2
+
+
+def test_catch_up_pulls_what_the_broker_never_brought(source, db):
+    client, database = db
+    inbox = make_inbox(client, database, counting_handler(database))
+    assert inbox.catch_up("units", fetch_from(source), page=4) == 6
+    assert seen(database) == IN_ORDER
