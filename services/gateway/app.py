@@ -3,11 +3,13 @@ authenticate, authorise by role and scope, validate the transport (JSON), then
 forward to the service RPC named by the route and map its answer to HTTP."""
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from typing import Callable
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.http import dump_options_header
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -134,8 +136,20 @@ def parse_json_object(request: Request):
 
 def to_response(answer: dict, success_status: int) -> Response:
     if answer.get("ok"):
-        return json_response(answer.get("result"), success_status)
+        result = answer.get("result")
+        if isinstance(result, dict) and set(result) == {"__file__"}:
+            return file_response(result["__file__"], success_status)
+        return json_response(result, success_status)
     return json_response({"error": answer.get("error", "rejected"),
                           "message": answer.get("message", "refused"),
                           "details": answer.get("details") or {}},
                          answer.get("status", 422))
+
+
+def file_response(spec: dict, status: int) -> Response:
+    """A service answered with a file: {"filename", "media_type", "content_base64"}."""
+    filename = str(spec.get("filename") or "download")
+    disposition = dump_options_header("attachment", {"filename": filename})
+    return Response(base64.b64decode(spec["content_base64"]), status=status,
+                    mimetype=spec.get("media_type") or "application/octet-stream",
+                    headers={"Content-Disposition": disposition})

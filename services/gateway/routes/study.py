@@ -1,0 +1,33 @@
+"""Study tracking routes (R7–R10). The study service checks scope itself where the
+path names no unit (attendance, member records)."""
+from services.gateway.routes import Route
+
+S = "services.study.schemas:"
+SHEET_READERS = ("office", "auditor", "unit", "supervisor")
+
+ROUTES = [
+    Route("PUT", "/units/<unit>/study-plan", "study", "set_study_plan", ("unit",), 201,
+          "The unit's study plan: personnel, time, content, effect all fixed (四落实, R9)",
+          S + "StudyPlanSchema"),
+    Route("POST", "/study-sessions", "study", "record_session", ("unit",), 201,
+          "Record a study session {unit_id, form, date, hours, content_keys | local_document} "
+          "→ {session_id} (R10; R8 calendar flags)", S + "StudySessionSchema"),
+    Route("POST", "/study-sessions/<id>/attendance", "study", "record_attendance", ("unit",), 201,
+          "Record attendance {member_ids} at a session of the caller's unit",
+          S + "AttendanceSchema"),
+    Route("POST", "/units/<unit>/study-exemptions", "study", "grant_exemption",
+          ("office", "unit"), 201,
+          "Exempt a member from the 40-学时 floor {member_id, reason} (R7, never silent)",
+          S + "ExemptionSchema"),
+    Route("DELETE", "/units/<unit>/study-exemptions/<member>", "study", "revoke_exemption",
+          ("office", "unit"), 200, "Revoke an exemption; give ?reason=… (or a JSON body)"),
+    Route("GET", "/units/<unit>/study", "study", "unit_study", SHEET_READERS, 200,
+          "The unit's compliance sheet: hours, coverage, members below the floor first, "
+          "readiness, calendar conflicts"),
+    Route("GET", "/units/<unit>/study/ledger.xlsx", "study", "ledger", SHEET_READERS, 200,
+          "The unit's study ledger (学习台账) as an Excel workbook"),
+    Route("GET", "/members/<member>/study", "study", "member_study", SHEET_READERS, 200,
+          "A member's study record: hours, coverage, exemption, sessions"),
+    Route("GET", "/study/county", "study", "county", ("office", "auditor", "supervisor"), 200,
+          "County table of units by study compliance, least compliant first (?batch=)"),
+]
