@@ -185,7 +185,7 @@ SURVEY_RESULTS_PROJECTION = Projection(collection=SURVEY_RESULTS, source="evalua
 
 # ---------------------------------------------------------------- a unit's evaluation history
 
-def _history_base(unit_id: str) -> Doc:
+def history_base(unit_id: str) -> Doc:
     return {"unit_id": unit_id, "surveys": [],
             "analysis": {"opinions": [], "talks": [], "party_spirit_analyses": [],
                          "democratic_life_meetings": []},
@@ -195,7 +195,7 @@ def _history_base(unit_id: str) -> Doc:
 def _history_handler(update):
     def handler(doc, env):
         p = _payload(env)
-        doc = doc or _history_base(p["unit_id"])
+        doc = doc or history_base(p["unit_id"])
         update(doc, p)
         return doc
     return handler
