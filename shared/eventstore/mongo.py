@@ -119,6 +119,10 @@ class MongoEventStore(EventStore):
             try:
                 self._commit_batch(batch)
             finally:
+                for queued in batch:  # interrupted (e.g. the green thread was killed)
+                    if not queued.done.is_set():
+                        self._finish(queued, error=RuntimeError(
+                            "the commit was interrupted; its outcome is unknown"))
                 with self._group:
                     self._leader_active = False
                     self._group.notify_all()
@@ -218,9 +222,21 @@ class MongoEventStore(EventStore):
     def _raw_stream(self, stream_id: str) -> list[dict]:
         return list(self.events.find({"stream_id": stream_id}).sort("version", ASCENDING))
 
+    def _since_cursor(self, position: int):
+        # hint: a server may otherwise scan the whole collection and sort it in memory
+        # for every page (SecantusDB does), which makes the relay's and the inbox's
+        # "what is new" reads cost the whole log each time
+        return self.events.find({"_id": {"$gt": position}}).sort("_id", ASCENDING).hint("_id_")
+
     def _raw_since(self, position: int, limit: int | None) -> list[dict]:
-        cursor = self.events.find({"_id": {"$gt": position}}).sort("_id", ASCENDING)
+        cursor = self._since_cursor(position)
         return list(cursor.limit(limit) if limit else cursor)
+
+    def iter_all(self, batch: int = 1000, raw: bool = False):
+        """The whole log through one cursor: paging with $gt + limit re-reads the rest of
+        the log for every page on servers that do not stop an index scan at the limit."""
+        for doc in self._since_cursor(0).batch_size(batch):
+            yield from self._read([doc], raw)
 
     def head(self) -> dict:
         doc = self.meta.find_one({"_id": HEAD_ID})
