@@ -99,6 +99,9 @@ class DecideLeave(_OnGroup):
     comments: str
     today: str
     actor: Actor
+    # the group member the entrypoint recognised the actor as (tokens carry person ids of
+    # their own, not member ids); None falls back to the actor's id
+    actor_member_id: str | None = None
 
 
 @frozen

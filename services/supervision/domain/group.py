@@ -171,10 +171,11 @@ def _decide_leave(state: GroupState, cmd: DecideLeave, config) -> list:
     leave = state.leaves.get(cmd.leave_id)
     if leave is None:
         raise NotFound(f"leave request {cmd.leave_id} does not exist", leave_id=cmd.leave_id)
-    if cmd.actor.id == leave["member_id"]:
+    acting_as = cmd.actor_member_id or cmd.actor.id
+    if acting_as == leave["member_id"]:
         raise Forbidden("nobody decides their own leave request", leave_id=cmd.leave_id)
     is_leader = (cmd.actor.role == "supervisor" and cmd.actor.scope == cmd.group_id
-                 and cmd.actor.id == state.leader["member_id"])
+                 and acting_as == state.leader["member_id"])
     if cmd.actor.role != "office" and not is_leader:
         raise Forbidden("only the group leader or the office decides leave requests",
                         leave_id=cmd.leave_id)

@@ -55,7 +55,9 @@ HANDLERS = {
     "RequirementsSet": _update(lambda p, d: {
         "requirements_present": bool((p.get("text") or "").strip() or p.get("items"))}),
     "PhaseEntered": _update(lambda p, d: {"phase": p["phase"],
-                                          "phase_deadline": p.get("deadline")}),
+                                          "phase_deadline": p.get("deadline"),
+                                          # the passed survey that moved the unit on
+                                          "survey_id": p.get("survey_id") or d.get("survey_id")}),
     "DeadlineApplied": _update(_phase_deadline),
     "RectificationMeasureAdded": _update(lambda p, d: {
         "open_rectifications": sorted(set(d["open_rectifications"]) | {p["measure_id"]})}),
