@@ -1,0 +1,347 @@
+"""The units service through the gateway (issue 3): registration and reads by scope,
+membership (R20, R21), the work plan (R4), requirements (R11), the mobilisation
+meeting, the unit's side of the phase gate (R5, with the study service's R7
+readiness), rectification (R22) and public notification (R12, R23).
+
+Every refusal is a 4xx JSON error with a clear message and leaves no event behind.
+"""
+import datetime
+
+from shared.testing import wait_until
+
+TODAY = datetime.date.today().isoformat()
+YESTERDAY = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+SECTIONS = ["领导班子", "综合科", "人事科"]
+FULL_PLAN = {
+    "leader_measures": ["participate_as_ordinary_member", "lead_study", "give_party_lecture",
+                        "find_problems", "lead_criticism", "set_rectification"],
+    "problems": [{"category": "party_and_government_style", "description": "联系基层和群众不够",
+                  "measures": ["领导班子成员分片联系科室"]}],
+    "guarantee_systems": ["leadership_responsibility", "contact_points", "supervision_inspection",
+                          "mass_evaluation", "acceptance"],
+}
+
+
+def logged(stack):
+    return stack.db("units")["events"].count_documents({})
+
+
+def refused(stack, response, status, code=None, says=None, before=None):
+    """Assert a refusal: its status, JSON error body, message, and no event stored."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["message"] and isinstance(body["details"], dict), body
+    if code:
+        assert body["error"] == code, body
+    if says:
+        assert says in body["message"], body["message"]
+    if before is not None:
+        assert logged(stack) == before, "a refused request stored events"
+    return body
+
+
+def register(stack, name="县委办公室", batch=1, sections=SECTIONS, org_type="党支部"):
+    response = stack.as_role("office").post("/units", json={"name": name, "org_type": org_type,
+                                                            "batch": batch, "sections": sections})
+    assert response.status_code == 201, response.text
+    return response.json()["unit_id"]
+
+
+def enrol(client, unit_id, name, section, **flags):
+    response = client.post(f"/units/{unit_id}/members", json={"name": name, "section": section, **flags})
+    assert response.status_code == 201, response.text
+    return response.json()["member_id"]
+
+
+def card(stack, unit_id):
+    response = stack.as_role("office").get(f"/units/{unit_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def in_mobilization(stack, name):
+    """A registered unit with a leader, whose meeting was held today."""
+    unit_id = register(stack, name)
+    unit = stack.as_role("unit", scope=unit_id)
+    leader = enrol(unit, unit_id, "王主任", "领导班子", is_leader=True)
+    assert unit.post(f"/units/{unit_id}/mobilization-meeting", json={"date": TODAY}).status_code == 201
+    held = unit.post(f"/units/{unit_id}/mobilization-meeting/held", json={})
+    assert held.status_code == 201, held.text
+    return unit_id, unit, leader
+
+
+# --- registration and reads by scope --------------------------------------------------------
+
+def test_office_registers_a_unit_with_its_batch_calendar(stack):
+    unit_id = register(stack, "县财政局", batch=2)
+    got = card(stack, unit_id)
+    assert (got["name"], got["org_type"], got["batch"], got["phase"]) == ("县财政局", "党支部", 2, "registered")
+    assert got["sections"] == SECTIONS
+    assert got["deadlines"]["mobilization"] == "2024-08-20"
+    assert "sections_without_study_group" in got["flags"]
+
+
+def test_registration_refusals_store_nothing(stack):
+    office, before = stack.as_role("office"), logged(stack)
+    body = refused(stack, office.post("/units", json={"name": "某局", "org_type": "党小组", "batch": 1}),
+                   422, "invalid", before=before)
+    assert "org_type" in body["details"]["fields"]
+    body = refused(stack, office.post("/units", json={"name": "某局", "org_type": "党组", "batch": 4}),
+                   422, "invalid", before=before)
+    assert "batch" in body["details"]["fields"]
+    unit_id = register(stack, "县审计局")
+    refused(stack, stack.as_role("unit", scope=unit_id).post(
+        "/units", json={"name": "自封单位", "org_type": "党组", "batch": 1}), 403, "forbidden", before=before + 1)
+
+
+def test_reads_follow_the_callers_scope(stack):
+    mine, other = register(stack, "县民政局"), register(stack, "县水利局")
+    unit = stack.as_role("unit", scope=mine)
+    assert [c["unit_id"] for c in unit.get("/units").json()] == [mine]
+    refused(stack, unit.get(f"/units/{other}"), 403, "forbidden", says="a unit may act only on itself")
+    refused(stack, unit.get(f"/units/{other}/members"), 403, "forbidden")
+    # a supervisor sees only its own group's units; no group has been assigned these
+    supervisor = stack.as_role("supervisor", scope="g-nobody")
+    assert supervisor.get("/units").json() == []
+    refused(stack, supervisor.get(f"/units/{mine}"), 403, "forbidden", says="may not read")
+    refused(stack, stack.as_role("office").get("/units/u-nonexistent"), 404, "not_found")
+    office_ids = {c["unit_id"] for c in stack.as_role("office").get("/units").json()}
+    assert {mine, other} <= office_ids
+    batch_two = stack.as_role("auditor").get("/units", params={"batch": "2"}).json()
+    assert all(c["batch"] == 2 for c in batch_two)
+
+
+def test_county_overview_counts_units_by_batch_and_phase(stack):
+    office = stack.as_role("office")
+    before = office.get("/overview").json()
+    register(stack, "县统计局", batch=3)
+    after = stack.as_role("auditor").get("/overview").json()
+    assert after["total"] == before["total"] + 1
+    assert after["by_batch"]["3"]["registered"] == before["by_batch"].get("3", {}).get("registered", 0) + 1
+    assert after["by_phase"]["registered"] == before["by_phase"].get("registered", 0) + 1
+    unit_id = register(stack, "县林业局")
+    refused(stack, stack.as_role("unit", scope=unit_id).get("/overview"), 403, "forbidden")
+
+
+# --- membership (R20, R21) ----------------------------------------------------------------
+
+def test_members_sections_study_groups_and_contact_points(stack):
+    unit_id = register(stack, "县委组织部")
+    unit = stack.as_role("unit", scope=unit_id)
+    added = unit.post(f"/units/{unit_id}/sections", json={"section": "干部科"})
+    assert added.status_code == 201, added.text
+    head = enrol(unit, unit_id, "李科长", "干部科")
+    clerk = enrol(unit, unit_id, "张干事", "干部科")
+    leader = enrol(unit, unit_id, "王部长", "领导班子", is_leader=True)
+    retired = enrol(unit, unit_id, "赵老", None, is_retired=True)
+    assert "retired_members_without_group" in card(stack, unit_id)["flags"]
+
+    formed = unit.post(f"/units/{unit_id}/study-groups",
+                       json={"section": "干部科", "leader_member_id": head, "member_ids": [clerk]})
+    assert formed.status_code == 201, formed.text
+    group = formed.json()["study_group_id"]
+    placed = unit.post(f"/units/{unit_id}/study-groups/{group}/members", json={"member_id": retired})
+    assert placed.status_code == 201, placed.text
+    points = unit.put(f"/units/{unit_id}/members/{leader}/contact-points", json={"sections": ["干部科", "综合科"]})
+    assert points.status_code == 200, points.text
+
+    listing = unit.get(f"/units/{unit_id}/members").json()
+    assert set(listing["by_section"]["干部科"]) == {head, clerk}
+    [sg] = listing["study_groups"]
+    assert (sg["section"], sg["leader_member_id"], set(sg["member_ids"])) == ("干部科", head, {head, clerk, retired})
+    assert listing["retired_without_group"] == []
+    by_id = {m["member_id"]: m for m in listing["members"]}
+    assert by_id[leader]["contact_sections"] == ["干部科", "综合科"] and by_id[leader]["is_leader"]
+    got = card(stack, unit_id)
+    assert "retired_members_without_group" not in got["flags"]
+    assert got["contact_points"] == {leader: ["干部科", "综合科"]}
+
+
+def test_membership_refusals_store_nothing(stack):
+    mine, other = register(stack, "县商务局", sections=["综合科"]), register(stack, "县交通局", sections=["运输科"])
+    unit, theirs = stack.as_role("unit", scope=mine), stack.as_role("unit", scope=other)
+    head = enrol(unit, mine, "陈科长", "综合科")
+    enrol(unit, mine, "周局长", "综合科", is_leader=True)
+    clerk = enrol(unit, mine, "刘干事", "综合科")
+    other_head = enrol(theirs, other, "孙科长", "运输科")
+    other_group = theirs.post(f"/units/{other}/study-groups",
+                              json={"section": "运输科", "leader_member_id": other_head}).json()["study_group_id"]
+    before = logged(stack)
+
+    # a section of another unit
+    refused(stack, unit.post(f"/units/{mine}/members", json={"name": "某人", "section": "运输科"}),
+            422, "rejected", says="is not a section of unit", before=before)
+    # a study group of another unit
+    refused(stack, unit.post(f"/units/{mine}/study-groups/{other_group}/members", json={"member_id": clerk}),
+            422, "rejected", says="is not a study group of unit", before=before)
+    # a member of another unit in this unit's study group
+    refused(stack, unit.post(f"/units/{mine}/study-groups",
+                             json={"section": "综合科", "leader_member_id": head, "member_ids": [other_head]}),
+            422, "rejected", says="is not a member of unit", before=before)
+    # a study group led by someone not in that section
+    added = unit.post(f"/units/{mine}/sections", json={"section": "法规科"})
+    assert added.status_code == 201
+    before = logged(stack)
+    refused(stack, unit.post(f"/units/{mine}/study-groups", json={"section": "法规科", "leader_member_id": head}),
+            422, "rejected", says="led by that section's head", before=before)
+    # a serving member without a section; contact points for a non-leader; a section twice
+    refused(stack, unit.post(f"/units/{mine}/members", json={"name": "某人", "section": None}),
+            422, "invalid", before=before)
+    refused(stack, unit.put(f"/units/{mine}/members/{clerk}/contact-points", json={"sections": ["综合科"]}),
+            422, "rejected", says="only leaders take contact points", before=before)
+    refused(stack, unit.post(f"/units/{mine}/sections", json={"section": "综合科"}), 409, "conflict",
+            says="already exists", before=before)
+
+
+def test_a_unit_acting_on_another_unit_is_refused_by_gateway_and_service(stack):
+    mine, other = register(stack, "县教育局"), register(stack, "县卫生局")
+    unit, before = stack.as_role("unit", scope=mine), logged(stack)
+    refused(stack, unit.post(f"/units/{other}/members", json={"name": "某人", "section": "综合科"}),
+            403, "forbidden", says="a unit may act only on itself", before=before)
+    refused(stack, unit.put(f"/units/{other}/requirements", json={"text": "具体要求"}), 403, "forbidden",
+            before=before)
+    refused(stack, unit.post(f"/units/{other}/transitions", json={"summary": "申请转段"}), 403, "forbidden",
+            before=before)
+    # the service enforces the scope itself, whatever reaches it
+    impostor = {"id": "p-1", "name": "冒名者", "role": "unit", "scope": mine}
+    with stack.rpc() as rpc:
+        answer = rpc.units.enrol_member(body={"name": "某人", "section": "综合科"}, params={"unit": other},
+                                        query={}, actor=impostor)
+        assert answer["ok"] is False and answer["status"] == 403
+        assert "a unit may act only on itself" in answer["message"]
+        answer = rpc.units.add_section(body={"section": "新科"}, params={"unit": other}, query={},
+                                       actor={"id": "s-1", "name": "督导员", "role": "supervisor", "scope": "g1"})
+        assert answer["ok"] is False and answer["status"] == 403
+    assert logged(stack) == before
+
+
+# --- the work plan (R4) and requirements (R11) --------------------------------------------
+
+def test_work_plan_versions_and_missing_guarantee_system_flag(stack):
+    unit_id = register(stack, "县人社局")
+    unit = stack.as_role("unit", scope=unit_id)
+    four_systems = dict(FULL_PLAN, guarantee_systems=FULL_PLAN["guarantee_systems"][:4])  # B: no 成果验收制度
+    first = unit.put(f"/units/{unit_id}/work-plan", json=four_systems)
+    assert first.status_code == 200, first.text
+    assert first.json()["plan_version"] == 1
+    got = card(stack, unit_id)
+    assert "work_plan_missing_guarantee_systems" in got["flags"]
+    assert got["work_plan"]["missing"]["guarantee_systems"] == ["acceptance"]
+    second = unit.put(f"/units/{unit_id}/work-plan", json=FULL_PLAN)
+    assert second.json()["plan_version"] == 2
+    assert "work_plan_missing_guarantee_systems" not in card(stack, unit_id)["flags"]
+
+    before = logged(stack)
+    body = refused(stack, unit.put(f"/units/{unit_id}/work-plan",
+                                   json=dict(FULL_PLAN, guarantee_systems=["secret_system"])),
+                   422, "invalid", before=before)
+    assert "guarantee_systems" in body["details"]["fields"]
+    refused(stack, unit.put(f"/units/{unit_id}/requirements", json={"text": ""}), 422, "invalid", before=before)
+    assert unit.put(f"/units/{unit_id}/requirements",
+                    json={"text": "党员先进性具体要求", "items": ["学习在前", "服务在先"]}).status_code == 200
+    assert card(stack, unit_id)["requirements_set"] is True
+
+
+# --- the mobilisation meeting --------------------------------------------------------------
+
+def test_holding_a_meeting_that_was_never_scheduled_is_refused(stack):
+    unit_id = register(stack, "县司法局")
+    unit, before = stack.as_role("unit", scope=unit_id), logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/mobilization-meeting/held", json={}), 422, "rejected",
+            says="never scheduled", before=before)
+    refused(stack, unit.post(f"/units/{unit_id}/mobilization-meeting", json={"date": YESTERDAY}), 422,
+            "rejected", says="in the past", before=before)
+    assert card(stack, unit_id)["phase"] == "registered"
+
+
+def test_holding_the_scheduled_meeting_starts_phase_one(stack):
+    unit_id = register(stack, "县科技局")
+    unit = stack.as_role("unit", scope=unit_id)
+    scheduled = unit.post(f"/units/{unit_id}/mobilization-meeting", json={"date": TODAY})
+    assert scheduled.status_code == 201, scheduled.text
+    held = unit.post(f"/units/{unit_id}/mobilization-meeting/held", json={})
+    assert held.status_code == 201, held.text
+    assert held.json()["phase"] == "mobilization"
+    got = card(stack, unit_id)
+    assert got["phase"] == "mobilization" and got["phase_label"] == "学习动员"
+    assert got["mobilization_meeting"] == {"scheduled": TODAY, "held": TODAY}
+    assert got["history"][-1]["previous_phase"] == "registered"
+    assert "requirements_missing" in got["flags"]
+    before = logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/mobilization-meeting/held", json={}), 409, "conflict",
+            says="already held", before=before)
+    # every consumer learns the phase from the units log
+    wait_until(lambda: (stack.db("supervision")["unit_directory"].find_one({"_id": unit_id}) or {})
+               .get("phase") == "mobilization", message="supervision to see phase 1")
+
+
+# --- the phase gate (R5) with the study service's readiness (R7) --------------------------
+
+def test_applying_from_a_phase_that_cannot_be_left_by_application_is_refused(stack):
+    unit_id = register(stack, "县环保局")
+    unit, before = stack.as_role("unit", scope=unit_id), logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/transitions", json={"summary": "学习动员阶段总结"}), 422,
+            "rejected", says="by holding its mobilisation meeting, not by application", before=before)
+
+
+def test_leaving_phase_one_needs_requirements_and_study_readiness_then_one_open_application(stack):
+    unit_id, unit, leader = in_mobilization(stack, "县文化局")
+    before = logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/transitions", json={"summary": "学习动员阶段总结"}), 422,
+            "rejected", says="specific requirements", before=before)
+    assert unit.put(f"/units/{unit_id}/requirements", json={"text": "具体要求"}).status_code == 200
+
+    # the study service knows the member, who has no centralised study hours (R7)
+    wait_until(lambda: stack.as_role("office").get(f"/units/{unit_id}/study").status_code == 200,
+               message="study to know the unit")
+    before = logged(stack)
+    body = refused(stack, unit.post(f"/units/{unit_id}/transitions", json={"summary": "学习动员阶段总结"}),
+                   422, "rejected", says="below the centralised-study floor", before=before)
+    assert [m["member_id"] for m in body["details"]["members_below"]] == [leader]
+
+    # a recorded exemption (never a silent one) makes the unit ready
+    exempted = unit.post(f"/units/{unit_id}/study-exemptions", json={"member_id": leader, "reason": "长期病休"})
+    assert exempted.status_code == 201, exempted.text
+    applied = unit.post(f"/units/{unit_id}/transitions", json={"summary": "学习动员阶段总结"})
+    assert applied.status_code == 201, applied.text
+    transition = applied.json()
+    assert (transition["from_phase"], transition["to_phase"]) == ("mobilization", "analysis")
+    got = card(stack, unit_id)
+    assert got["open_application"]["transition_id"] == transition["transition_id"]
+    assert got["phase"] == "mobilization"  # applying never moves the unit
+
+    before = logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/transitions", json={"summary": "再次申请"}), 409, "conflict",
+            says="is still open", before=before)
+    assert card(stack, unit_id)["phase"] == "mobilization"
+
+
+# --- rectification (R22) and notification (R12, R23) ---------------------------------------
+
+def test_rectification_measures_wait_for_the_rectification_phase(stack):
+    unit_id, unit, leader = in_mobilization(stack, "县农业局")
+    before = logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/rectification-measures",
+                             json={"description": "整改文山会海", "owner_member_id": leader, "due": TODAY}),
+            422, "rejected", says="整改提高 or 补课", before=before)
+    refused(stack, unit.post(f"/units/{unit_id}/rectification-measures/r-none/completion", json={}),
+            422, "rejected", says="is not a measure of unit", before=before)
+
+
+def test_public_notification_records_the_scope(stack):
+    unit_id = register(stack, "县粮食局")
+    unit, before = stack.as_role("unit", scope=unit_id), logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/notifications", json={"scope": ["群众甲"]}), 422, "rejected",
+            says="no campaign progress to notify", before=before)
+    unit_id, unit, _ = in_mobilization(stack, "县物价局")
+    before = logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/notifications", json={"scope": []}), 422, "invalid",
+            before=before)
+    told = unit.post(f"/units/{unit_id}/notifications",
+                     json={"scope": ["群众甲", "乡镇代表乙", "办事群众丙"], "subject": "学习动员阶段进展"})
+    assert told.status_code == 201, told.text
+    [note] = card(stack, unit_id)["notifications"]
+    assert (note["notification_id"], note["scope_size"], note["date"]) == (told.json()["notification_id"], 3, TODAY)
+    stored = stack.db("units")["events"].find_one({"type": "PublicNotified", "payload.unit_id": unit_id})
+    assert stored["payload"]["scope"] == ["群众甲", "乡镇代表乙", "办事群众丙"]
+    assert stored["actor"]["role"] == "unit" and stored["actor"]["scope"] == unit_id
