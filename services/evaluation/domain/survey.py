@@ -299,7 +299,7 @@ def _draw(state: SurveysState, c: DrawSample, config: EvaluationConfig) -> list[
                         group_id=c.group_id, survey_group_id=survey.group_id)
     if survey.status != "open":
         raise Conflict(f"survey {c.survey_id} has already been drawn; a second draw is refused",
-                       survey_id=c.survey_id, status=survey.status)
+                       survey_id=c.survey_id, survey_status=survey.status)
     if not isinstance(c.seed, str) or sha256_hex(c.seed) != survey.seed_hash:
         raise Rejected("the revealed seed does not match the hash committed when the survey opened",
                        survey_id=c.survey_id, seed_hash=survey.seed_hash)
