@@ -222,9 +222,20 @@ def test_kubernetes_validation_can_fail():
         kubernetes_validate.validate(deployment, K8S_VERSIONS[-1], strict=True)
 
 
-def test_kustomization_lists_every_manifest():
+def test_kustomization_lists_every_manifest_but_the_placeholder_secrets():
     listed = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())["resources"]
-    assert sorted(listed) == [p.name for p in k8s_files()]
+    assert sorted(listed) == [p.name for p in k8s_files() if p.name != "secrets.yaml"]
+
+
+def test_the_image_context_holds_what_the_dockerfile_copies():
+    included = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+                if line.startswith("!")}
+    copied = []
+    for line in DOCKERFILE.read_text().splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
+            args = [a for a in line.split()[1:] if not a.startswith("--")]
+            copied += [source.rstrip("/") for source in args[:-1]]
+    assert copied and set(copied) <= included, set(copied) - included
 
 
 def test_deployments_have_probes_resources_and_safe_replicas():
