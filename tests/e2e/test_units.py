@@ -345,3 +345,100 @@ def test_public_notification_records_the_scope(stack):
     stored = stack.db("units")["events"].find_one({"type": "PublicNotified", "payload.unit_id": unit_id})
     assert stored["payload"]["scope"] == ["群众甲", "乡镇代表乙", "办事群众丙"]
     assert stored["actor"]["role"] == "unit" and stored["actor"]["scope"] == unit_id
+
+
+# --- the phase gate through supervision (R5, R6): the unit never moves itself ---------------
+
+PERSON = {"rank": "section", "home_unit": "县委组织部", "post": "科长"}
+
+
+def supervised(stack, unit_id):
+    """A group formed by the office with the unit assigned to it; its supervisor client."""
+    office = stack.as_role("office")
+    formed = office.post("/groups", json={"name": "第一督导组", "leader": dict(PERSON, name="钱组长"),
+                                          "members": [dict(PERSON, name="吴组员", rank="staff")]})
+    assert formed.status_code == 201, formed.text
+    group_id = formed.json()["group_id"]
+    assigned = office.post(f"/groups/{group_id}/units", json={"unit_id": unit_id})
+    assert assigned.status_code == 201, assigned.text
+    wait_until(lambda: card(stack, unit_id)["group_id"] == group_id, message="the card to show the group")
+    return group_id, stack.as_role("supervisor", scope=group_id)
+
+
+def group_review(stack, supervisor, transition_id, decision, comments=""):
+    def review():  # supervision learns the application from the units log
+        answer = supervisor.post(f"/transitions/{transition_id}/group-review",
+                                 json={"decision": decision, "comments": comments})
+        return answer if answer.status_code != 404 else None
+    answer = wait_until(review, message="supervision to know the application")
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def pass_gate(stack, unit, unit_id, supervisor, summary):
+    applied = unit.post(f"/units/{unit_id}/transitions", json={"summary": summary})
+    assert applied.status_code == 201, applied.text
+    transition = applied.json()
+    group_review(stack, supervisor, transition["transition_id"], "agree")
+    approved = stack.as_role("office").post(f"/transitions/{transition['transition_id']}/office-decision",
+                                            json={"decision": "approve"})
+    assert approved.status_code == 201, approved.text
+    wait_until(lambda: card(stack, unit_id)["phase"] == transition["to_phase"],
+               message=f"the unit to enter {transition['to_phase']}")
+    return transition
+
+
+def test_the_phase_changes_only_when_supervision_approves(stack):
+    unit_id, unit, leader = in_mobilization(stack, "县发改局")
+    assert unit.put(f"/units/{unit_id}/requirements", json={"text": "具体要求"}).status_code == 200
+    wait_until(lambda: stack.as_role("office").get(f"/units/{unit_id}/study").status_code == 200,
+               message="study to know the unit")
+    assert unit.post(f"/units/{unit_id}/study-exemptions",
+                     json={"member_id": leader, "reason": "长期病休"}).status_code == 201
+    group_id, supervisor = supervised(stack, unit_id)
+
+    # the group returns the first application: it is closed, the unit stays and applies again
+    first = unit.post(f"/units/{unit_id}/transitions", json={"summary": "学习动员总结（初稿）"}).json()
+    group_review(stack, supervisor, first["transition_id"], "return", "学习笔记不全")
+    wait_until(lambda: (card(stack, unit_id)["last_application"] or {}).get("outcome") == "returned",
+               message="the unit to see the return")
+    got = card(stack, unit_id)
+    assert got["open_application"] is None and got["phase"] == "mobilization"
+    assert got["last_application"]["comments"] == "学习笔记不全"
+
+    # agreed by the group, approved by the office: only now does the phase change
+    second = pass_gate(stack, unit, unit_id, supervisor, "学习动员总结")
+    got = card(stack, unit_id)
+    assert (got["phase"], got["open_application"]) == ("analysis", None)
+    assert second["transition_id"] in got["history"][-1]["reason"]
+    entered = stack.db("units")["events"].find_one({"type": "PhaseEntered", "payload.unit_id": unit_id,
+                                                    "payload.phase": "analysis"})
+    assert entered["actor"]["role"] == "system"  # applied by the reaction, never by the unit
+
+    # R6: the office extends the current phase's deadline; the unit's card follows
+    until = (datetime.date.today() + datetime.timedelta(days=400)).isoformat()
+    extended = stack.as_role("office").post(f"/units/{unit_id}/deadline-extensions",
+                                            json={"phase": "analysis", "until": until, "reason": "质量需要"})
+    assert extended.status_code == 201, extended.text
+    wait_until(lambda: card(stack, unit_id)["deadline"] == until, message="the extension on the card")
+
+    # 整改提高: measures by every leader, completed; then on to the survey, which it leaves only by result
+    pass_gate(stack, unit, unit_id, supervisor, "分析评议总结")
+    due = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+    added = unit.post(f"/units/{unit_id}/rectification-measures",
+                      json={"kind": "commitment", "description": "带头兑现整改承诺", "owner_member_id": leader,
+                            "due": due})
+    assert added.status_code == 201, added.text
+    measure = added.json()["measure_id"]
+    assert card(stack, unit_id)["rectification"]["open"][0]["measure_id"] == measure
+    done = unit.post(f"/units/{unit_id}/rectification-measures/{measure}/completion", json={"note": "已兑现"})
+    assert done.status_code == 201, done.text
+    before = logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/rectification-measures/{measure}/completion", json={}),
+            409, "conflict", says="already completed", before=before)
+    pass_gate(stack, unit, unit_id, supervisor, "整改提高总结")
+    before = logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/transitions", json={"summary": "申请验收"}), 422, "rejected",
+            says="only by the survey's result", before=before)
+    phases = [h["phase"] for h in card(stack, unit_id)["history"]]
+    assert phases == ["mobilization", "analysis", "rectification", "survey"]
