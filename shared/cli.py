@@ -77,5 +77,10 @@ def dev_bench(args):
         raise click.ClickException(str(err))
 
 
+from shared.audit.cli import audit  # noqa: E402  (the `dudao audit` command family)
+
+main.add_command(audit)
+
+
 if __name__ == "__main__":
     main()

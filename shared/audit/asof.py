@@ -1,0 +1,113 @@
+"""State as of a moment: every service's log folded, in global recorded_at order, into
+each service's projections in memory. Pure (no database): the CLI feeds it from the
+stores, the gateway from ``events_since`` pages."""
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import logging
+from typing import Iterable
+
+from shared.config import DOMAIN_SERVICES
+from shared.projection import MemoryProjectionRunner, iso
+from shared.unit_directory import unit_directory
+
+log = logging.getLogger(__name__)
+UNIT_DIRECTORY_CONSUMERS = ("supervision", "study", "evaluation")
+
+
+class BadTime(ValueError):
+    pass
+
+
+def parse_time(text: str) -> str:
+    """An ISO-8601 moment as the log writes it (UTC, milliseconds, Z). A bare date means
+    the end of that day (UTC); a time without an offset is UTC."""
+    text = (text or "").strip()
+    if not text:
+        raise BadTime("give a time, e.g. 2024-03-01T12:00:00Z or 2024-03-01")
+    try:
+        if len(text) == 10:
+            day = _dt.date.fromisoformat(text)
+            moment = _dt.datetime.combine(day, _dt.time(23, 59, 59, 999000), _dt.timezone.utc)
+        else:
+            moment = _dt.datetime.fromisoformat(text.replace("z", "Z"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=_dt.timezone.utc)
+    except ValueError:
+        raise BadTime(f"{text!r} is not an ISO-8601 date or time") from None
+    return iso(moment)
+
+
+def declared_projections(service: str) -> list:
+    """services.<service>.projections.PROJECTIONS (empty when the module is missing), plus
+    the unit directory every consuming service keeps."""
+    try:
+        module = importlib.import_module(f"services.{service}.projections")
+        projections = list(getattr(module, "PROJECTIONS", []))
+    except ModuleNotFoundError as err:
+        if err.name and not f"services.{service}.projections".startswith(err.name):
+            raise
+        projections = []
+    if service in UNIT_DIRECTORY_CONSUMERS and not any(p.collection == "unit_directory" for p in projections):
+        projections.append(unit_directory())
+    return projections
+
+
+def live_projections(service: str) -> list:
+    """The projections the running service maintains (its Wiring), else the declared ones."""
+    try:
+        module = importlib.import_module(f"services.{service}.service")
+        wiring = getattr(module, "WIRING", None)
+    except ModuleNotFoundError:
+        wiring = None
+    if wiring is not None:
+        return list(wiring.projections)
+    return declared_projections(service)
+
+
+def fold(pairs: Iterable[tuple[str, dict]], until: str | None = None,
+         services: Iterable[str] = DOMAIN_SERVICES, projections=declared_projections) -> dict:
+    """Fold (source service, envelope) pairs, given in global order, into every service's
+    projections; events recorded after ``until`` are left out.
+
+    Returns {"runners": {service: MemoryProjectionRunner}, "applied": n, "errors": [...]}."""
+    runners = {s: MemoryProjectionRunner(projections(s)) for s in services}
+    applied, errors = 0, []
+    for source, env in pairs:
+        if until is not None and env["recorded_at"] > until:
+            continue
+        applied += 1
+        for service, runner in runners.items():
+            try:
+                runner.apply(env, source=source)
+            except Exception as err:  # a projection bug must not hide the rest of the record
+                errors.append({"service": service, "source": source, "position": env["position"],
+                               "type": env["type"], "error": f"{type(err).__name__}: {err}"})
+    return {"runners": runners, "applied": applied, "errors": errors}
+
+
+def about_unit(doc: dict, unit_id: str) -> bool:
+    if doc.get("_id") == unit_id or doc.get("unit_id") == unit_id:
+        return True
+    units = doc.get("unit_ids") or doc.get("units")
+    return isinstance(units, (list, tuple)) and unit_id in units
+
+
+def state(folded: dict, unit_id: str | None = None) -> dict:
+    """{service: {collection: [docs]}}: the unit's documents, or every document."""
+    out = {}
+    for service, runner in folded["runners"].items():
+        out[service] = {}
+        for collection, docs in runner.collections.items():
+            chosen = [d for d in docs.values() if unit_id is None or about_unit(d, unit_id)]
+            if chosen:
+                out[service][collection] = sorted(chosen, key=lambda d: str(d["_id"]))
+    return out
+
+
+def as_of(pairs: Iterable[tuple[str, dict]], until: str, unit_id: str | None = None,
+          services: Iterable[str] = DOMAIN_SERVICES) -> dict:
+    folded = fold(pairs, until, services)
+    return {"as_of": until, "unit_id": unit_id, "events_applied": folded["applied"],
+            "errors": folded["errors"], "services": state(folded, unit_id)}

@@ -1,0 +1,78 @@
+"""Direct read access to every service's log, for the auditor's CLI.
+
+The log of service S is the ``events`` collection of ``settings().database_name(S)``
+(``_id`` = position); its head is ``meta`` {_id: "log_head", position, hash}. Only the
+audit CLI reads several services' databases; services and the gateway never do."""
+from __future__ import annotations
+
+import heapq
+from typing import Iterable, Iterator
+
+from pymongo import ASCENDING, MongoClient
+
+from shared.config import DOMAIN_SERVICES, settings
+from shared.eventstore.mongo import MongoEventStore
+
+BATCH = 2000
+
+
+class AuditDatabases:
+    """One client over every domain service's database."""
+
+    def __init__(self, client: MongoClient | None = None, services=DOMAIN_SERVICES):
+        self.settings = settings()
+        self.client = client or MongoClient(self.settings.mongo_uri)
+        self.services = tuple(services)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def db(self, service: str):
+        return self.client[self.settings.database_name(service)]
+
+    def store(self, service: str) -> "ScanningStore":
+        return ScanningStore(service, self.client, self.settings.database_name(service))
+
+    def count(self, service: str) -> int:
+        return self.db(service)["events"].estimated_document_count()
+
+    def read(self, service: str, after: int = 0, upto: int | None = None) -> Iterator[dict]:
+        """Raw stored envelopes (without ``_id``) in position order."""
+        query: dict = {"_id": {"$gt": after}}
+        if upto is not None:
+            query["_id"]["$lte"] = upto
+        cursor = self.db(service)["events"].find(query).sort("_id", ASCENDING).batch_size(BATCH)
+        for doc in cursor:
+            doc.pop("_id", None)
+            yield doc
+
+
+class ScanningStore(MongoEventStore):
+    """The service's event store read with one cursor (``verify`` walks it once), with an
+    optional callback per envelope (progress bars)."""
+
+    on_read = None
+
+    def iter_all(self, batch: int = BATCH, raw: bool = False):
+        cursor = self.events.find({}).sort("_id", ASCENDING).batch_size(batch)
+        for doc in cursor:
+            doc.pop("_id", None)
+            if self.on_read:
+                self.on_read(doc)
+            yield doc if raw else self.upcasters.upcast(doc)
+
+
+def merged(logs: dict[str, Iterable[dict]], order: Iterable[str] = DOMAIN_SERVICES) -> Iterator[tuple[str, dict]]:
+    """Every service's log in one global order: recorded_at, then service, then position.
+
+    Each log keeps its own position order (a merge, never a sort), so a consumer sees a
+    source's events in the order it would have received them."""
+    rank = {name: i for i, name in enumerate(order)}
+
+    def keyed(service, envelopes):
+        r = rank.get(service, len(rank))
+        for env in envelopes:
+            yield (env["recorded_at"], r, env["position"]), service, env
+
+    for _key, service, env in heapq.merge(*(keyed(s, e) for s, e in logs.items()), key=lambda t: t[0]):
+        yield service, env
