@@ -86,6 +86,10 @@ class Gateway:
             if target is not None and target != person.scope:
                 return error(403, "forbidden", "a unit may act only on itself",
                              unit=target, your_unit=person.scope)
+        if route.service == "gateway" and route.rpc.startswith("audit_"):
+            from shared.audit import remote  # the auditor's routes, answered over service RPCs
+            answer, status = remote.answer(route.rpc, self.call, params, request.args.to_dict())
+            return json_response(answer, status)
         if route.service == "gateway":
             return self._gateway_route(route, body or {}, params, person)
         answer = self.call(route.service, route.rpc,
