@@ -61,12 +61,20 @@ class Stack:
     def stop(self, key: str) -> None:
         self.kill(key, signal.SIGTERM)
 
-    def stop_all(self) -> None:
-        for key in list(self.processes):
+    def stop_all(self, grace: float = 15) -> None:
+        """SIGTERM everything at once (one by one, each would wait out its calls to
+        the ones already gone), then SIGKILL whatever is still up after ``grace``."""
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for key, proc in list(self.processes.items()):
             try:
-                self.stop(key)
+                proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                self.kill(key)
+                proc.kill()
+                proc.wait(10)
+            del self.processes[key]
 
     def log(self, key: str) -> str:
         path = self.workdir / f"{key}.log"
