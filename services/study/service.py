@@ -8,6 +8,7 @@ import base64
 import datetime as dt
 import uuid
 
+import eventlet
 from nameko.events import event_handler
 from nameko.rpc import rpc
 
@@ -19,16 +20,14 @@ from services.study.ledger import XLSX_MEDIA_TYPE, ledger_bytes
 from services.study.projections import PROJECTIONS
 from services.study.schemas import (AttendanceSchema, ExemptionRevocationSchema,
                                     ExemptionSchema, StudyPlanSchema, StudySessionSchema)
-from shared.domain import Forbidden, NotFound, events_of
+from shared.config import settings
+from shared.domain import DomainError, Forbidden, NotFound, events_of
 from shared.nameko_support import (DomainService, OutboxRelay, ServiceStorage, Wiring, actor_from,
                                    command_rpc)
 from shared.unit_directory import unit_directory
 
 CONFIG = DEFAULT_CONFIG
 WIRING = Wiring(service="study", projections=(unit_directory(), *PROJECTIONS))
-
-# Who may read what (the gateway checks roles; the service checks scope).
-SHEET_READERS = ("office", "auditor", "unit", "supervisor")
 
 
 def _fold(envelopes):
@@ -50,9 +49,13 @@ def _public(doc: dict | None) -> dict | None:
     return {k: v for k, v in doc.items() if k not in ("_id", "basis")}
 
 
+class Unavailable(DomainError):
+    status = 503
+    code = "unavailable"
+
+
 def _check_unit_scope(actor: dict | None, unit_id: str | None) -> None:
-    """A unit acts and reads only on itself. Supervisors are not yet limited to
-    their group's units here: the unit -> group mapping lives in supervision."""
+    """A unit acts and reads only on itself."""
     if actor and actor.get("role") == "unit" and actor.get("scope") != unit_id:
         raise Forbidden("a unit may act only on itself", unit=unit_id,
                         your_unit=actor.get("scope"))
@@ -75,6 +78,24 @@ class StudyService(DomainService):
 
     def _execute(self, unit_id: str, command, actor) -> list[dict]:
         return self.storage.execute(unit_stream(unit_id), _decide, _fold, command, actor=actor)
+
+    def _check_reader(self, actor: dict | None, unit_id: str) -> None:
+        """Office and auditor read everything, a unit itself, a supervisor the units
+        assigned to its group (the unit -> group mapping is supervision's: asked by RPC,
+        and refused rather than guessed when supervision does not answer)."""
+        _check_unit_scope(actor, unit_id)
+        if not actor or actor.get("role") != "supervisor":
+            return
+        timeout = settings().rpc_timeout
+        try:
+            with eventlet.Timeout(timeout):
+                group_id = self.cluster["supervision"].group_of_unit(unit_id)
+        except (eventlet.Timeout, Exception):  # not answering, or not running
+            raise Unavailable("the supervision service did not say which group supervises "
+                              "this unit; try again shortly", unit=unit_id) from None
+        if group_id is None or group_id != actor.get("scope"):
+            raise Forbidden("a supervisor reads only the units assigned to their group",
+                            unit=unit_id, your_group=actor.get("scope"))
 
     def _sheet(self, unit_id: str) -> dict:
         doc = self.storage.get("study_units", unit_id)
@@ -168,7 +189,7 @@ class StudyService(DomainService):
     def unit_study(self, body=None, params=None, query=None, actor=None):
         """GET /units/{unit}/study: the compliance sheet, members below the floor first."""
         unit_id = params["unit"]
-        _check_unit_scope(actor, unit_id)
+        self._check_reader(actor, unit_id)
         return _public(self._sheet(unit_id))
 
     @rpc
@@ -179,9 +200,12 @@ class StudyService(DomainService):
         doc = self.storage.get("study_members", member_id)
         if doc is None or not doc.get("unit_id"):
             raise NotFound(f"no study record for member {member_id}", member_id=member_id)
-        if actor and actor.get("role") == "unit" and actor.get("scope") != doc["unit_id"]:
-            # do not tell another unit whose member this is
-            raise NotFound(f"no study record for member {member_id}", member_id=member_id)
+        try:
+            self._check_reader(actor, doc["unit_id"])
+        except Forbidden:
+            # do not tell an outsider whose member this is
+            raise NotFound(f"no study record for member {member_id}",
+                           member_id=member_id) from None
         return _public(doc)
 
     @rpc
@@ -200,7 +224,7 @@ class StudyService(DomainService):
         """GET /units/{unit}/study/ledger.xlsx: the 学习台账 as an Excel workbook,
         returned as a file result the gateway serves as bytes."""
         unit_id = params["unit"]
-        _check_unit_scope(actor, unit_id)
+        self._check_reader(actor, unit_id)
         sheet = self._sheet(unit_id)
         sessions = self.storage.find("study_sessions", {"unit_id": unit_id},
                                      sort=[("date", 1), ("_id", 1)])
