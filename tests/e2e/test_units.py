@@ -388,6 +388,27 @@ def pass_gate(stack, unit, unit_id, supervisor, summary):
     return transition
 
 
+def run_survey(stack, unit, unit_id, supervisor, rating):
+    """Notify a scope, open a survey over it, every sampled person rates ``rating``, close."""
+    people = ["群众甲", "乡镇代表乙", "办事群众丙"]
+    assert unit.post(f"/units/{unit_id}/notifications", json={"scope": people}).status_code == 201
+
+    def opened():  # evaluation learns the scope and the phase from the units log
+        answer = supervisor.post("/surveys", json={"unit_id": unit_id, "sample_size": len(people)})
+        return answer if answer.status_code == 201 else None
+    survey_id = wait_until(opened, message="evaluation to open the survey").json()["survey_id"]
+    drawn = supervisor.post(f"/surveys/{survey_id}/draw", json={})
+    assert drawn.status_code == 201, drawn.text
+    respondent = stack.as_role("respondent", scope=survey_id)
+    for ballot in drawn.json()["ballots"]:
+        cast = respondent.post("/ballots", json={"token": ballot["token"],
+                                                 "ratings": {"leadership": rating, "campaign": rating}})
+        assert cast.status_code == 201, cast.text
+    closed = supervisor.post(f"/surveys/{survey_id}/close", json={})
+    assert closed.status_code == 200, closed.text
+    return survey_id
+
+
 def test_the_phase_changes_only_when_supervision_approves(stack):
     unit_id, unit, leader = in_mobilization(stack, "县发改局")
     assert unit.put(f"/units/{unit_id}/requirements", json={"text": "具体要求"}).status_code == 200
@@ -442,3 +463,23 @@ def test_the_phase_changes_only_when_supervision_approves(stack):
             says="only by the survey's result", before=before)
     phases = [h["phase"] for h in card(stack, unit_id)["history"]]
     assert phases == ["mobilization", "analysis", "rectification", "survey"]
+
+    # a failed survey sends the unit to 补课, and its history says why; then survey again, passed
+    failed = run_survey(stack, unit, unit_id, supervisor, "dissatisfied")
+    wait_until(lambda: card(stack, unit_id)["phase"] == "remedial", message="the unit to enter 补课")
+    got = card(stack, unit_id)
+    assert failed in got["history"][-1]["reason"] and "补课" in got["history"][-1]["reason"]
+    assert "remedial" in got["flags"]
+    before = logged(stack)
+    refused(stack, unit.post(f"/units/{unit_id}/transitions", json={"summary": "补课总结"}), 422, "rejected",
+            says="no rectification measures were set in phase 'remedial'", before=before)
+    redo = unit.post(f"/units/{unit_id}/rectification-measures",
+                     json={"description": "补课：重新征求意见并整改", "owner_member_id": leader, "due": due})
+    assert redo.status_code == 201, redo.text
+    assert unit.post(f"/units/{unit_id}/rectification-measures/{redo.json()['measure_id']}/completion",
+                     json={}).status_code == 201
+    pass_gate(stack, unit, unit_id, supervisor, "补课总结")
+    run_survey(stack, unit, unit_id, supervisor, "satisfied")
+    wait_until(lambda: card(stack, unit_id)["phase"] == "accepted", message="the unit to be accepted")
+    phases = [h["phase"] for h in card(stack, unit_id)["history"]]
+    assert phases == ["mobilization", "analysis", "rectification", "survey", "remedial", "survey", "accepted"]
