@@ -445,3 +445,28 @@ def test_phase_two_records_leaders_first_and_readiness(stack, facts):
     refused(me.post(f"/units/{uid}/analysis/talks",
                     json={"member_id": "L1", "with_whom": "M1", "date": TODAY}), 409, "conflict",
             "phase")
+
+
+def test_concurrent_ballots_are_all_counted_once(stack, facts):
+    from concurrent.futures import ThreadPoolExecutor
+    unit = facts.unit(phase="survey", people=12)
+    survey = open_and_draw(stack, unit, 10)
+    tokens = [b["token"] for b in survey["drawn"]["ballots"]]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        codes = list(pool.map(lambda t: vote(stack, survey["survey_id"], t, "satisfied",
+                                             "basically_satisfied").status_code, tokens))
+    assert codes == [201] * 10
+    # and each again, concurrently: every repeat refused
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        codes = list(pool.map(lambda t: vote(stack, survey["survey_id"], t, "dissatisfied",
+                                             "dissatisfied").status_code, tokens))
+    assert codes == [409] * 10
+    closed = survey["sup"].post(f"/surveys/{survey['survey_id']}/close", json={}).json()
+    assert closed["result"]["ballots_cast"] == 10
+    assert closed["result"]["campaign"]["counts"]["basically_satisfied"] == 10
+
+
+def test_the_evaluation_log_verifies_and_nothing_was_parked(stack):
+    with stack.rpc() as cluster:
+        assert cluster.evaluation.verify()["ok"] is True
+        assert cluster.evaluation.parked_events() == []
