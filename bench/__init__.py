@@ -1,0 +1,18 @@
+"""`make bench`: the foundation's performance figures, measured in one run on one server.
+
+`python -m bench` (started by `dudao dev bench`, which points DUDAO_MONGO_URI at a
+fresh SecantusDB and DUDAO_AMQP_URI at a fresh RabbitMQ vhost) prints:
+
+(a) append: events/s through ``MongoEventStore`` for 1- and 10-event commands with
+    1 and 8 concurrent writer threads, beside raw pymongo ``insert_one`` /
+    ``insert_many`` of the very documents the store wrote, from the same number of
+    threads, into the same server;
+(b) replay: events/s read through the store (upcasters applied) and folded into
+    the consumers' ``unit_directory`` projection, beside a raw cursor read of the
+    same collection;
+(c) propagation: latency from ``POST /api/v1/units`` at the gateway until the new
+    unit is visible in the ``unit_directory`` projection of supervision, study and
+    evaluation, at a fixed open-loop offered load.
+
+Figures are printed beside the issue's targets; nothing here asserts on timings.
+"""

@@ -1,0 +1,264 @@
+"""(c) Propagation latency: gateway command → the other services' projections.
+
+All five processes run as in `make run` (``shared.testing.Stack``: real processes,
+real RabbitMQ vhost, the same SecantusDB). An open-loop load generator sends
+``POST /api/v1/units`` at a fixed rate (each send is scheduled at start + i/rate and
+handed to a thread pool, so a slow answer never lowers the offered load). One
+change stream per consumer watches its ``unit_directory`` collection and stamps the
+moment each unit first appears there. A unit's latency is from just before its POST
+left until it is visible in the consumer; "all three" is the slowest of the three
+consumers. A unit that never shows up counts as infinitely late.
+
+The units event's ``recorded_at`` (commit time, ms precision, same clock) splits
+the latency into command → commit and commit → visible.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import requests
+from pymongo import MongoClient
+
+from bench.cpu import CpuMeter, machine_busy_seconds, mongo_server_pid, server_ops
+from bench.report import percentile
+from shared.testing import Stack
+
+CONSUMERS = ("supervision", "study", "evaluation")
+IDLE_SECONDS = 2.0
+
+
+class VisibilityWatcher:
+    """Stamps the first time each unit id appears in one consumer's unit_directory."""
+
+    def __init__(self, mongo_uri: str, database: str):
+        self.client = MongoClient(mongo_uri)
+        self.collection = self.client[database]["unit_directory"]
+        self.seen: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "VisibilityWatcher":
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise RuntimeError(f"change stream on {self.collection.full_name} did not open")
+        return self
+
+    def _run(self) -> None:
+        try:
+            with self.collection.watch(max_await_time_ms=20) as stream:
+                self._ready.set()
+                while not self._stop.is_set():
+                    change = stream.try_next()
+                    if change is None:
+                        continue
+                    now = time.time()
+                    key = change.get("documentKey", {}).get("_id")
+                    if key is not None and key not in self.seen:
+                        self.seen[key] = now
+        except BaseException as err:  # reported by stop()
+            self._error = err
+            self._ready.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.client.close()
+        if self._error is not None:
+            raise RuntimeError(f"watcher on {self.collection.full_name} failed: {self._error!r}")
+
+
+@dataclasses.dataclass
+class Sent:
+    scheduled: float
+    sent: float = 0.0
+    acked: float = 0.0
+    status: int = 0
+    unit_id: str | None = None
+
+
+class LoadGenerator:
+    def __init__(self, url: str, token: str, rate: float, threads: int = 32):
+        self.url, self.token, self.rate = url, token, rate
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
+        self._local = threading.local()
+        self.counter = 0
+
+    def _session(self) -> requests.Session:
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+            self._local.session.headers["Authorization"] = f"Bearer {self.token}"
+        return self._local.session
+
+    def _send(self, record: Sent, n: int) -> None:
+        session = self._session()
+        record.sent = time.time()
+        try:
+            response = session.post(self.url, json={"name": f"基准单位 {n}", "org_type": "党支部",
+                                                    "batch": 1 + n % 3}, timeout=30)
+            record.status = response.status_code
+            if response.status_code == 201:
+                record.unit_id = response.json()["unit_id"]
+        except requests.RequestException:
+            record.status = -1
+        record.acked = time.time()
+
+    def offer(self, seconds: float) -> list[Sent]:
+        """Send at the fixed rate for ``seconds``; returns once every answer is in."""
+        records, futures = [], []
+        start = time.time()
+        total = int(round(seconds * self.rate))
+        for i in range(total):
+            due = start + i / self.rate
+            delay = due - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            record = Sent(scheduled=due)
+            records.append(record)
+            self.counter += 1
+            futures.append(self.pool.submit(self._send, record, self.counter))
+        concurrent.futures.wait(futures)
+        return records
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+@dataclasses.dataclass
+class PropagationResult:
+    rate: float
+    seconds: float
+    commands: int
+    failed: int
+    missing: int
+    send_lag_max: float
+    achieved_rate: float
+    ack: list  # POST answer times
+    per_consumer: dict  # consumer -> latencies
+    all_three: list
+    to_commit: list
+    commit_to_visible: list
+    startup_seconds: float
+    cpu: dict  # process -> CPU seconds per second of offered load
+    idle_cpu: dict  # process -> CPU seconds per second with no load
+    ops_per_command: dict  # server operation counters per command during the load
+    phases: dict  # phase -> seconds of wall time
+
+    def p(self, values, q) -> float:
+        return percentile(values, q)
+
+
+def _epoch(iso: str) -> float:
+    return dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc).timestamp()
+
+
+def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, seconds: float,
+        warmup_seconds: float = 2.0, settle_timeout: float = 20.0) -> PropagationResult:
+    stack = Stack(mongo_uri, amqp_uri, prefix, workdir / "stack-logs")
+    probe = MongoClient(mongo_uri)
+    started = time.time()
+    phases: dict[str, float] = {}
+    watchers: dict[str, VisibilityWatcher] = {}
+    load = None
+    try:
+        stack.start_all()
+        startup = time.time() - started
+        phases["start-up"] = startup
+        mark = time.time()
+        token = stack.token("office", "Benchmark office")
+        watchers = {c: VisibilityWatcher(mongo_uri, f"{prefix}_{c}").start() for c in CONSUMERS}
+        load = LoadGenerator(stack.base_url + "/units", token, rate)
+        pids = {name: proc.pid for name, proc in stack.processes.items()}
+        server = mongo_server_pid(mongo_uri)
+        if server is not None:
+            pids["SecantusDB"] = server
+        pids["bench (load + watchers)"] = os.getpid()
+        meter = CpuMeter(pids)
+        meter.start()  # an idle window first: what polling costs with no commands at all
+        idle_started = time.time()
+        time.sleep(IDLE_SECONDS)
+        idle = {name: spent / (time.time() - idle_started) for name, spent in meter.used().items()}
+        load.offer(warmup_seconds)
+        ops_before, busy_before = server_ops(probe), machine_busy_seconds()
+        meter.start()
+        load_started = time.time()
+        phases["warm-up"] = load_started - mark
+        records = load.offer(seconds)
+        window = time.time() - load_started
+        phases["load"] = window
+        used = meter.used()
+        cpu = {name: spent / window for name, spent in used.items()}
+        cpu["other processes on this machine"] = max(
+            0.0, (machine_busy_seconds() - busy_before - sum(used.values())) / window)
+        ops_after = server_ops(probe)
+        ops_per_command = {k: (ops_after[k] - ops_before.get(k, 0)) / max(len(records), 1)
+                           for k in ops_after if ops_after[k] - ops_before.get(k, 0)}
+        mark = time.time()
+        ok = [r for r in records if r.unit_id]
+        deadline = time.time() + settle_timeout
+        while time.time() < deadline:
+            if all(r.unit_id in w.seen for r in ok for w in watchers.values()):
+                break
+            time.sleep(0.05)
+        phases["settle"] = time.time() - mark
+        recorded = _recorded_at(probe[f"{prefix}_units"], [r.unit_id for r in ok])
+    finally:
+        mark = time.time()
+        for w in watchers.values():
+            w.stop()
+        if load is not None:
+            load.close()
+        _stop_all(stack)
+        probe.close()
+        phases["stop"] = time.time() - mark
+
+    inf = float("inf")
+    per_consumer = {c: [w.seen.get(r.unit_id, inf) - r.sent for r in ok] for c, w in watchers.items()}
+    all_three = [max(per_consumer[c][i] for c in CONSUMERS) for i in range(len(ok))]
+    to_commit = [recorded[r.unit_id] - r.sent for r in ok if r.unit_id in recorded]
+    commit_to_visible = [max(watchers[c].seen.get(r.unit_id, inf) for c in CONSUMERS) - recorded[r.unit_id]
+                         for r in ok if r.unit_id in recorded]
+    span = records[-1].sent - records[0].sent if len(records) > 1 else seconds
+    return PropagationResult(
+        rate=rate, seconds=seconds, commands=len(records), failed=len(records) - len(ok),
+        missing=sum(1 for v in all_three if v == inf),
+        send_lag_max=max(r.sent - r.scheduled for r in records),
+        achieved_rate=(len(records) - 1) / span if span > 0 else 0.0,
+        ack=[r.acked - r.sent for r in ok], per_consumer=per_consumer, all_three=all_three,
+        to_commit=to_commit, commit_to_visible=commit_to_visible, startup_seconds=startup, cpu=cpu, idle_cpu=idle,
+        ops_per_command=ops_per_command, phases=phases)
+
+
+def _stop_all(stack: Stack, grace: float = 15.0) -> None:
+    """Stop every process at once (one by one, each consumer's catch-up waits out its RPC
+    timeout against the sources already stopped), then kill what outlives the grace."""
+    for proc in stack.processes.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.time() + grace
+    for key, proc in list(stack.processes.items()):
+        try:
+            proc.wait(max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        del stack.processes[key]
+
+
+def _recorded_at(units_db, unit_ids: list[str]) -> dict[str, float]:
+    wanted = set(unit_ids)
+    found = {}
+    for doc in units_db["events"].find({"type": "UnitRegistered"}, {"payload.unit_id": 1, "recorded_at": 1}):
+        unit_id = doc["payload"]["unit_id"]
+        if unit_id in wanted:
+            found[unit_id] = _epoch(doc["recorded_at"])
+    return found
