@@ -181,7 +181,7 @@ def _decide_leave(state: GroupState, cmd: DecideLeave, config) -> list:
                         leave_id=cmd.leave_id)
     if leave["status"] != "pending":
         raise Conflict(f"leave request {cmd.leave_id} was already {leave['status']}",
-                       leave_id=cmd.leave_id, status=leave["status"])
+                       leave_id=cmd.leave_id, current_status=leave["status"])
     require_choice(cmd.decision, LEAVE_DECISIONS, "decision")
     parse_date(cmd.today, "today")
     comments = cmd.comments.strip() if isinstance(cmd.comments, str) else ""

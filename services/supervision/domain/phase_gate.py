@@ -74,7 +74,7 @@ def review_transition(state: SupervisedUnitState, cmd: ReviewTransition, config)
     if previous is not None:
         raise Conflict(f"the group already reviewed application {cmd.transition_id} "
                        f"({previous['status']})", transition_id=cmd.transition_id,
-                       status=previous["status"])
+                       current_status=previous["status"])
     require_choice(cmd.decision, GROUP_REVIEW_DECISIONS, "decision")
     parse_date(cmd.today, "today")
     _check_path(app)
@@ -107,7 +107,7 @@ def decide_transition(state: SupervisedUnitState, cmd: DecideTransition, config)
                        "again", transition_id=cmd.transition_id)
     if entry["status"] != "agreed":
         raise Conflict(f"application {cmd.transition_id} was already {entry['status']}",
-                       transition_id=cmd.transition_id, status=entry["status"])
+                       transition_id=cmd.transition_id, current_status=entry["status"])
     require_choice(cmd.decision, OFFICE_DECISIONS, "decision")
     parse_date(cmd.today, "today")
     common = dict(transition_id=cmd.transition_id, unit_id=cmd.unit_id, group_id=state.group_id,

@@ -63,7 +63,7 @@ def test_returning_without_comments_is_refused():
 
 def test_a_group_agreeing_twice_conflicts():
     error = refused(assigned_unit(AGREED), group_review(), Conflict)
-    assert error.details["status"] == "agreed"
+    assert error.details["current_status"] == "agreed"
 
 
 def test_a_returned_application_cannot_then_be_agreed():
