@@ -258,7 +258,7 @@ def command_rpc(fn):
     return wrapper
 
 
-def refusal(status: int, code: str, message: str, **details) -> dict:
+def refusal(status: int, code: str, message: str, /, **details) -> dict:
     return {"ok": False, "status": status, "error": code, "message": message, "details": details}
 
 

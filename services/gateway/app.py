@@ -34,7 +34,7 @@ def json_response(body, status: int = 200) -> Response:
                     mimetype="application/json")
 
 
-def error(status: int, code: str, message: str, **details) -> Response:
+def error(status: int, code: str, message: str, /, **details) -> Response:
     return json_response({"error": code, "message": message, "details": details}, status)
 
 
