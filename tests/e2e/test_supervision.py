@@ -680,3 +680,33 @@ def test_a_units_supervision_history_is_read_by_scope(stack):
     assert r.status_code == 403 and r.json()["message"]
     assert unit_client(stack, "u-other").get(f"/units/{unit_id}/supervision").status_code == 403
     assert supervisor(stack, group["group_id"]).get("/console").status_code == 403
+
+
+def test_console_unit_doc_keeps_every_write_of_both_writers(stack):
+    """supervision_console_units is written by this service's own appends and by the inbox
+    (units events); both run in transactions that retry on write conflicts, so concurrent
+    writers lose nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+    group, unit_id = arrived_unit(stack)
+    sup, unit = supervisor(stack, group["group_id"]), unit_client(stack, unit_id)
+    dates = [day(11 + i) for i in range(12)]
+
+    def report(i):
+        return sup.post("/reports", json={"unit_id": unit_id, "kind": "policy_issue",
+                                          "title": f"问题{i}", "body": "b", "date": day(0)})
+
+    def reschedule(date):
+        return unit.post(f"/units/{unit_id}/mobilization-meeting", json={"date": date})
+
+    with ThreadPoolExecutor(8) as pool:
+        reports = [pool.submit(report, i) for i in range(12)]
+        # one writer reschedules in order, while the reports race it
+        for date in dates:
+            assert reschedule(date).status_code in (200, 201)
+        assert all(f.result().status_code == 201 for f in reports)
+
+    def settled():
+        doc = stack.db("supervision")["supervision_console_units"].find_one({"_id": unit_id})
+        return (len(doc["urgent_reports"]) == 12 and doc["meeting_date"] == dates[-1]
+                and doc["arrival_deadline"] == day(20) and doc["arrived_on"] == day(0)) and doc
+    wait_until(settled, message="every report and the last meeting date on the console")
