@@ -62,7 +62,8 @@ class ScanningStore(MongoEventStore):
             yield doc if raw else self.upcasters.upcast(doc)
 
 
-def merged(logs: dict[str, Iterable[dict]], order: Iterable[str] = DOMAIN_SERVICES) -> Iterator[tuple[str, dict]]:
+def merged(logs: dict[str, Iterable[dict]],
+           order: Iterable[str] = DOMAIN_SERVICES) -> Iterator[tuple[str, dict]]:
     """Every service's log in one global order: recorded_at, then service, then position.
 
     Each log keeps its own position order (a merge, never a sort), so a consumer sees a

@@ -157,7 +157,8 @@ def render(report: dict) -> list[str]:
         for key in c["extra"][:MAX_LISTED]:
             lines.append(f"    extra in live (the log does not produce it): {key}")
         for d in c["differing"][:MAX_LISTED]:
-            fields = ", ".join(f"{f}: live {v['live']!r} != rebuilt {v['rebuilt']!r}" for f, v in d["fields"].items())
+            fields = ", ".join(f"{f}: live {v['live']!r} != rebuilt {v['rebuilt']!r}"
+                               for f, v in d["fields"].items())
             lines.append(f"    differs {d['_id']}: {fields}")
         hidden = sum(max(0, len(c[k]) - MAX_LISTED) for k in ("missing", "extra", "differing"))
         if hidden:

@@ -260,6 +260,17 @@ def test_verify_over_a_running_stack_and_the_auditor_routes(make_stack):
     missing = auditor.get("/audit/as-of")
     assert missing.status_code == 422 and missing.json()["details"]["fields"]["time"]
 
+    # every service's live projections, as the running services built them, equal a rebuild
+    head = stack.db("units")["meta"].find_one({"_id": "log_head"})["position"]
+    for service in ("supervision", "study", "evaluation"):
+        wait_until(lambda: (stack.db(service)["inbox_checkpoints"].find_one({"_id": "units"}) or {})
+                   .get("position") == head, 30, message=f"{service} caught up with units")
+    for service in DOMAIN_SERVICES:
+        done = subprocess.run([sys.executable, "-m", "shared.cli", "audit", "rebuild", service, "--quiet"],
+                              env=stack.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.strip().endswith("identical"), done.stdout
+
     position = stack.db("units")["events"].find_one({"payload.unit_id": ids[1]})["_id"]
     stack.db("units")["events"].update_one({"_id": position}, {"$set": {"payload.name": "县教育厅"}})
     done = subprocess.run(cli, env=stack.env, capture_output=True, text=True, timeout=120)
