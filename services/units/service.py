@@ -10,7 +10,6 @@ reactions below to supervision's and evaluation's events (R5, R6, R12).
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 
 import eventlet
@@ -28,8 +27,6 @@ from shared.config import settings
 from shared.domain import DomainError, Forbidden, NotFound, events_of
 from shared.nameko_support import (DomainService, OutboxRelay, ServiceStorage, Wiring, actor_from,
                                    command_rpc)
-
-log = logging.getLogger(__name__)
 
 __all__ = ["UnitsService", "WIRING", "CARDS", "unit_stream", "COMMANDS"]
 
