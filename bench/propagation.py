@@ -3,7 +3,7 @@
 All five processes run as in `make run` (``shared.testing.Stack``: real processes,
 real RabbitMQ vhost, the same SecantusDB). An open-loop load generator sends
 ``POST /api/v1/units`` at a fixed rate (each send is scheduled at start + i/rate and
-handed to a thread pool, so a slow answer never lowers the offered load). One
+handed to a pool of 256 threads, so slow answers do not lower the offered load). One
 change stream per consumer watches its ``unit_directory`` collection and stamps the
 moment each unit first appears there. A unit's latency is from just before its POST
 left until it is visible in the consumer; "all three" is the slowest of the three
@@ -87,7 +87,7 @@ class Sent:
 
 
 class LoadGenerator:
-    def __init__(self, url: str, token: str, rate: float, threads: int = 32):
+    def __init__(self, url: str, token: str, rate: float, threads: int = 256):
         self.url, self.token, self.rate = url, token, rate
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
         self._local = threading.local()
