@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench venv clean
+.PHONY: run test bench venv clean backup restore rebuild parked token
 
 run: $(STAMP)
 	$(BIN)/dudao dev run
@@ -23,6 +23,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Operator commands (deploy/README.md): they act on the databases named by
+# DUDAO_MONGO_URI / DUDAO_DB_PREFIX, e.g. `make backup SERVICE=units DIR=backups/units-1`.
+backup: $(STAMP)
+	$(BIN)/dudao ops backup $(SERVICE) $(DIR)
+
+restore: $(STAMP)
+	$(BIN)/dudao ops restore $(SERVICE) $(DIR) $(if $(FORCE),--force,)
+
+rebuild: $(STAMP)
+	$(BIN)/dudao audit rebuild $(SERVICE) $(if $(SWAP),--swap,)
+
+parked: $(STAMP)
+	$(BIN)/dudao ops parked $(SERVICE)
+
+token: $(STAMP)
+	$(BIN)/dudao token create --role $(ROLE) --name "$(NAME)" $(if $(SCOPE),--scope $(SCOPE),)
 
 clean:
 	rm -rf $(VENV) var

@@ -1,8 +1,15 @@
 """The `dudao` command: serve a service, issue tokens, run the dev stack, audit."""
 from __future__ import annotations
 
-import os
 import sys
+
+if sys.argv[1:2] == ["serve"]:
+    # a service process: eventlet must patch before anything imports pymongo or kombu
+    # (the audit and ops command groups below do, at import time)
+    import eventlet
+    eventlet.monkey_patch()
+
+import os  # noqa: E402
 
 import click
 
@@ -80,6 +87,10 @@ def dev_bench(args):
 from shared.audit.cli import audit  # noqa: E402  (the `dudao audit` command family)
 
 main.add_command(audit)
+
+from shared.ops_cli import ops  # noqa: E402  (the `dudao ops` operator commands)
+
+main.add_command(ops)
 
 
 if __name__ == "__main__":

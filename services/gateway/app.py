@@ -4,6 +4,7 @@ forward to the service RPC named by the route and map its answer to HTTP."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 from typing import Callable
@@ -38,6 +39,13 @@ def error(status: int, code: str, message: str, /, **details) -> Response:
     return json_response({"error": code, "message": message, "details": details}, status)
 
 
+@functools.lru_cache(maxsize=8)
+def route_map(routes: tuple) -> Map:
+    """Built once per process: the gateway makes a Gateway per request."""
+    return Map([Rule(PREFIX + r.path, methods=[r.method], endpoint=r) for r in routes],
+               strict_slashes=False)
+
+
 class Gateway:
     def __init__(self, tokens: TokenStore, call: Call, health: Callable[[], tuple[dict, int]],
                  openapi: Callable[[], dict] | None = None, routes: list[Route] | None = None):
@@ -45,9 +53,8 @@ class Gateway:
         self.call = call
         self.health = health
         self.openapi = openapi
-        self.routes = routes if routes is not None else all_routes()
-        self.map = Map([Rule(PREFIX + r.path, methods=[r.method], endpoint=r) for r in self.routes],
-                       strict_slashes=False)
+        self.routes = tuple(routes) if routes is not None else tuple(all_routes())
+        self.map = route_map(self.routes)
 
     def handle(self, request: Request) -> Response:
         try:

@@ -3,6 +3,7 @@ who may call it. Each service's routes live in their own module here."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import pkgutil
 
@@ -24,9 +25,10 @@ class Route:
     unit_scoped: bool = True
 
 
-def all_routes() -> list[Route]:
+@functools.lru_cache(maxsize=1)
+def all_routes() -> tuple[Route, ...]:
     routes: list[Route] = []
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
         routes.extend(getattr(module, "ROUTES", []))
-    return routes
+    return tuple(routes)

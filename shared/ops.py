@@ -1,0 +1,113 @@
+"""Operator tasks on one service's database: backup, restore, parked events.
+
+The event log is the source of truth. A backup keeps every collection that is NOT a
+projection (``events``, ``meta``, ``inbox_checkpoints``, ``parked_events``, private
+stores such as evaluation's ``sealed_seeds``) as canonical extended-JSON lines plus a
+manifest; a restore writes them into an empty database, verifies the hash chain, and
+rebuilds the projections from the logs (``shared.audit.rebuild``)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from bson import json_util
+
+from shared.audit import asof
+from shared.audit.logs import AuditDatabases
+from shared.audit.rebuild import rebuild
+from shared.eventstore.mongo import MongoEventStore
+
+BACKUP_FORMAT = "dudao-backup/1"
+SERVICES_WITH_STORE = ("units", "supervision", "study", "evaluation")
+BACKUP_SERVICES = SERVICES_WITH_STORE + ("gateway",)
+
+
+class OpsError(RuntimeError):
+    pass
+
+
+def projection_collections(service: str) -> set[str]:
+    if service not in SERVICES_WITH_STORE:
+        return set()
+    return {p.collection for p in asof.live_projections(service)}
+
+
+def backup(dbs: AuditDatabases, service: str, directory: Path) -> dict:
+    directory = Path(directory)
+    if directory.exists() and any(directory.iterdir()):
+        raise OpsError(f"{directory} is not empty; back up into a new directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    db = dbs.client[dbs.settings.database_name(service)]
+    skip = projection_collections(service)
+    manifest = {"format": BACKUP_FORMAT, "service": service, "database": db.name, "collections": {}}
+    for name in sorted(db.list_collection_names()):
+        if name in skip or "__" in name:
+            continue
+        path = directory / f"{name}.jsonl"
+        digest, count = hashlib.sha256(), 0
+        with path.open("wb") as out:
+            for doc in db[name].find().sort("_id", 1):
+                line = json_util.dumps(doc, json_options=json_util.CANONICAL_JSON_OPTIONS,
+                                       sort_keys=True).encode() + b"\n"
+                out.write(line)
+                digest.update(line)
+                count += 1
+        manifest["collections"][name] = {"count": count, "sha256": digest.hexdigest()}
+    if service in SERVICES_WITH_STORE:
+        manifest["head"] = MongoEventStore(service, dbs.client, db.name).head()
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return manifest
+
+
+def restore(dbs: AuditDatabases, service: str, directory: Path, force: bool = False) -> dict:
+    directory = Path(directory)
+    manifest = _read_manifest(directory, service)
+    db = dbs.client[dbs.settings.database_name(service)]
+    if db.list_collection_names() and not force:
+        raise OpsError(f"database {db.name} is not empty; stop the service and pass --force "
+                       f"to replace it")
+    for name, meta in manifest["collections"].items():
+        _check_file(directory / f"{name}.jsonl", meta)
+    dbs.client.drop_database(db.name)
+    for name in manifest["collections"]:
+        docs = [json_util.loads(line) for line in (directory / f"{name}.jsonl").read_bytes().splitlines()]
+        for i in range(0, len(docs), 1000):
+            db[name].insert_many(docs[i:i + 1000], ordered=True)
+    report = {"service": service, "restored": {n: m["count"] for n, m in manifest["collections"].items()}}
+    if service in SERVICES_WITH_STORE:
+        store = MongoEventStore(service, dbs.client, db.name)
+        store.ensure_indexes()
+        verified = store.verify()
+        if not verified["ok"]:
+            raise OpsError(f"restored log does not verify: {verified['first_broken']}")
+        report["verify"] = verified
+        report["rebuild"] = rebuild(dbs, service, swap=True)
+    return report
+
+
+def _read_manifest(directory: Path, service: str) -> dict:
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text())
+    except (OSError, ValueError) as err:
+        raise OpsError(f"no readable manifest.json in {directory}: {err}") from None
+    if manifest.get("format") != BACKUP_FORMAT:
+        raise OpsError(f"{directory} is not a Dudao backup ({manifest.get('format')!r})")
+    if manifest.get("service") != service:
+        raise OpsError(f"{directory} is a backup of {manifest.get('service')}, not {service}")
+    return manifest
+
+
+def _check_file(path: Path, meta: dict) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise OpsError(f"backup file missing: {path.name} ({err})") from None
+    if hashlib.sha256(data).hexdigest() != meta["sha256"] or data.count(b"\n") != meta["count"]:
+        raise OpsError(f"backup file {path.name} does not match its manifest (damaged or edited)")
+
+
+def parked(dbs: AuditDatabases, service: str) -> list[dict]:
+    db = dbs.client[dbs.settings.database_name(service)]
+    return [{k: v for k, v in d.items() if k != "envelope"}
+            for d in db["parked_events"].find({"status": {"$in": ["parked", "held"]}}).sort("position", 1)]

@@ -1,0 +1,90 @@
+"""``dudao ops``: backup, restore, rebuild, parked events — what operators run."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from shared.ops import BACKUP_SERVICES, SERVICES_WITH_STORE, OpsError
+
+
+def _dbs():
+    from shared.audit.logs import AuditDatabases
+    return AuditDatabases()
+
+
+@click.group()
+def ops():
+    """Operator commands (they read the service databases named by DUDAO_MONGO_URI/DUDAO_DB_PREFIX)."""
+
+
+@ops.command("backup")
+@click.argument("service", type=click.Choice(BACKUP_SERVICES))
+@click.argument("directory", type=click.Path(file_okay=False))
+def backup_cmd(service, directory):
+    """Back up a service's log and private state (not its projections) into DIRECTORY."""
+    from shared.ops import backup
+    dbs = _dbs()
+    try:
+        manifest = backup(dbs, service, directory)
+    except OpsError as err:
+        raise click.ClickException(str(err))
+    finally:
+        dbs.close()
+    counts = ", ".join(f"{k} {v['count']}" for k, v in manifest["collections"].items())
+    click.echo(f"backed up {service} into {directory}: {counts}")
+
+
+@ops.command("restore")
+@click.argument("service", type=click.Choice(BACKUP_SERVICES))
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="replace a non-empty database (stop the service first)")
+def restore_cmd(service, directory, force):
+    """Restore a backup, verify its chain, rebuild the projections from the logs."""
+    from shared.ops import restore
+    dbs = _dbs()
+    try:
+        report = restore(dbs, service, directory, force=force)
+    except OpsError as err:
+        raise click.ClickException(str(err))
+    finally:
+        dbs.close()
+    click.echo(f"restored {service}: {report['restored']}")
+    if "rebuild" in report:
+        click.echo(f"chain verified to position {report['verify']['head_position']}; "
+                   f"projections rebuilt from {report['rebuild']['events']} events")
+
+
+@ops.command("parked")
+@click.argument("service", type=click.Choice(SERVICES_WITH_STORE))
+def parked_cmd(service):
+    """List events a service could not apply (parked, or held behind a parked one)."""
+    from shared.ops import parked
+    dbs = _dbs()
+    try:
+        rows = parked(dbs, service)
+    finally:
+        dbs.close()
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    if not rows:
+        click.echo(f"{service}: nothing parked", err=True)
+
+
+@ops.command("replay")
+@click.argument("service", type=click.Choice(SERVICES_WITH_STORE))
+@click.argument("source", type=click.Choice(SERVICES_WITH_STORE))
+@click.argument("stream_id")
+def replay_cmd(service, source, stream_id):
+    """After the fix is deployed: apply a stream's parked events once (through the service)."""
+    import eventlet
+    eventlet.monkey_patch()
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from shared.config import settings
+    with ClusterRpcProxy({"AMQP_URI": settings().amqp_uri}, timeout=settings().rpc_timeout) as rpc:
+        answer = getattr(rpc, service).replay_parked(source, stream_id)
+    if not answer.get("ok"):
+        click.echo(f"refused: {answer.get('message')}", err=True)
+        sys.exit(1)
+    click.echo(f"replayed positions {answer['result']['replayed']} of {source} into {service}")
