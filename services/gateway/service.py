@@ -8,6 +8,7 @@ from nameko.web.handlers import http
 from pymongo import MongoClient
 
 from services.gateway.app import Gateway, ServiceUnavailable
+from services.gateway.dashboard import Dashboard
 from services.gateway.openapi import build_openapi
 from services.gateway.tokens import TokenStore
 from shared.config import DOMAIN_SERVICES, settings
@@ -72,3 +73,22 @@ class GatewayService:
     @http("GET,POST,PUT,PATCH,DELETE", "/api/v1/<path:path>")
     def api(self, request, path):
         return self._gateway().handle(request)
+
+    # the web dashboard (issue 9): server-rendered pages over the same service RPCs
+    def _dashboard(self) -> Dashboard:
+        timeout = settings().rpc_timeout
+        return Dashboard(self.tokens,
+                         lambda svc, method, kw: rpc_call(self.cluster, svc, method, kw, timeout))
+
+    @http("GET", "/")
+    def dashboard_root(self, request):
+        from werkzeug.utils import redirect
+        return redirect("/dashboard/")
+
+    @http("GET,POST", "/dashboard/")
+    def dashboard_index(self, request):
+        return self._dashboard().handle(request)
+
+    @http("GET,POST", "/dashboard/<path:path>")
+    def dashboard(self, request, path):
+        return self._dashboard().handle(request)

@@ -1,0 +1,58 @@
+"""Chinese labels for the dashboard (codes stay English in the code and the API)."""
+from __future__ import annotations
+
+PHASES = ("registered", "mobilization", "analysis", "rectification", "survey", "remedial", "accepted")
+PHASE = {
+    "registered": "已登记", "mobilization": "学习动员", "analysis": "分析评议",
+    "rectification": "整改提高", "survey": "群众满意度测评", "accepted": "检查验收",
+    "remedial": "补课",
+}
+BATCH = {"1": "第一批", "2": "第二批", "3": "第三批"}
+ROLE = {"office": "县委先进性教育活动办公室", "supervisor": "督导组", "unit": "单位",
+        "auditor": "审计", "respondent": "测评群众", "operator": "运维"}
+FLAG = {
+    "late_arrival": "督导组迟到", "sections_without_study_group": "有科室未建学习小组",
+    "requirements_missing": "未制定具体要求", "retired_members_without_group": "离退休党员未编组",
+    "work_plan_missing": "未报实施方案", "work_plan_returned": "实施方案被退回",
+    "meeting_not_scheduled": "动员会未安排", "overdue": "阶段超期",
+    "open_rectification": "整改未完成", "group_over_soft_limit": "督导组单位过多",
+}
+REPORT_KIND = {
+    "major_issue": "重大问题", "policy_issue": "政策性问题", "progress": "工作进展",
+    "contact_details": "联系方式", "typical_experience": "典型经验", "other": "其他",
+}
+TASK = {"review_work_plan": "审阅实施方案", "supervise_mobilization_meeting": "督导动员大会",
+        "prepare_leader_speech": "指导领导讲话"}
+TASK_STATE = {"open": "未完成", "done": "已完成"}
+SURVEY_STATUS = {"no_survey": "未测评", "open": "进行中", "drawn": "已抽样", "closed": "已结束",
+                 "passed": "合格", "failed": "不合格", "remedial": "补课中"}
+OUTCOME = {"passed": "合格", "failed": "不合格", None: "—"}
+SERVICE = {"units": "单位", "supervision": "督导", "study": "学习", "evaluation": "测评"}
+EVENT = {
+    "UnitRegistered": "单位登记", "MobilizationMeetingScheduled": "安排动员大会",
+    "MobilizationMeetingHeld": "召开动员大会", "PhaseEntered": "进入阶段",
+    "UnitAssigned": "分配督导组", "GroupArrived": "督导组进驻", "ReportFiled": "督导组报告",
+    "WorkPlanSubmitted": "报送实施方案", "WorkPlanReviewed": "审阅实施方案",
+    "ArrivalTaskCompleted": "进驻任务完成", "SpeechDraftRead": "审阅讲话稿",
+    "TransitionApplied": "申请转段", "GroupReviewed": "督导组审核转段",
+    "OfficeDecided": "活动办审批转段", "DeadlineExtended": "延长阶段期限",
+    "InspectionRecorded": "督导检查", "CommitteeMeetingAttended": "列席领导小组会议",
+    "AcceptanceRecorded": "检查验收", "SurveyOpened": "开始满意度测评",
+    "SurveyClosed": "满意度测评结束",
+}
+
+
+def flag(code: str) -> str:
+    return FLAG.get(code, code)
+
+
+def phase(code: str | None) -> str:
+    return PHASE.get(code or "", code or "—")
+
+
+def batch(code) -> str:
+    return BATCH.get(str(code), f"第{code}批")
+
+
+def percent(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"

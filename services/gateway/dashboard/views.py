@@ -1,0 +1,375 @@
+"""The web dashboard's pages, free of nameko like services.gateway.app: each page reads
+through the same service RPCs as the /api/v1 routes, with the logged-in person's actor,
+after the same role check as the route, so the services' scope rules apply unchanged.
+
+The person's token is pasted once on the login page and kept in an HttpOnly cookie."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from pathlib import Path
+from typing import Callable
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from services.gateway.app import ServiceUnavailable
+from services.gateway.dashboard import labels as L
+from services.gateway.routes import all_routes
+from services.gateway.tokens import Person, TokenStore
+
+PREFIX = "/dashboard"
+COOKIE = "dudao_token"
+HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
+Call = Callable[[str, str, dict], dict]
+
+
+class PageError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@functools.lru_cache(maxsize=None)
+def _route_roles() -> dict:
+    """(service, rpc) -> roles allowed by the /api/v1 route that forwards to it."""
+    return {(r.service, r.rpc): tuple(r.roles) for r in all_routes()}
+
+
+@functools.lru_cache(maxsize=None)
+def _static_file(name: str) -> tuple[bytes, str] | None:
+    if name == "plotly.min.js":
+        import plotly
+        path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        return path.read_bytes(), "application/javascript"
+    path = HERE / "static" / name
+    if "/" in name or not path.is_file():
+        return None
+    kind = {"css": "text/css", "js": "application/javascript"}.get(path.suffix[1:], "text/plain")
+    return path.read_bytes(), kind
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
+                      autoescape=select_autoescape(["html"]))
+    env.globals.update(L=L, PREFIX=PREFIX)
+    env.filters["percent"] = L.percent
+    env.filters["phase"] = L.phase
+    env.filters["batch"] = L.batch
+    env.filters["flag"] = L.flag
+    env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+    return env
+
+
+ENV = _env()
+
+
+class Dashboard:
+    def __init__(self, tokens: TokenStore, call: Call):
+        self.tokens, self.call = tokens, call
+        self.map = Map([
+            Rule(PREFIX + "/", endpoint="home", methods=["GET"]),
+            Rule(PREFIX + "/login", endpoint="login", methods=["GET", "POST"]),
+            Rule(PREFIX + "/logout", endpoint="logout", methods=["POST", "GET"]),
+            Rule(PREFIX + "/overview", endpoint="overview", methods=["GET"]),
+            Rule(PREFIX + "/groups", endpoint="groups", methods=["GET"]),
+            Rule(PREFIX + "/groups/<group>", endpoint="group", methods=["GET"]),
+            Rule(PREFIX + "/study", endpoint="study", methods=["GET"]),
+            Rule(PREFIX + "/surveys", endpoint="surveys", methods=["GET"]),
+            Rule(PREFIX + "/reports", endpoint="reports", methods=["GET"]),
+            Rule(PREFIX + "/units/<unit>", endpoint="unit", methods=["GET"]),
+            Rule(PREFIX + "/static/<name>", endpoint="static", methods=["GET"]),
+        ], strict_slashes=False)
+
+    # ------------------------------------------------------------------ plumbing
+    def handle(self, request: Request) -> Response:
+        path = request.path
+        if path in (PREFIX, ""):
+            return redirect(PREFIX + "/")
+        try:
+            endpoint, args = self.map.bind_to_environ(request.environ).match(path)
+        except NotFound:
+            return self._page(None, "error.html", status=404, message="页面不存在")
+        except MethodNotAllowed:
+            return self._page(None, "error.html", status=405, message="不支持该请求方式")
+        if endpoint == "static":
+            return self._static(args["name"])
+        if endpoint == "login":
+            return self.login(request)
+        if endpoint == "logout":
+            response = redirect(PREFIX + "/login")
+            response.delete_cookie(COOKIE, path=PREFIX)
+            return response
+        person = self.tokens.authenticate(request.cookies.get(COOKIE))
+        if person is None:
+            return redirect(PREFIX + "/login")
+        try:
+            return getattr(self, endpoint)(person, **args)
+        except PageError as err:
+            return self._page(person, "error.html", status=err.status, message=err.message)
+        except ServiceUnavailable as err:
+            return self._page(person, "error.html", status=503, message=f"服务暂时不可用：{err}")
+
+    def _static(self, name: str) -> Response:
+        found = _static_file(name)
+        if found is None:
+            return Response("not found", status=404)
+        content, mimetype = found
+        return Response(content, mimetype=mimetype,
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+    def _page(self, person: Person | None, template: str, status: int = 200, **context) -> Response:
+        html = ENV.get_template(template).render(person=person, nav=self._nav(person), **context)
+        return Response(html, status=status, mimetype="text/html")
+
+    def _nav(self, person: Person | None) -> list[tuple[str, str]]:
+        if person is None:
+            return []
+        items = [("overview", "全县概况", ("units", "overview")),
+                 ("groups", "督导组", ("supervision", "list_groups")),
+                 ("study", "学习情况", ("study", "county")),
+                 ("surveys", "满意度测评", ("evaluation", "county")),
+                 ("reports", "紧急报告", ("supervision", "list_reports"))]
+        nav = [(PREFIX + "/" + key, label) for key, label, rpc in items
+               if person.role in _route_roles().get(rpc, ())]
+        if person.role == "unit" and person.scope:
+            nav.insert(0, (f"{PREFIX}/units/{person.scope}", "本单位"))
+        return nav
+
+    def fetch(self, person: Person, service: str, rpc: str, params: dict | None = None,
+              query: dict | None = None, missing_ok: bool = False):
+        """One read, exactly as the /api/v1 route would make it: the route's role list,
+        the unit check for unit tokens, then the RPC with the person's actor."""
+        roles = _route_roles().get((service, rpc))
+        if roles is None or person.role not in roles:
+            raise PageError(403, f"“{L.ROLE.get(person.role, person.role)}”无权查看此页面")
+        unit = (params or {}).get("unit")
+        if person.role == "unit" and unit is not None and unit != person.scope:
+            raise PageError(403, "单位只能查看本单位的情况")
+        answer = self.call(service, rpc, {"body": None, "params": params or {},
+                                          "query": query or {}, "actor": person.actor()})
+        if answer.get("ok"):
+            return answer.get("result")
+        status = answer.get("status", 422)
+        if missing_ok and status == 404:
+            return None
+        if status == 403:
+            raise PageError(403, "无权查看：" + str(answer.get("message", "")))
+        if status == 404:
+            raise PageError(404, "未找到：" + str(answer.get("message", "")))
+        raise PageError(status, str(answer.get("message", "请求被拒绝")))
+
+    def _unit_names(self, person: Person) -> dict:
+        if person.role not in _route_roles()[("units", "list_units")]:
+            return {}
+        return {u["unit_id"]: u for u in self.fetch(person, "units", "list_units")}
+
+    # ------------------------------------------------------------------ pages
+    def login(self, request: Request) -> Response:
+        if request.method == "GET":
+            return self._page(None, "login.html")
+        token = (request.form.get("token") or "").strip()
+        person = self.tokens.authenticate(token)
+        if person is None:
+            return self._page(None, "login.html", status=401, error="令牌无效或已被吊销，请重新输入")
+        response = redirect(PREFIX + "/")
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path=PREFIX,
+                            secure=request.is_secure, max_age=12 * 3600)
+        return response
+
+    def home(self, person: Person) -> Response:
+        if person.role in ("office", "auditor"):
+            return redirect(PREFIX + "/overview")
+        if person.role == "supervisor":
+            return redirect(f"{PREFIX}/groups/{person.scope}")
+        if person.role == "unit":
+            return redirect(f"{PREFIX}/units/{person.scope}")
+        return self._page(person, "error.html", status=200, message="此身份在看板上没有可查看的页面")
+
+    def overview(self, person: Person) -> Response:
+        data = self.fetch(person, "units", "overview")
+        units = self._unit_names(person)
+        batches = sorted(data.get("by_batch", {}), key=lambda b: int(b))
+        phases = [p for p in L.PHASES if data.get("by_phase", {}).get(p)]
+        rows = [{"batch": b, "label": L.batch(b),
+                 "counts": {p: data["by_batch"][b].get(p, 0) for p in phases},
+                 "total": sum(data["by_batch"][b].values())} for b in batches]
+        chart = {"data": [{"type": "bar", "name": L.phase(p), "x": [L.batch(b) for b in batches],
+                           "y": [data["by_batch"][b].get(p, 0) for b in batches]} for p in phases],
+                 "layout": {"barmode": "stack", "yaxis": {"title": {"text": "单位数"}, "dtick": 1}}}
+        flagged = [{"unit_id": f["unit_id"], "name": units.get(f["unit_id"], {}).get("name", f["unit_id"]),
+                    "flags": f["flags"]} for f in data.get("flagged", [])]
+        return self._page(person, "overview.html", title="全县概况", data=data, rows=rows,
+                          phases=phases, chart=chart, flagged=flagged)
+
+    def groups(self, person: Person) -> Response:
+        groups = self.fetch(person, "supervision", "list_groups")
+        chart = {"data": [
+            {"type": "bar", "name": "负责单位", "x": [g["name"] for g in groups],
+             "y": [g["unit_count"] for g in groups]},
+            {"type": "bar", "name": "迟到进驻", "x": [g["name"] for g in groups],
+             "y": [len(g.get("late_arrivals", [])) for g in groups]},
+            {"type": "bar", "name": "紧急报告", "x": [g["name"] for g in groups],
+             "y": [len(g.get("urgent_reports", [])) for g in groups]}],
+            "layout": {"barmode": "group", "yaxis": {"dtick": 1}}}
+        return self._page(person, "groups.html", title="督导组", groups=groups, chart=chart)
+
+    def group(self, person: Person, group: str) -> Response:
+        portfolio = self.fetch(person, "supervision", "get_group", {"group": group})
+        cards = self._unit_names(person)
+        rows = []
+        for unit_id in portfolio.get("unit_ids", []):
+            work = portfolio.get("units", {}).get(unit_id, {})
+            card = cards.get(unit_id, {})
+            tasks = work.get("tasks") or {}
+            rows.append({"unit_id": unit_id, "name": card.get("name", unit_id),
+                         "phase": card.get("phase"), "deadline": card.get("deadline"),
+                         "arrival_deadline": work.get("arrival_deadline"),
+                         "arrived_on": work.get("arrived_on"), "late": bool(work.get("late")),
+                         "tasks_done": sum(1 for s in tasks.values() if s == "done"),
+                         "tasks_total": len(tasks), "reports": len(work.get("reports", []))})
+        people = sorted(portfolio.get("people", {}).items(), key=lambda kv: not kv[1].get("is_leader"))
+        chart = {"data": [{"type": "bar", "orientation": "h", "name": "进驻比期限早/晚（天）",
+                           "y": [r["name"] for r in rows if r["arrived_on"]],
+                           "x": [_days(r["arrival_deadline"], r["arrived_on"]) for r in rows
+                                 if r["arrived_on"]],
+                           "marker": {"color": ["#c0392b" if r["late"] else "#2e7d32"
+                                                for r in rows if r["arrived_on"]]}}],
+                 "layout": {"xaxis": {"title": {"text": "迟于进驻期限的天数（负数为提前）"}},
+                            "yaxis": {"automargin": True}}}
+        return self._page(person, "group.html", title=portfolio.get("name", group),
+                          portfolio=portfolio, rows=rows, people=people, chart=chart)
+
+    def study(self, person: Person) -> Response:
+        data = self.fetch(person, "study", "county")
+        units = data.get("units", []) if isinstance(data, dict) else data
+        with_members = [u for u in units if u.get("member_count")]
+        chart = {"data": [{"type": "bar", "orientation": "h", "name": "达标率",
+                           "y": [u["name"] for u in with_members],
+                           "x": [round((u.get("compliance") or 0) * 100, 1) for u in with_members]}],
+                 "layout": {"xaxis": {"title": {"text": "达到40学时的党员比例（%）"}, "range": [0, 100]},
+                            "yaxis": {"automargin": True, "autorange": "reversed"}}}
+        return self._page(person, "study.html", title="学习情况", units=units,
+                          floor=data.get("floor", 40) if isinstance(data, dict) else 40, chart=chart)
+
+    def surveys(self, person: Person) -> Response:
+        table = self.fetch(person, "evaluation", "county")
+        surveyed = []
+        for row in table:
+            if row.get("latest_survey_id"):
+                survey = self.fetch(person, "evaluation", "get_survey",
+                                    {"survey": row["latest_survey_id"]})
+                surveyed.append({**row, "survey": survey})
+        chart = _survey_chart(surveyed)
+        return self._page(person, "surveys.html", title="满意度测评", table=table,
+                          surveyed=surveyed, chart=chart)
+
+    def reports(self, person: Person) -> Response:
+        reports = self.fetch(person, "supervision", "list_reports", query={"urgent": "1"})
+        units = self._unit_names(person)
+        groups = {g["group_id"]: g["name"] for g in self.fetch(person, "supervision", "list_groups")}
+        return self._page(person, "reports.html", title="紧急报告", reports=reports,
+                          units=units, groups=groups)
+
+    def unit(self, person: Person, unit: str) -> Response:
+        card = self.fetch(person, "units", "get_unit", {"unit": unit})
+        supervision = self.fetch(person, "supervision", "unit_history", {"unit": unit},
+                                 missing_ok=True) or {"entries": []}
+        evaluation = self.fetch(person, "evaluation", "unit_history", {"unit": unit},
+                                missing_ok=True) or {"surveys": []}
+        study = self.fetch(person, "study", "unit_study", {"unit": unit}, missing_ok=True)
+        timeline = unit_timeline(card, supervision, evaluation)
+        charts = {"timeline": _timeline_chart(timeline)}
+        if study and study.get("members"):
+            members = study["members"]
+            charts["study"] = {"data": [
+                {"type": "bar", "name": "集中学习", "x": [m["name"] for m in members],
+                 "y": [m.get("centralised_hours", 0) for m in members]},
+                {"type": "bar", "name": "自学", "x": [m["name"] for m in members],
+                 "y": [m.get("self_study_hours", 0) for m in members]}],
+                "layout": {"barmode": "stack", "yaxis": {"title": {"text": "学时"}},
+                           "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1,
+                                       "y0": study.get("floor", 40), "y1": study.get("floor", 40),
+                                       "line": {"color": "#c0392b", "dash": "dash"}}]}}
+        return self._page(person, "unit.html", title=card.get("name", unit), card=card,
+                          supervision=supervision, evaluation=evaluation, study=study,
+                          timeline=timeline, charts=charts)
+
+
+# ---------------------------------------------------------------------- helpers
+def _days(deadline: str | None, actual: str | None) -> int | None:
+    import datetime as dt
+    if not deadline or not actual:
+        return None
+    return (dt.date.fromisoformat(actual) - dt.date.fromisoformat(deadline)).days
+
+
+def _survey_chart(surveyed: list[dict]) -> dict:
+    traces = []
+    for key, label in (("leadership", "对领导班子满意率"), ("campaign", "对教育活动满意率")):
+        xs, ys, plus, minus = [], [], [], []
+        for row in surveyed:
+            part = (row["survey"].get("result") or {}).get(key) or {}
+            share, ci = part.get("share") or {}, part.get("ci") or {}
+            if share.get("value") is None:
+                continue
+            value = share["value"] * 100
+            xs.append(row["name"])
+            ys.append(round(value, 1))
+            plus.append(round(max(0.0, (ci.get("high", share["value"]) * 100) - value), 1))
+            minus.append(round(max(0.0, value - ci.get("low", share["value"]) * 100), 1))
+        traces.append({"type": "scatter", "mode": "markers", "name": label, "x": xs, "y": ys,
+                       "error_y": {"type": "data", "symmetric": False, "array": plus,
+                                   "arrayminus": minus}})
+    return {"data": traces,
+            "layout": {"yaxis": {"title": {"text": "满意率（%），误差线为95%置信区间"}, "range": [0, 105]},
+                       "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1,
+                                   "y0": 200 / 3, "y1": 200 / 3,
+                                   "line": {"color": "#c0392b", "dash": "dash"}}],
+                       "annotations": [{"xref": "paper", "x": 1, "y": 200 / 3, "xanchor": "right",
+                                        "yanchor": "bottom", "text": "三分之二", "showarrow": False}]}}
+
+
+def unit_timeline(card: dict, supervision: dict, evaluation: dict) -> list[dict]:
+    """The unit's history from its scoped read models: phases (units), supervision's
+    entries, and every survey (evaluation); oldest first."""
+    items = []
+    for entry in card.get("history", []):
+        items.append({"date": entry.get("entered_on") or "", "source": "units",
+                      "what": f"进入阶段：{L.phase(entry.get('phase'))}",
+                      "detail": entry.get("reason") or ""})
+    for entry in supervision.get("entries", []):
+        payload = entry.get("payload") or {}
+        what = L.EVENT.get(entry.get("type"), entry.get("type"))
+        detail = payload.get("title") or ""
+        if entry.get("type") == "GroupArrived":
+            detail = f"进驻期限 {payload.get('deadline')}" + ("（迟到）" if payload.get("late") else "")
+        items.append({"date": payload.get("date") or (entry.get("occurred_at") or "")[:10],
+                      "source": "supervision", "what": what, "detail": detail,
+                      "actor": (entry.get("actor") or {}).get("name")})
+    for survey in evaluation.get("surveys", []):
+        items.append({"date": survey.get("opened_on") or "", "source": "evaluation",
+                      "what": f"第{survey.get('survey_round')}轮满意度测评开始",
+                      "detail": f"抽样 {survey.get('sample_size')} 人"})
+        if survey.get("closed_on"):
+            items.append({"date": survey["closed_on"], "source": "evaluation",
+                          "what": f"第{survey.get('survey_round')}轮满意度测评结束",
+                          "detail": L.OUTCOME.get(survey.get("outcome"), survey.get("outcome"))})
+    return sorted(items, key=lambda i: i["date"])
+
+
+def _timeline_chart(timeline: list[dict]) -> dict:
+    by_source: dict = {}
+    for item in timeline:
+        by_source.setdefault(item["source"], []).append(item)
+    return {"data": [{"type": "scatter", "mode": "markers", "name": L.SERVICE.get(s, s),
+                      "x": [i["date"] for i in items], "y": [L.SERVICE.get(s, s)] * len(items),
+                      "text": [i["what"] for i in items], "hoverinfo": "x+text",
+                      "marker": {"size": 12}} for s, items in by_source.items()],
+            "layout": {"xaxis": {"type": "date"}, "yaxis": {"automargin": True},
+                       "showlegend": False}}
