@@ -74,6 +74,7 @@ def run(load_demo: bool = True) -> int:
     db = prepare_dependencies(env, VAR / "db", int(env.get("DUDAO_MONGO_PORT", "27117")))
     port = env.setdefault("DUDAO_GATEWAY_PORT", "8080")
     base = f"http://127.0.0.1:{port}"
+    env.setdefault("DUDAO_CAMPAIGN_START", _campaign_start())
     manager = Manager()
     procfile = parse_procfile((ROOT / "Procfile").read_text())
     for name, entry in procfile.processes.items():
@@ -103,6 +104,16 @@ def run(load_demo: bool = True) -> int:
             db.terminate()
             db.wait(15)
     return manager.returncode or 0
+
+
+def _campaign_start() -> str:
+    """The local stack's campaign calendar starts the day of its first `make run` and keeps
+    that day (var/campaign-start) as long as var/db keeps its events (shared/clock.py)."""
+    import datetime
+    pinned = VAR / "campaign-start"
+    if not pinned.exists():
+        pinned.write_text(datetime.date.today().isoformat() + "\n")
+    return pinned.read_text().strip()
 
 
 def _load_demo(env, base, token):

@@ -12,12 +12,13 @@ import eventlet
 from nameko.events import event_handler
 from nameko.rpc import rpc
 
-from services.study.domain import (DEFAULT_CONFIG, GrantExemption, RecordAttendance,
+from services.study.domain import (GrantExemption, RecordAttendance,
                                    RecordStudySession, RevokeExemption, SetStudyPlan, UnitRoster,
                                    county_table, decide, fold, readiness as readiness_of,
                                    unit_stream)
 from services.study.ledger import XLSX_MEDIA_TYPE, ledger_bytes
 from services.study.projections import PROJECTIONS
+from services.study.domain.config import config_from_environment
 from services.study.schemas import (AttendanceSchema, ExemptionRevocationSchema,
                                     ExemptionSchema, StudyPlanSchema, StudySessionSchema)
 from shared.config import settings
@@ -26,7 +27,8 @@ from shared.nameko_support import (DomainService, OutboxRelay, ServiceStorage, W
                                    command_rpc)
 from shared.unit_directory import unit_directory
 
-CONFIG = DEFAULT_CONFIG
+# DUDAO_CAMPAIGN_START moves the campaign calendar (shared/clock.py)
+CONFIG = config_from_environment()
 WIRING = Wiring(service="study", projections=(unit_directory(), *PROJECTIONS))
 
 

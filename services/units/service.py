@@ -18,7 +18,8 @@ from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import rpc
 
 from services.units import schemas as S
-from services.units.domain import COMMANDS, DEFAULT_CONFIG, decide, fold, unit_stream
+from services.units.domain import COMMANDS, decide, fold, unit_stream
+from services.units.domain.config import config_from_environment
 from services.units.domain import commands as C
 from services.units.domain import phases as P
 from services.units.projections import CARDS, MEMBERS, PROJECTIONS, county_overview
@@ -31,8 +32,9 @@ from shared.nameko_support import (DomainService, OutboxRelay, ServiceStorage, W
 __all__ = ["UnitsService", "WIRING", "CARDS", "unit_stream", "COMMANDS"]
 
 
-# the county's configuration (batch calendars, R7 readiness, R22 leader measures)
-CONFIG = DEFAULT_CONFIG
+# the county's configuration (batch calendars, R7 readiness, R22 leader measures);
+# DUDAO_CAMPAIGN_START moves the calendar (shared/clock.py)
+CONFIG = config_from_environment()
 
 
 def _decide(state, command):

@@ -60,6 +60,22 @@ class UnitsConfig:
 DEFAULT_CONFIG = UnitsConfig()
 
 
+def calendars_from(start) -> tuple:
+    """The default calendars moved to a campaign start (a ``datetime.date``, batch 1's
+    centralised study; see shared/clock.py); None keeps them as they are."""
+    from shared.clock import shift
+    return tuple(BatchCalendar(c.batch, shift(c.centralised_study_start, start),
+                               {phase: shift(day, start) for phase, day in c.deadlines.items()})
+                 for c in DEFAULT_CALENDARS)
+
+
+def config_from_environment() -> UnitsConfig:
+    """DEFAULT_CONFIG with the calendar moved by DUDAO_CAMPAIGN_START, if set."""
+    from shared.clock import campaign_start
+    start = campaign_start()
+    return DEFAULT_CONFIG if start is None else UnitsConfig(calendars=calendars_from(start))
+
+
 def add_days(iso_date: str, days: int) -> str:
     return (_dt.date.fromisoformat(iso_date) + _dt.timedelta(days=days)).isoformat()
 

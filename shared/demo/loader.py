@@ -1,0 +1,463 @@
+"""Drive the demo county through the real HTTP API (shared/demo/county.py says what).
+
+Every step is a request a person would make with their own token: the office registers
+units, forms groups and decides transitions; each unit's Party organisation (a unit
+token) enrols its members, plans, studies and applies; each group (a supervisor token)
+arrives, reviews, agrees and runs surveys; respondents cast ballots. Facts one service
+learns from another's events arrive a moment later, so a step that depends on them is
+retried until the fact has arrived (``retry``), never forced.
+
+Deterministic from the seed: names and choices come from ``random.Random`` seeded per
+unit, so the structure and every figure (members, hours, ballots, shares) are the same
+on every load; ids are the server's.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from . import county as C
+
+TODAY = None  # set per load: the real date, as the services date their commands
+
+STUDY_FORMS = ("reading_originals", "lecture", "video", "exemplary_member_report")
+CONTENT_KEYS = ("hu_jintao_speech", "jiang_zemin_party_building", "zeng_qinghong_speech",
+                "wu_guanzheng_speech", "he_guoqiang_speech", "central_document_20",
+                "advanced_nature_reader", "party_constitution", "local_leaders_speeches",
+                "local_party_documents")
+SESSION_HOURS = 4          # 10 half-days of about 4 学时: the 40-学时 floor
+SURVEY_SAMPLE = 30
+NOTIFIED = 40
+
+# (leadership satisfied-or-basically, campaign satisfied-or-basically) out of 30
+SURVEY_OUTCOMES = {
+    "accepted_clear": (27, 25),   # passed
+    "accepted_exact": (20, 20),   # exactly 2/3 passes
+    "remedial": (21, 19),         # campaign 19/30 < 2/3: failed, 补课
+}
+
+RANK = {"registered": 0, "scheduled": 1, "mobilization": 2, "mobilization_returned": 2,
+        "mobilization_applied": 2, "analysis": 3, "rectification": 4, "survey": 5,
+        "accepted_clear": 6, "accepted_exact": 6, "remedial": 6}
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+def day(offset: int) -> str:
+    return (dt.date.fromisoformat(TODAY) + dt.timedelta(days=offset)).isoformat()
+
+
+class Api:
+    """A small HTTP client: one requests.Session per thread, a token per call."""
+
+    def __init__(self, base_url: str, timeout: float = 30):
+        base = base_url.rstrip("/")
+        self.base = base if base.endswith("/api/v1") else base + "/api/v1"
+        self.timeout = timeout
+        self._local = threading.local()
+        self.requests = 0
+        self._count_lock = threading.Lock()
+        self.timings: dict[str, list] = {}  # "METHOD /path/template" -> [count, seconds]
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def call(self, method: str, path: str, token: str, json=None, params=None,
+             ok=(200, 201), retry=(), wait: float = 30):
+        """The JSON answer of a request that must succeed; statuses in ``retry`` mean a
+        fact has not arrived yet from another service, so ask again until ``wait``."""
+        deadline = time.monotonic() + wait
+        pause = 0.05
+        while True:
+            began = time.monotonic()
+            response = self._session().request(
+                method, self.base + path, json=json, params=params, timeout=self.timeout,
+                headers={"Authorization": f"Bearer {token}"})
+            key = f"{method} " + "/".join("*" if "-" in p else p for p in path.split("/"))
+            with self._count_lock:
+                self.requests += 1
+                entry = self.timings.setdefault(key, [0, 0.0])
+                entry[0] += 1
+                entry[1] += time.monotonic() - began
+            if response.status_code in ok:
+                return response.json()
+            if response.status_code in retry and time.monotonic() < deadline:
+                time.sleep(pause)
+                pause = min(pause * 1.5, 0.5)
+                continue
+            raise DemoError(f"{method} {path} -> {response.status_code}: {response.text[:500]}")
+
+    def get(self, path, token, **kw):
+        return self.call("GET", path, token, **kw)
+
+    def post(self, path, token, json=None, **kw):
+        return self.call("POST", path, token, json=json if json is not None else {}, **kw)
+
+    def put(self, path, token, json=None, **kw):
+        return self.call("PUT", path, token, json=json, **kw)
+
+    def until(self, predicate, message: str, wait: float = 30):
+        deadline, pause = time.monotonic() + wait, 0.05
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise DemoError(f"timed out waiting for {message}")
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.5)
+
+
+class Loader:
+    def __init__(self, base_url: str, office_token: str, seed: int, workers: int, log):
+        self.api = Api(base_url)
+        self.office = office_token
+        self.seed = seed
+        self.workers = workers
+        self.log = log
+        self.groups: list[dict] = []
+        self.results: dict[str, dict] = {}
+
+    # -- tokens ------------------------------------------------------------------------------
+    def token(self, name: str, role: str, scope: str) -> str:
+        return self.api.post("/tokens", self.office, {"name": name, "role": role,
+                                                      "scope": scope})["token"]
+
+    # -- the county --------------------------------------------------------------------------
+    def form_groups(self):
+        rng = random.Random(f"{self.seed}:groups")
+        used: set = set()
+        for spec in C.GROUPS:
+            rank, home, post = spec["leader"]
+            leader = {"name": C.person_name(rng, used), "rank": rank, "home_unit": home,
+                      "post": post}
+            members = [{"name": C.person_name(rng, used), "rank": r, "home_unit": h, "post": p}
+                       for r, h, p in spec["members"]]
+            formed = self.api.post("/groups", self.office, {"name": spec["name"], "leader": leader,
+                                                            "members": members})
+            group_id = formed["group_id"]
+            self.groups.append({"group_id": group_id, "name": spec["name"],
+                                "leader": leader["name"],
+                                "token": self.token(leader["name"], "supervisor", group_id)})
+
+    def run(self) -> dict:
+        self.form_groups()
+        # the longest journeys first, so the pool finishes together
+        order = sorted(C.UNITS, key=lambda u: -RANK[u.target])
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = {u.name: pool.submit(self.unit_journey, u) for u in order}
+            errors = []
+            for name, future in futures.items():
+                try:
+                    self.results[name] = future.result()
+                except Exception as err:  # report every failed unit, not just the first
+                    errors.append(f"{name}: {err}")
+        if errors:
+            raise DemoError("the demo county did not load completely:\n  " + "\n  ".join(errors))
+        self.reports()
+        return self.results
+
+    # -- one unit ----------------------------------------------------------------------------
+    def unit_journey(self, spec: C.DemoUnit) -> dict:
+        rng = random.Random(f"{self.seed}:{spec.name}")
+        api, office = self.api, self.office
+        group = self.groups[spec.group]
+        sup = group["token"]
+        rank = RANK[spec.target]
+        unit_id = api.post("/units", office, {"name": spec.name, "org_type": spec.org_type,
+                                              "batch": spec.batch,
+                                              "sections": list(spec.sections)})["unit_id"]
+        unit = self.token(f"{spec.name}党组织", "unit", unit_id)
+        u = f"/units/{unit_id}"
+        people = self.enrol(spec, rng, unit_id, unit)
+        result = {"unit_id": unit_id, "target": spec.target, "members": len(people["all"]),
+                  "group_id": group["group_id"]}
+
+        if rank >= 1:
+            meeting = day(rng.randint(12, 25)) if spec.target == "scheduled" else TODAY
+            api.post(f"{u}/mobilization-meeting", unit, {"date": meeting})
+            plan = {"leader_measures": list(C.LEADER_MEASURES), "problems": rng.sample(C.PROBLEMS, 2),
+                    "guarantee_systems": list(C.B_SYSTEMS if spec.b_plan else C.ALL_SYSTEMS),
+                    "speech_draft": C.SPEECH_DRAFT}
+            version = api.put(f"{u}/work-plan", unit, plan)["plan_version"]
+            # supervision learns the plan after the meeting date (one log, in order)
+            api.until(lambda: api.get(f"{u}/work-plan/checklist", office, retry=(404,))
+                      .get("plan_version") == version, f"supervision to see {spec.name}'s plan")
+        api.post(f"/groups/{group['group_id']}/units", office, {"unit_id": unit_id}, retry=(404,))
+        if rank == 0:
+            return result
+        if spec.late_arrival:
+            arrival = TODAY  # the meeting is today: the group should have come two days ago
+        elif spec.target == "scheduled":
+            arrival = TODAY
+        else:
+            arrival = day(-3)
+        answer = api.post(f"/groups/{group['group_id']}/arrivals", sup,
+                          {"unit_id": unit_id, "date": arrival})
+        result["late_arrival"] = answer["late"]
+        if rank == 1:
+            return result
+
+        api.post(f"{u}/speech-draft/read", sup, {"comments": "讲话稿要更加联系本单位实际"})
+        api.post(f"{u}/mobilization-meeting/held", unit, {})
+        first_phase_only = spec.target == "mobilization" and spec.batch == 2
+        if not first_phase_only:
+            api.put(f"{u}/requirements", unit, C.REQUIREMENTS)
+        self.study(spec, rng, unit_id, unit, people, complete=rank >= 3
+                   or spec.target == "mobilization_applied",
+                   sessions=2 if first_phase_only else 7)
+        api.post(f"{u}/arrival-tasks/supervise_mobilization_meeting/done", sup,
+                 {"note": "动员会开得隆重简朴，党员参会率高"}, retry=(422,))
+        api.post(f"{u}/arrival-tasks/prepare_leader_speech/done", sup,
+                 {"note": "督导组长讲话：结合单位实际，抓好学习动员"})
+        if spec.b_plan:
+            api.post(f"{u}/work-plan/review", sup,
+                     {"decision": "return", "comments": "方案缺少成果验收制度，请补充完善后重新报送"})
+        else:
+            api.post(f"{u}/work-plan/review", sup, {"decision": "approve", "comments": "方案可行"})
+        if spec.target == "mobilization_applied":
+            applied = api.post(f"{u}/transitions", unit, {"summary": "学习动员阶段总结：集中学习40学时，全员达标"})
+            result["open_application"] = applied["transition_id"]
+            return result
+        if rank == 2:
+            return result
+
+        self.gate(spec, unit_id, unit, sup, "学习动员阶段总结：集中学习40学时，全员达标或经批准免学")
+        self.analysis(spec, rng, unit_id, unit, people, complete=rank >= 4)
+        if rank == 3:
+            return result
+
+        self.gate(spec, unit_id, unit, sup, "分析评议阶段总结：征求意见、谈心、党性分析、民主生活会均已完成")
+        measures = []
+        for i, leader in enumerate(people["leaders"]):
+            problem = C.PROBLEMS[i % len(C.PROBLEMS)]
+            measures.append(api.post(f"{u}/rectification-measures", unit, {
+                "kind": "commitment" if i == 0 else "measure",
+                "description": problem["measures"][i % len(problem["measures"])],
+                "owner_member_id": leader, "due": day(rng.randint(20, 45))})["measure_id"])
+        if rank == 4:
+            for measure in measures[:1]:  # the secretary leads: the first is done already
+                api.post(f"{u}/rectification-measures/{measure}/completion", unit, {"note": "已落实"})
+            return result
+        for measure in measures:
+            api.post(f"{u}/rectification-measures/{measure}/completion", unit, {"note": "已落实"})
+        self.gate(spec, unit_id, unit, sup, "整改提高阶段总结：整改措施全部落实")
+        api.post(f"{u}/notifications", unit, {
+            "scope": C.public_names(spec.name, NOTIFIED), "subject": "先进性教育活动整改情况通报",
+            "content": "向部办委局、乡镇和经常来办事的群众通报整改情况，接受监督"})
+        if rank == 5:
+            return result
+
+        survey = self.survey(spec, rng, unit_id, sup, *SURVEY_OUTCOMES[spec.target])
+        result["survey_id"] = survey
+        if spec.target == "remedial":
+            self.wait_phase(unit_id, "remedial")
+            api.post(f"{u}/rectification-measures", unit, {
+                "description": "补课：重新征求群众意见，逐条整改", "owner_member_id": people["leaders"][0],
+                "due": day(30)})
+        else:
+            self.wait_phase(unit_id, "accepted")
+            if spec.target == "accepted_clear":
+                api.post(f"{u}/acceptance-inspections", sup,
+                         {"result": "pass", "notes": "会同县委先进办检查验收，成果扎实", "date": TODAY})
+        return result
+
+    def enrol(self, spec, rng, unit_id, unit) -> dict:
+        """Leaders in 领导班子, a head and staff in each section, retired cadres; a study
+        group per section led by its head with the retired cadres placed in them (R20);
+        each leader's contact-point sections (R21)."""
+        api, u, used = self.api, f"/units/{unit_id}", set()
+        people = {"all": [], "leaders": [], "retired": [], "by_section": {}}
+
+        def enrol(section, **flags):
+            member_id = api.post(f"{u}/members", unit, {"name": C.person_name(rng, used),
+                                                        "section": section, **flags})["member_id"]
+            people["all"].append(member_id)
+            if section is not None:
+                people["by_section"].setdefault(section, []).append(member_id)
+            return member_id
+
+        for _ in range(rng.randint(3, 4)):
+            people["leaders"].append(enrol(C.LEADERSHIP, is_leader=True))
+        for section in spec.sections[1:]:
+            for _ in range(rng.randint(1, 3)):
+                enrol(section)
+        for _ in range(rng.randint(1, 2)):
+            people["retired"].append(enrol(None, is_retired=True))
+
+        groups = []
+        for section in spec.sections:
+            head, *rest = people["by_section"][section]
+            groups.append(api.post(f"{u}/study-groups", unit, {
+                "section": section, "leader_member_id": head, "member_ids": rest})["study_group_id"])
+        for i, retired in enumerate(people["retired"]):
+            api.post(f"{u}/study-groups/{groups[1 + i % (len(groups) - 1)]}/members", unit,
+                     {"member_id": retired})
+        people["study_groups"] = groups
+        if spec.target == "registered":
+            return people  # contact points come with the work plan
+        sections = list(spec.sections[1:])
+        for i, leader in enumerate(people["leaders"]):
+            mine = sections[i::len(people["leaders"])] or [sections[i % len(sections)]]
+            api.put(f"{u}/members/{leader}/contact-points", unit, {"sections": mine})
+        return people
+
+    def study(self, spec, rng, unit_id, unit, people, complete: bool, sessions: int):
+        """The study plan (四落实) and centralised sessions with attendance. Complete: ten
+        4-学时 sessions, everyone present but one retired cadre exempted on record.
+        Otherwise the unit is part-way and some members are below the floor."""
+        api, u = self.api, f"/units/{unit_id}"
+        count = len(people["all"])
+        sheet = api.until(lambda: (lambda s: s if s.get("member_count") == count else None)(
+            api.get(f"{u}/study", unit, retry=(404,))), f"study to know {spec.name}'s members")
+        calendar = sheet.get("calendar") or {}
+        start = calendar.get("centralised_start") or TODAY
+        end = calendar.get("centralised_end") or day(9)
+
+        # before the batch's centralised window opens, members study on their own
+        # ("春节前，以自学为主"): self-study counts apart from the floor
+        self_study = start > TODAY
+
+        def session_date(i):  # within the batch's window, never after today
+            date = (dt.date.fromisoformat(start) + dt.timedelta(days=i)).isoformat()
+            return TODAY if self_study else min(date, end, TODAY)
+
+        api.put(f"{u}/study-plan", unit, {
+            "personnel": {"scope": "全体党员，离退休干部编入各学习小组",
+                          "study_group_ids": people["study_groups"]},
+            "time": {"self_study_from": day(-20) if self_study else None,
+                     "self_study_until": day(-1) if self_study else None,
+                     "centralised_from": start, "centralised_until": end, "planned_hours": 40},
+            "content": {"required": list(CONTENT_KEYS)},
+            "effect": {"goals": ["提高党员素质", "加强基层组织", "服务人民群众", "促进各项工作"],
+                       "assessment": "学习笔记、心得体会检查"}})
+        exempt = people["retired"][0] if complete else None
+        if exempt:
+            api.post(f"{u}/study-exemptions", unit, {"member_id": exempt,
+                                                     "reason": "年老体弱，经批准免于集中学习"})
+        present = [m for m in people["all"] if m != exempt]
+        total = 10 if complete else sessions
+        # part-way: some members missed sessions (below the floor, never exempted)
+        absent = {} if complete else {m: set(rng.sample(range(total), rng.randint(0, 2)))
+                                      for m in present}
+        for i in range(total):
+            session = api.post("/study-sessions", unit, {
+                "unit_id": unit_id,
+                "form": "self_study" if self_study else STUDY_FORMS[i % len(STUDY_FORMS)],
+                "date": session_date(i), "hours": SESSION_HOURS,
+                "content_keys": [CONTENT_KEYS[i % len(CONTENT_KEYS)]],
+                "title": f"集中学习第{i + 1}讲"})
+            attendees = [m for m in present if i not in absent.get(m, ())]
+            api.post(f"/study-sessions/{session['session_id']}/attendance", unit,
+                     {"member_ids": attendees})
+
+    def gate(self, spec, unit_id, unit, sup, summary):
+        """Apply, the group agrees, the office approves; the unit moves by the event."""
+        applied = self.api.post(f"/units/{unit_id}/transitions", unit, {"summary": summary},
+                                retry=(422,), wait=15)
+        transition = applied["transition_id"]
+        self.api.post(f"/transitions/{transition}/group-review", sup,
+                      {"decision": "agree", "comments": "同意转段"}, retry=(404, 422))
+        self.api.post(f"/transitions/{transition}/office-decision", self.office,
+                      {"decision": "approve", "comments": "同意"})
+        self.wait_phase(unit_id, applied["to_phase"])
+
+    def wait_phase(self, unit_id, phase):
+        self.api.until(lambda: self.api.get(f"/units/{unit_id}", self.office)["phase"] == phase,
+                       f"unit {unit_id} to enter {phase}")
+
+    def analysis(self, spec, rng, unit_id, unit, people, complete: bool):
+        """分析评议 records: opinions from the three sources, talks, the leaders'
+        Party-spirit analyses first, the democratic life meeting."""
+        api, u = self.api, f"/units/{unit_id}/analysis"
+        leaders = people["leaders"]
+        for i, (source, name) in enumerate((("departments", "部办委局"), ("townships", "各乡镇"),
+                                            ("frequent_visitors", "经常来办事的群众"))):
+            api.post(f"{u}/opinions", unit, {
+                "source": source, "source_name": name, "led_by_member_id": leaders[i % len(leaders)],
+                "date": TODAY, "opinion_count": rng.randint(8, 40),
+                "summary": "意见集中在服务效率和工作作风方面"}, retry=(404, 409, 422) if i == 0 else ())
+        api.post(f"{u}/talks", unit, {"member_id": leaders[0], "with_whom": "班子成员",
+                                      "date": TODAY, "notes": "开诚布公，交换意见"})
+        for leader in leaders:
+            api.post(f"{u}/party-spirit-analyses", unit, {
+                "member_id": leader, "date": TODAY, "summary": "对照党章查找差距，剖析思想根源"})
+        if complete:
+            api.post(f"{u}/democratic-life-meetings", unit, {
+                "date": TODAY, "participant_member_ids": leaders,
+                "summary": "开展批评与自我批评，明确整改方向"})
+
+    def survey(self, spec, rng, unit_id, sup, leadership_ok: int, campaign_ok: int) -> str:
+        """Open over the notified scope, draw 30, each respondent rates, close."""
+        api = self.api
+        opened = api.post("/surveys", sup, {"unit_id": unit_id, "sample_size": SURVEY_SAMPLE},
+                          retry=(404, 409, 422))
+        survey_id = opened["survey_id"]
+        drawn = api.post(f"/surveys/{survey_id}/draw", sup,
+                         {"public_entropy": f"demo seed {self.seed}"})
+        respondent = self.token(f"{spec.name}测评群众", "respondent", survey_id)
+
+        def ratings(ok):
+            good = ["satisfied" if rng.random() < 0.6 else "basically_satisfied" for _ in range(ok)]
+            values = good + ["dissatisfied"] * (SURVEY_SAMPLE - ok)
+            rng.shuffle(values)
+            return values
+
+        lead, camp = ratings(leadership_ok), ratings(campaign_ok)
+        for ballot, l, c in zip(drawn["ballots"], lead, camp):
+            api.post("/ballots", respondent, {"token": ballot["token"],
+                                              "ratings": {"leadership": l, "campaign": c}})
+        api.post(f"/surveys/{survey_id}/close", sup, {})
+        return survey_id
+
+    # -- the groups' reports -------------------------------------------------------------------
+    def reports(self):
+        by_name = {name: r for name, r in self.results.items()}
+        plan = [
+            ("县纪委", "major_issue", "群众满意度测评未达三分之二，需补课",
+             "县纪委群众满意度测评中，对活动总体满意率为19/30，低于三分之二，已按要求转入补课。"),
+            ("县公安局", "policy_issue", "基层所队集中学习时间难以保证",
+             "县公安局执勤任务重，部分所队党员集中学习不足40学时，建议采取分批轮训。"),
+            ("县委办公室", "progress", "县委办公室工作方案退回修改",
+             "县委办公室工作方案只列四项保证制度，缺少成果验收制度，督导组已退回。"),
+            ("县委组织部", "typical_experience", "县委组织部“四个带头”做法",
+             "领导班子带头学习、带头讲党课、带头查找问题、带头整改，群众满意率高。"),
+        ]
+        for name, kind, title, body in plan:
+            unit = by_name[name]
+            group = next(g for g in self.groups if g["group_id"] == unit["group_id"])
+            self.api.post("/reports", group["token"], {"unit_id": unit["unit_id"], "kind": kind,
+                                                       "title": title, "body": body, "date": TODAY})
+
+
+def load(base_url: str, office_token: str, seed: int = 2024, workers: int = 6,
+         log=print) -> dict:
+    """Load the demo county unless units exist already. Returns a summary."""
+    global TODAY
+    TODAY = dt.date.today().isoformat()
+    api = Api(base_url)
+    existing = api.get("/units", office_token)
+    if existing:
+        log(f"demo: {len(existing)} units exist already; the demo county is not loaded again")
+        return {"loaded": False, "existing_units": len(existing)}
+    started = time.monotonic()
+    log("demo: loading the demo county (30 units, 3 supervision groups) through the API …")
+    loader = Loader(base_url, office_token, seed, workers, log)
+    results = loader.run()
+    elapsed = time.monotonic() - started
+    members = sum(r["members"] for r in results.values())
+    log(f"demo: {len(results)} units, {members} members, {len(loader.groups)} groups loaded in "
+        f"{elapsed:.0f}s ({loader.api.requests} requests)")
+    slowest = sorted(loader.api.timings.items(), key=lambda kv: -kv[1][1])[:12]
+    return {"loaded": True, "seed": seed, "timings": slowest, "units": results, "members": members,
+            "groups": loader.groups, "seconds": round(elapsed, 1)}
