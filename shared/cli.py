@@ -84,6 +84,29 @@ def dev_bench(args):
         raise click.ClickException(str(err))
 
 
+@main.command("demo")
+@click.option("--url", envvar="DUDAO_GATEWAY_URL", default=None,
+              help="the gateway (default http://127.0.0.1:$DUDAO_GATEWAY_PORT, port 8080)")
+@click.option("--token", "office_token", envvar="DUDAO_OFFICE_TOKEN", default=None,
+              help="an office token (default: one issued in the gateway's database)")
+@click.option("--seed", default=2024, show_default=True, help="names and choices follow it")
+def demo_load(url, office_token, seed):
+    """Load the demo county into a running stack (nothing happens if it has units)."""
+    from shared import demo
+    env = dict(os.environ)
+    url = url or f"http://127.0.0.1:{env.get('DUDAO_GATEWAY_PORT', '8080')}"
+    if office_token is None:
+        from shared.devstack import issue_token
+        # `make run`'s embedded database unless another is named
+        env.setdefault("DUDAO_MONGO_URI",
+                       launcher.mongo_uri_for(int(env.get("DUDAO_MONGO_PORT", "27117"))))
+        office_token = issue_token(env, "Demo loader", "office")
+    try:
+        demo.load(url, office_token, seed=seed, log=click.echo)
+    except (demo.DemoError, OSError) as err:
+        raise click.ClickException(str(err))
+
+
 from shared.audit.cli import audit  # noqa: E402  (the `dudao audit` command family)
 
 main.add_command(audit)

@@ -23,6 +23,7 @@ from shared.projection import Envelope, Projection
 from .domain import (DEFAULT_CONFIG, STUDY_EVENT_TYPES, UNITS_EVENT_TYPES, StudyConfig,
                      StudyState, UnitRoster, compliance_sheet, county_row, evolve_envelope,
                      evolve_roster, member_row)
+from .domain.config import config_from_environment
 from .domain.figures import Attended, session_doc
 from .domain.hours import to_half_hours
 from .domain.roster import RosterMember
@@ -177,4 +178,6 @@ def build_projections(config: StudyConfig = DEFAULT_CONFIG) -> list[Projection]:
     ]
 
 
-PROJECTIONS = build_projections()
+# the sheets show the calendar the service decides with: DUDAO_CAMPAIGN_START moves it
+# (shared/clock.py)
+PROJECTIONS = build_projections(config_from_environment())

@@ -2,13 +2,19 @@
 mix of states is there, read back through the API, and loading twice adds nothing."""
 from __future__ import annotations
 
+import datetime as dt
+import tempfile
+import uuid
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
-from shared import demo
+from shared import demo, launcher
 from shared.demo import county
-from shared.testing import wait_until
+from shared.testing import Stack, wait_until
+
+TODAY = dt.date.today().isoformat()
 
 PHASES = {"registered", "mobilization", "analysis", "rectification", "survey", "accepted",
           "remedial"}
@@ -20,6 +26,23 @@ PHASE_OF_TARGET = {"registered": "registered", "scheduled": "registered",
                    "accepted_clear": "accepted", "accepted_exact": "accepted",
                    "remedial": "remedial"}
 SERVICES = ("units", "supervision", "study", "evaluation")
+
+
+@pytest.fixture(scope="module")
+def stack(mongo_uri, amqp_base_uri):
+    """The e2e stack (tests/e2e/conftest.py) with the campaign calendar `make run` gives
+    it: batch 1's centralised study starts today (DUDAO_CAMPAIGN_START, shared/clock.py)."""
+    vhost = "dudao-e2e-" + uuid.uuid4().hex[:8]
+    amqp = launcher.create_vhost(amqp_base_uri, vhost)
+    with tempfile.TemporaryDirectory(prefix="dudao-e2e-") as tmp:
+        running = Stack(mongo_uri, amqp, "e" + uuid.uuid4().hex[:9], Path(tmp),
+                        extra_env={"DUDAO_CAMPAIGN_START": TODAY})
+        try:
+            running.start_all()
+            yield running
+        finally:
+            running.stop_all()
+            launcher.delete_vhost(amqp_base_uri, vhost)
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +177,23 @@ def test_urgent_reports_reach_the_office(units, office):
     console = office.get("/console").json()
     urgent = {r["unit_id"] for r in console["urgent_reports"]}
     assert {units["县纪委"]["unit_id"], units["县公安局"]["unit_id"]} <= urgent
+
+
+def test_the_campaign_runs_on_the_calendar_make_run_sets(units, office):
+    """Batch 1 started today: its meetings and sessions sit in its calendar, nothing is
+    overdue; batches 2 and 3 wait for theirs."""
+    for spec in county.UNITS:
+        card = units[spec.name]
+        if card["deadline"]:
+            assert card["deadline"] >= TODAY, (spec.name, card["deadline"])
+    table = office.get("/study/county").json()["units"]
+    batch_one = [row for row in table if row["batch"] == 1]
+    assert len(batch_one) == 12
+    assert all(row["conflict_codes"] == [] for row in batch_one), batch_one
+    sheet = office.get(f"/units/{units['县委组织部']['unit_id']}/study").json()
+    assert sheet["calendar"]["centralised_start"] == TODAY
+    assert {s["date"] for s in sheet["sessions"]} == {TODAY}
+    assert units["县委统战部"]["deadlines"]["mobilization"] > TODAY
 
 
 def test_loading_again_adds_nothing(stack, units, office):
