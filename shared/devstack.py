@@ -121,7 +121,10 @@ def _load_demo(env, base, token):
         from shared import demo  # noqa: F401  (the demo county arrives with its issue)
     except ImportError:
         return
-    demo.load(base, token)
+    try:
+        demo.load(base, token)
+    except Exception as err:  # the stack stays up and its banner still shows the token
+        print(f"\n!! the demo county was not loaded completely: {err}", flush=True)
 
 
 def test(pytest_args: list[str]) -> int:
