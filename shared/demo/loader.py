@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ import requests
 
 from . import county as C
 
+ID = re.compile(r"^[a-z]{1,3}-[0-9a-f]{6,}$")  # a server-generated id in a path
 TODAY = None  # set per load: the real date, as the services date their commands
 
 STUDY_FORMS = ("reading_originals", "lecture", "video", "exemplary_member_report")
@@ -83,7 +85,7 @@ class Api:
             response = self._session().request(
                 method, self.base + path, json=json, params=params, timeout=self.timeout,
                 headers={"Authorization": f"Bearer {token}"})
-            key = f"{method} " + "/".join("*" if "-" in p else p for p in path.split("/"))
+            key = f"{method} " + "/".join("*" if ID.match(p) else p for p in path.split("/"))
             with self._count_lock:
                 self.requests += 1
                 entry = self.timings.setdefault(key, [0, 0.0])
