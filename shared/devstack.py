@@ -71,7 +71,10 @@ def run(load_demo: bool = True) -> int:
 
     env = _venv_path_env(dict(os.environ))
     VAR.mkdir(exist_ok=True)
+    own_vhost = "DUDAO_AMQP_URI" not in env
     db = prepare_dependencies(env, VAR / "db", int(env.get("DUDAO_MONGO_PORT", "27117")))
+    if own_vhost:
+        env["DUDAO_AMQP_URI"] = _checkout_vhost(env["DUDAO_AMQP_URI"])
     port = env.setdefault("DUDAO_GATEWAY_PORT", "8080")
     base = f"http://127.0.0.1:{port}"
     env.setdefault("DUDAO_CAMPAIGN_START", _campaign_start())
@@ -106,6 +109,18 @@ def run(load_demo: bool = True) -> int:
     return manager.returncode or 0
 
 
+def _checkout_vhost(base_uri: str) -> str:
+    """A RabbitMQ vhost of this checkout's own, so two checkouts' stacks on one broker
+    never answer each other's RPCs or consume each other's events."""
+    import hashlib
+    vhost = "dudao-" + hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]
+    try:
+        return launcher.create_vhost(base_uri, vhost)
+    except launcher.LaunchError as err:
+        print(f"note: using the broker's default vhost ({err})", flush=True)
+        return base_uri
+
+
 def _campaign_start() -> str:
     """The local stack's campaign calendar starts the day of its first `make run` and keeps
     that day (var/campaign-start) as long as var/db keeps its events (shared/clock.py)."""
@@ -130,6 +145,7 @@ def _load_demo(env, base, token):
 def test(pytest_args: list[str]) -> int:
     """A throwaway stack: own database directory and port, own RabbitMQ vhost."""
     env = _venv_path_env(dict(os.environ))
+    env.pop("DUDAO_CAMPAIGN_START", None)  # tests fix their own calendars
     run_id = uuid.uuid4().hex[:8]
     work = VAR / f"test-{run_id}"
     work.mkdir(parents=True, exist_ok=True)
