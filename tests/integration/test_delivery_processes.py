@@ -7,7 +7,6 @@ import requests
 from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
 
-from shared.eventstore.mongo import MongoEventStore
 from shared.testing import wait_until
 from shared.unit_directory import unit_directory
 from shared.projection import MemoryProjectionRunner

@@ -11,7 +11,6 @@ container probe, against real processes:
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import subprocess

@@ -1,7 +1,8 @@
 """Helpers the supervision projections share."""
 from __future__ import annotations
 
-from typing import Callable
+
+from shared.projection import by_type
 
 Envelope = dict
 Doc = dict
@@ -10,18 +11,8 @@ SUPERVISION = "supervision"
 UNITS = "units"
 
 
-def by_types(handlers: dict[str, Callable], key_field: str):
-    """(keys, apply) for one document per payload[key_field]; handlers get (doc, env)."""
-    def keys(env: Envelope) -> list[str]:
-        if env["type"] not in handlers:
-            return []
-        value = env["payload"].get(key_field)
-        return [value] if value is not None else []
-
-    def apply(doc: Doc | None, env: Envelope, key: str) -> Doc | None:
-        return handlers[env["type"]](doc, env)
-
-    return keys, apply
+# one document per payload[key_field], a handler per type: the shared helper
+by_types = by_type
 
 
 def append_once(items: list, item, key: str | None = None) -> list:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from shared.domain import Conflict, Forbidden, NotFound, Rejected
 from services.evaluation.domain import (AcceptanceInspectionRecorded, BallotCast, CastBallot,
-                                        DrawSample, RecordAcceptanceInspection, SampleDrawn,
+                                        RecordAcceptanceInspection, SampleDrawn,
                                         SurveyClosed, SurveyFailed, SurveyOpened, SurveyPassed,
                                         decide, draw_sample, fold, sealed_seed, stream_for,
                                         verify_draw)
