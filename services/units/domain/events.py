@@ -1,6 +1,6 @@
 """Events of the units service. Payloads are JSON-native; dates are ISO strings.
 
-The first names and fields follow /tmp/contracts (shared with supervision,
+The first names and fields follow the cross-service event contracts (shared with supervision,
 study and evaluation); fields after those are this service's additions.
 Other services' events are never imported here: they reach the units service as
 envelope dicts and are turned into commands by ``services.units.translate``.
