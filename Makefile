@@ -3,13 +3,17 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the dashboard's browser tests drive Debian's chromium (Playwright never downloads a
+# browser) and need a CJK font for the Chinese labels; installed when missing (as root)
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .PHONY: run test bench venv clean backup restore rebuild parked token
 
 run: $(STAMP)
 	$(BIN)/dudao dev run
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/dudao dev test -q -p no:cacheprovider
 
 bench: $(STAMP)
@@ -23,6 +27,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(CHROMIUM) $(CJK_FONT):
+	command -v chromium >/dev/null && test -e $(CJK_FONT) || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei; }
 
 # Operator commands (deploy/README.md): they act on the databases named by
 # DUDAO_MONGO_URI / DUDAO_DB_PREFIX, e.g. `make backup SERVICE=units DIR=backups/units-1`.
