@@ -327,7 +327,8 @@ def _survey_chart(surveyed: list[dict]) -> dict:
                        "error_y": {"type": "data", "symmetric": False, "array": plus,
                                    "arrayminus": minus}})
     return {"data": traces,
-            "layout": {"yaxis": {"title": {"text": "满意率（%），误差线为95%置信区间"}, "range": [0, 105]},
+            "layout": {"scattermode": "group",
+                       "yaxis": {"title": {"text": "满意率（%）·95%置信区间"}, "range": [0, 105]},
                        "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1,
                                    "y0": 200 / 3, "y1": 200 / 3,
                                    "line": {"color": "#c0392b", "dash": "dash"}}],
@@ -371,5 +372,15 @@ def _timeline_chart(timeline: list[dict]) -> dict:
                       "x": [i["date"] for i in items], "y": [L.SERVICE.get(s, s)] * len(items),
                       "text": [i["what"] for i in items], "hoverinfo": "x+text",
                       "marker": {"size": 12}} for s, items in by_source.items()],
-            "layout": {"xaxis": {"type": "date"}, "yaxis": {"automargin": True},
-                       "showlegend": False}}
+            "layout": {"xaxis": {"type": "date", "tickformat": "%m-%d", "range": _date_range(timeline)},
+                       "yaxis": {"automargin": True}, "showlegend": False, "height": 200}}
+
+
+def _date_range(timeline: list[dict]) -> list[str] | None:
+    import datetime as dt
+    dates = sorted(i["date"][:10] for i in timeline if i["date"])
+    if not dates:
+        return None
+    first, last = dt.date.fromisoformat(dates[0]), dt.date.fromisoformat(dates[-1])
+    pad = dt.timedelta(days=max(1, (last - first).days // 20 + 1))
+    return [(first - pad).isoformat(), (last + pad).isoformat()]

@@ -1,0 +1,462 @@
+"""The web dashboard (issue 9) in a real headless Chromium: log in with a pasted token,
+open every page, check the figures shown against the API's JSON, check that a phone-sized
+screen has no horizontal overflow, and save screenshots under test-artifacts/dashboard/.
+
+The browser runs in a process of its own (tests/e2e/dashboard_browser.py: Debian's
+chromium through Playwright), driven by a plan of steps; the figures it read come back
+as JSON and are compared here with the API's answers.
+
+The county comes from ``shared.demo.load`` when the demo loader is there; otherwise a
+small county is made here through the API (plus, for the survey, the facts evaluation
+needs appended to the units and supervision logs, as tests/e2e/test_evaluation.py does).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from services.gateway.dashboard.labels import PHASE as PHASE_LABELS
+from shared.eventstore import NewEvent
+from shared.eventstore.mongo import MongoEventStore
+from shared.testing import wait_until
+
+TODAY = dt.date.today()
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
+BROWSER = Path(__file__).with_name("dashboard_browser.py")
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+FIXTURE_ACTOR = {"id": "e2e-fixture", "name": "e2e fixture", "role": "system", "scope": None}
+
+
+def day(offset: int) -> str:
+    return (TODAY + dt.timedelta(days=offset)).isoformat()
+
+
+def ok(response, status=(200, 201)):
+    assert response.status_code in ((status,) if isinstance(status, int) else status), response.text
+    return response.json()
+
+
+def person(name, rank="staff", post="科员"):
+    return {"name": name, "rank": rank, "home_unit": "县财政局", "post": post}
+
+
+# ---------------------------------------------------------------- a small county via the API
+def build_county(stack) -> dict:
+    office = stack.as_role("office")
+    units = []
+    for name, batch in (("县档案馆（样例）", 1), ("县人大办公室（样例）", 1), ("县财政局（样例）", 2),
+                        ("县水利局（样例）", 3)):
+        units.append(ok(office.post("/units", json={"name": name, "org_type": "党组", "batch": batch,
+                                                    "sections": ["领导班子", "综合科"]}))["unit_id"])
+    first, late, studying, _later = units
+    sup_facts = stack.db("supervision")["supervision_unit_facts"]
+    wait_until(lambda: sup_facts.count_documents({"_id": {"$in": units}}) == len(units),
+               message="supervision to learn the units")
+    groups = []
+    for name in ("样例第一督导组", "样例第二督导组"):
+        groups.append(ok(office.post("/groups", json={
+            "name": name, "leader": person(name + "组长", "section", "副局长"),
+            "members": [person(name + "组员甲"), person(name + "组员乙")]}))["group_id"])
+    for unit_id, meeting in ((first, day(10)), (late, day(5))):
+        ok(stack.as_role("unit", scope=unit_id).post(f"/units/{unit_id}/mobilization-meeting",
+                                                     json={"date": meeting}))
+        wait_until(lambda: (sup_facts.find_one({"_id": unit_id}) or {}).get("meeting_date") == meeting,
+                   message="supervision to learn the meeting date")
+    for unit_id in (first, late):
+        ok(office.post(f"/groups/{groups[0]}/units", json={"unit_id": unit_id}))
+    ok(office.post(f"/groups/{groups[1]}/units", json={"unit_id": studying}))
+    sup = stack.as_role("supervisor", scope=groups[0])
+    ok(sup.post(f"/groups/{groups[0]}/arrivals", json={"unit_id": first, "date": day(0)}))
+    ok(sup.post(f"/groups/{groups[0]}/arrivals", json={"unit_id": late, "date": day(9)}))
+    ok(sup.post("/reports", json={"unit_id": first, "kind": "major_issue", "title": "群众集体上访苗头",
+                                  "body": "需及时处置", "date": day(0)}))
+    ok(sup.post("/reports", json={"unit_id": first, "kind": "progress", "title": "学习动员进展",
+                                  "body": "集中学习已开始", "date": day(0)}))
+
+    # study: one unit with members, its meeting held, and a session attended by some
+    unit = stack.as_role("unit", scope=studying)
+    members = [ok(unit.post(f"/units/{studying}/members", json={
+        "name": n, "section": s, "is_leader": s == "领导班子"}))["member_id"]
+        for n, s in (("王局长", "领导班子"), ("李科长", "综合科"), ("张干事", "综合科"))]
+    ok(unit.post(f"/units/{studying}/mobilization-meeting", json={"date": day(0)}))
+    ok(unit.post(f"/units/{studying}/mobilization-meeting/held", json={}))
+    rosters = stack.db("study")["study_rosters"]
+    wait_until(lambda: len((rosters.find_one({"_id": studying}) or {}).get("members", [])) == 3,
+               message="the study roster")
+    session = ok(unit.post("/study-sessions", json={
+        "unit_id": studying, "form": "lecture", "date": day(0), "hours": 6,
+        "content_keys": ["party_constitution"], "title": "党章专题讲座"}))["session_id"]
+    ok(unit.post(f"/study-sessions/{session}/attendance", json={"member_ids": members[:2]}))
+
+    survey_unit, survey = _surveyed_unit(stack)
+    return {"units": units, "groups": groups, "survey_unit": survey_unit, "surveys": [survey]}
+
+
+def _surveyed_unit(stack):
+    """A unit in phase 'survey' (facts appended to the units/supervision logs), and a
+    closed survey of 6 ballots, 5 of them satisfied."""
+    client = MongoClient(stack.mongo_uri)
+    try:
+        units = MongoEventStore("units", client, f"{stack.db_prefix}_units")
+        supervision = MongoEventStore("supervision", client, f"{stack.db_prefix}_supervision")
+        unit_id, group_id = "u-" + uuid.uuid4().hex[:12], "g-" + uuid.uuid4().hex[:8]
+        scope = [f"{unit_id}-person-{i:02d}" for i in range(12)]
+        units.append(f"unit-{unit_id}", None, [NewEvent(t, p) for t, p in (
+            ("UnitRegistered", {"unit_id": unit_id, "name": "县审计局（样例）", "org_type": "党组",
+                                "batch": 1, "sections": ["office"], "deadlines": {}}),
+            ("MemberEnrolled", {"unit_id": unit_id, "member_id": "L1", "name": "审计局长",
+                                "section": "office", "is_leader": True, "is_retired": False}),
+            ("PublicNotified", {"unit_id": unit_id, "notification_id": "n-" + unit_id,
+                                "scope": scope, "date": day(0)}),
+            ("PhaseEntered", {"unit_id": unit_id, "phase": "survey",
+                              "previous_phase": "rectification", "deadline": None,
+                              "reason": "e2e fixture", "entered_on": day(0)}))],
+            actor=FIXTURE_ACTOR)
+        supervision.append(f"group-{group_id}", None, [NewEvent("UnitAssigned", {
+            "group_id": group_id, "unit_id": unit_id, "over_soft_limit": False, "unit_count": 1,
+            "soft_limit": 10, "assigned_on": day(0)})], actor=FIXTURE_ACTOR)
+    finally:
+        client.close()
+    db = stack.db("evaluation")
+    wait_until(lambda: (db["evaluation_unit_facts"].find_one(
+        {"_id": unit_id, "phase": "survey", "latest_notification": {"$ne": None}})
+        and db["evaluation_unit_groups"].find_one({"_id": unit_id, "group_id": group_id})),
+        30, message="evaluation to learn the surveyed unit")
+    sup = stack.as_role("supervisor", scope=group_id)
+    survey_id = ok(sup.post("/surveys", json={"unit_id": unit_id, "sample_size": 6}))["survey_id"]
+    drawn = ok(sup.post(f"/surveys/{survey_id}/draw", json={"public_entropy": "dice 3-5-1"}))
+    ratings = [("satisfied", "satisfied")] * 3 + [("basically_satisfied", "satisfied")] * 2 \
+        + [("dissatisfied", "basically_satisfied")]
+    respondent = stack.as_role("respondent", scope=survey_id, name="respondent")
+    for ballot, (leadership, campaign) in zip(drawn["ballots"], ratings):
+        ok(respondent.post("/ballots", json={"token": ballot["token"], "ratings": {
+            "leadership": leadership, "campaign": campaign}}))
+    ok(sup.post(f"/surveys/{survey_id}/close", json={}))
+    wait_until(lambda: stack.as_role("office").get(f"/surveys/{survey_id}").json()["status"] == "closed",
+               message="the survey's public result")
+    return unit_id, survey_id
+
+
+# ---------------------------------------------------------------- fixtures and helpers
+@pytest.fixture(scope="module")
+def county(stack):
+    """The demo county when shared.demo is there, plus a small county made here (whose
+    late arrival, urgent report, studying unit and survey the tests rely on)."""
+    if importlib.util.find_spec("shared.demo") is not None:
+        from shared import demo
+        demo.load(stack.base_url, stack.token("office"), log=lambda *a: None)
+    made = build_county(stack)
+    office = stack.as_role("office")
+    wait_until(lambda: any(a["unit_id"] == made["units"][1] for g in office.get("/groups").json()
+                           for a in g["late_arrivals"]), message="the late arrival on the console")
+    return made
+
+
+def root(stack) -> str:
+    return stack.base_url.removesuffix("/api/v1")
+
+
+def login(token) -> list:
+    return [{"goto": "/dashboard/login", "charts": False}, {"fill": ["#token", token]},
+            {"click": "#login"}]
+
+
+def browse(stack, *sessions) -> list[dict]:
+    """Run sessions in the browser; every page loaded without script errors and
+    without reaching past the gateway. Returns each session's values."""
+    plan = {"root": root(stack), "artifacts": str(ARTIFACTS), "sessions": list(sessions)}
+    done = subprocess.run([sys.executable, str(BROWSER)], input=json.dumps(plan), text=True,
+                          capture_output=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    answers = json.loads(done.stdout)
+    for answer in answers:
+        assert not answer["errors"], answer
+        assert not answer["outside"], f"the dashboard reached outside the gateway: {answer['outside']}"
+    return [a["values"] for a in answers]
+
+
+def session(token, *steps, viewport=DESKTOP, mobile=False) -> dict:
+    return {"viewport": viewport, "mobile": mobile, "steps": [*login(token), *steps]}
+
+
+def pct(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def fields(prefix: str, row: str, names) -> list:
+    """Steps reading the cells [data-field=name] of one row into values[prefix:name]."""
+    return [{"text": [f"{prefix}:{n}", f"{row} [data-field='{n}']"]} for n in names]
+
+
+# ---------------------------------------------------------------- login and logout
+def test_login_keeps_the_token_in_an_httponly_cookie_and_logout_forgets_it(stack, county):
+    token = stack.token("office")
+    [v] = browse(stack, {"viewport": DESKTOP, "steps": [
+        {"goto": "/dashboard/overview", "as": "anonymous", "charts": False},
+        {"shot": "login"},
+        {"fill": ["#token", "dd_not-a-token"]}, {"click": "#login"},
+        {"text": ["refused", ".error"]}, {"cookies": "no_cookie"},
+        {"fill": ["#token", token]}, {"click": "#login"},
+        {"eval": ["landed", "location.pathname"]}, {"cookies": "cookies"},
+        {"eval": ["script_cookie", "document.cookie"]}, {"text": ["who", ".who"]},
+        {"click": "#logout"},
+        {"eval": ["after_logout", "location.pathname"]}, {"cookies": "cookies_after"},
+        {"goto": "/dashboard/overview", "as": "again", "charts": False}]})
+    assert v["anonymous"]["url"].endswith("/dashboard/login")
+    assert "令牌无效" in v["refused"] and v["no_cookie"] == []
+    assert v["landed"] == "/dashboard/overview"
+    [cookie] = v["cookies"]
+    assert cookie["value"] == token
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/dashboard"
+    assert v["script_cookie"] == ""  # page scripts cannot read the token
+    assert "test office" in v["who"]
+    assert v["after_logout"] == "/dashboard/login" and v["cookies_after"] == []
+    assert v["again"]["url"].endswith("/dashboard/login")
+
+
+def test_a_revoked_token_is_logged_out(stack, county):
+    office = stack.as_role("office")
+    issued = office.post("/tokens", json={"name": "临时审计", "role": "auditor"}).json()
+    [before] = browse(stack, session(issued["token"], {"eval": ["at", "location.pathname"]}))
+    assert before["at"] == "/dashboard/overview"
+    assert office.delete(f"/tokens/{issued['person_id']}").status_code == 200
+    [after] = browse(stack, session(issued["token"], {"eval": ["at", "location.pathname"]}))
+    assert after["at"] == "/dashboard/login"
+
+
+# ---------------------------------------------------------------- the pages against the API
+def test_county_overview_shows_units_by_phase_and_batch(stack, county):
+    api = stack.as_role("office").get("/overview").json()
+    steps = [{"goto": "/dashboard/overview", "as": "page"}, {"text": ["total", "[data-testid=total]"]}]
+    steps += [{"text": [f"phase:{p}", f"[data-testid=phase-{p}]"]} for p in api["by_phase"]]
+    for batch, counts in api["by_batch"].items():
+        row = f"#by-batch tr[data-batch='{batch}']"
+        steps += [{"text": [f"{batch}:{p}", f"{row} td[data-phase='{p}']"]} for p in [*counts, "total"]]
+    steps += [{"eval": ["traces", "document.getElementById('chart-overview').data"
+                                  ".map(t => ({name: t.name, y: t.y}))"]},
+              {"texts": ["flagged", "#flagged li", "data-unit"]}, {"shot": "overview-desktop"}]
+    [v] = browse(stack, session(stack.token("office"), *steps))
+    assert v["page"]["status"] == 200
+    assert v["total"] == str(api["total"])
+    for phase, n in api["by_phase"].items():
+        assert v[f"phase:{phase}"] == str(n)
+    for batch, counts in api["by_batch"].items():
+        for phase, n in counts.items():
+            assert v[f"{batch}:{phase}"] == str(n)
+        assert v[f"{batch}:total"] == str(sum(counts.values()))
+    # one stacked bar trace per phase present, drawn from the same numbers
+    assert {t["name"] for t in v["traces"]} == {PHASE_LABELS[p] for p in api["by_phase"]}
+    assert sum(sum(t["y"]) for t in v["traces"]) == api["total"]
+    assert v["flagged"] == [f["unit_id"] for f in api["flagged"]]
+
+
+def test_group_portfolios_with_deadlines_and_late_arrivals(stack, county):
+    office = stack.as_role("office")
+    groups = office.get("/groups").json()
+    late_group = next(g for g in groups if g["group_id"] == county["groups"][0])
+    portfolio = office.get(f"/groups/{late_group['group_id']}").json()
+    cards = {u["unit_id"]: u for u in office.get("/units").json()}
+    steps = [{"goto": "/dashboard/groups"}]
+    for g in groups:
+        steps += fields(g["group_id"], f"#groups tr[data-group='{g['group_id']}']",
+                        ("unit_count", "late", "urgent"))
+    steps += [{"shot": "groups-desktop"}, {"goto": f"/dashboard/groups/{late_group['group_id']}"},
+              {"text": ["title", "h1"]}, {"text": ["late_count", "[data-testid=late_count]"]}]
+    for unit_id in portfolio["unit_ids"]:
+        steps += fields(unit_id, f"#portfolio tr[data-unit='{unit_id}']",
+                        ("arrival_deadline", "arrived_on", "deadline", "phase"))
+    steps += [{"shot": "group-desktop"}]
+    [v] = browse(stack, session(stack.token("office"), *steps))
+    for g in groups:
+        assert v[f"{g['group_id']}:unit_count"] == str(g["unit_count"])
+        assert v[f"{g['group_id']}:late"] == str(len(g["late_arrivals"]))
+        assert v[f"{g['group_id']}:urgent"] == str(len(g["urgent_reports"]))
+    assert v["title"] == portfolio["name"]
+    late_ids = {a["unit_id"] for a in late_group["late_arrivals"]}
+    assert county["units"][1] in late_ids and v["late_count"] == str(len(late_ids))
+    for unit_id in portfolio["unit_ids"]:
+        work = portfolio["units"][unit_id]
+        assert v[f"{unit_id}:arrival_deadline"] == (work["arrival_deadline"] or "—")
+        assert v[f"{unit_id}:arrived_on"].startswith(work["arrived_on"] or "未进驻")
+        assert ("迟到" in v[f"{unit_id}:arrived_on"]) == (unit_id in late_ids)
+        assert v[f"{unit_id}:deadline"] == (cards[unit_id]["deadline"] or "—")
+        assert v[f"{unit_id}:phase"] == PHASE_LABELS[cards[unit_id]["phase"]]
+
+
+def test_a_supervisor_sees_only_their_own_group(stack, county):
+    mine, other = county["groups"]
+    [v] = browse(stack, session(
+        stack.token("supervisor", None, mine),
+        {"eval": ["landed", "location.pathname"]}, {"texts": ["nav", "nav a", None]},
+        {"goto": "/dashboard/groups"}, {"texts": ["rows", "#groups tbody tr", "data-group"]},
+        {"goto": f"/dashboard/groups/{other}", "as": "other", "charts": False},
+        {"text": ["message", "#message"]},
+        {"goto": "/dashboard/overview", "as": "overview", "charts": False}))
+    assert v["landed"] == f"/dashboard/groups/{mine}"
+    assert v["nav"] == ["督导组", "学习情况", "满意度测评", "紧急报告"]
+    assert v["rows"] == [mine]
+    assert v["other"]["status"] == 403 and "无权查看" in v["message"]
+    assert v["overview"]["status"] == 403
+
+
+def test_study_compliance_per_unit(stack, county):
+    table = stack.as_role("office").get("/study/county").json()["units"]
+    steps = [{"goto": "/dashboard/study"}, {"texts": ["order", "#study tbody tr", "data-unit"]},
+             {"eval": ["bars", "document.getElementById('chart-study').data[0].x.length"]}]
+    for unit in table:
+        steps += fields(unit["unit_id"], f"#study tr[data-unit='{unit['unit_id']}']",
+                        ("member_count", "below_floor_count", "exempted_count", "compliance", "ready"))
+    steps += [{"shot": "study-desktop"}]
+    [v] = browse(stack, session(stack.token("office"), *steps))
+    assert v["order"] == [u["unit_id"] for u in table]
+    for unit in table:
+        for field in ("member_count", "below_floor_count", "exempted_count"):
+            assert v[f"{unit['unit_id']}:{field}"] == str(unit[field])
+        assert v[f"{unit['unit_id']}:compliance"] == pct(unit["compliance"])
+        assert v[f"{unit['unit_id']}:ready"] == ("是" if unit["ready"] else "否")
+    assert v["bars"] == sum(1 for u in table if u["member_count"])
+
+
+def test_survey_results_with_their_confidence_intervals(stack, county):
+    office = stack.as_role("office")
+    table = office.get("/evaluation/county").json()
+    surveys = [office.get(f"/surveys/{r['latest_survey_id']}").json()
+               for r in table if r["latest_survey_id"]]
+    assert any(s["survey_id"] == county["surveys"][0] for s in surveys)
+    steps = [{"goto": "/dashboard/surveys"},
+             {"eval": ["trace", "(d => ({x: d.x, y: d.y, plus: d.error_y.array, "
+                                "minus: d.error_y.arrayminus}))"
+                                "(document.getElementById('chart-surveys').data[0])"]}]
+    for survey in surveys:
+        steps += fields(survey["survey_id"], f"#surveys tr[data-survey='{survey['survey_id']}']",
+                        ("leadership", "campaign", "outcome", "turnout"))
+    for row in table:
+        steps += fields(row["unit_id"], f"#county tr[data-unit='{row['unit_id']}']",
+                        ("surveys_held", "failed_surveys"))
+    steps += [{"shot": "surveys-desktop"}]
+    [v] = browse(stack, session(stack.token("office"), *steps))
+    names = {r["unit_id"]: r["name"] for r in table}
+    for survey in surveys:
+        sid = survey["survey_id"]
+        for key in ("leadership", "campaign"):
+            part, shown = survey["result"][key], v[f"{sid}:{key}"]
+            assert f"{part['share']['numerator']}/{part['share']['denominator']}" in shown
+            assert pct(part["share"]["value"]) in shown
+            assert f"{pct(part['ci']['low'])}–{pct(part['ci']['high'])}" in shown
+        expected = {"passed": "合格", "failed": "不合格"}.get(survey["outcome"])
+        if expected:
+            assert v[f"{sid}:outcome"] == expected
+        turnout = survey["result"]["turnout"]
+        assert v[f"{sid}:turnout"] == f"{turnout['numerator']}/{turnout['denominator']}"
+        # the chart's error bars are the interval
+        part = survey["result"]["leadership"]
+        i = v["trace"]["x"].index(names[survey["unit_id"]])
+        assert v["trace"]["y"][i] == round(part["share"]["value"] * 100, 1)
+        assert abs(v["trace"]["y"][i] + v["trace"]["plus"][i] - part["ci"]["high"] * 100) < 0.11
+        assert abs(v["trace"]["y"][i] - v["trace"]["minus"][i] - part["ci"]["low"] * 100) < 0.11
+    for row in table:
+        assert v[f"{row['unit_id']}:surveys_held"] == str(row["surveys_held"])
+        assert v[f"{row['unit_id']}:failed_surveys"] == str(row["failed_surveys"])
+
+
+def test_urgent_reports(stack, county):
+    reports = stack.as_role("office").get("/reports", params={"urgent": "1"}).json()
+    assert any(r["title"] == "群众集体上访苗头" for r in reports)
+    steps = [{"goto": "/dashboard/reports", "charts": False},
+             {"texts": ["order", "#reports article", "data-report"]}]
+    for r in reports:
+        steps += fields(r["report_id"], f"article[data-report='{r['report_id']}']", ("title", "date"))
+    steps += [{"shot": "reports-desktop"}]
+    [v] = browse(stack, session(stack.token("office"), *steps))
+    assert v["order"] == [r["report_id"] for r in reports]
+    for r in reports:
+        assert v[f"{r['report_id']}:title"] == r["title"]
+        assert v[f"{r['report_id']}:date"] == r["date"]
+
+
+def test_a_units_page_with_its_timeline(stack, county):
+    unit_id = county["units"][2]  # meeting held, members studying, assigned to a group
+    unit_api = stack.as_role("unit", scope=unit_id)
+    card = unit_api.get(f"/units/{unit_id}").json()
+    history = unit_api.get(f"/units/{unit_id}/supervision").json()
+    study = unit_api.get(f"/units/{unit_id}/study").json()
+    [v] = browse(stack, session(
+        stack.token("unit", None, unit_id), {"eval": ["landed", "location.pathname"]},
+        {"goto": f"/dashboard/units/{unit_id}"},
+        {"text": ["title", "h1"]}, {"text": ["phase", "[data-testid=phase]"]},
+        {"text": ["members", "[data-testid=members]"]},
+        {"text": ["below", "[data-testid=below_floor]"]},
+        {"text": ["compliance", "[data-testid=compliance]"]},
+        {"texts": ["dates", "#timeline time", None]}, {"text": ["timeline", "#timeline"]},
+        {"eval": ["bars", "document.getElementById('chart-study').data[0].y"]},
+        {"shot": "unit-desktop"},
+        {"goto": f"/dashboard/units/{county['units'][0]}", "as": "other", "charts": False},
+        {"text": ["message", "#message"]},
+        {"goto": "/dashboard/study", "as": "study", "charts": False}))
+    assert v["landed"] == f"/dashboard/units/{unit_id}"
+    assert v["title"] == card["name"] and v["phase"] == card["phase_label"]
+    assert v["members"] == str(card["members"]["count"])
+    assert v["below"] == str(study["below_floor_count"])
+    assert v["compliance"] == pct(study["compliance"])
+    assert len(v["dates"]) == len(card["history"]) + len(history["entries"])
+    assert v["dates"] == sorted(v["dates"])
+    assert "进入阶段：学习动员" in v["timeline"] and "分配督导组" in v["timeline"]
+    assert sorted(v["bars"]) == sorted(m["centralised_hours"] for m in study["members"])
+    # a unit sees no other unit's page, nor the county's
+    assert v["other"]["status"] == 403 and "本单位" in v["message"]
+    assert v["study"]["status"] == 403
+
+
+def surveyed_unit(stack) -> dict:
+    """A unit the units service knows with the most surveys (the demo's re-surveyed unit)."""
+    office = stack.as_role("office")
+    known = {u["unit_id"] for u in office.get("/units").json()}
+    rows = [r for r in office.get("/evaluation/county").json()
+            if r["unit_id"] in known and r["surveys_held"]]
+    if not rows:
+        pytest.skip("no surveyed unit known to the units service (the demo county is missing)")
+    return max(rows, key=lambda r: (r["surveys_held"], r["unit_id"]))
+
+
+def test_a_surveyed_units_page_lists_every_survey_round(stack, county):
+    row = surveyed_unit(stack)
+    history = stack.as_role("office").get(f"/units/{row['unit_id']}/evaluation").json()
+    [v] = browse(stack, session(
+        stack.token("office"), {"goto": f"/dashboard/units/{row['unit_id']}"},
+        {"texts": ["surveys", "#unit-surveys tbody tr", "data-survey"]},
+        {"text": ["timeline", "#timeline"]}, {"shot": "unit-surveyed-desktop"}))
+    assert v["surveys"] == [s["survey_id"] for s in history["surveys"]]
+    assert v["timeline"].count("满意度测评结束") == sum(1 for s in history["surveys"] if s["closed_on"])
+
+
+# ---------------------------------------------------------------- a phone-sized screen
+def test_every_page_fits_a_phone_screen(stack, county):
+    pages = {"overview": "/overview", "groups": "/groups", "group": f"/groups/{county['groups'][0]}",
+             "study": "/study", "surveys": "/surveys", "reports": "/reports",
+             "unit": f"/units/{county['units'][2]}",
+             "surveyed-unit": f"/units/{surveyed_unit(stack)['unit_id']}"}
+    steps = []
+    for name, path in pages.items():
+        steps += [{"goto": "/dashboard" + path, "as": f"{name}:page", "charts": name != "reports"},
+                  {"eval": [f"{name}:width", "window.innerWidth"]},
+                  {"eval": [f"{name}:scroll", "Math.max(document.documentElement.scrollWidth, "
+                                              "document.body.scrollWidth)"]},
+                  {"eval": [f"{name}:charts", "[...document.querySelectorAll('.chart')].map("
+                                              "c => c.getBoundingClientRect().right)"]},
+                  {"shot": f"phone-{name}"}]
+    [v] = browse(stack, session(stack.token("office"), *steps, viewport=PHONE, mobile=True))
+    for name in pages:
+        assert v[f"{name}:page"]["status"] == 200, name
+        width = v[f"{name}:width"]
+        assert width == PHONE["width"]
+        assert v[f"{name}:scroll"] <= width, f"{name} overflows: {v[f'{name}:scroll']}px > {width}px"
+        assert all(right <= width + 0.5 for right in v[f"{name}:charts"]), name
