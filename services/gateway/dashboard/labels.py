@@ -33,13 +33,14 @@ EVENT = {
     "UnitRegistered": "单位登记", "MobilizationMeetingScheduled": "安排动员大会",
     "MobilizationMeetingHeld": "召开动员大会", "PhaseEntered": "进入阶段",
     "UnitAssigned": "分配督导组", "GroupArrived": "督导组进驻", "ReportFiled": "督导组报告",
-    "WorkPlanSubmitted": "报送实施方案", "WorkPlanReviewed": "审阅实施方案",
-    "ArrivalTaskCompleted": "进驻任务完成", "SpeechDraftRead": "审阅讲话稿",
-    "TransitionApplied": "申请转段", "GroupReviewed": "督导组审核转段",
-    "OfficeDecided": "活动办审批转段", "DeadlineExtended": "延长阶段期限",
+    "WorkPlanReviewed": "审阅实施方案", "ArrivalTaskCompleted": "进驻任务完成",
+    "SpeechDraftRead": "审阅动员讲话稿", "TransitionAgreed": "督导组同意转段",
+    "TransitionReturned": "督导组退回转段申请", "TransitionApproved": "活动办批准转段",
+    "TransitionRejected": "活动办不批准转段", "DeadlineExtended": "延长阶段期限",
     "InspectionRecorded": "督导检查", "CommitteeMeetingAttended": "列席领导小组会议",
-    "AcceptanceRecorded": "检查验收", "SurveyOpened": "开始满意度测评",
-    "SurveyClosed": "满意度测评结束",
+    "WorkingOfficeChecked": "检查工作机构", "AcceptanceInspected": "检查验收",
+    "TypicalCaseReported": "报告典型", "TypicalCaseRecommended": "推荐典型",
+    "TypicalCasePublicised": "宣传典型",
 }
 
 
