@@ -18,6 +18,7 @@ import json
 import subprocess
 import sys
 import uuid
+import warnings
 from pathlib import Path
 
 import pytest
@@ -153,7 +154,10 @@ def county(stack):
     late arrival, urgent report, studying unit and survey the tests rely on)."""
     if importlib.util.find_spec("shared.demo") is not None:
         from shared import demo
-        demo.load(stack.base_url, stack.token("office"), log=lambda *a: None)
+        try:
+            demo.load(stack.base_url, stack.token("office"), log=lambda *a: None)
+        except demo.DemoError as err:  # its own test reports that; the pages show what loaded
+            warnings.warn(f"the demo county loaded only in part: {err}")
     made = build_county(stack)
     office = stack.as_role("office")
     wait_until(lambda: any(a["unit_id"] == made["units"][1] for g in office.get("/groups").json()
