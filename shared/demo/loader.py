@@ -342,7 +342,8 @@ class Loader:
                      "centralised_from": start, "centralised_until": end, "planned_hours": 40},
             "content": {"required": list(CONTENT_KEYS)},
             "effect": {"goals": ["提高党员素质", "加强基层组织", "服务人民群众", "促进各项工作"],
-                       "assessment": "学习笔记、心得体会检查"}})
+                       "assessment": "学习笔记、心得体会检查"}},
+            retry=(422,))  # the study service may not have heard of a new study group yet
         exempt = people["retired"][0] if complete else None
         if exempt:
             api.post(f"{u}/study-exemptions", unit, {"member_id": exempt,
