@@ -17,7 +17,7 @@ P99_TARGET = 0.100
 
 def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", default="abc", help="which parts to run: any of a, b, c")
+    parser.add_argument("--only", default="abcd", help="which parts to run: any of a, b, c, d")
     parser.add_argument("--append-seconds", type=float, default=3.0,
                         help="how long each store append run lasts")
     parser.add_argument("--replay-events", type=int, default=15000)
@@ -61,6 +61,10 @@ def main(argv=None) -> int:
         print(f"(c) propagation at {args.rate:g} commands/s for {args.seconds:g} s …", flush=True)
         rows += _propagation_rows(propagation.run(mongo_uri, amqp_uri, prefix, workdir,
                                                   args.rate, args.seconds))
+    if "d" in args.only:
+        from bench import county
+        print("(d) county log: verify and rebuild …", flush=True)
+        rows += county.rows(county.run(client, prefix))
     client.close()
     print()
     print(table(("", "case", "through Dudao", "raw pymongo", "ratio", "target", ""), rows))
