@@ -16,7 +16,11 @@ Volume comes from study attendance: each member signs in to each session, one
   the service's log and every foreign log it consumes, folds them in memory and writes
   ``*__rebuild`` collections, and diffs them against the (empty) live ones.
 
-Figures only: nothing asserts on a time.
+A rebuild still running after REBUILD_BUDGET seconds is stopped (from its progress
+callback) and reported as unfinished with the rate reached so far, so the section stays
+within a few minutes; on the first run the study service's rebuild was the one stopped
+(its per-unit projections re-render the whole unit on every event: cost grows with the
+unit's history). Figures only: nothing asserts on a time.
 """
 from __future__ import annotations
 
