@@ -13,7 +13,9 @@ Suggested routes for the extra schemas:
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import fields, validate
+
+from shared.schema_fields import IsoDate, StrictSchema, unique
 
 from services.evaluation.domain.analysis import OPINION_SOURCES
 from services.evaluation.domain.survey import INSPECTION_RESULTS
@@ -26,49 +28,34 @@ NOTES = validate.Length(max=20_000)
 MAX_SAMPLE = 10_000
 
 
-class IsoDate(fields.Date):
-    """A date field that loads to its ISO string rather than a ``datetime.date``."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).isoformat()
-
-
-def _unique(values):
-    if len(set(values)) != len(values):
-        raise ValidationError("values must not repeat")
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 # ---------------------------------------------------------------- survey (R12)
 
-class OpenSurveySchema(_Strict):
+class OpenSurveySchema(StrictSchema):
     """POST /surveys (supervisor): the frame is the unit's latest notified scope."""
     unit_id = fields.String(required=True, validate=ID)
     sample_size = fields.Integer(required=True, strict=True,
                                  validate=validate.Range(min=1, max=MAX_SAMPLE))
 
 
-class DrawSurveySchema(_Strict):
+class DrawSurveySchema(StrictSchema):
     """POST /surveys/{id}/draw (supervisor): optional public entropy mixed into the draw
     (e.g. dice rolled at the meeting), unknown to whoever generated the committed seed."""
     public_entropy = fields.String(load_default="", validate=validate.Length(max=200))
 
 
-class CloseSurveySchema(_Strict):
+class CloseSurveySchema(StrictSchema):
     """POST /surveys/{id}/close (supervisor): no body fields."""
 
 
-class RatingsSchema(_Strict):
+class RatingsSchema(StrictSchema):
     """满意 / 基本满意 / 不满意 for the leadership team and for the campaign overall."""
     leadership = fields.String(required=True, validate=validate.OneOf(RATINGS))
     campaign = fields.String(required=True, validate=validate.OneOf(RATINGS))
 
 
-class CastBallotSchema(_Strict):
+class CastBallotSchema(StrictSchema):
     """POST /ballots (respondent): one single-use token, two ratings, no identity."""
     token = fields.String(required=True, validate=validate.Length(min=16, max=200))
     ratings = fields.Nested(RatingsSchema, required=True)
@@ -76,7 +63,7 @@ class CastBallotSchema(_Strict):
 
 # ---------------------------------------------------------------- phase 2 records (R22, R23)
 
-class RecordOpinionsSchema(_Strict):
+class RecordOpinionsSchema(StrictSchema):
     source = fields.String(required=True, validate=validate.OneOf(list(OPINION_SOURCES)))
     source_name = fields.String(load_default="", validate=validate.Length(max=200))
     led_by_member_id = fields.String(required=True, validate=ID)
@@ -86,29 +73,29 @@ class RecordOpinionsSchema(_Strict):
     summary = fields.String(load_default="", validate=NOTES)
 
 
-class RecordTalkSchema(_Strict):
+class RecordTalkSchema(StrictSchema):
     member_id = fields.String(required=True, validate=ID)
     with_whom = fields.String(required=True, validate=NAME)
     date = IsoDate(required=True)
     notes = fields.String(load_default="", validate=NOTES)
 
 
-class SubmitPartySpiritAnalysisSchema(_Strict):
+class SubmitPartySpiritAnalysisSchema(StrictSchema):
     member_id = fields.String(required=True, validate=ID)
     date = IsoDate(required=True)
     summary = fields.String(required=True, validate=TEXT)
 
 
-class RecordDemocraticLifeMeetingSchema(_Strict):
+class RecordDemocraticLifeMeetingSchema(StrictSchema):
     date = IsoDate(required=True)
     participant_member_ids = fields.List(fields.String(validate=ID), required=True,
-                                         validate=[validate.Length(min=1, max=100), _unique])
+                                         validate=[validate.Length(min=1, max=100), unique])
     summary = fields.String(load_default="", validate=NOTES)
 
 
 # ---------------------------------------------------------------- acceptance inspection (R13)
 
-class RecordAcceptanceInspectionSchema(_Strict):
+class RecordAcceptanceInspectionSchema(StrictSchema):
     result = fields.String(required=True, validate=validate.OneOf(INSPECTION_RESULTS))
     notes = fields.String(load_default="", validate=NOTES)
     date = IsoDate(required=True)

@@ -6,7 +6,9 @@ Dates load as ISO strings ("2024-02-18"), the form the domain and the log use.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from shared.schema_fields import IsoDate, StrictSchema, unique
 
 from .domain.membership import ORG_TYPES
 from .domain.rectification import MEASURE_KINDS
@@ -17,37 +19,22 @@ ID = validate.Length(min=1, max=100)
 TEXT = validate.Length(min=1, max=10_000)
 
 
-class IsoDate(fields.Date):
-    """A date field that loads to its ISO string rather than a ``datetime.date``."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).isoformat()
 
 
-def _unique(values):
-    if len(set(values)) != len(values):
-        raise ValidationError("values must not repeat")
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class RegisterUnitSchema(_Strict):
+class RegisterUnitSchema(StrictSchema):
     """POST /units (office)."""
     name = fields.String(required=True, validate=NAME)
     org_type = fields.String(required=True, validate=validate.OneOf(ORG_TYPES))
     batch = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=3))
-    sections = fields.List(fields.String(validate=ID), load_default=list, validate=_unique)
+    sections = fields.List(fields.String(validate=ID), load_default=list, validate=unique)
 
 
-class AddSectionSchema(_Strict):
+class AddSectionSchema(StrictSchema):
     """POST /units/{unit}/sections."""
     section = fields.String(required=True, validate=ID)
 
 
-class EnrolMemberSchema(_Strict):
+class EnrolMemberSchema(StrictSchema):
     """POST /units/{unit}/members."""
     name = fields.String(required=True, validate=NAME)
     section = fields.String(required=True, allow_none=True, validate=ID)
@@ -60,71 +47,71 @@ class EnrolMemberSchema(_Strict):
             raise ValidationError("a serving member belongs to a section", "section")
 
 
-class StudyGroupSchema(_Strict):
+class StudyGroupSchema(StrictSchema):
     """POST /units/{unit}/study-groups."""
     section = fields.String(required=True, validate=ID)
     leader_member_id = fields.String(required=True, validate=ID)
-    member_ids = fields.List(fields.String(validate=ID), load_default=list, validate=_unique)
+    member_ids = fields.List(fields.String(validate=ID), load_default=list, validate=unique)
 
 
-class PlaceMemberSchema(_Strict):
+class PlaceMemberSchema(StrictSchema):
     """POST /units/{unit}/study-groups/{group}/members."""
     member_id = fields.String(required=True, validate=ID)
 
 
-class ContactPointsSchema(_Strict):
+class ContactPointsSchema(StrictSchema):
     """PUT /units/{unit}/members/{member}/contact-points (R21)."""
     sections = fields.List(fields.String(validate=ID), required=True,
-                           validate=[validate.Length(min=1), _unique])
+                           validate=[validate.Length(min=1), unique])
 
 
-class ProblemSchema(_Strict):
+class ProblemSchema(StrictSchema):
     category = fields.String(required=True, validate=validate.OneOf(list(PROBLEM_CATEGORIES)))
     description = fields.String(required=True, validate=TEXT)
     measures = fields.List(fields.String(validate=TEXT), load_default=list)
 
 
-class WorkPlanSchema(_Strict):
+class WorkPlanSchema(StrictSchema):
     """PUT /units/{unit}/work-plan: 一看 leader measures, 二看 problems, 三看 guarantee systems."""
     leader_measures = fields.List(fields.String(validate=validate.OneOf(list(LEADER_MEASURES))),
-                                  required=True, validate=_unique)
+                                  required=True, validate=unique)
     problems = fields.List(fields.Nested(ProblemSchema), required=True)
     guarantee_systems = fields.List(fields.String(validate=validate.OneOf(list(GUARANTEE_SYSTEMS))),
-                                    required=True, validate=_unique)
+                                    required=True, validate=unique)
     speech_draft = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100_000))
 
 
-class RequirementsSchema(_Strict):
+class RequirementsSchema(StrictSchema):
     """PUT /units/{unit}/requirements (R11)."""
     text = fields.String(required=True, validate=TEXT)
     items = fields.List(fields.String(validate=validate.Length(min=1, max=1000)), load_default=list)
 
 
-class MeetingScheduleSchema(_Strict):
+class MeetingScheduleSchema(StrictSchema):
     """POST /units/{unit}/mobilization-meeting."""
     date = IsoDate(required=True)
 
 
-class MeetingHeldSchema(_Strict):
+class MeetingHeldSchema(StrictSchema):
     """POST /units/{unit}/mobilization-meeting/held (the date defaults to the scheduled one)."""
     date = IsoDate(load_default=None, allow_none=True)
 
 
-class TransitionApplicationSchema(_Strict):
+class TransitionApplicationSchema(StrictSchema):
     """POST /units/{unit}/transitions."""
     summary = fields.String(required=True, validate=TEXT)
 
 
-class NotificationSchema(_Strict):
+class NotificationSchema(StrictSchema):
     """POST /units/{unit}/notifications (R12/R23): the scope is the survey's sampling frame."""
     scope = fields.List(fields.String(validate=NAME), required=True,
-                        validate=[validate.Length(min=1, max=10_000), _unique])
+                        validate=[validate.Length(min=1, max=10_000), unique])
     date = IsoDate(load_default=None, allow_none=True)  # defaults to today at the entrypoint
     subject = fields.String(load_default="", validate=validate.Length(max=200))
     content = fields.String(load_default="", validate=validate.Length(max=10_000))
 
 
-class RectificationMeasureSchema(_Strict):
+class RectificationMeasureSchema(StrictSchema):
     """POST /units/{unit}/rectification-measures (R22 phase 3)."""
     kind = fields.String(load_default="measure", validate=validate.OneOf(MEASURE_KINDS))
     description = fields.String(required=True, validate=TEXT)
@@ -132,7 +119,7 @@ class RectificationMeasureSchema(_Strict):
     due = IsoDate(required=True)
 
 
-class MeasureCompletionSchema(_Strict):
+class MeasureCompletionSchema(StrictSchema):
     """POST /units/{unit}/rectification-measures/{measure}/completion."""
     completed_on = IsoDate(load_default=None, allow_none=True)  # defaults to today
     note = fields.String(load_default="", validate=validate.Length(max=10_000))
