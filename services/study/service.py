@@ -17,7 +17,7 @@ from services.study.domain import (GrantExemption, RecordAttendance,
                                    county_table, decide, fold, readiness as readiness_of,
                                    unit_stream)
 from services.study.ledger import XLSX_MEDIA_TYPE, ledger_bytes
-from services.study.projections import PROJECTIONS
+from services.study.projections import PROJECTIONS, county_view, member_view, sheet_view
 from services.study.domain.config import config_from_environment
 from services.study.schemas import (AttendanceSchema, ExemptionRevocationSchema,
                                     ExemptionSchema, StudyPlanSchema, StudySessionSchema)
@@ -42,13 +42,6 @@ def _decide(state, command):
 
 def _today() -> str:
     return dt.date.today().isoformat()
-
-
-def _public(doc: dict | None) -> dict | None:
-    """A read-model doc without its storage internals."""
-    if doc is None:
-        return None
-    return {k: v for k, v in doc.items() if k not in ("_id", "basis")}
 
 
 class Unavailable(DomainError):
@@ -99,11 +92,15 @@ class StudyService(DomainService):
             raise Forbidden("a supervisor reads only the units assigned to their group",
                             unit=unit_id, your_group=actor.get("scope"))
 
-    def _sheet(self, unit_id: str) -> dict:
+    def _sessions(self, unit_id: str) -> list[dict]:
+        return self.storage.find("study_sessions", {"unit_id": unit_id},
+                                 sort=[("date", 1), ("_id", 1)])
+
+    def _sheet(self, unit_id: str, sessions: list[dict]) -> dict:
         doc = self.storage.get("study_units", unit_id)
         if doc is None:
             raise NotFound(f"unit {unit_id} is not known to the study service", unit_id=unit_id)
-        return doc
+        return sheet_view(doc, sessions, CONFIG)
 
     # ------------------------------------------------------------ commands
 
@@ -192,7 +189,7 @@ class StudyService(DomainService):
         """GET /units/{unit}/study: the compliance sheet, members below the floor first."""
         unit_id = params["unit"]
         self._check_reader(actor, unit_id)
-        return _public(self._sheet(unit_id))
+        return self._sheet(unit_id, self._sessions(unit_id))
 
     @rpc
     @command_rpc
@@ -208,13 +205,13 @@ class StudyService(DomainService):
             # do not tell an outsider whose member this is
             raise NotFound(f"no study record for member {member_id}",
                            member_id=member_id) from None
-        return _public(doc)
+        return member_view(doc, CONFIG)
 
     @rpc
     @command_rpc
     def county(self, body=None, params=None, query=None, actor=None):
         """GET /study/county: units by compliance, least compliant first."""
-        rows = [_public(d) for d in self.storage.find("study_county")]
+        rows = [county_view(d, CONFIG) for d in self.storage.find("study_units")]
         batch = (query or {}).get("batch")
         if batch:
             rows = [r for r in rows if str(r.get("batch")) == str(batch)]
@@ -227,10 +224,8 @@ class StudyService(DomainService):
         returned as a file result the gateway serves as bytes."""
         unit_id = params["unit"]
         self._check_reader(actor, unit_id)
-        sheet = self._sheet(unit_id)
-        sessions = self.storage.find("study_sessions", {"unit_id": unit_id},
-                                     sort=[("date", 1), ("_id", 1)])
-        content = ledger_bytes(sheet, sessions)
+        sessions = self._sessions(unit_id)
+        content = ledger_bytes(self._sheet(unit_id, sessions), sessions)
         return {"__file__": {"filename": f"study-ledger-{unit_id}.xlsx",
                              "media_type": XLSX_MEDIA_TYPE,
                              "content_base64": base64.b64encode(content).decode("ascii")}}

@@ -181,7 +181,7 @@ def as_of_cmd(time, unit, quiet):
     dbs = _dbs()
     try:
         total = sum(dbs.count(s) for s in DOMAIN_SERVICES)
-        with _bar(total, "as-of", quiet) as bar:
+        with _bar(total, "as-of", quiet) as bar, asof.collector_paused():
             def counted(service):
                 for env in dbs.read(service):
                     bar.update(1)

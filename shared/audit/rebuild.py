@@ -58,8 +58,9 @@ def rebuild(dbs: AuditDatabases, service: str, *, swap: bool = False,
             yield env
 
     started = time.monotonic()
-    folded = asof.fold(merged({s: counted(s) for s in sources}), None, [service],
-                       projections=lambda _s: projections)
+    with asof.collector_paused():
+        folded = asof.fold(merged({s: counted(s) for s in sources}), None, [service],
+                           projections=lambda _s: projections)
     runner = folded["runners"][service]
     replayed = time.monotonic() - started
 

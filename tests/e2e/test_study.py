@@ -535,9 +535,10 @@ def test_rebuilding_the_projections_from_the_logs_gives_the_same_figures(stack):
     db = stack.db("study")
     projector = MongoProjector(db, PROJECTIONS)
     live = projector.dump()
-    assert live["study_members"][ids["张主任"]]["centralised_hours"] == 10.5
+    assert live["study_members"][ids["张主任"]]["basis"]["tally"]["centralised"] == 21  # half-hours
     # a read model tampered with, or lost: the log still holds the truth
-    db["study_members"].update_one({"_id": ids["张主任"]}, {"$set": {"centralised_hours": 999}})
+    db["study_members"].update_one({"_id": ids["张主任"]},
+                                   {"$set": {"basis.tally.centralised": 999}})
     projector.drop()
     assert db["study_units"].count_documents({}) == 0
 

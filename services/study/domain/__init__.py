@@ -11,8 +11,10 @@ from .config import DEFAULT_CONFIG, BatchCalendar, StudyConfig, batch_one_calend
 from .decide import decide, missing_plan_items
 from .events import (STUDY_EVENT_TYPES, StudyAttendanceRecorded, StudyExemptionGranted,
                      StudyExemptionRevoked, StudyPlanSet, StudySessionRecorded, unit_stream)
-from .figures import (calendar_conflicts, compliance_sheet, county_row, county_table,
-                      member_row, member_rows, readiness)
+from .basis import EMPTY_BASIS, EMPTY_TALLY, basis_of, counted, evolve_basis
+from .figures import (calendar_conflicts, compliance_sheet, county_row, county_row_from,
+                      county_table, member_row, member_rows, readiness, readiness_from, session_doc,
+                      sheet_from)
 from .roster import (UNITS_EVENT_TYPES, RosterMember, RosterStudyGroup, UnitRoster,
                      evolve_roster, roster_from)
 from .state import Exemption, Session, StudyState, evolve, evolve_envelope, fold

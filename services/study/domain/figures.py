@@ -1,14 +1,17 @@
-"""Figures derived purely from a folded study state plus the unit's roster:
-members' hours and coverage, readiness (the RPC supervision calls before a
-phase-1 transition), the compliance sheet and the county table row."""
+"""Figures derived purely from the unit's study basis (basis.py: per-member tallies,
+exemptions, plan, calendar flags) plus its roster: members' hours and coverage,
+readiness (the RPC supervision calls before a phase-1 transition), the compliance
+sheet and the county table row. Functions named for a folded ``StudyState`` take its
+basis through ``basis_of``; the projections keep the basis itself."""
 from __future__ import annotations
 
 import dataclasses
 from typing import Any, Iterable, Mapping
 
-from .catalog import CENTRALISED, FORMS, REQUIRED_CONTENT, SELF, content_labels
+from .catalog import FORMS, REQUIRED_CONTENT, content_labels
 from .config import StudyConfig
 from .hours import hours_number
+from .basis import EMPTY_TALLY, basis_of
 from .roster import RosterMember, UnitRoster
 from .state import Exemption, StudyState
 
@@ -31,17 +34,6 @@ class Attended:
                 "local_document_reference": self.local_document_reference}
 
 
-def attended_by_member(state: StudyState) -> dict[str, list[Attended]]:
-    result: dict[str, list[Attended]] = {}
-    for session in state.sessions.values():
-        entry = Attended(session.session_id, session.date, session.form, session.mode,
-                         session.half_hours, session.content_keys,
-                         session.local_document_reference)
-        for member_id in session.attendees:
-            result.setdefault(member_id, []).append(entry)
-    return result
-
-
 def coverage_of(content_keys: Iterable[str]) -> dict[str, Any]:
     covered = set(content_keys)
     keys = [k for k in REQUIRED_CONTENT if k in covered]
@@ -51,14 +43,14 @@ def coverage_of(content_keys: Iterable[str]) -> dict[str, Any]:
             "complete": not missing}
 
 
-def member_row(member_id: str, member: RosterMember | None, attended: Iterable[Attended],
+def member_row(member_id: str, member: RosterMember | None, tally: Mapping | None,
                exemption: Exemption | Mapping | None, study_group_ids: Iterable[str],
                config: StudyConfig) -> dict[str, Any]:
-    """A member's study record: centralised 学时 (the floor is about these) and
-    self-study counted apart; below the floor only if not exempted."""
-    attended = sorted(attended, key=lambda a: (a.date, a.session_id))
-    centralised = sum(a.half_hours for a in attended if a.mode == CENTRALISED)
-    self_study = sum(a.half_hours for a in attended if a.mode == SELF)
+    """A member's study record from their tally (basis.counted): centralised 学时 (the
+    floor is about these) and self-study counted apart; below the floor only if not
+    exempted."""
+    tally = tally or EMPTY_TALLY
+    centralised = tally["centralised"]
     floor = config.floor_half_hours
     short = max(0, floor - centralised)
     if isinstance(exemption, Exemption):
@@ -71,22 +63,22 @@ def member_row(member_id: str, member: RosterMember | None, attended: Iterable[A
         "is_retired": member.is_retired if member else None,
         "study_group_ids": sorted(study_group_ids),
         "centralised_hours": hours_number(centralised),
-        "self_study_hours": hours_number(self_study),
+        "self_study_hours": hours_number(tally["self"]),
         "floor": hours_number(floor),
         "short_by": hours_number(short),
         "below_floor": short > 0 and exemption is None,
         "exempted": exemption is not None,
         "exemption": dict(exemption) if exemption else None,
-        "coverage": coverage_of(k for a in attended for k in a.content_keys),
-        "session_count": len(attended),
+        "coverage": coverage_of(tally["content"]),
+        "session_count": tally["sessions"],
     }
 
 
-def member_rows(state: StudyState, roster: UnitRoster, config: StudyConfig) -> list[dict]:
+def member_rows(basis: Mapping, roster: UnitRoster, config: StudyConfig) -> list[dict]:
     """Every enrolled member, below-floor members first (furthest short first)."""
-    attended = attended_by_member(state)
-    rows = [member_row(mid, m, attended.get(mid, ()), state.exemptions.get(mid),
-                       roster.groups_of(mid), config)
+    tallies, exemptions = basis["tallies"], basis["exemptions"]
+    rows = [member_row(mid, m, tallies.get(mid), exemptions.get(mid), roster.groups_of(mid),
+                       config)
             for mid, m in roster.members.items()]
     return sorted(rows, key=_sheet_order)
 
@@ -97,9 +89,15 @@ def _sheet_order(row: dict) -> tuple:
 
 
 def readiness(state: StudyState, roster: UnitRoster, config: StudyConfig) -> dict[str, Any]:
-    """Answer to supervision's readiness(unit_id) RPC. A unit with no members
-    enrolled is not ready: there is nobody whose study could be checked."""
-    rows = member_rows(state, roster, config)
+    """Answer to supervision's readiness(unit_id) RPC, from the unit's folded stream."""
+    return readiness_from(basis_of(state), roster, config)
+
+
+def readiness_from(basis: Mapping, roster: UnitRoster, config: StudyConfig,
+                   rows: list[dict] | None = None) -> dict[str, Any]:
+    """A unit with no members enrolled is not ready: there is nobody whose study could
+    be checked."""
+    rows = member_rows(basis, roster, config) if rows is None else rows
     below = [{"member_id": r["member_id"], "name": r["name"], "hours": r["centralised_hours"],
               "short_by": r["short_by"]} for r in rows if r["below_floor"]]
     exempted = sorted(r["member_id"] for r in rows if r["exempted"])
@@ -108,22 +106,28 @@ def readiness(state: StudyState, roster: UnitRoster, config: StudyConfig) -> dic
             "exempted": exempted, "member_count": len(rows)}
 
 
-def calendar_conflicts(state: StudyState, roster: UnitRoster, config: StudyConfig) -> list[dict]:
+def calendar_conflicts(state: StudyState, roster: UnitRoster,
+                       config: StudyConfig) -> list[dict]:
     """R8 conflicts: the mobilisation meeting after the centralised window began
     (B met on 18 Feb, two days into a window that opened on 16 Feb), and
     centralised sessions outside the window (flagged when recorded)."""
+    return _conflicts(basis_of(state), roster.to_doc(), config)
+
+
+def _conflicts(basis: Mapping, roster: Mapping, config: StudyConfig) -> list[dict]:
     conflicts = []
-    calendar = config.calendar_for(roster.batch)
-    meeting = roster.meeting_date
+    calendar = config.calendar_for(roster.get("batch"))
+    meeting = roster.get("meeting_held") or roster.get("meeting_scheduled")
     if calendar and meeting and meeting > calendar.centralised_start:
         conflicts.append({"code": "mobilization_after_centralised_start",
                           "message": "the mobilisation meeting falls after centralised study "
                                      "has started",
                           "meeting_date": meeting,
                           "centralised_start": calendar.centralised_start})
-    for session in sorted(state.sessions.values(), key=lambda s: (s.date, s.session_id)):
-        for flag in session.calendar_flags:
-            conflicts.append({**flag, "session_id": session.session_id, "date": session.date})
+    for session in basis["flagged"]:
+        for flag in session["calendar_flags"]:
+            conflicts.append({**flag, "session_id": session["session_id"],
+                              "date": session["date"]})
     return conflicts
 
 
@@ -152,49 +156,72 @@ def session_doc(session, roster: UnitRoster | None = None) -> dict[str, Any]:
             "attendee_count": len(session.attendees)}
 
 
-def _summary(state: StudyState, roster: UnitRoster, rows: list[dict],
-             config: StudyConfig) -> dict[str, Any]:
-    below = sum(1 for r in rows if r["below_floor"])
-    exempted = sum(1 for r in rows if r["exempted"])
-    compliant = len(rows) - below
-    calendar = config.calendar_for(roster.batch)
+def _standing(basis: Mapping, roster: Mapping, config: StudyConfig) -> dict[str, Any]:
+    """The unit's counts over its roster members. It runs on every event the projection
+    applies, so it works on plain documents with set operations and builds no rows."""
+    floor = config.floor_half_hours
+    tallies, exemptions = basis["tallies"], basis["exemptions"]
+    members = {m["member_id"] for m in roster.get("members", ())}
+    attended = members.intersection(tallies)
+    met = {m for m in attended if tallies[m]["centralised"] >= floor}
+    below = len(members - met - exemptions.keys())
+    calendar = config.calendar_for(roster.get("batch"))
+    compliant = len(members) - below
     return {
-        "unit_id": roster.unit_id, "name": roster.name, "org_type": roster.org_type,
-        "batch": roster.batch, "floor": hours_number(config.floor_half_hours),
-        "member_count": len(rows), "below_floor_count": below, "exempted_count": exempted,
+        "unit_id": roster["unit_id"], "name": roster.get("name"),
+        "org_type": roster.get("org_type"), "batch": roster.get("batch"),
+        "floor": hours_number(floor),
+        "member_count": len(members), "below_floor_count": below,
+        "exempted_count": len(members.intersection(exemptions)),
         "compliant_count": compliant,
         # share of members at or above the floor or exempted; None without members
-        "compliance": round(compliant / len(rows), 4) if rows else None,
-        "ready": bool(rows) and below == 0,
-        "mobilization_meeting": {"scheduled": roster.meeting_scheduled,
-                                 "held": roster.meeting_held},
+        "compliance": round(compliant / len(members), 4) if members else None,
+        "ready": bool(members) and below == 0,
+        "mobilization_meeting": {"scheduled": roster.get("meeting_scheduled"),
+                                 "held": roster.get("meeting_held")},
         "calendar": calendar.to_dict() if calendar else None,
-        "conflicts": calendar_conflicts(state, roster, config),
-        "has_plan": state.plan is not None,
+        "conflicts": _conflicts(basis, roster, config),
+        "has_plan": basis["plan"] is not None,
+        "covered": set().union(*(tallies[m]["content"] for m in attended)),
     }
 
 
 def compliance_sheet(state: StudyState, roster: UnitRoster, config: StudyConfig) -> dict:
-    """The unit's compliance sheet: members below the floor first."""
-    rows = member_rows(state, roster, config)
+    """The unit's compliance sheet from its folded stream: members below the floor first."""
     sessions = sorted(state.sessions.values(), key=lambda s: (s.date, s.session_id))
-    return {**_summary(state, roster, rows, config),
-            "readiness": readiness(state, roster, config),
+    return sheet_from(basis_of(state), roster, [session_doc(s) for s in sessions], config)
+
+
+def sheet_from(basis: Mapping, roster: UnitRoster, sessions: list[dict],
+               config: StudyConfig) -> dict:
+    """The compliance sheet from the basis, the roster and the unit's session docs
+    (session_doc, in date order)."""
+    rows = member_rows(basis, roster, config)
+    summary = _standing(basis, roster.to_doc(), config)
+    summary.pop("covered")
+    return {**summary,
+            "readiness": readiness_from(basis, roster, config, rows),
             "members": rows,
             "coverage": unit_coverage(rows),
-            "sessions": [session_doc(s) for s in sessions],
-            "plan": dict(state.plan) if state.plan else None}
+            "sessions": sessions,
+            "plan": dict(basis["plan"]) if basis["plan"] else None}
 
 
 def county_row(state: StudyState, roster: UnitRoster, config: StudyConfig) -> dict:
-    rows = member_rows(state, roster, config)
-    coverage = unit_coverage(rows)
-    summary = _summary(state, roster, rows, config)
-    summary["conflict_codes"] = sorted({c["code"] for c in summary.pop("conflicts")})
-    summary.pop("calendar")
-    summary["coverage_covered_count"] = coverage["covered_count"]
-    summary["coverage_complete"] = coverage["complete"]
-    return summary
+    """One row of the county table from the unit's folded stream."""
+    return county_row_from(basis_of(state), roster.to_doc(), config)
+
+
+def county_row_from(basis: Mapping, roster: Mapping, config: StudyConfig) -> dict:
+    """One row of the county table from the basis and the roster document."""
+    row = _standing(basis, roster, config)
+    anyone = row.pop("covered")
+    covered = [k for k in REQUIRED_CONTENT if k in anyone]
+    row["conflict_codes"] = sorted({c["code"] for c in row.pop("conflicts")})
+    row.pop("calendar")
+    row["coverage_covered_count"] = len(covered)
+    row["coverage_complete"] = len(covered) == len(REQUIRED_CONTENT)
+    return row
 
 
 def county_table(rows: Iterable[Mapping]) -> list[Mapping]:

@@ -11,6 +11,19 @@ class BadHours(ValueError):
 
 def to_half_hours(value) -> int:
     """Parse an hours value (int, float, str, Decimal); fractional halves allowed."""
+    if type(value) is str and value in _PARSED:
+        return _PARSED[value]
+    half_hours = _parse_half_hours(value)
+    if type(value) is str and len(_PARSED) < 1000:
+        # events carry a handful of distinct hour strings; replays parse each per event
+        _PARSED[value] = half_hours
+    return half_hours
+
+
+_PARSED: dict[str, int] = {}
+
+
+def _parse_half_hours(value) -> int:
     if isinstance(value, bool):
         raise BadHours("hours must be a number")
     try:

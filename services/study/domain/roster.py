@@ -25,7 +25,10 @@ class RosterMember:
     is_retired: bool = False
 
     def to_doc(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # spelled out: dataclasses.asdict deep-copies field by field, and the roster is
+        # re-serialised on every units event a projection applies
+        return {"member_id": self.member_id, "name": self.name, "section": self.section,
+                "is_leader": self.is_leader, "is_retired": self.is_retired}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,9 +39,8 @@ class RosterStudyGroup:
     member_ids: tuple[str, ...] = ()
 
     def to_doc(self) -> dict[str, Any]:
-        doc = dataclasses.asdict(self)
-        doc["member_ids"] = list(self.member_ids)
-        return doc
+        return {"study_group_id": self.study_group_id, "section": self.section,
+                "leader_member_id": self.leader_member_id, "member_ids": list(self.member_ids)}
 
 
 @dataclasses.dataclass(frozen=True)

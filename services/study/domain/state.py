@@ -87,15 +87,20 @@ class StudyState:
                    exemptions={e["member_id"]: Exemption(**e) for e in d.get("exemptions", [])})
 
 
+def plan_doc(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan as the state and the figures keep it, from a StudyPlanSet's fields."""
+    return {"plan_version": fields["plan_version"], "personnel": fields["personnel"],
+            "time": fields["time"], "content": fields["content"], "effect": fields["effect"],
+            "warnings": fields["warnings"]}
+
+
 def evolve(state: StudyState, event: Event) -> StudyState:
     """Pure fold step; never raises for a stored event of this service."""
     state = dataclasses.replace(state, unit_id=state.unit_id or event.unit_id,
                                 version=state.version + 1)
     if isinstance(event, StudyPlanSet):
-        plan = {"plan_version": event.plan_version, "personnel": event.personnel,
-                "time": event.time, "content": event.content, "effect": event.effect,
-                "warnings": event.warnings}
-        return dataclasses.replace(state, plan=plan, plan_version=event.plan_version)
+        return dataclasses.replace(state, plan=plan_doc(event.payload()),
+                                   plan_version=event.plan_version)
     if isinstance(event, StudySessionRecorded):
         session = Session(session_id=event.session_id, form=event.form, mode=event.mode,
                           title=event.title, content_keys=tuple(event.content_keys),

@@ -5,8 +5,8 @@ from openpyxl import load_workbook
 from services.study.ledger import (ATTENDANCE_HEADERS, ATTENDANCE_SHEET, MEMBER_HEADERS,
                                    MEMBERS_SHEET, SESSION_HEADERS, SESSIONS_SHEET, ledger_bytes)
 
-from .test_projections import project, scenario
-from .helpers import UNIT, standard_units_log
+from .test_projections import project, scenario, unit_sheet
+from .helpers import standard_units_log
 
 
 def read_back(sheet_doc, sessions=None):
@@ -17,7 +17,7 @@ def read_back(sheet_doc, sessions=None):
 def docs():
     _, events = scenario()
     cols = project(standard_units_log(), events)
-    return cols["study_units"][UNIT], list(cols["study_sessions"].values())
+    return unit_sheet(cols), list(cols["study_sessions"].values())
 
 
 def test_ledger_has_the_three_sheets_with_headers():

@@ -8,11 +8,14 @@ from hypothesis import given, settings, strategies as st
 from shared.domain import event_from
 from shared.projection import MemoryProjectionRunner
 
-from services.study.domain import (FORMS, REQUIRED_CONTENT, StudyConfig, StudyState, fold,
-                                   readiness)
+from services.study.domain import (EMPTY_BASIS, FORMS, REQUIRED_CONTENT, StudyConfig, StudyState,
+                                   basis_of, compliance_sheet, evolve_basis, fold, readiness)
 from services.study.domain.hours import hours_number
 from services.study.projections import PROJECTIONS
 
+from services.study.projections import member_view
+
+from .test_projections import unit_sheet
 from .helpers import (UNIT, attend_cmd, run, session_cmd, standard_roster, standard_units_log,
                       study_envelopes)
 
@@ -94,12 +97,13 @@ def test_projections_are_the_same_under_any_order_preserving_interleaving(specs,
 
     assert runner.collections == baseline.collections
     for m, figures in expected.items():
-        doc = runner.collections["study_members"][m]
+        doc = member_view(runner.collections["study_members"][m])
         assert doc["centralised_hours"] == hours_number(figures["centralised"])
         assert doc["self_study_hours"] == hours_number(figures["self"])
         assert set(doc["coverage"]["covered"]) == figures["covered"]
-    sheet = runner.collections["study_units"][UNIT]
+    sheet = unit_sheet(runner.collections)
     assert sheet["readiness"] == readiness(fold(events), standard_roster(), StudyConfig())
+    assert sheet == compliance_sheet(fold(events), standard_roster(), StudyConfig())
 
 
 @settings(max_examples=30, deadline=None)
@@ -108,3 +112,14 @@ def test_folding_is_deterministic(specs):
     events, _ = build(specs)
     assert fold(events) == fold(list(events))
     assert fold(events).to_doc() == StudyState.from_doc(fold(events).to_doc()).to_doc()
+
+
+@settings(max_examples=40, deadline=None)
+@given(session_specs)
+def test_the_incremental_basis_equals_the_basis_of_the_folded_state(specs):
+    """The projections' per-event basis and the commands' folded state agree."""
+    events, _ = build(specs)
+    basis = EMPTY_BASIS
+    for env in study_envelopes(events):
+        basis = evolve_basis(basis, env)
+    assert basis == basis_of(fold(events))
