@@ -94,6 +94,20 @@ def test_two_instances_never_both_apply_a_position(source, db, mongo_uri):
     assert seen(database) == IN_ORDER
 
 
+def test_a_checkpoint_read_overtaken_by_another_instance_still_applies_once(source, db, mongo_uri):
+    """receive reads the checkpoint once; if another instance applies the event between
+    that read and the transaction, the checkpoint CAS refuses it."""
+    client, database = db
+    first = make_inbox(client, database, counting_handler(database))
+    second = make_inbox(client, database, counting_handler(database))
+    env = source.events_since(0)[0]
+    stale = first.checkpoint("units")
+    assert second.receive("units", env, fetch_from(source)) == "applied"
+    first.checkpoint = lambda _source: stale  # what first read before second applied
+    assert first.receive("units", env, fetch_from(source)) == "duplicate"
+    assert seen(database) == {"unit-0": [0]}
+
+
 def test_failing_event_is_parked_its_stream_held_others_flow_then_replayed_once(source, db):
     client, database = db
     broken = make_inbox(client, database, counting_handler(database, lambda e: e["payload"]["n"] == 2))
