@@ -6,6 +6,11 @@ compare-and-set from ``position - 1``, so two instances never both apply a
 position and a crash never half-applies one. Duplicates (position <= checkpoint)
 are dropped; gaps are filled from the source's ``events_since`` RPC first.
 
+The checkpoint also keeps the hash of the last applied event, and an event is applied
+only if its ``prev_hash`` continues it: an event of another log (a second stack sharing
+the broker, a source whose database was swapped) is refused rather than mixed into this
+consumer's read models.
+
 An event the handler cannot apply is retried, then parked with its error; the
 checkpoint moves past it so other streams keep flowing, while later events of
 the same stream are held behind it (parked as "held") to keep stream order.
@@ -20,6 +25,7 @@ import traceback
 from collections import defaultdict
 from typing import Callable
 
+from shared.envelope import GENESIS_HASH
 from shared.eventstore.mongo import run_transaction
 from shared.projection import utc_now_iso
 
@@ -37,6 +43,10 @@ class NothingParked(LookupError):
     pass
 
 
+class NotOurSource(Exception):
+    """The event's prev_hash does not continue the source chain this inbox has followed."""
+
+
 class Inbox:
     def __init__(self, client, db, handlers: dict[str, Handler], *, retries: int = 3,
                  on_commit: Callable[[], None] | None = None, retry_delay: float = 0.05):
@@ -52,7 +62,8 @@ class Inbox:
     def ensure_indexes(self) -> None:
         self.parked.create_index([("source", 1), ("stream_id", 1), ("status", 1)])
         for source in self.handlers:
-            self.checkpoints.update_one({"_id": source}, {"$setOnInsert": {"position": 0}},
+            self.checkpoints.update_one({"_id": source},
+                                        {"$setOnInsert": {"position": 0, "hash": GENESIS_HASH}},
                                         upsert=True)
 
     def checkpoint(self, source: str) -> int:
@@ -93,7 +104,9 @@ class Inbox:
                 raise RuntimeError(f"{source} has no events after {current} yet; "
                                    f"will retry the delivery")
             for env in batch:
-                self._apply_in_order(source, env)
+                if self._apply_in_order(source, env) == "refused":
+                    raise RuntimeError(f"{source} #{env['position']} does not continue the "
+                                       f"{source} log this consumer follows; refused")
             current = self.checkpoint(source)
 
     def _apply_in_order(self, source: str, env: dict, checked: bool = False) -> str:
@@ -107,6 +120,9 @@ class Inbox:
                 return outcome
             except AlreadyApplied:
                 return "duplicate"
+            except NotOurSource as err:
+                log.error("refused %s #%s: %s", source, env["position"], err)
+                return "refused"
             except Exception as err:  # the handler could not apply it
                 error = err
                 log.warning("applying %s #%s failed (attempt %d): %s", source, env["position"],
@@ -115,7 +131,7 @@ class Inbox:
         return self._park(source, env, error)
 
     def _apply(self, session, source: str, env: dict) -> str:
-        self._advance(session, source, env["position"])
+        self._advance(session, source, env)
         blocker = self._parked_before(session, source, env["stream_id"])
         if blocker is not None:
             self._insert_parked(session, source, env, "held",
@@ -124,18 +140,29 @@ class Inbox:
         self.handlers[source](session, env)
         return "applied"
 
-    def _advance(self, session, source: str, position: int) -> None:
-        moved = self.checkpoints.update_one({"_id": source, "position": position - 1},
-                                            {"$set": {"position": position}}, session=session)
-        if moved.modified_count != 1:
-            raise AlreadyApplied(position)
+    def _advance(self, session, source: str, env: dict) -> None:
+        """Compare-and-set from the previous position and its hash (checkpoints written
+        before hashes were kept accept the next event and start keeping them)."""
+        position = env["position"]
+        moved = self.checkpoints.update_one(
+            {"_id": source, "position": position - 1,
+             "$or": [{"hash": env["prev_hash"]}, {"hash": {"$exists": False}}]},
+            {"$set": {"position": position, "hash": env["hash"]}}, session=session)
+        if moved.modified_count == 1:
+            return
+        at = self.checkpoints.find_one({"_id": source}, session=session)
+        if at is not None and at["position"] == position - 1:
+            raise NotOurSource(f"its prev_hash {env['prev_hash'][:12]}… is not the hash "
+                               f"{str(at.get('hash'))[:12]}… of {source} #{position - 1} "
+                               f"as applied here")
+        raise AlreadyApplied(position)
 
     # -- parking -------------------------------------------------------------------------
     def _park(self, source: str, env: dict, error: Exception) -> str:
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
 
         def work(session):
-            self._advance(session, source, env["position"])
+            self._advance(session, source, env)
             self._insert_parked(session, source, env, "parked", detail)
 
         try:

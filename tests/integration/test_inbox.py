@@ -108,6 +108,49 @@ def test_a_checkpoint_read_overtaken_by_another_instance_still_applies_once(sour
     assert seen(database) == {"unit-0": [0]}
 
 
+def another_log():
+    """A second units log: same positions, different events (another stack's)."""
+    store = MemoryEventStore("units")
+    for i in range(6):
+        store.append("unit-x", None, [NewEvent("Counted", {"unit_id": "ux", "n": 100 + i})],
+                     actor=ACTOR)
+    return store
+
+
+def test_an_event_of_another_log_is_refused_and_changes_nothing(source, db):
+    client, database = db
+    inbox = make_inbox(client, database, counting_handler(database))
+    ours, theirs = source.events_since(0), another_log().events_since(0)
+    for env in ours[:3]:
+        inbox.receive("units", env, fetch_from(source))
+    assert inbox.receive("units", theirs[3], fetch_from(source)) == "refused"
+    assert inbox.checkpoint("units") == 3 and database["parked_events"].count_documents({}) == 0
+    assert inbox.receive("units", ours[3], fetch_from(source)) == "applied"
+    assert seen(database) == {"unit-0": [0, 2], "unit-1": [1, 3]}
+
+
+def test_a_gap_filled_from_another_log_is_refused(source, db):
+    client, database = db
+    inbox = make_inbox(client, database, counting_handler(database))
+    other = another_log()
+    for env in source.events_since(0)[:3]:
+        inbox.receive("units", env, fetch_from(source))
+    with pytest.raises(RuntimeError, match="does not continue"):
+        inbox.receive("units", other.events_since(0)[5], fetch_from(other))
+    assert inbox.checkpoint("units") == 3
+    assert seen(database) == {"unit-0": [0, 2], "unit-1": [1]}
+
+
+def test_a_checkpoint_kept_before_hashes_were_accepts_the_next_event_then_checks(source, db):
+    client, database = db
+    database["inbox_checkpoints"].insert_one({"_id": "units", "position": 0})  # no hash
+    inbox = make_inbox(client, database, counting_handler(database))
+    ours, theirs = source.events_since(0), another_log().events_since(0)
+    assert inbox.receive("units", ours[0], fetch_from(source)) == "applied"
+    assert database["inbox_checkpoints"].find_one({"_id": "units"})["hash"] == ours[0]["hash"]
+    assert inbox.receive("units", theirs[1], fetch_from(source)) == "refused"
+
+
 def test_failing_event_is_parked_its_stream_held_others_flow_then_replayed_once(source, db):
     client, database = db
     broken = make_inbox(client, database, counting_handler(database, lambda e: e["payload"]["n"] == 2))
