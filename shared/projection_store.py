@@ -1,7 +1,6 @@
 """Runs pure projections against MongoDB, inside whatever transaction the caller holds."""
 from __future__ import annotations
 
-import copy
 from typing import Iterable
 
 from shared.projection import Projection
@@ -38,13 +37,16 @@ class MongoProjector:
     def _apply_one(self, p: Projection, env: dict, session) -> None:
         coll = self.collection(p)
         for key in p.keys(env):
+            # freshly loaded and only tested for None below: no copy needed (and apply
+            # must not mutate it anyway, see Projection)
             old = coll.find_one({"_id": key}, session=session)
-            new = p.apply(copy.deepcopy(old) if old is not None else None, env, key)
+            new = p.apply(old, env, key)
             if new is None:
                 if old is not None:
                     coll.delete_one({"_id": key}, session=session)
             else:
-                new["_id"] = key
+                if new.get("_id") != key:
+                    new = {**new, "_id": key}  # not new["_id"] = key: it may be shared
                 coll.replace_one({"_id": key}, new, upsert=True, session=session)
 
     def drop(self) -> None:

@@ -18,7 +18,8 @@ def _keys(env: dict) -> list[str]:
 
 def _apply(doc: dict | None, env: dict, key: str) -> dict:
     _fault_injection(env)
-    doc = doc or {"unit_id": key, "events_applied": 0, "last_position": 0}
+    # a new dict each time: apply never changes the document it is given
+    doc = dict(doc or {"unit_id": key, "events_applied": 0, "last_position": 0})
     payload = env["payload"]
     if env["type"] == "UnitRegistered":
         doc.update({f: payload.get(f) for f in UNIT_FIELDS})

@@ -9,6 +9,11 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+# Every MemoryProjectionRunner in the tests (and in service processes the tests start,
+# which inherit the environment) asserts that projections do not mutate their inputs:
+# the runners no longer copy documents (shared/projection.py). Export it as 0 to skip.
+os.environ.setdefault("DUDAO_CHECK_PROJECTION_PURITY", "1")
+
 from shared import launcher  # noqa: E402
 
 

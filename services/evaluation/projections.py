@@ -37,6 +37,9 @@ def _payload(env: Mapping[str, Any]) -> dict:
     return env["payload"]
 
 
+# Every handler returns a new document and leaves the one it is given (and the envelope)
+# untouched: Projection's contract, the runners no longer copy documents.
+
 # ---------------------------------------------------------------- unit facts (from units)
 
 def _unit_base(unit_id: str) -> Doc:
@@ -46,9 +49,8 @@ def _unit_base(unit_id: str) -> Doc:
 
 def _unit_registered(doc, env):
     p = _payload(env)
-    doc = doc or _unit_base(p["unit_id"])
-    doc.update(name=p.get("name"), org_type=p.get("org_type"), batch=p.get("batch"))
-    return doc
+    return {**(doc or _unit_base(p["unit_id"])),
+            "name": p.get("name"), "org_type": p.get("org_type"), "batch": p.get("batch")}
 
 
 def _member_enrolled(doc, env):
@@ -56,14 +58,12 @@ def _member_enrolled(doc, env):
     doc = doc or _unit_base(p["unit_id"])
     member = {"member_id": p["member_id"], "name": p.get("name", ""), "section": p.get("section"),
               "is_leader": bool(p.get("is_leader")), "is_retired": bool(p.get("is_retired"))}
-    doc["members"] = [m for m in doc["members"] if m["member_id"] != p["member_id"]] + [member]
-    return doc
+    return {**doc, "members": [m for m in doc["members"] if m["member_id"] != p["member_id"]] + [member]}
 
 
 def _phase_entered(doc, env):
     p = _payload(env)
-    doc = doc or _unit_base(p["unit_id"])
-    doc["phase"] = p["phase"]
+    doc = {**(doc or _unit_base(p["unit_id"])), "phase": p["phase"]}
     if p["phase"] == "survey":
         # each entry into phase survey allows one survey (the first, or the one after 补课)
         doc["survey_round"] = doc.get("survey_round", 0) + 1
@@ -72,10 +72,9 @@ def _phase_entered(doc, env):
 
 def _public_notified(doc, env):
     p = _payload(env)
-    doc = doc or _unit_base(p["unit_id"])
-    doc["latest_notification"] = {"notification_id": p["notification_id"],
-                                  "scope": list(p.get("scope", [])), "date": p.get("date")}
-    return doc
+    return {**(doc or _unit_base(p["unit_id"])),
+            "latest_notification": {"notification_id": p["notification_id"],
+                                    "scope": list(p.get("scope", [])), "date": p.get("date")}}
 
 
 _facts_keys, _facts_apply = by_type({
@@ -117,9 +116,8 @@ def _token_apply(doc, env, key):
     p = _payload(env)
     if env["type"] == "SampleDrawn":
         return {"token_hash": key, "survey_id": p["survey_id"], "unit_id": p["unit_id"], "spent": False}
-    doc = doc or {"token_hash": key, "survey_id": p["survey_id"], "unit_id": p["unit_id"]}
-    doc["spent"] = True
-    return doc
+    return {**(doc or {"token_hash": key, "survey_id": p["survey_id"], "unit_id": p["unit_id"]}),
+            "spent": True}
 
 
 BALLOT_TOKENS_PROJECTION = Projection(collection=BALLOT_TOKENS, source="evaluation",
@@ -149,26 +147,23 @@ def _sample_drawn(doc, env):
     opened = {"survey_id": doc["survey_id"], "frame": audit["frame"],
               "sample_size": doc["sample_size"], "seed_hash": doc["seed_hash"]}
     check = verify_draw(opened, p)
-    audit.update(seed=p["seed"], public_entropy=p.get("public_entropy", ""), sample=list(p["sample"]),
-                 verification={"ok": check["ok"], "checks": check["checks"]})
-    doc.update(status="drawn", drawn_on=p.get("drawn_on"))
-    return doc
+    audit = {**audit, "seed": p["seed"], "public_entropy": p.get("public_entropy", ""),
+             "sample": list(p["sample"]), "verification": {"ok": check["ok"], "checks": check["checks"]}}
+    return {**doc, "audit": audit, "status": "drawn", "drawn_on": p.get("drawn_on")}
 
 
 def _ballot_counted(doc, env):
     # only the running count: ratings stay unpublished until the survey closes
-    doc["ballots_cast"] = doc.get("ballots_cast", 0) + 1
-    return doc
+    return {**doc, "ballots_cast": doc.get("ballots_cast", 0) + 1}
 
 
 def _survey_closed(doc, env):
     p = _payload(env)
-    doc.update(status="closed", closed_on=p.get("closed_on"), ballots_cast=p["ballots_cast"],
-               outcome="passed" if p["passed"] else "failed",
-               result={k: p[k] for k in ("eligible", "ballots_cast", "frame_size", "turnout",
-                                         "threshold", "leadership", "campaign", "passed")})
-    doc["result"]["satisfied_means"] = ["satisfied", "basically_satisfied"]  # 满意 + 基本满意
-    return doc
+    result = {k: p[k] for k in ("eligible", "ballots_cast", "frame_size", "turnout",
+                                "threshold", "leadership", "campaign", "passed")}
+    result["satisfied_means"] = ["satisfied", "basically_satisfied"]  # 满意 + 基本满意
+    return {**doc, "status": "closed", "closed_on": p.get("closed_on"), "ballots_cast": p["ballots_cast"],
+            "outcome": "passed" if p["passed"] else "failed", "result": result}
 
 
 _results_keys, _results_apply = by_type({
@@ -195,43 +190,50 @@ def history_base(unit_id: str) -> Doc:
 def _history_handler(update):
     def handler(doc, env):
         p = _payload(env)
-        doc = doc or history_base(p["unit_id"])
-        update(doc, p)
-        return doc
+        return update(doc or history_base(p["unit_id"]), p)
     return handler
 
 
-def _survey_entry(doc: Doc, survey_id: str) -> Doc:
-    return next(s for s in doc["surveys"] if s["survey_id"] == survey_id)
+def _with_survey(doc: Doc, survey_id: str, **changes) -> Doc:
+    """``doc`` with the (first) entry of ``survey_id`` changed; StopIteration when absent."""
+    i = next(i for i, s in enumerate(doc["surveys"]) if s["survey_id"] == survey_id)
+    surveys = list(doc["surveys"])
+    surveys[i] = {**surveys[i], **changes}
+    return {**doc, "surveys": surveys}
+
+
+def _with_analysis(doc: Doc, field: str, entry: Doc) -> Doc:
+    analysis = doc["analysis"]
+    return {**doc, "analysis": {**analysis, field: [*analysis[field], entry]}}
 
 
 def _h_opened(doc, p):
-    doc["surveys"].append({"survey_id": p["survey_id"], "survey_round": p.get("survey_round"),
-                           "group_id": p["group_id"], "opened_on": p.get("opened_on"),
-                           "closed_on": None, "status": "open", "outcome": None,
-                           "sample_size": p["sample_size"], "frame_size": len(p["frame"]),
-                           "share_leadership": None, "share_campaign": None})
+    return {**doc, "surveys": [*doc["surveys"], {
+        "survey_id": p["survey_id"], "survey_round": p.get("survey_round"),
+        "group_id": p["group_id"], "opened_on": p.get("opened_on"),
+        "closed_on": None, "status": "open", "outcome": None,
+        "sample_size": p["sample_size"], "frame_size": len(p["frame"]),
+        "share_leadership": None, "share_campaign": None}]}
 
 
 def _h_drawn(doc, p):
-    _survey_entry(doc, p["survey_id"])["status"] = "drawn"
+    return _with_survey(doc, p["survey_id"], status="drawn")
 
 
 def _h_closed(doc, p):
-    entry = _survey_entry(doc, p["survey_id"])
-    entry.update(status="closed", closed_on=p.get("closed_on"),
-                 outcome="passed" if p["passed"] else "failed",
-                 share_leadership=p["leadership"]["share"], share_campaign=p["campaign"]["share"],
-                 turnout=p["turnout"])
+    return _with_survey(doc, p["survey_id"], status="closed", closed_on=p.get("closed_on"),
+                        outcome="passed" if p["passed"] else "failed",
+                        share_leadership=p["leadership"]["share"], share_campaign=p["campaign"]["share"],
+                        turnout=p["turnout"])
 
 
 def _h_inspected(doc, p):
-    doc["inspections"].append({k: p.get(k) for k in ("inspection_id", "survey_id", "group_id",
-                                                       "result", "notes", "date")})
+    return {**doc, "inspections": [*doc["inspections"], {
+        k: p.get(k) for k in ("inspection_id", "survey_id", "group_id", "result", "notes", "date")}]}
 
 
 def _h_opinions(doc, p):
-    doc["analysis"]["opinions"].append({
+    return _with_analysis(doc, "opinions", {
         "record_id": p["record_id"], "source": p["source"],
         "source_label": OPINION_SOURCES.get(p["source"]), "source_name": p.get("source_name"),
         "led_by_member_id": p["led_by_member_id"], "led_by_leader": p["led_by_leader"],
@@ -240,19 +242,19 @@ def _h_opinions(doc, p):
 
 def _h_talk(doc, p):
     # who the talk was with stays out of the read model: 谈心 is confidential
-    doc["analysis"]["talks"].append({"talk_id": p["talk_id"], "member_id": p["member_id"],
-                                     "by_leader": p["by_leader"], "date": p["date"]})
+    return _with_analysis(doc, "talks", {"talk_id": p["talk_id"], "member_id": p["member_id"],
+                                         "by_leader": p["by_leader"], "date": p["date"]})
 
 
 def _h_analysis(doc, p):
-    doc["analysis"]["party_spirit_analyses"].append(
-        {"member_id": p["member_id"], "is_leader": p["is_leader"], "date": p["date"]})
+    return _with_analysis(doc, "party_spirit_analyses",
+                          {"member_id": p["member_id"], "is_leader": p["is_leader"], "date": p["date"]})
 
 
 def _h_meeting(doc, p):
-    doc["analysis"]["democratic_life_meetings"].append(
-        {"meeting_id": p["meeting_id"], "date": p["date"],
-         "participant_member_ids": list(p["participant_member_ids"])})
+    return _with_analysis(doc, "democratic_life_meetings",
+                          {"meeting_id": p["meeting_id"], "date": p["date"],
+                           "participant_member_ids": list(p["participant_member_ids"])})
 
 
 _history_keys, _history_apply = by_type({t: _history_handler(f) for t, f in {
@@ -281,29 +283,28 @@ def _county_base(unit_id: str) -> Doc:
 def _county_handler(update):
     def handler(doc, env):
         p = _payload(env)
-        doc = doc or _county_base(p["unit_id"])
-        update(doc, p)
-        return doc
+        return update(doc or _county_base(p["unit_id"]), p)
     return handler
 
 
 def _c_opened(doc, p):
-    doc.update(status="survey_open", latest_survey_id=p["survey_id"],
-               surveys_held=doc["surveys_held"] + 1)
+    return {**doc, "status": "survey_open", "latest_survey_id": p["survey_id"],
+            "surveys_held": doc["surveys_held"] + 1}
 
 
 def _c_closed(doc, p):
-    doc.update(status="passed" if p["passed"] else "failed",
-               share_leadership=p["leadership"]["share"], share_campaign=p["campaign"]["share"])
+    doc = {**doc, "status": "passed" if p["passed"] else "failed",
+           "share_leadership": p["leadership"]["share"], "share_campaign": p["campaign"]["share"]}
     if p["passed"]:
         doc["passed_on"] = p.get("closed_on")
     else:
         doc["failed_surveys"] += 1
+    return doc
 
 
 def _c_inspected(doc, p):
-    doc["acceptance"] = {"result": p["result"], "date": p.get("date"),
-                         "inspection_id": p["inspection_id"]}
+    return {**doc, "acceptance": {"result": p["result"], "date": p.get("date"),
+                                  "inspection_id": p["inspection_id"]}}
 
 
 _county_keys, _county_apply = by_type({t: _county_handler(f) for t, f in {

@@ -68,34 +68,36 @@ def _card_handler(change):
         if doc is None and env["type"] != "UnitRegistered":
             return None  # a card appears with its registration, never from a stray event
         doc = change(doc, env)
-        doc["flags"] = _flags(doc)
-        return doc
+        return {**doc, "flags": _flags(doc)}
     return handler
 
+
+# Handlers return a new card and never change the one they are given (Projection's
+# contract): each copies the fields it changes, e.g. {**doc, "sections": [...]}.
 
 def _registered(doc, env):
     return _new_card(env["payload"])
 
 
 def _section_added(doc, env):
-    doc["sections"].append(env["payload"]["section"])
-    return doc
+    return {**doc, "sections": [*doc["sections"], env["payload"]["section"]]}
 
 
 def _member_enrolled(doc, env):
     p = env["payload"]
-    doc["members"]["count"] += 1
-    doc["members"]["leaders"] += int(bool(p["is_leader"]))
-    doc["members"]["retired"] += int(bool(p["is_retired"]))
+    m = doc["members"]
+    members = {**m, "count": m["count"] + 1, "leaders": m["leaders"] + int(bool(p["is_leader"])),
+               "retired": m["retired"] + int(bool(p["is_retired"]))}
+    retired = doc["retired_without_group"]
     if p["is_retired"]:
-        doc["retired_without_group"].append(p["member_id"])
-    return doc
+        retired = [*retired, p["member_id"]]
+    return {**doc, "members": members, "retired_without_group": retired}
 
 
 def _grouped(doc, member_ids, study_group_id, section=None):
-    doc["retired_without_group"] = [m for m in doc["retired_without_group"] if m not in member_ids]
+    doc = {**doc, "retired_without_group": [m for m in doc["retired_without_group"] if m not in member_ids]}
     if section is not None:
-        doc["study_groups"][study_group_id] = section
+        doc["study_groups"] = {**doc["study_groups"], study_group_id: section}
     return doc
 
 
@@ -111,76 +113,69 @@ def _member_placed(doc, env):
 
 def _contact_points(doc, env):
     p = env["payload"]
-    doc["contact_points"][p["member_id"]] = list(p["sections"])
-    return doc
+    return {**doc, "contact_points": {**doc["contact_points"], p["member_id"]: list(p["sections"])}}
 
 
 def _plan_submitted(doc, env):
     p = env["payload"]
-    doc["work_plan"] = {"version": p["plan_version"], "status": "submitted", "submitted_on": _date(env),
-                        "missing": missing_items(p["plan"]), "review_comments": None, "review_missing": []}
-    return doc
+    return {**doc, "work_plan": {"version": p["plan_version"], "status": "submitted",
+                                 "submitted_on": _date(env), "missing": missing_items(p["plan"]),
+                                 "review_comments": None, "review_missing": []}}
 
 
 def _plan_reviewed(doc, env):
     p = env["payload"]
     plan = doc["work_plan"]
-    if plan and plan["version"] == p["plan_version"]:
-        plan["status"] = "approved" if p["decision"] == "approve" else "returned"
-        plan["review_comments"] = p["comments"]
-        plan["review_missing"] = list(p["missing"])
-    return doc
+    if not (plan and plan["version"] == p["plan_version"]):
+        return doc
+    return {**doc, "work_plan": {**plan, "status": "approved" if p["decision"] == "approve" else "returned",
+                                 "review_comments": p["comments"], "review_missing": list(p["missing"])}}
 
 
 def _requirements(doc, env):
-    doc["requirements_set"] = True
-    return doc
+    return {**doc, "requirements_set": True}
 
 
 def _scheduled(doc, env):
-    doc["mobilization_meeting"]["scheduled"] = env["payload"]["date"]
-    return doc
+    meeting = doc["mobilization_meeting"]
+    return {**doc, "mobilization_meeting": {**meeting, "scheduled": env["payload"]["date"]}}
 
 
 def _held(doc, env):
-    doc["mobilization_meeting"]["held"] = env["payload"]["date"]
-    return doc
+    meeting = doc["mobilization_meeting"]
+    return {**doc, "mobilization_meeting": {**meeting, "held": env["payload"]["date"]}}
 
 
 def _applied(doc, env):
     p = env["payload"]
     status = "agreed" if p["transition_id"] in doc["agreed_transitions"] else "applied"
-    doc["open_application"] = {"transition_id": p["transition_id"], "from_phase": p["from_phase"],
-                               "to_phase": p["to_phase"], "summary": p["summary"],
-                               "applied_on": _date(env), "status": status}
-    return doc
+    return {**doc, "open_application": {"transition_id": p["transition_id"], "from_phase": p["from_phase"],
+                                        "to_phase": p["to_phase"], "summary": p["summary"],
+                                        "applied_on": _date(env), "status": status}}
 
 
 def _closed(doc, env):
     p = env["payload"]
+    doc = {**doc, "last_application": {"transition_id": p["transition_id"], "outcome": p["outcome"],
+                                       "comments": p["comments"]}}
     if doc["open_application"] and doc["open_application"]["transition_id"] == p["transition_id"]:
         doc["open_application"] = None
-    doc["last_application"] = {"transition_id": p["transition_id"], "outcome": p["outcome"],
-                               "comments": p["comments"]}
     return doc
 
 
 def _phase_entered(doc, env):
     p = env["payload"]
-    doc["phase"] = p["phase"]
-    doc["phase_label"] = P.LABELS.get(p["phase"], p["phase"])
-    doc["phase_entered_on"] = p.get("entered_on") or _date(env)
-    if p["deadline"]:
-        doc["deadlines"][p["phase"]] = p["deadline"]
-    doc["deadline"] = p["deadline"]
-    doc["history"].append({"phase": p["phase"], "previous_phase": p["previous_phase"],
-                           "reason": p["reason"], "entered_on": doc["phase_entered_on"]})
-    return doc
+    entered_on = p.get("entered_on") or _date(env)
+    deadlines = {**doc["deadlines"], p["phase"]: p["deadline"]} if p["deadline"] else doc["deadlines"]
+    return {**doc, "phase": p["phase"], "phase_label": P.LABELS.get(p["phase"], p["phase"]),
+            "phase_entered_on": entered_on, "deadlines": deadlines, "deadline": p["deadline"],
+            "history": [*doc["history"], {"phase": p["phase"], "previous_phase": p["previous_phase"],
+                                          "reason": p["reason"], "entered_on": entered_on}]}
 
 
 def _deadline_applied(doc, env):
     p = env["payload"]
-    doc["deadlines"][p["phase"]] = p["until"]
+    doc = {**doc, "deadlines": {**doc["deadlines"], p["phase"]: p["until"]}}
     if p["phase"] == doc["phase"]:
         doc["deadline"] = p["until"]
     return doc
@@ -188,24 +183,24 @@ def _deadline_applied(doc, env):
 
 def _measure_added(doc, env):
     p = env["payload"]
-    doc["rectification"]["total"] += 1
-    doc["rectification"]["open"].append({"measure_id": p["measure_id"], "kind": p["kind"],
-                                         "owner_member_id": p["owner_member_id"], "due": p["due"]})
-    return doc
+    r = doc["rectification"]
+    return {**doc, "rectification": {**r, "total": r["total"] + 1, "open": [
+        *r["open"], {"measure_id": p["measure_id"], "kind": p["kind"],
+                     "owner_member_id": p["owner_member_id"], "due": p["due"]}]}}
 
 
 def _measure_completed(doc, env):
     p = env["payload"]
-    doc["rectification"]["completed"] += 1
-    doc["rectification"]["open"] = [m for m in doc["rectification"]["open"] if m["measure_id"] != p["measure_id"]]
-    return doc
+    r = doc["rectification"]
+    return {**doc, "rectification": {**r, "completed": r["completed"] + 1,
+                                     "open": [m for m in r["open"] if m["measure_id"] != p["measure_id"]]}}
 
 
 def _notified(doc, env):
     p = env["payload"]
-    doc["notifications"].append({"notification_id": p["notification_id"], "date": p["date"],
-                                 "scope_size": len(p["scope"]), "subject": p.get("subject", "")})
-    return doc
+    return {**doc, "notifications": [*doc["notifications"], {
+        "notification_id": p["notification_id"], "date": p["date"],
+        "scope_size": len(p["scope"]), "subject": p.get("subject", "")}]}
 
 
 _UNIT_HANDLERS = {
@@ -224,30 +219,27 @@ _UNIT_HANDLERS = {
 
 def _unit_assigned(doc, env):
     p = env["payload"]
-    doc["group_id"] = p["group_id"]
-    doc["group_over_soft_limit"] = bool(p.get("over_soft_limit"))
-    return doc
+    return {**doc, "group_id": p["group_id"], "group_over_soft_limit": bool(p.get("over_soft_limit"))}
 
 
 def _group_arrived(doc, env):
     p = env["payload"]
-    doc["arrival"] = {"group_id": p["group_id"], "date": p["date"], "deadline": p.get("deadline"),
-                      "late": bool(p.get("late"))}
-    return doc
+    return {**doc, "arrival": {"group_id": p["group_id"], "date": p["date"], "deadline": p.get("deadline"),
+                               "late": bool(p.get("late"))}}
 
 
 def _transition_agreed(doc, env):
     tid = env["payload"]["transition_id"]
+    doc = dict(doc)
     if tid not in doc["agreed_transitions"]:
-        doc["agreed_transitions"].append(tid)
+        doc["agreed_transitions"] = [*doc["agreed_transitions"], tid]
     if doc["open_application"] and doc["open_application"]["transition_id"] == tid:
-        doc["open_application"]["status"] = "agreed"
+        doc["open_application"] = {**doc["open_application"], "status": "agreed"}
     return doc
 
 
 def _survey_opened(doc, env):
-    doc["current_survey_id"] = env["payload"]["survey_id"]
-    return doc
+    return {**doc, "current_survey_id": env["payload"]["survey_id"]}
 
 
 def _foreign_handler(change):
@@ -255,11 +247,10 @@ def _foreign_handler(change):
         if doc is None:
             # the unit's registration has not reached its card yet: keep what we learn in
             # a stub that UnitRegistered completes (see _registered_over_stub)
-            doc = _new_card({"unit_id": env["payload"]["unit_id"], "name": None, "org_type": None, "batch": None})
-            doc["stub"] = True
+            doc = {**_new_card({"unit_id": env["payload"]["unit_id"], "name": None, "org_type": None,
+                                "batch": None}), "stub": True}
         doc = change(doc, env)
-        doc["flags"] = _flags(doc)
-        return doc
+        return {**doc, "flags": _flags(doc)}
     return handler
 
 
@@ -317,10 +308,10 @@ def _member_apply(doc, env, key):
     if doc is None:
         return None
     if env["type"] in ("StudyGroupFormed", "MemberPlacedInStudyGroup"):
-        doc["study_group_id"] = p["study_group_id"]
-        doc["leads_study_group"] = env["type"] == "StudyGroupFormed" and p["leader_member_id"] == key
-    elif env["type"] == "ContactPointsAssigned":
-        doc["contact_sections"] = list(p["sections"])
+        return {**doc, "study_group_id": p["study_group_id"],
+                "leads_study_group": env["type"] == "StudyGroupFormed" and p["leader_member_id"] == key}
+    if env["type"] == "ContactPointsAssigned":
+        return {**doc, "contact_sections": list(p["sections"])}
     return doc
 
 

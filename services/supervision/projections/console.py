@@ -26,18 +26,21 @@ GROUPS = "supervision_console_groups"
 UNITS_COLLECTION = "supervision_console_units"
 
 
+# Handlers never change the document they are given (Projection's contract): _group_doc
+# and _unit_doc hand them a shallow copy, on which they set top-level fields only; a
+# nested dict or list is replaced by a new one, never changed in place.
+
 # ----------------------------------------------------------------- group docs
 def _group_doc(doc, group_id):
-    return doc or {"group_id": group_id, "name": "", "leader_name": "", "unit_ids": [],
-                   "unit_count": 0, "soft_limit": None, "over_soft_limit": False,
-                   "warnings": [], "late_arrivals": [], "urgent_reports": []}
+    return dict(doc) if doc else {
+        "group_id": group_id, "name": "", "leader_name": "", "unit_ids": [],
+        "unit_count": 0, "soft_limit": None, "over_soft_limit": False,
+        "warnings": [], "late_arrivals": [], "urgent_reports": []}
 
 
 def _g_formed(doc, env):
     p = env["payload"]
-    doc = _group_doc(doc, p["group_id"])
-    doc.update(name=p["name"], leader_name=p["leader"]["name"])
-    return doc
+    return {**_group_doc(doc, p["group_id"]), "name": p["name"], "leader_name": p["leader"]["name"]}
 
 
 def _g_assigned(doc, env):
@@ -74,13 +77,14 @@ def _g_report(doc, env):
 
 # ------------------------------------------------------------------ unit docs
 def _unit_doc(doc, unit_id):
-    return doc or {"unit_id": unit_id, "name": None, "batch": None, "group_id": None,
-                   "phase": None, "phase_deadline": None, "meeting_date": None,
-                   "meeting_held_on": None, "arrival_deadline": None, "arrived_on": None,
-                   "late": False, "tasks": {},
-                   "plan": {"latest_version": None, "reviews": {}, "pending_review": False},
-                   "transitions": {}, "pending_group_reviews": [],
-                   "pending_office_approvals": [], "extensions": [], "urgent_reports": []}
+    return dict(doc) if doc else {
+        "unit_id": unit_id, "name": None, "batch": None, "group_id": None,
+        "phase": None, "phase_deadline": None, "meeting_date": None,
+        "meeting_held_on": None, "arrival_deadline": None, "arrived_on": None,
+        "late": False, "tasks": {},
+        "plan": {"latest_version": None, "reviews": {}, "pending_review": False},
+        "transitions": {}, "pending_group_reviews": [],
+        "pending_office_approvals": [], "extensions": [], "urgent_reports": []}
 
 
 def _with_pending(doc):
@@ -94,7 +98,7 @@ def _with_pending(doc):
 def _with_plan_pending(doc):
     plan = doc["plan"]
     latest = plan["latest_version"]
-    plan["pending_review"] = latest is not None and str(latest) not in plan["reviews"]
+    doc["plan"] = {**plan, "pending_review": latest is not None and str(latest) not in plan["reviews"]}
     return doc
 
 
@@ -105,9 +109,9 @@ def _set_transition(doc, env, status, only_if_new=False):
     if only_if_new and old is not None:
         return doc  # supervision already reviewed it: the application arrived late
     old = old or {}
-    doc["transitions"][p["transition_id"]] = {
+    doc["transitions"] = {**doc["transitions"], p["transition_id"]: {
         "from_phase": p.get("from_phase") or old.get("from_phase"),
-        "to_phase": p.get("to_phase") or old.get("to_phase"), "status": status}
+        "to_phase": p.get("to_phase") or old.get("to_phase"), "status": status}}
     return _with_pending(doc)
 
 
@@ -130,18 +134,20 @@ def _unit_handlers_from_supervision():
     def task_done(doc, env):
         p = env["payload"]
         doc = _unit_doc(doc, p["unit_id"])
-        doc["tasks"][p["task"]] = "done"
+        doc["tasks"] = {**doc["tasks"], p["task"]: "done"}
         return doc
 
     def plan_reviewed(doc, env):
         p = env["payload"]
         doc = _unit_doc(doc, p["unit_id"])
-        doc["plan"]["reviews"][str(p["plan_version"])] = p["decision"]
+        plan = doc["plan"]
+        plan = {**plan, "reviews": {**plan["reviews"], str(p["plan_version"]): p["decision"]}}
         if p["decision"] == "approve":
-            doc["tasks"]["review_work_plan"] = "done"
-        latest = doc["plan"]["latest_version"]
+            doc["tasks"] = {**doc["tasks"], "review_work_plan": "done"}
+        latest = plan["latest_version"]
         if latest is None or p["plan_version"] > latest:
-            doc["plan"]["latest_version"] = p["plan_version"]
+            plan["latest_version"] = p["plan_version"]
+        doc["plan"] = plan
         return _with_plan_pending(doc)
 
     def extended(doc, env):
@@ -203,7 +209,7 @@ def _unit_handlers_from_units(config: SupervisionConfig):
         doc = _unit_doc(doc, p["unit_id"])
         latest = doc["plan"]["latest_version"]
         if latest is None or p["plan_version"] > latest:
-            doc["plan"]["latest_version"] = p["plan_version"]
+            doc["plan"] = {**doc["plan"], "latest_version": p["plan_version"]}
         return _with_plan_pending(doc)
 
     def phase_entered(doc, env):

@@ -30,8 +30,7 @@ def _update(fields):
     def handle(doc, env):
         p = env["payload"]
         doc = _doc(doc, p["unit_id"])
-        doc.update(fields(p, doc))
-        return doc
+        return {**doc, **fields(p, doc)}  # a new doc: apply never changes the one it is given
     return handle
 
 

@@ -24,15 +24,16 @@ def _history_keys(env):
 
 
 def _history_apply(doc, env, key):
-    doc = doc or {"unit_id": key, "group_id": None, "entries": []}
+    # a copy with new top-level values: apply never changes the document it is given
+    doc = dict(doc or {"unit_id": key, "group_id": None, "entries": []})
     if env["type"] == "UnitAssigned":
         doc["group_id"] = env["payload"]["group_id"]
     if any(e["position"] == env.get("position") for e in doc["entries"]):
         return doc  # already there
     actor = env.get("actor") or {}
-    doc["entries"].append({**at(env), "type": env["type"],
-                           "actor": {k: actor.get(k) for k in ("id", "name", "role")},
-                           "payload": env["payload"]})
+    doc["entries"] = [*doc["entries"], {**at(env), "type": env["type"],
+                                        "actor": {k: actor.get(k) for k in ("id", "name", "role")},
+                                        "payload": env["payload"]}]
     return doc
 
 
