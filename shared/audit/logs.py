@@ -8,10 +8,10 @@ from __future__ import annotations
 import heapq
 from typing import Iterable, Iterator
 
-from pymongo import ASCENDING, MongoClient
+from pymongo import MongoClient
 
 from shared.config import DOMAIN_SERVICES, settings
-from shared.eventstore.mongo import MongoEventStore
+from shared.eventstore.mongo import HEAD_ID, MongoEventStore, read_log
 
 BATCH = 2000
 
@@ -34,32 +34,32 @@ class AuditDatabases:
         return ScanningStore(service, self.client, self.settings.database_name(service))
 
     def count(self, service: str) -> int:
-        return self.db(service)["events"].estimated_document_count()
+        """Events in the log (for progress bars), by its head: counting the collection is
+        a whole-collection scan on SecantusDB, as long as reading it."""
+        head = self.db(service)["meta"].find_one({"_id": HEAD_ID})
+        return head["position"] if head else 0
 
     def read(self, service: str, after: int = 0, upto: int | None = None) -> Iterator[dict]:
-        """Raw stored envelopes (without ``_id``) in position order."""
+        """Raw stored envelopes (without ``_id``) in position order, read ahead on a thread."""
         query: dict = {"_id": {"$gt": after}}
         if upto is not None:
             query["_id"]["$lte"] = upto
-        cursor = self.db(service)["events"].find(query).sort("_id", ASCENDING).batch_size(BATCH)
-        for doc in cursor:
-            doc.pop("_id", None)
+        for doc in read_log(self.db(service)["events"], query, BATCH):
+            del doc["_id"]
             yield doc
 
 
 class ScanningStore(MongoEventStore):
-    """The service's event store read with one cursor (``verify`` walks it once), with an
-    optional callback per envelope (progress bars)."""
+    """The service's event store with an optional callback per envelope read (progress
+    bars); ``verify`` walks the log once, through ``MongoEventStore.iter_all``."""
 
     on_read = None
 
     def iter_all(self, batch: int = BATCH, raw: bool = False):
-        cursor = self.events.find({}).sort("_id", ASCENDING).batch_size(batch)
-        for doc in cursor:
-            doc.pop("_id", None)
+        for doc in super().iter_all(batch, raw):
             if self.on_read:
                 self.on_read(doc)
-            yield doc if raw else self.upcasters.upcast(doc)
+            yield doc
 
 
 def merged(logs: dict[str, Iterable[dict]],

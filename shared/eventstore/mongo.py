@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Iterator
 
+from bson import decode_all
 from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo.collection import Collection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from shared.eventstore.base import AppendRequest, ConcurrencyError, EventStore, empty_head, seal
+from shared.readahead import read_ahead
 
 HEAD_ID = "log_head"
+READ_BATCH = 2000  # documents a batch when reading a whole log (larger batches measured no faster)
 MAX_BATCH = 64
 MAX_ATTEMPTS = 50
 
@@ -75,6 +80,21 @@ def _abort(session) -> None:
             session.abort_transaction()
         except Exception:  # the server may already have dropped it
             pass
+
+
+def read_log(events: Collection, query: dict, batch: int = READ_BATCH) -> Iterator[dict]:
+    """The documents of a log matching ``query``, in ``_id`` (position) order, through one
+    cursor whose batches a reader thread fetches while this one works (shared.readahead).
+
+    One cursor: paging with $gt + limit re-reads the rest of the log for every page on
+    servers that do not stop an index scan at the limit (SecantusDB answers any query but
+    an ``_id`` point lookup by scanning the whole collection). The hint: without it
+    SecantusDB sorts what it scanned in memory, a third slower. The reader hands over raw
+    BSON and this thread decodes it: handing over decoded documents made every object
+    cross between cores, costing the consumer more than the reading ahead saved."""
+    cursor = events.find_raw_batches(query).sort("_id", ASCENDING).hint("_id_").batch_size(batch)
+    for data in read_ahead(cursor, chunk=1):
+        yield from decode_all(data, events.codec_options)
 
 
 class MongoEventStore(EventStore):
@@ -232,11 +252,13 @@ class MongoEventStore(EventStore):
         cursor = self._since_cursor(position)
         return list(cursor.limit(limit) if limit else cursor)
 
-    def iter_all(self, batch: int = 1000, raw: bool = False):
-        """The whole log through one cursor: paging with $gt + limit re-reads the rest of
-        the log for every page on servers that do not stop an index scan at the limit."""
-        for doc in self._since_cursor(0).batch_size(batch):
-            yield from self._read([doc], raw)
+    def iter_all(self, batch: int = READ_BATCH, raw: bool = False):
+        """Every document of the log, in position order, through one cursor (read_log).
+        No filter: ``verify`` should see every stored document (and on SecantusDB a filter
+        costs a match per document)."""
+        for doc in read_log(self.events, {}, batch):
+            del doc["_id"]  # a fresh document: no copy needed to hide the _id
+            yield doc if raw else self.upcasters.upcast(doc)
 
     def head(self) -> dict:
         doc = self.meta.find_one({"_id": HEAD_ID})
