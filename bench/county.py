@@ -16,11 +16,16 @@ Volume comes from study attendance: each member signs in to each session, one
   the service's log and every foreign log it consumes, folds them in memory and writes
   ``*__rebuild`` collections, and diffs them against the (empty) live ones.
 
+Then the auditor's one command for the goal, ``dudao audit rebuild --all``
+(``rebuild_all``): each log read once, its chain verified as it is read, and folded into
+every service that consumes it. The separate verify + per-service rebuilds read the big
+study log twice; the one pass reads it once.
+
 A rebuild still running after REBUILD_BUDGET seconds is stopped (from its progress
 callback) and reported as unfinished with the rate reached so far, so the section stays
-within a few minutes; on the first run the study service's rebuild was the one stopped
-(its per-unit projections re-render the whole unit on every event: cost grows with the
-unit's history). Figures only: nothing asserts on a time.
+within a few minutes (before the study projections became incremental their rebuild was
+the one stopped: they re-rendered a whole unit per event). Figures only: nothing asserts
+on a time.
 """
 from __future__ import annotations
 
@@ -289,6 +294,7 @@ class CountyResult:
     rebuild_read: dict
     problems: list
     stopped: dict = dataclasses.field(default_factory=dict)  # service -> (read, total)
+    one_pass: dict | None = None  # rebuild --all: {"seconds", "events"}, None if stopped
 
     @property
     def total(self) -> int:
@@ -296,8 +302,9 @@ class CountyResult:
 
 
 def raw_read(db) -> float:
+    """One plain cursor in position order (hinted to the _id index, as the store reads)."""
     started = time.perf_counter()
-    for _doc in db["events"].find({}).sort("_id", ASCENDING).batch_size(2000):
+    for _doc in db["events"].find({}).sort("_id", ASCENDING).hint("_id_").batch_size(2000):
         pass
     return time.perf_counter() - started
 
@@ -354,9 +361,37 @@ def run(client: MongoClient, prefix: str) -> CountyResult:
         print(f"  {service}: raw {raw[service]:.2f} s, verify {verify[service]:.2f} s, rebuild "
               f"{rebuilt[service]:.2f} s ({sum(rebuild_read[service].values()):,} events read, {report['events']:,} "
               f"applied; {docs})", flush=True)
+    one_pass = _one_pass(dbs, problems)
     for name in names.values():
         client.drop_database(name)
-    return CountyResult(events, generated, written, raw, verify, rebuilt, rebuild_read, problems, stopped)
+    return CountyResult(events, generated, written, raw, verify, rebuilt, rebuild_read, problems, stopped,
+                        one_pass)
+
+
+def _one_pass(dbs, problems: list) -> dict | None:
+    """``dudao audit rebuild --all``: every log read once, its chain verified on the way, and
+    folded into every service that consumes it."""
+    from shared.audit.rebuild import rebuild_all
+
+    bars = []
+    started = time.perf_counter()
+    try:
+        result = rebuild_all(dbs, progress=lambda total: bars.append(
+            Budget(total, 2 * REBUILD_BUDGET)) or bars[0])
+    except OverBudget:
+        print(f"  one pass (rebuild --all): STOPPED after {time.perf_counter() - started:.1f} s "
+              f"having read {bars[0].read:,} of {bars[0].total:,} events", flush=True)
+        return None
+    seconds = time.perf_counter() - started
+    if not result["verified"]:
+        problems.append(f"rebuild --all: a chain is broken: {result['chains']}")
+    for service, report in result["services"].items():
+        if report["errors"]:
+            problems.append(f"rebuild --all {service}: {len(report['errors'])} errors")
+    print(f"  one pass (rebuild --all): {result['events_read']:,} events read once, chains "
+          f"{'verified' if result['verified'] else 'BROKEN'}, four services rebuilt in {seconds:.1f} s",
+          flush=True)
+    return {"seconds": seconds, "events": result["events_read"]}
 
 
 def rows(r: CountyResult) -> list[tuple]:
@@ -390,10 +425,18 @@ def rows(r: CountyResult) -> list[tuple]:
         ("", "verify, all four logs", rate(r.total / ver), f"{rate(r.total / raw)} cursor",
          f"{raw / ver:.2f}", "", ""),
         ("", f"rebuild, all four services ({read_all:,} events read)", rate(read_all / reb), "", "", "", ""),
-        ("", "whole county verified and rebuilt (wall)", f"{ver + reb:.1f} s (verify {ver:.1f} s + "
-         f"rebuild {reb:.1f} s){unfinished}", f"{raw:.1f} s one cursor pass", "", f"< {GOAL_SECONDS:.0f} s",
-         verdict(ver + reb < GOAL_SECONDS and not r.stopped)),
+        ("", "verify, then rebuild each service (separate commands)", f"{ver + reb:.1f} s (verify {ver:.1f} s + "
+         f"rebuild {reb:.1f} s){unfinished}", f"{raw:.1f} s one cursor pass", f"{raw / (ver + reb):.2f}", "", ""),
     ]
+    if r.one_pass is None:
+        out.append(("", "whole county verified and rebuilt: rebuild --all", "STOPPED unfinished", "", "",
+                    f"< {GOAL_SECONDS:.0f} s", verdict(False)))
+    else:
+        seconds = r.one_pass["seconds"]
+        out.append(("", f"whole county verified and rebuilt: rebuild --all, one pass "
+                        f"({r.one_pass['events']:,} events)", f"{seconds:.1f} s ({rate(r.one_pass['events'] / seconds)})",
+                    f"{raw:.1f} s one cursor pass", f"{raw / seconds:.2f}", f"< {GOAL_SECONDS:.0f} s",
+                    verdict(seconds < GOAL_SECONDS)))
     for problem in r.problems:
         out.append(("", "PROBLEM", problem[:200], "", "", "", ""))
     return out

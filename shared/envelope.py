@@ -141,18 +141,37 @@ def verify_chain(envelopes, start_hash: str = GENESIS_HASH, start_position: int 
     Returns {"ok", "checked", "head_position", "head_hash", "first_broken"} where
     first_broken names the first position whose envelope is malformed, out of
     sequence, or whose hash does not follow from its predecessor."""
-    prev_hash, expected = start_hash, start_position + 1
-    checked = 0
+    verifier = ChainVerifier(start_hash, start_position)
     for env in envelopes:
-        problem = _problem_at(env, prev_hash, expected)
+        if not verifier.check(env):
+            break
+    return verifier.result()
+
+
+class ChainVerifier:
+    """verify_chain one envelope at a time, for a reader that does something else with
+    the envelopes too (the audit's one-pass rebuild): ``check`` each in stored order,
+    then ``result()``. After the first broken position it checks nothing more."""
+
+    def __init__(self, start_hash: str = GENESIS_HASH, start_position: int = 0):
+        self.prev_hash, self.expected, self.checked = start_hash, start_position + 1, 0
+        self.first_broken: dict | None = None
+
+    def check(self, env: dict) -> bool:
+        if self.first_broken is not None:
+            return False
+        problem = _problem_at(env, self.prev_hash, self.expected)
         if problem:
-            return {"ok": False, "checked": checked, "head_position": expected - 1,
-                    "head_hash": prev_hash,
-                    "first_broken": {"position": expected, "found_position": env.get("position"),
-                                     "reason": problem}}
-        prev_hash, expected, checked = env["hash"], expected + 1, checked + 1
-    return {"ok": True, "checked": checked, "head_position": expected - 1,
-            "head_hash": prev_hash, "first_broken": None}
+            self.first_broken = {"position": self.expected, "found_position": env.get("position"),
+                                 "reason": problem}
+            return False
+        self.prev_hash, self.expected, self.checked = env["hash"], self.expected + 1, self.checked + 1
+        return True
+
+    def result(self) -> dict:
+        return {"ok": self.first_broken is None, "checked": self.checked,
+                "head_position": self.expected - 1, "head_hash": self.prev_hash,
+                "first_broken": self.first_broken}
 
 
 def _problem_at(env: dict, prev_hash: str, expected: int) -> str | None:

@@ -84,24 +84,31 @@ def collector_paused():
 
 
 def fold(pairs: Iterable[tuple[str, dict]], until: str | None = None,
-         services: Iterable[str] = DOMAIN_SERVICES, projections=declared_projections) -> dict:
+         services: Iterable[str] = DOMAIN_SERVICES, projections=declared_projections,
+         limits: dict[str, dict[str, int]] | None = None) -> dict:
     """Fold (source service, envelope) pairs, given in global order, into every service's
-    projections; events recorded after ``until`` are left out.
+    projections; events recorded after ``until`` are left out, and with ``limits``
+    ({service: {source: position}}) each service folds a source only up to its position.
 
-    Returns {"runners": {service: MemoryProjectionRunner}, "applied": n, "errors": [...]}."""
+    Returns {"runners": {service: MemoryProjectionRunner}, "applied": n,
+    "applied_by": {service: n}, "errors": [...]}."""
     runners = {s: MemoryProjectionRunner(projections(s)) for s in services}
     applied, errors = 0, []
+    applied_by = dict.fromkeys(runners, 0)
     for source, env in pairs:
         if until is not None and env["recorded_at"] > until:
             continue
         applied += 1
         for service, runner in runners.items():
+            if limits is not None and env["position"] > limits[service].get(source, 0):
+                continue
+            applied_by[service] += 1
             try:
                 runner.apply(env, source=source)
             except Exception as err:  # a projection bug must not hide the rest of the record
                 errors.append({"service": service, "source": source, "position": env["position"],
                                "type": env["type"], "error": f"{type(err).__name__}: {err}"})
-    return {"runners": runners, "applied": applied, "errors": errors}
+    return {"runners": runners, "applied": applied, "applied_by": applied_by, "errors": errors}
 
 
 def about_unit(doc: dict, unit_id: str) -> bool:

@@ -10,6 +10,7 @@ drops ``__old`` only once every rename succeeded (rolling back otherwise); it re
 the service's log or checkpoints moved during the rebuild, or the replay hit errors."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Callable
 
@@ -17,6 +18,7 @@ from pymongo.errors import PyMongoError
 
 from shared.audit import asof
 from shared.audit.logs import AuditDatabases, merged
+from shared.envelope import GENESIS_HASH, ChainVerifier
 from shared.eventstore.mongo import HEAD_ID
 from shared.projection_store import MongoProjector
 
@@ -40,31 +42,125 @@ def snapshot(db, service: str, sources) -> dict:
     return marks
 
 
+@dataclasses.dataclass
+class Plan:
+    """One service's rebuild: its projections and how far to read each log it folds."""
+    service: str
+    projections: list
+    sources: list
+    marks: dict
+
+
+def plan_for(dbs: AuditDatabases, service: str, projections=None) -> Plan:
+    projections = list(projections if projections is not None else asof.live_projections(service))
+    sources = sorted({p.source for p in projections} | {service})
+    return Plan(service, projections, sources, snapshot(dbs.db(service), service, sources))
+
+
 def rebuild(dbs: AuditDatabases, service: str, *, swap: bool = False,
             progress: Callable[[int], object] | None = None, projections=None) -> dict:
     """Replay, write beside, diff, and swap when asked. ``progress(total)`` returns an
     object with ``update(n)`` (a tqdm bar) or None."""
-    projections = list(projections if projections is not None else asof.live_projections(service))
-    db = dbs.db(service)
-    sources = sorted({p.source for p in projections} | {service})
-    marks = snapshot(db, service, sources)
-    total = sum(marks.values())
-    bar = progress(total) if progress else None
+    plan = plan_for(dbs, service, projections)
+    return rebuild_plans(dbs, [plan], swap=swap, progress=progress)["services"][service]
 
-    def counted(source):
-        for env in dbs.read(source, upto=marks[source]):
+
+def rebuild_all(dbs: AuditDatabases, services=None, *, swap: bool = False,
+                progress: Callable[[int], object] | None = None) -> dict:
+    """Every service at once, each log read once and its hash chain verified on the way
+    (``chains``); a broken chain refuses every swap."""
+    plans = [plan_for(dbs, s) for s in (services or dbs.services)]
+    return rebuild_plans(dbs, plans, swap=swap, progress=progress, verify=True)
+
+
+def rebuild_plans(dbs: AuditDatabases, plans: list[Plan], *, swap: bool = False,
+                  progress: Callable[[int], object] | None = None, verify: bool = False) -> dict:
+    """One pass over the logs for all the plans: each log is read as far as the furthest
+    plan needs it, and each service folds a source's events up to its own mark (a
+    consumer that is merely behind does not show up as a difference)."""
+    upto: dict[str, int] = {}
+    for plan in plans:
+        for source, mark in plan.marks.items():
+            upto[source] = max(upto.get(source, 0), mark)
+    heads = {p.service: p.marks[p.service] for p in plans}
+    bar = progress(sum(upto.values())) if progress else None
+    chains = {source: ChainVerifier() for source in upto} if verify else {}
+
+    def read(source):
+        for env in dbs.read(source, upto=upto[source]):
             if bar is not None:
                 bar.update(1)
+            if verify:
+                chains[source].check(env)
             yield env
 
     started = time.monotonic()
     with asof.collector_paused():
-        folded = asof.fold(merged({s: counted(s) for s in sources}), None, [service],
-                           projections=lambda _s: projections)
-    runner = folded["runners"][service]
+        folded = asof.fold(merged({s: read(s) for s in upto}), None, [p.service for p in plans],
+                           projections={p.service: p.projections for p in plans}.get,
+                           limits={p.service: p.marks for p in plans})
     replayed = time.monotonic() - started
+    if bar is not None and hasattr(bar, "close"):
+        bar.close()
+    verified = {source: _chain_result(check, dbs, source, upto[source], heads.get(source))
+                for source, check in chains.items()}
+    reports = {}
+    for plan in plans:
+        runner = folded["runners"][plan.service]
+        errors = [e for e in folded["errors"] if e["service"] == plan.service]
+        reports[plan.service] = _report(dbs.db(plan.service), plan, runner, errors, replayed,
+                                        started, folded["applied_by"][plan.service])
+    broken = sorted(source for source, r in verified.items() if not r["ok"])
+    for plan in plans:
+        report = reports[plan.service]
+        if not swap:
+            continue
+        try:
+            if broken:
+                raise SwapRefused(f"the hash chain of {', '.join(broken)} is broken")
+            if report["errors"]:
+                raise SwapRefused(f"the replay hit {len(report['errors'])} errors")
+            if snapshot(dbs.db(plan.service), plan.service, plan.sources) != plan.marks:
+                raise SwapRefused("the service's log or inbox checkpoints moved during the "
+                                  "rebuild; stop the service (or let it settle) and rebuild again")
+            swap_in(dbs.db(plan.service), sorted({p.collection for p in plan.projections}))
+            report["swapped"] = True
+        except SwapRefused as err:
+            report["swap_refused"] = str(err)
+    elapsed = time.monotonic() - started
+    events = sum(upto.values())
+    return {"services": reports, "chains": verified, "events_read": events,
+            "seconds": round(elapsed, 3),
+            "events_per_second": round(events / elapsed) if elapsed else None,
+            "verified": not broken if verify else None,
+            "identical": not broken and all(r["identical"] for r in reports.values())}
 
-    fresh = MongoProjector(db, projections, suffix=SUFFIX)
+
+def _chain_result(check: "ChainVerifier", dbs: AuditDatabases, source: str, read_upto: int,
+                  head: int | None) -> dict:
+    """The chain over what was read; when the whole log was read (to the head the
+    service's meta records), the head must match too (events deleted from the end)."""
+    result = check.result()
+    result["service"] = source
+    if result["ok"] and result["head_position"] != read_upto:
+        result["ok"] = False
+        result["first_broken"] = {"position": result["head_position"] + 1, "found_position": None,
+                                  "reason": f"the log ends at {result['head_position']} but "
+                                            f"{read_upto} events were expected"}
+    if result["ok"] and head is not None:
+        recorded = dbs.db(source)["meta"].find_one({"_id": HEAD_ID}) or {}
+        if recorded.get("hash", GENESIS_HASH) != result["head_hash"]:
+            result["ok"] = False
+            result["first_broken"] = {"position": head, "found_position": head,
+                                      "reason": "the recorded head hash is not the hash of "
+                                                "the log's last event"}
+    return result
+
+
+def _report(db, plan: Plan, runner, errors: list, replayed: float, started: float,
+            applied: int) -> dict:
+    """Write the folded collections beside the live ones (``*__rebuild``) and diff."""
+    fresh = MongoProjector(db, plan.projections, suffix=SUFFIX)
     fresh.drop()
     fresh.ensure_indexes()
     for collection, docs in runner.collections.items():
@@ -72,28 +168,14 @@ def rebuild(dbs: AuditDatabases, service: str, *, swap: bool = False,
         for i in range(0, len(values), INSERT_BATCH):
             db[collection + SUFFIX].insert_many(values[i:i + INSERT_BATCH], ordered=False)
     elapsed = time.monotonic() - started
-    if bar is not None and hasattr(bar, "close"):
-        bar.close()
-
-    report = {"service": service, "read_upto": marks, "events": folded["applied"],
+    report = {"service": plan.service, "read_upto": dict(plan.marks), "events": applied,
               "replay_seconds": round(replayed, 3), "seconds": round(elapsed, 3),
-              "events_per_second": round(folded["applied"] / elapsed) if elapsed else None,
-              "errors": folded["errors"],
-              "collections": diff(MongoProjector(db, projections).dump(), fresh.dump())}
-    report["identical"] = not report["errors"] and all(c["identical"] for c in report["collections"].values())
+              "events_per_second": round(applied / elapsed) if elapsed else None,
+              "errors": errors,
+              "collections": diff(MongoProjector(db, plan.projections).dump(), fresh.dump())}
+    report["identical"] = not errors and all(c["identical"] for c in report["collections"].values())
     report["swapped"] = False
     report["swap_refused"] = None
-    if swap:
-        try:
-            if report["errors"]:
-                raise SwapRefused(f"the replay hit {len(report['errors'])} errors")
-            if snapshot(db, service, sources) != marks:
-                raise SwapRefused("the service's log or inbox checkpoints moved during the rebuild; "
-                                  "stop the service (or let it settle) and rebuild again")
-            swap_in(db, sorted({p.collection for p in projections}))
-            report["swapped"] = True
-        except SwapRefused as err:
-            report["swap_refused"] = str(err)
     return report
 
 
@@ -169,4 +251,22 @@ def render(report: dict) -> list[str]:
         lines.append("swapped: the rebuilt projections are now live")
     if report.get("swap_refused"):
         lines.append(f"NOT SWAPPED: {report['swap_refused']}")
+    return lines
+
+
+def render_all(result: dict) -> list[str]:
+    """rebuild --all: each log's chain, then each service's rebuild."""
+    lines = [f"read {result['events_read']} events once in {result['seconds']}s, "
+             f"{result['events_per_second']} events/s"]
+    for source, chain in result["chains"].items():
+        if chain["ok"]:
+            lines.append(f"{source}: chain ok, {chain['checked']} events, "
+                         f"head {chain['head_position']} {chain['head_hash']}")
+        else:
+            b = chain["first_broken"]
+            lines.append(f"{source}: CHAIN BROKEN at position {b['position']}: {b['reason']}")
+    for report in result["services"].values():
+        lines += render(report)
+    lines.append("verified and identical" if result["identical"] and result["verified"]
+                 else "chain broken" if not result["verified"] else "differences found")
     return lines

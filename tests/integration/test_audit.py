@@ -221,6 +221,42 @@ def test_rebuild_of_a_consumer_reads_its_sources_up_to_its_checkpoint(county):
     assert db["unit_directory__rebuild"].find_one({"_id": third})["events_applied"] == 1
 
 
+def test_rebuild_all_reads_each_log_once_verifying_its_chain(county):
+    for service in DOMAIN_SERVICES:
+        _live(county, service)
+    result = county["audit"]("rebuild", "--all")
+    assert result.exit_code == 0, result.output
+    assert "units: chain ok" in result.output and "verified and identical" in result.output
+    report = json.loads(county["audit"]("rebuild", "--all", "--json").output)
+    assert set(report["services"]) == set(DOMAIN_SERVICES) and report["verified"] is True
+    read = sum(county["stores"][s].head()["position"] for s in DOMAIN_SERVICES)
+    assert report["events_read"] == read  # each log once, though several services fold it
+
+    units = county["db"]("units")["events"]
+    units.update_one({"_id": 5}, {"$set": {"payload.name": "篡改"}})
+    result = county["audit"]("rebuild", "--all")
+    assert result.exit_code == 1
+    assert "units: CHAIN BROKEN at position 5" in result.output
+    result = county["audit"]("rebuild", "--all", "--swap")
+    assert result.exit_code == 2 and "hash chain of units is broken" in result.output
+    assert "unit_cards__old" not in county["db"]("units").list_collection_names()
+
+
+def test_rebuild_all_names_events_deleted_from_the_end_of_a_log(county):
+    for service in DOMAIN_SERVICES:
+        _live(county, service)
+    head = county["stores"]["supervision"].head()["position"]
+    county["db"]("supervision")["events"].delete_one({"_id": head})
+    result = county["audit"]("rebuild", "--all")
+    assert result.exit_code == 1
+    assert f"supervision: CHAIN BROKEN at position {head}" in result.output
+
+
+def test_rebuild_wants_one_service_or_all(county):
+    assert county["audit"]("rebuild").exit_code == 2
+    assert county["audit"]("rebuild", "units", "--all").exit_code == 2
+
+
 def _path_env():
     import os
     return {k: v for k, v in os.environ.items() if not k.startswith("DUDAO_")}
