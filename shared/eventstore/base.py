@@ -169,16 +169,21 @@ class EventStore(abc.ABC):
         """Recompute the whole chain; name the first broken position."""
         result = verify_chain(self.iter_all(raw=True))
         result["service"] = self.service
-        if result["ok"]:
-            head = self.head()
-            if head["position"] != result["head_position"] or head["hash"] != result["head_hash"]:
-                result["ok"] = False
-                result["first_broken"] = {
-                    "position": result["head_position"] + 1,
-                    "found_position": None,
-                    "reason": f"log ends at {result['head_position']} but the recorded head is "
-                              f"{head['position']} (events deleted from the end)"}
-        return result
+        return against_head(result, self.head())
+
+
+def against_head(result: dict, head: dict) -> dict:
+    """A verify_chain result over the whole log, also checked against the head the store
+    recorded: a chain that holds but ends short of it lost events from the end."""
+    if result["ok"] and (head["position"] != result["head_position"]
+                         or head["hash"] != result["head_hash"]):
+        result["ok"] = False
+        result["first_broken"] = {
+            "position": result["head_position"] + 1,
+            "found_position": None,
+            "reason": f"log ends at {result['head_position']} but the recorded head is "
+                      f"{head['position']} (events deleted from the end)"}
+    return result
 
 
 def empty_head() -> dict:
