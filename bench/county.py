@@ -309,6 +309,17 @@ def raw_read(db) -> float:
     return time.perf_counter() - started
 
 
+def idle_poll_ms(store: MongoEventStore, polls: int = 5) -> float:
+    """What the relay pays each poll when nothing is new: ``events_since`` at the head.
+    It runs every DUDAO_RELAY_POLL_SECONDS in every service, so on a county-sized log it
+    must not cost a scan of the log."""
+    head = store.head()["position"]
+    started = time.perf_counter()
+    for _ in range(polls):
+        store.events_since(head, 500)
+    return (time.perf_counter() - started) / polls * 1000
+
+
 def run(client: MongoClient, prefix: str) -> CountyResult:
     from shared.audit.logs import AuditDatabases
     from shared.audit.rebuild import rebuild
@@ -333,8 +344,11 @@ def run(client: MongoClient, prefix: str) -> CountyResult:
     raw, verify, rebuilt, rebuild_read, problems, stopped = {}, {}, {}, {}, [], {}
     for service in SERVICES:
         raw[service] = raw_read(client[names[service]])
+        store = MongoEventStore(service, client, names[service])
+        print(f"  {service}: the relay's idle poll (events_since at the head) "
+              f"{idle_poll_ms(store):.1f} ms", flush=True)
         t = time.perf_counter()
-        result = MongoEventStore(service, client, names[service]).verify()
+        result = store.verify()
         verify[service] = time.perf_counter() - t
         if not result["ok"] or result["checked"] != events[service]:
             problems.append(f"verify {service}: {result}")

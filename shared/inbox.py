@@ -71,43 +71,55 @@ class Inbox:
         return doc["position"] if doc else 0
 
     # -- receiving -----------------------------------------------------------------------
+    # The per-source lock keeps one instance's deliveries in order. It is never held
+    # across ``fetch``: that is an RPC to the source, whose own workers may at that moment
+    # be waiting on its inbox for events from us. Holding the lock through it tied the
+    # two worker pools into a cycle that only the RPC timeout broke, and meanwhile every
+    # worker of this service sat on the lock, so its own RPCs went unanswered.
     def receive(self, source: str, envelope: dict, fetch: Fetch) -> str:
         """Apply one delivered event in order; returns what happened to it."""
+        position = envelope["position"]
         with self._locks[source]:
-            position = envelope["position"]
             current = self.checkpoint(source)
             if position <= current:
                 return "duplicate"
-            if position > current + 1:
-                self._fill(source, current, position - 1, fetch)
-                return self._apply_in_order(source, envelope)
-            # the next one: no second checkpoint read (the CAS in _advance still refuses
-            # it if another instance got there first)
-            return self._apply_in_order(source, envelope, checked=True)
+            if position == current + 1:
+                # the next one: no second checkpoint read (the CAS in _advance still
+                # refuses it if another instance got there first)
+                return self._apply_in_order(source, envelope, checked=True)
+        missing = self._missing(source, current, position - 1, fetch)
+        with self._locks[source]:
+            for env in missing:
+                if self._apply_in_order(source, env) == "refused":
+                    raise RuntimeError(f"{source} #{env['position']} does not continue the "
+                                       f"{source} log this consumer follows; refused")
+            return self._apply_in_order(source, envelope)
 
     def catch_up(self, source: str, fetch: Fetch, page: int = 500) -> int:
         """Pull whatever the broker has not brought (lost messages, a late start)."""
         applied = 0
-        with self._locks[source]:
-            while True:
-                batch = fetch(source, self.checkpoint(source), page)
+        while True:
+            batch = fetch(source, self.checkpoint(source), page)
+            with self._locks[source]:
                 for env in batch:
                     if self._apply_in_order(source, env) == "applied":
                         applied += 1
-                if len(batch) < page:
-                    return applied
+            if len(batch) < page:
+                return applied
 
-    def _fill(self, source: str, current: int, upto: int, fetch: Fetch) -> None:
+    @staticmethod
+    def _missing(source: str, current: int, upto: int, fetch: Fetch) -> list[dict]:
+        """The source's events after ``current`` up to ``upto``, fetched page by page."""
+        found: list[dict] = []
         while current < upto:
-            batch = fetch(source, current, min(500, upto - current))
+            batch = [env for env in fetch(source, current, min(500, upto - current))
+                     if env["position"] <= upto]
             if not batch:
                 raise RuntimeError(f"{source} has no events after {current} yet; "
                                    f"will retry the delivery")
-            for env in batch:
-                if self._apply_in_order(source, env) == "refused":
-                    raise RuntimeError(f"{source} #{env['position']} does not continue the "
-                                       f"{source} log this consumer follows; refused")
-            current = self.checkpoint(source)
+            found.extend(batch)
+            current = batch[-1]["position"]
+        return found
 
     def _apply_in_order(self, source: str, env: dict, checked: bool = False) -> str:
         if not checked and env["position"] <= self.checkpoint(source):

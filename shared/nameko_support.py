@@ -101,7 +101,7 @@ class Storage:
                                      on_append=self._project_own)
         self.inbox = Inbox(self.client, self.db,
                            {source: self._handler_for(source) for source in wiring.sources()},
-                           retries=settings().inbox_retries, on_commit=self.store.committed.set)
+                           retries=settings().inbox_retries, on_commit=self.store.wake_relay_if_appended)
 
     def ensure_ready(self) -> None:
         self.store.ensure_indexes()

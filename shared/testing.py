@@ -27,7 +27,7 @@ class Stack:
         self.env.update({
             "DUDAO_MONGO_URI": mongo_uri, "DUDAO_AMQP_URI": amqp_uri,
             "DUDAO_DB_PREFIX": db_prefix, "DUDAO_GATEWAY_PORT": str(self.port),
-            "DUDAO_CATCH_UP_SECONDS": "1", "DUDAO_RELAY_POLL_SECONDS": "0.05",
+            "DUDAO_CATCH_UP_SECONDS": "1", "DUDAO_RELAY_POLL_SECONDS": "0.2",
             "DUDAO_RPC_TIMEOUT": "20",
         })
         self.env.update(extra_env or {})

@@ -110,10 +110,16 @@ class MongoEventStore(EventStore):
         self._group = threading.Condition()
         self._leader_active = False
         self.committed = threading.Event()  # set after each commit: wakes the relay
+        # per (green) thread: did a transaction the caller commits itself append events?
+        self._appended_in_session = threading.local()
 
     def ensure_indexes(self) -> None:
         self.events.create_index([("stream_id", ASCENDING), ("version", ASCENDING)], unique=True)
         self.events.create_index("event_id", unique=True)
+        # "what is new since P" (the relay every poll, gap fills, the audit API): on
+        # SecantusDB a range on _id scans the whole collection, a range on this index
+        # only what lies past P (measured: 0.001 s against 0.4 s at 30k events)
+        self.events.create_index("position", unique=True)
         self.events.create_index("correlation_id")
         self.events.create_index("payload.unit_id")
 
@@ -156,7 +162,16 @@ class MongoEventStore(EventStore):
         [(envelopes, error)] = self._write(session, [_Pending(request)])
         if error is not None:
             raise error
+        self._appended_in_session.pending = True
         return envelopes
+
+    def wake_relay_if_appended(self) -> None:
+        """After the caller committed its transaction: wake the relay only if that
+        transaction appended events (most inbox deliveries only update read models, and
+        each needless wake is a read of the log)."""
+        if getattr(self._appended_in_session, "pending", False):
+            self._appended_in_session.pending = False
+            self.committed.set()
 
     def read_stream_in(self, session, stream_id: str) -> list[dict]:
         docs = self.events.find({"stream_id": stream_id}, session=session).sort("version", ASCENDING)
@@ -243,10 +258,9 @@ class MongoEventStore(EventStore):
         return list(self.events.find({"stream_id": stream_id}).sort("version", ASCENDING))
 
     def _since_cursor(self, position: int):
-        # hint: a server may otherwise scan the whole collection and sort it in memory
-        # for every page (SecantusDB does), which makes the relay's and the inbox's
-        # "what is new" reads cost the whole log each time
-        return self.events.find({"_id": {"$gt": position}}).sort("_id", ASCENDING).hint("_id_")
+        # on the position index (ensure_indexes), not _id: see there. No hint: SecantusDB
+        # walks a hinted index from its start, an unhinted range from the bound.
+        return self.events.find({"position": {"$gt": position}}).sort("position", ASCENDING)
 
     def _raw_since(self, position: int, limit: int | None) -> list[dict]:
         cursor = self._since_cursor(position)

@@ -188,3 +188,27 @@ def test_catch_up_pulls_what_the_broker_never_brought(source, db):
     inbox = make_inbox(client, database, counting_handler(database))
     assert inbox.catch_up("units", fetch_from(source), page=4) == 6
     assert seen(database) == IN_ORDER
+
+
+def test_no_delivery_waits_on_the_lock_while_a_gap_is_fetched(source, db):
+    """The fetch is an RPC to the source, which may at that moment be waiting on us:
+    holding the source's lock through it tied both services' workers in a cycle."""
+    client, database = db
+    inbox = make_inbox(client, database, counting_handler(database))
+    envs = source.events_since(0)
+    inbox.receive("units", envs[0], fetch_from(source))
+    answered = []
+
+    def fetch_while_another_delivery_arrives(src, after, limit):
+        other = threading.Thread(target=lambda: answered.append(
+            inbox.receive("units", envs[0], fetch_from(source))))
+        other.start()
+        other.join(5)
+        return source.events_since(after, limit)
+
+    assert inbox.receive("units", envs[3], fetch_while_another_delivery_arrives) == "applied"
+    assert answered == ["duplicate"], "the redelivery was answered during the fetch"
+    assert seen(database) == {"unit-0": [0, 2], "unit-1": [1, 3]}
+    assert inbox.catch_up("units", fetch_while_another_delivery_arrives) == 2
+    assert answered == ["duplicate", "duplicate"]
+    assert seen(database) == IN_ORDER

@@ -1,0 +1,116 @@
+"""The outbox relay against a real server and broker: it publishes in order, an idle
+poll is one indexed read (every service polls several times a second), and a relay
+that takes the lease over starts from what the last holder published."""
+import pytest
+from kombu import Connection, Queue
+from nameko.standalone.events import get_event_exchange
+from pymongo import MongoClient, monitoring
+
+from shared.eventstore import NewEvent
+from shared.eventstore.mongo import MongoEventStore
+from shared.relay import Relay
+
+ACTOR = {"id": "o", "name": "office", "role": "office", "scope": None}
+
+
+class Commands(monitoring.CommandListener):
+    def __init__(self):
+        self.seen: list[tuple[str, str]] = []
+
+    def started(self, event):
+        collection = event.command.get(event.command_name)
+        self.seen.append((event.command_name, collection if isinstance(collection, str) else ""))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+@pytest.fixture
+def watched(mongo_uri, db_prefix):
+    commands = Commands()
+    client = MongoClient(mongo_uri, event_listeners=[commands])
+    store = MongoEventStore("units", client, f"{db_prefix}_units")
+    store.ensure_indexes()
+    yield store, commands
+    client.close()
+
+
+@pytest.fixture
+def received(amqp_uri):
+    """Everything published to the units exchange, in arrival order."""
+    connection = Connection(amqp_uri)
+    queue = Queue("relay-test", exchange=get_event_exchange("units", {}), routing_key="#")
+    queue(connection.default_channel).declare()
+
+    def drain() -> list[int]:
+        positions = []
+        while (message := queue(connection.default_channel).get(no_ack=True)) is not None:
+            positions.append(message.headers["dudao-position"])
+        return positions
+
+    yield drain
+    connection.release()
+
+
+def append(store, n):
+    for i in range(n):
+        store.append(f"unit-{i % 3}", None, [NewEvent("Counted", {"unit_id": f"u{i % 3}", "n": i})],
+                     actor=ACTOR)
+
+
+def test_an_idle_poll_is_one_read_and_writes_nothing(watched, received, amqp_uri):
+    store, commands = watched
+    append(store, 5)
+    relay = Relay(store, amqp_uri)
+    try:
+        assert relay.publish_pending() == 5
+        assert received() == [1, 2, 3, 4, 5]
+        commands.seen.clear()
+        for _ in range(10):
+            assert relay.publish_pending() == 0
+        assert commands.seen == [("find", "events")] * 10
+        append(store, 2)
+        assert relay.publish_pending() == 2
+        assert received() == [6, 7]
+    finally:
+        relay.close()
+
+
+def test_a_relay_taking_the_lease_over_starts_after_what_the_holder_published(watched, received,
+                                                                              amqp_uri):
+    store, _ = watched
+    append(store, 3)
+    first, second = Relay(store, amqp_uri, owner="first"), Relay(store, amqp_uri, owner="second")
+    try:
+        assert first.publish_pending() == 3
+        append(store, 2)
+        assert second.publish_pending() == 0, "the first relay still holds the lease"
+        first.release_lease()
+        assert second.publish_pending() == 2
+        assert received() == [1, 2, 3, 4, 5]
+        assert first.publish_pending() == 0, "the second relay holds the lease now"
+        assert second.published_position() == 5
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_relay_is_woken_after_an_inbox_transaction_only_if_it_appended(watched):
+    from shared.eventstore.base import AppendRequest
+    from shared.eventstore.mongo import run_transaction
+
+    store, _ = watched
+    store.committed.clear()
+    run_transaction(store.client, lambda s: store.meta.find_one({"_id": "nothing"}, session=s))
+    store.wake_relay_if_appended()
+    assert not store.committed.is_set(), "a delivery that only updated read models"
+    request = AppendRequest("unit-9", None, [NewEvent("Counted", {"unit_id": "u9", "n": 9})], ACTOR)
+    run_transaction(store.client, lambda s: store.append_in_session(s, request))
+    store.wake_relay_if_appended()
+    assert store.committed.is_set(), "a reaction appended events: the relay must look now"
+    store.committed.clear()
+    store.wake_relay_if_appended()
+    assert not store.committed.is_set(), "one wake per appending transaction"
