@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import sys
+import warnings
+
+# eventlet announces its deprecation on import; nameko 2.14 pins us to it, and the notice on
+# every command buried what operators and auditors read
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 if sys.argv[1:2] == ["serve"]:
     # a service process: eventlet must patch before anything imports pymongo or kombu

@@ -44,6 +44,16 @@ def test_verify_passes_on_an_untouched_county(county):
     assert "all chains hold" in result.output
 
 
+def test_the_command_prints_only_what_the_auditor_asked_for(county):
+    """As a process: nothing but the report, no library's deprecation notice on stderr."""
+    # a rebuild reads each service's wiring: it imports the services, hence eventlet
+    done = subprocess.run([sys.executable, "-m", "shared.cli", "audit", "rebuild", "--all",
+                           "--quiet"], env={**_path_env(), **county["env"]}, capture_output=True,
+                          text=True, timeout=120)
+    assert "units: chain ok, 12 events" in done.stdout, done.stdout + done.stderr
+    assert done.stderr == ""
+
+
 def test_an_altered_event_is_named_by_position(county):
     county["db"]("units")["events"].update_one({"_id": 6}, {"$set": {"payload.name": "李四"}})
     result = county["audit"]("verify")
