@@ -11,6 +11,11 @@ only if its ``prev_hash`` continues it: an event of another log (a second stack 
 the broker, a source whose database was swapped) is refused rather than mixed into this
 consumer's read models.
 
+Deliveries that queue up behind the lock are applied together: the delivery holding it
+takes the run of consecutive positions waiting after the checkpoint and applies them in one
+transaction (one checkpoint move, one commit), the way the event store group-commits
+appends. A run that does not apply cleanly falls back to one event at a time.
+
 An event the handler cannot apply is retried, then parked with its error; the
 checkpoint moves past it so other streams keep flowing, while later events of
 the same stream are held behind it (parked as "held") to keep stream order.
@@ -31,6 +36,8 @@ from shared.projection import utc_now_iso
 
 log = logging.getLogger(__name__)
 
+MAX_RUN = 32  # events applied in one transaction at most (a longer one conflicts more)
+
 Handler = Callable[[object, dict], None]  # (session, envelope) -> None
 Fetch = Callable[[str, int, int], list]  # (source, after_position, limit) -> envelopes
 
@@ -47,6 +54,15 @@ class NotOurSource(Exception):
     """The event's prev_hash does not continue the source chain this inbox has followed."""
 
 
+class _Delivery:
+    """One delivered event waiting for its source's lock; ``outcome`` is set by whichever
+    delivery applied it."""
+    __slots__ = ("envelope", "outcome")
+
+    def __init__(self, envelope: dict):
+        self.envelope, self.outcome = envelope, None
+
+
 class Inbox:
     def __init__(self, client, db, handlers: dict[str, Handler], *, retries: int = 3,
                  on_commit: Callable[[], None] | None = None, retry_delay: float = 0.05):
@@ -58,6 +74,7 @@ class Inbox:
         self.retry_delay = retry_delay
         self.on_commit = on_commit or (lambda: None)
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._waiting: dict[str, dict[int, _Delivery]] = defaultdict(dict)  # by position
 
     def ensure_indexes(self) -> None:
         self.parked.create_index([("source", 1), ("stream_id", 1), ("status", 1)])
@@ -79,21 +96,33 @@ class Inbox:
     def receive(self, source: str, envelope: dict, fetch: Fetch) -> str:
         """Apply one delivered event in order; returns what happened to it."""
         position = envelope["position"]
-        with self._locks[source]:
-            current = self.checkpoint(source)
-            if position <= current:
-                return "duplicate"
-            if position == current + 1:
-                # the next one: no second checkpoint read (the CAS in _advance still
-                # refuses it if another instance got there first)
-                return self._apply_in_order(source, envelope, checked=True)
-        missing = self._missing(source, current, position - 1, fetch)
-        with self._locks[source]:
-            for env in missing:
-                if self._apply_in_order(source, env) == "refused":
-                    raise RuntimeError(f"{source} #{env['position']} does not continue the "
-                                       f"{source} log this consumer follows; refused")
-            return self._apply_in_order(source, envelope)
+        mine, waiting = _Delivery(envelope), self._waiting[source]
+        waiting.setdefault(position, mine)
+        try:
+            with self._locks[source]:
+                if mine.outcome is not None:  # applied in the run of the one before us
+                    return mine.outcome
+                current = self.checkpoint(source)
+                if position <= current:
+                    return "duplicate"
+                if position == current + 1:
+                    # the next one: it and whatever waits right after it. No second
+                    # checkpoint read (the CAS in _advance still refuses the run if another
+                    # instance got there first)
+                    return self._apply_waiting(source, self._run_from(waiting, mine))
+            missing = self._missing(source, current, position - 1, fetch)
+            with self._locks[source]:
+                if mine.outcome is not None:
+                    return mine.outcome
+                outcomes = self._apply_envelopes(source, [*missing, envelope])
+                if "refused" in outcomes[:-1]:
+                    raise RuntimeError(f"{source} #{missing[outcomes.index('refused')]['position']} "
+                                       f"does not continue the {source} log this consumer "
+                                       f"follows; refused")
+                return outcomes[-1]
+        finally:
+            if waiting.get(position) is mine:
+                del waiting[position]
 
     def catch_up(self, source: str, fetch: Fetch, page: int = 500) -> int:
         """Pull whatever the broker has not brought (lost messages, a late start)."""
@@ -101,11 +130,51 @@ class Inbox:
         while True:
             batch = fetch(source, self.checkpoint(source), page)
             with self._locks[source]:
-                for env in batch:
-                    if self._apply_in_order(source, env) == "applied":
-                        applied += 1
+                applied += self._apply_envelopes(source, batch).count("applied")
             if len(batch) < page:
                 return applied
+
+    @staticmethod
+    def _run_from(waiting: dict[int, _Delivery], first: _Delivery) -> list[_Delivery]:
+        run, position = [first], first.envelope["position"] + 1
+        while len(run) < MAX_RUN and position in waiting and waiting[position].outcome is None:
+            run.append(waiting[position])
+            position += 1
+        return run
+
+    def _apply_waiting(self, source: str, run: list[_Delivery]) -> str:
+        together = self._together(source, [d.envelope for d in run]) if len(run) > 1 else None
+        if together is None:
+            # alone, or the run did not go through: only ours, the usual way. The others
+            # apply themselves when they get the lock (one of them may be another log's,
+            # and what follows it must then go through the gap fill, not be judged here)
+            run, together = run[:1], [self._apply_in_order(source, run[0].envelope, checked=True)]
+        for delivery, outcome in zip(run, together):
+            delivery.outcome = outcome
+        return together[0]
+
+    def _apply_envelopes(self, source: str, envs: list[dict]) -> list[str]:
+        """Fetched events (a gap, a catch-up page), in runs of up to MAX_RUN."""
+        outcomes: list[str] = []
+        for at in range(0, len(envs), MAX_RUN):
+            run = envs[at:at + MAX_RUN]
+            together = self._together(source, run) if len(run) > 1 else None
+            outcomes += together if together is not None else [
+                self._apply_in_order(source, env) for env in run]
+        return outcomes
+
+    def _together(self, source: str, envs: list[dict]) -> list[str] | None:
+        """Consecutive events of one source in one transaction; None if they did not all
+        apply cleanly (the caller then goes one at a time: retries, parking, refusal and
+        duplicates decided as ever)."""
+        try:
+            outcomes = run_transaction(self.client, lambda s: self._apply_many(s, source, envs))
+        except Exception as err:  # noqa: BLE001 - every case is decided again one at a time
+            log.info("applying %s #%s-#%s together did not go through (%s); one at a time",
+                     source, envs[0]["position"], envs[-1]["position"], err)
+            return None
+        self.on_commit()
+        return outcomes
 
     @staticmethod
     def _missing(source: str, current: int, upto: int, fetch: Fetch) -> list[dict]:
@@ -143,23 +212,37 @@ class Inbox:
         return self._park(source, env, error)
 
     def _apply(self, session, source: str, env: dict) -> str:
-        self._advance(session, source, env)
-        blocker = self._parked_before(session, source, env["stream_id"])
-        if blocker is not None:
-            self._insert_parked(session, source, env, "held",
-                                f"held behind parked position {blocker['position']} of the same stream")
-            return "held"
-        self.handlers[source](session, env)
-        return "applied"
+        [outcome] = self._apply_many(session, source, [env])
+        return outcome
 
-    def _advance(self, session, source: str, env: dict) -> None:
-        """Compare-and-set from the previous position and its hash (checkpoints written
-        before hashes were kept accept the next event and start keeping them)."""
-        position = env["position"]
+    def _apply_many(self, session, source: str, envs: list[dict]) -> list[str]:
+        for before, env in zip(envs, envs[1:]):
+            if env["position"] != before["position"] + 1 or env["prev_hash"] != before["hash"]:
+                raise NotOurSource(f"{source} #{env['position']} does not continue "
+                                   f"#{before['position']} in the run")
+        self._advance(session, source, envs[0], envs[-1])
+        blockers = self._parked_positions(session, source, {env["stream_id"] for env in envs})
+        outcomes = []
+        for env in envs:
+            blocker = blockers.get(env["stream_id"])
+            if blocker is not None:
+                self._insert_parked(session, source, env, "held",
+                                    f"held behind parked position {blocker} of the same stream")
+                outcomes.append("held")
+            else:
+                self.handlers[source](session, env)
+                outcomes.append("applied")
+        return outcomes
+
+    def _advance(self, session, source: str, env: dict, last: dict | None = None) -> None:
+        """Compare-and-set from the position before ``env`` and its hash, to ``last`` (or
+        ``env``). Checkpoints written before hashes were kept accept the next event and
+        start keeping them."""
+        position, last = env["position"], last or env
         moved = self.checkpoints.update_one(
             {"_id": source, "position": position - 1,
              "$or": [{"hash": env["prev_hash"]}, {"hash": {"$exists": False}}]},
-            {"$set": {"position": position, "hash": env["hash"]}}, session=session)
+            {"$set": {"position": last["position"], "hash": last["hash"]}}, session=session)
         if moved.modified_count == 1:
             return
         at = self.checkpoints.find_one({"_id": source}, session=session)
@@ -184,10 +267,14 @@ class Inbox:
         log.error("parked %s #%s: %s", source, env["position"], detail)
         return "parked"
 
-    def _parked_before(self, session, source: str, stream_id: str):
-        return self.parked.find_one({"source": source, "stream_id": stream_id,
+    def _parked_positions(self, session, source: str, stream_ids: set[str]) -> dict[str, int]:
+        """Per stream, the first position still parked or held (later events wait behind it)."""
+        first: dict[str, int] = {}
+        for doc in self.parked.find({"source": source, "stream_id": {"$in": sorted(stream_ids)},
                                      "status": {"$in": ["parked", "held"]}},
-                                    sort=[("position", 1)], session=session)
+                                    {"stream_id": 1, "position": 1}, session=session):
+            first[doc["stream_id"]] = min(doc["position"], first.get(doc["stream_id"], doc["position"]))
+        return first
 
     def _insert_parked(self, session, source, env, status, error) -> None:
         self.parked.insert_one({"_id": f"{source}:{env['position']}", "source": source,

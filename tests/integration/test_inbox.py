@@ -1,9 +1,10 @@
 """The inbox against the real server, without the broker: order, duplicates,
 gaps, two competing instances, parking and replay."""
 import threading
+import time
 
 import pytest
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 
 from shared.eventstore import MemoryEventStore, NewEvent
 from shared.inbox import Inbox, NothingParked
@@ -77,7 +78,8 @@ def test_two_instances_never_both_apply_a_position(source, db, mongo_uri):
     client, database = db
     other_client = MongoClient(mongo_uri)
     first = make_inbox(client, database, counting_handler(database))
-    second = make_inbox(other_client, other_client[database.name], counting_handler(database))
+    second = make_inbox(other_client, other_client[database.name],
+                        counting_handler(other_client[database.name]))
     envs = source.events_since(0)
     barrier = threading.Barrier(2)
 
@@ -212,3 +214,93 @@ def test_no_delivery_waits_on_the_lock_while_a_gap_is_fetched(source, db):
     assert inbox.catch_up("units", fetch_while_another_delivery_arrives) == 2
     assert answered == ["duplicate", "duplicate"]
     assert seen(database) == IN_ORDER
+
+
+class Commits(monitoring.CommandListener):
+    def __init__(self):
+        self.count = 0
+
+    def started(self, event):
+        self.count += event.command_name == "commitTransaction"
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def deliver_while_the_first_is_applied(source, mongo_uri, database_name, fail_on=None, then=None):
+    """Event 1 is delivered and held inside its handler until the rest (events 2-6, or
+    ``then``) wait behind the lock; returns each delivery's outcome, what was applied,
+    and the commits it took."""
+    commits = Commits()
+    client = MongoClient(mongo_uri, event_listeners=[commits])
+    database = client[database_name]
+    first_inside, release = threading.Event(), threading.Event()
+    count = counting_handler(database, fail_on)
+
+    def handler(session, env):
+        if env["position"] == 1:
+            first_inside.set()
+            release.wait(10)
+        count(session, env)
+
+    inbox = make_inbox(client, database, handler)
+    envs = source.events_since(0)
+    outcomes = {}
+
+    def deliver(env):
+        outcomes[env["position"]] = inbox.receive("units", env, fetch_from(source))
+
+    threads = [threading.Thread(target=deliver, args=(envs[0],))]
+    threads[0].start()
+    assert first_inside.wait(10)
+    rest = envs[1:] if then is None else then
+    threads += [threading.Thread(target=deliver, args=(env,)) for env in rest]
+    [t.start() for t in threads[1:]]
+    deadline = time.monotonic() + 10
+    while len(inbox._waiting["units"]) < 1 + len(rest) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    [t.join(30) for t in threads]
+    result = (outcomes, seen(database), commits.count, inbox)
+    return result, client
+
+
+def test_deliveries_waiting_behind_the_lock_are_applied_in_one_transaction(source, db, mongo_uri):
+    _, database = db
+    (outcomes, applied, commits, inbox), client = deliver_while_the_first_is_applied(
+        source, mongo_uri, database.name)
+    assert outcomes == {p: "applied" for p in range(1, 7)}
+    assert applied == IN_ORDER
+    assert commits == 2, "event 1 alone, then 2-6 together"
+    assert inbox.checkpoint("units") == 6
+    client.close()
+
+
+def test_a_run_that_cannot_apply_falls_back_to_one_at_a_time(source, db, mongo_uri):
+    _, database = db
+    (outcomes, applied, _, inbox), client = deliver_while_the_first_is_applied(
+        source, mongo_uri, database.name, fail_on=lambda e: e["payload"]["n"] == 2)
+    assert outcomes == {1: "applied", 2: "applied", 3: "parked", 4: "applied", 5: "held",
+                        6: "applied"}
+    assert applied == {"unit-0": [0], "unit-1": [1, 3, 5]}
+    assert [(p["position"], p["status"]) for p in inbox.parked_events()] == [(3, "parked"), (5, "held")]
+    assert inbox.checkpoint("units") == 6
+    client.close()
+
+
+def test_an_event_of_another_log_waiting_in_a_run_is_refused_and_the_rest_still_applies(
+        source, db, mongo_uri):
+    _, database = db
+    ours, theirs = source.events_since(0), another_log().events_since(0)
+    (outcomes, applied, _, inbox), client = deliver_while_the_first_is_applied(
+        source, mongo_uri, database.name, then=[theirs[1], ours[2], ours[3]])
+    # theirs[1] leads the run behind event 1 (the lock wakes its waiters in turn); had
+    # ours[2] overtaken it, ours[1] would already be applied and theirs[1] a duplicate
+    assert outcomes[2] in ("refused", "duplicate")
+    assert {p: outcomes[p] for p in (1, 3, 4)} == {1: "applied", 3: "applied", 4: "applied"}
+    assert applied == {"unit-0": [0, 2], "unit-1": [1, 3]}, "ours[1] came through the gap fill"
+    assert inbox.checkpoint("units") == 4
+    client.close()
