@@ -143,7 +143,7 @@ class Inbox:
         return run
 
     def _apply_waiting(self, source: str, run: list[_Delivery]) -> str:
-        together = self._together(source, [d.envelope for d in run]) if len(run) > 1 else None
+        together = self._together(source, [d.envelope for d in run])
         if together is None:
             # alone, or the run did not go through: only ours, the usual way. The others
             # apply themselves when they get the lock (one of them may be another log's,
@@ -158,15 +158,17 @@ class Inbox:
         outcomes: list[str] = []
         for at in range(0, len(envs), MAX_RUN):
             run = envs[at:at + MAX_RUN]
-            together = self._together(source, run) if len(run) > 1 else None
+            together = self._together(source, run)
             outcomes += together if together is not None else [
                 self._apply_in_order(source, env) for env in run]
         return outcomes
 
     def _together(self, source: str, envs: list[dict]) -> list[str] | None:
-        """Consecutive events of one source in one transaction; None if they did not all
-        apply cleanly (the caller then goes one at a time: retries, parking, refusal and
-        duplicates decided as ever)."""
+        """Consecutive events of one source in one transaction; None for a single event
+        (nothing to share) or if they did not all apply cleanly: the caller then goes one
+        at a time, with retries, parking, refusal and duplicates decided as ever."""
+        if len(envs) < 2:
+            return None
         try:
             outcomes = run_transaction(self.client, lambda s: self._apply_many(s, source, envs))
         except Exception as err:  # noqa: BLE001 - every case is decided again one at a time
