@@ -83,7 +83,7 @@ def replay_cmd(service, source, stream_id):
 
     from shared.config import settings
     with ClusterRpcProxy({"AMQP_URI": settings().amqp_uri}, timeout=settings().rpc_timeout) as rpc:
-        answer = getattr(rpc, service).replay_parked(source, stream_id)
+        answer = getattr(rpc, service).replay_parked(source=source, stream_id=stream_id)
     if not answer.get("ok"):
         click.echo(f"refused: {answer.get('message')}", err=True)
         sys.exit(1)

@@ -14,7 +14,7 @@ from werkzeug.http import dump_options_header
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.routes import Route, all_routes
+from services.gateway.routes import FieldClash, Route, all_routes, rpc_fields
 from services.gateway.tokens import Person, TokenError, TokenStore
 
 PREFIX = "/api/v1"
@@ -99,9 +99,12 @@ class Gateway:
             return json_response(answer, status)
         if route.service == "gateway":
             return self._gateway_route(route, body or {}, params, person)
-        answer = self.call(route.service, route.rpc,
-                           {"body": body, "params": params, "query": request.args.to_dict(),
-                            "actor": person.actor()})
+        try:
+            fields = rpc_fields(route, params, request.args.to_dict(), body)
+        except FieldClash as clash:
+            return error(422, "invalid", "the request does not match the schema",
+                         fields={str(clash): ["Given by the path, not the body."]})
+        answer = self.call(route.service, route.rpc, {**fields, "actor": person.actor()})
         return to_response(answer, route.status)
 
     def _authenticate(self, request: Request) -> Person | None:

@@ -20,9 +20,23 @@ def _schema_class(ref: str):
     return getattr(importlib.import_module(module), name)
 
 
+def _body_schema(route):
+    """The request schema without the fields the path gives (the RPC takes them named,
+    the HTTP client puts them in the URL)."""
+    cls = _schema_class(route.schema)
+    from_path = set(route.path_fields().values()) & set(cls._declared_fields)
+    return cls(exclude=sorted(from_path)) if from_path else cls
+
+
+def _schema_name(schema) -> str:
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__
+    return name[:-len("Schema")] if name.endswith("Schema") else name
+
+
 def build_openapi() -> dict:
     spec = APISpec(title="Dudao API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
+                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
                    info={"description": "County campaign supervision (督导) — event-sourced services"})
     spec.components.schema("Error", ERROR)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -43,7 +57,7 @@ def build_openapi() -> dict:
                                                   (422, "refused by a rule or schema")]}}}
         if route.schema:
             op["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": _schema_class(route.schema)}}}
+                "schema": _body_schema(route)}}}
         paths.setdefault(path, {})[route.method.lower()] = op
     for path, ops in paths.items():
         spec.path(path=path, operations=ops)

@@ -12,7 +12,7 @@ from services.gateway.dashboard import Dashboard
 from services.gateway.openapi import build_openapi
 from services.gateway.tokens import TokenStore
 from shared.config import DOMAIN_SERVICES, settings
-from shared.nameko_support import ClusterRpc
+from shared.service_kit.peers import ClusterRpc
 
 
 class GatewayDatabase(DependencyProvider):

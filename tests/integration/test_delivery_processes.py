@@ -149,8 +149,8 @@ def test_a_consumer_that_cannot_apply_an_event_parks_it_then_replays_it_once(mak
     stack.start("supervision")  # the fix is deployed
     stack.wait_healthy()
     with stack.rpc() as rpc:
-        replayed = rpc.supervision.replay_parked("units", f"unit-{bad}")
-        again = rpc.supervision.replay_parked("units", f"unit-{bad}")
+        replayed = rpc.supervision.replay_parked(source="units", stream_id=f"unit-{bad}")
+        again = rpc.supervision.replay_parked(source="units", stream_id=f"unit-{bad}")
         assert rpc.supervision.parked_events() == []
     assert replayed == {"ok": True, "result": {"replayed": [parked[0]["position"]]}}
     assert again["ok"] is False and again["status"] == 404

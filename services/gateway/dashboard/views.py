@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.gateway.app import ServiceUnavailable
 from services.gateway.dashboard import labels as L
-from services.gateway.routes import all_routes
+from services.gateway.routes import all_routes, rpc_fields
 from services.gateway.tokens import Person, TokenStore
 
 PREFIX = "/dashboard"
@@ -36,9 +36,14 @@ class PageError(Exception):
 
 
 @functools.lru_cache(maxsize=None)
+def _routes() -> dict:
+    """(service, rpc) -> the /api/v1 route that forwards to it."""
+    return {(r.service, r.rpc): r for r in all_routes()}
+
+
 def _route_roles() -> dict:
     """(service, rpc) -> roles allowed by the /api/v1 route that forwards to it."""
-    return {(r.service, r.rpc): tuple(r.roles) for r in all_routes()}
+    return {key: tuple(r.roles) for key, r in _routes().items()}
 
 
 @functools.lru_cache(maxsize=None)
@@ -151,8 +156,8 @@ class Dashboard:
         unit = (params or {}).get("unit")
         if person.role == "unit" and unit is not None and unit != person.scope:
             raise PageError(403, "单位只能查看本单位的情况")
-        answer = self.call(service, rpc, {"body": None, "params": params or {},
-                                          "query": query or {}, "actor": person.actor()})
+        fields = rpc_fields(_routes()[(service, rpc)], params or {}, query, None)
+        answer = self.call(service, rpc, {**fields, "actor": person.actor()})
         if answer.get("ok"):
             return answer.get("result")
         status = answer.get("status", 422)
@@ -165,7 +170,7 @@ class Dashboard:
         raise PageError(status, str(answer.get("message", "请求被拒绝")))
 
     def _unit_names(self, person: Person) -> dict:
-        if person.role not in _route_roles()[("units", "list_units")]:
+        if person.role not in _route_roles().get(("units", "list_units"), ()):
             return {}
         return {u["unit_id"]: u for u in self.fetch(person, "units", "list_units")}
 

@@ -16,13 +16,46 @@ class Route:
     method: str          # GET | POST | PUT | DELETE
     path: str            # werkzeug pattern under /api/v1, e.g. "/units/<unit>"
     service: str         # the nameko service that answers
-    rpc: str             # its RPC method: called as rpc(body=, params=, query=, actor=)
+    rpc: str             # its RPC method: called with named fields plus actor (rpc_fields)
     roles: tuple         # who may call it
     status: int = 200    # on success (201 for commands that create, 202 accepted)
     summary: str = ""
     schema: str | None = None  # "module:SchemaClass" of the request body, for OpenAPI
     # "unit": a unit token may only touch its own unit (path <unit> or body unit_id)
     unit_scoped: bool = True
+    # the RPC's field each path variable fills, e.g. {"unit": "unit_id"}
+    args: tuple = ()
+    # the query-string parameters passed on as fields (others are ignored)
+    query: tuple = ()
+
+    def __post_init__(self):
+        if isinstance(self.args, dict):
+            object.__setattr__(self, "args", tuple(sorted(self.args.items())))
+        object.__setattr__(self, "query", tuple(self.query))
+
+    def path_fields(self) -> dict:
+        return dict(self.args)
+
+
+class FieldClash(ValueError):
+    """A body field that the path already gives."""
+
+
+def rpc_fields(route: Route, path: dict, query: dict | None, body: dict | None) -> dict:
+    """The named fields of the route's RPC: body fields, the declared query parameters and
+    the path variables under their field names. A body field the path gives is refused
+    (FieldClash) rather than silently overridden; ``actor`` is never a field."""
+    fields = dict(body or {})
+    for name in route.query:
+        if query and query.get(name) not in (None, ""):
+            fields[name] = query[name]
+    for variable, field in route.args:
+        if field in fields:
+            raise FieldClash(field)
+        fields[field] = path[variable]
+    if "actor" in fields:
+        raise FieldClash("actor")
+    return fields
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,40 +1,22 @@
-"""Everything a domain service's nameko entrypoints stand on.
-
-- ``ServiceStorage``: the service's database behind a DependencyProvider whose
-  wrapper has methods named for what they do (execute a command, read a
-  projection, answer the audit RPCs).
-- ``OutboxRelay``: runs the relay loop beside the service.
-- ``ClusterRpc``: RPC to a service named at call time (gap filling).
-- ``DomainService``: the RPCs every service answers (events_since, head,
-  verify, health, parked events) and the inbox's catch-up timer.
-"""
+"""A service's database behind a nameko DependencyProvider: the event store, its own
+and foreign projections, the inbox. The worker sees ``StorageAccess``, whose methods
+are named for what they do."""
 from __future__ import annotations
 
 import dataclasses
-
-import eventlet
-import functools
-import logging
-import os
-import threading
 from typing import Callable, Iterable
 
-from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
-from nameko.rpc import ReplyListener, ServiceProxy, rpc
-from nameko.timer import timer
 from pymongo import MongoClient
 
 from shared.config import settings
-from shared.domain import SYSTEM, Actor, DomainError, NotFound
+from shared.domain import Actor
 from shared.eventstore import AppendRequest, ConcurrencyError
 from shared.eventstore.mongo import MongoEventStore
-from shared.inbox import Inbox, NothingParked
+from shared.inbox import Inbox
 from shared.projection import Projection
 from shared.projection_store import MongoProjector
-from shared.relay import Relay
 
-log = logging.getLogger(__name__)
 COMMAND_ATTEMPTS = 5
 
 # A reaction turns another service's event into a command on this service:
@@ -184,146 +166,3 @@ class ServiceStorage(DependencyProvider):
         return StorageAccess(self.storage)
 
 
-class OutboxRelay(DependencyProvider):
-    """Runs the relay beside the service; wakes on every local commit."""
-
-    def __init__(self):
-        self._stopping = threading.Event()
-        self.relay = None
-
-    def _storage(self) -> Storage:
-        # the container's bound ServiceStorage (holding a reference to the unbound
-        # provider would make nameko treat it as a sub-extension)
-        return next(d for d in self.container.dependencies if isinstance(d, ServiceStorage)).storage
-
-    def start(self):
-        if os.environ.get("DUDAO_FAULT_RELAY_DISABLED") == "1":
-            log.warning("relay disabled by DUDAO_FAULT_RELAY_DISABLED (tests only)")
-            return
-        storage = self._storage()
-        self.relay = Relay(storage.store, self.container.config["AMQP_URI"])
-        self.container.spawn_managed_thread(
-            lambda: self.relay.run(self._stopping.is_set, storage.store.committed,
-                                   settings().relay_poll_seconds))
-
-    def stop(self):
-        self._stopping.set()
-        self._storage().store.committed.set()
-        if self.relay is not None:
-            try:
-                self.relay.release_lease()
-            except Exception:
-                pass
-            self.relay.close()
-
-    def kill(self):
-        self._stopping.set()
-
-    def get_dependency(self, worker_ctx):
-        return self.relay
-
-
-class ClusterRpc(DependencyProvider):
-    """``self.cluster["units"].events_since(0, 100)``: a target chosen at call time."""
-
-    rpc_reply_listener = ReplyListener()
-
-    def get_dependency(self, worker_ctx):
-        listener = self.rpc_reply_listener
-
-        class Targets:
-            def __getitem__(self, service):
-                return ServiceProxy(worker_ctx, service, listener)
-
-        return Targets()
-
-
-def command_rpc(fn):
-    """Answer a command or query as data: {"ok": True, "result": …} or the refusal
-    ({"ok": False, "status", "error", "message", "details"}) so the gateway can map it
-    to HTTP without exceptions crossing the wire."""
-
-    @functools.wraps(fn)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return {"ok": True, "result": fn(self, *args, **kwargs)}
-        except ValidationError as err:
-            return refusal(422, "invalid", "the request does not match the schema",
-                           fields=err.messages)
-        except DomainError as err:
-            return refusal(err.status, err.code, err.message, **err.details)
-        except ConcurrencyError as err:
-            return refusal(409, "conflict", str(err))
-
-    return wrapper
-
-
-def refusal(status: int, code: str, message: str, /, **details) -> dict:
-    return {"ok": False, "status": status, "error": code, "message": message, "details": details}
-
-
-def actor_from(data: dict | None) -> Actor:
-    if not data:
-        return SYSTEM
-    return Actor(id=data["id"], name=data["name"], role=data["role"], scope=data.get("scope"))
-
-
-class DomainService:
-    """Base of the four domain services: audit RPCs, health, parked events, catch-up."""
-
-    name = "base"
-    storage: StorageAccess
-    cluster = ClusterRpc()
-
-    def _fetch(self, source: str, after: int, limit: int) -> list[dict]:
-        # a source that is down must not hang the consumer (or its shutdown)
-        timeout = settings().rpc_timeout
-        try:
-            with eventlet.Timeout(timeout):
-                return self.cluster[source].events_since(after, limit)
-        except eventlet.Timeout:
-            raise RuntimeError(f"{source} did not answer events_since within {timeout}s") from None
-
-    def _receive(self, source: str, envelope: dict) -> str:
-        return self.storage.inbox.receive(source, envelope, self._fetch)
-
-    @rpc
-    def events_since(self, position=0, limit=1000, raw=False):
-        return self.storage.store.events_since(int(position), int(limit) or None, raw=raw)
-
-    @rpc
-    def head(self):
-        return self.storage.store.head()
-
-    @rpc
-    def verify(self):
-        return self.storage.store.verify()
-
-    @rpc
-    def health(self):
-        self.storage.db.command("ping")
-        return {"service": self.name, "ok": True,
-                "head": self.storage.store.head(),
-                "checkpoints": {d["_id"]: d["position"]
-                                for d in self.storage.db["inbox_checkpoints"].find()},
-                "parked": len(self.storage.inbox.parked_events())}
-
-    @rpc
-    def parked_events(self, status="open"):
-        return self.storage.inbox.parked_events(status)
-
-    @rpc
-    @command_rpc
-    def replay_parked(self, source, stream_id):
-        try:
-            return {"replayed": self.storage.inbox.replay(source, stream_id)}
-        except NothingParked as err:
-            raise NotFound(str(err))
-
-    @timer(interval=settings().catch_up_seconds)
-    def catch_up(self):
-        for source in self.storage.inbox.handlers:
-            try:
-                self.storage.inbox.catch_up(source, self._fetch)
-            except Exception as err:  # the source may be down; the next tick retries
-                log.info("catch-up from %s deferred: %s", source, err)

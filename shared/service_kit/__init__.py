@@ -1,0 +1,18 @@
+"""What a domain service's nameko entrypoints stand on, one module per concern:
+
+- ``storage``: the service's database behind a DependencyProvider (event store,
+  projections, inbox) and the reactions' view of it;
+- ``relay_provider``: the outbox relay running beside the service;
+- ``peers``: RPC to another service named at call time, and the one failure rule;
+- ``base``: the RPCs every service answers (audit, health, parked events), the
+  catch-up timer, and ``endpoint`` that declares a typed RPC.
+
+The answer shape and the typed entrypoint itself are in ``shared.edge`` (no nameko)."""
+from shared.service_kit.base import DomainService, endpoint
+from shared.service_kit.peers import ClusterRpc, PeerUnavailable, ask_peer
+from shared.service_kit.relay_provider import OutboxRelay
+from shared.service_kit.storage import (ReactionContext, ServiceStorage, Storage, StorageAccess,
+                                        Wiring)
+
+__all__ = ["ClusterRpc", "DomainService", "OutboxRelay", "PeerUnavailable", "ReactionContext",
+           "ServiceStorage", "Storage", "StorageAccess", "Wiring", "ask_peer", "endpoint"]

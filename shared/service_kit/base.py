@@ -1,0 +1,93 @@
+"""The base every domain service stands on: the audit RPCs (events_since, head,
+verify), health, parked events and the inbox's catch-up timer."""
+from __future__ import annotations
+
+import logging
+
+import eventlet
+from marshmallow import fields, validate
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from shared.config import settings
+from shared.domain import NotFound
+from shared.edge import entrypoint
+from shared.inbox import NothingParked
+from shared.service_kit.peers import ClusterRpc
+from shared.schema_fields import StrictSchema
+from shared.service_kit.storage import StorageAccess
+
+log = logging.getLogger(__name__)
+
+
+def endpoint(schema, handler):
+    """A typed RPC of a service: ``handler(service, request, actor)`` behind
+    ``entrypoint(schema)`` (named fields + actor in, the one answer shape out)."""
+    return rpc(entrypoint(schema)(handler))
+
+
+class ReplayParked(StrictSchema):
+    source = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    stream_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+def _replay_parked(service, request: dict, actor):
+    try:
+        return {"replayed": service.storage.inbox.replay(request["source"], request["stream_id"])}
+    except NothingParked as err:
+        raise NotFound(str(err))
+
+
+class DomainService:
+    """Base of the four domain services: audit RPCs, health, parked events, catch-up."""
+
+    name = "base"
+    storage: StorageAccess
+    cluster = ClusterRpc()
+
+    def _fetch(self, source: str, after: int, limit: int) -> list[dict]:
+        # a source that is down must not hang the consumer (or its shutdown)
+        timeout = settings().rpc_timeout
+        try:
+            with eventlet.Timeout(timeout):
+                return self.cluster[source].events_since(after, limit)
+        except eventlet.Timeout:
+            raise RuntimeError(f"{source} did not answer events_since within {timeout}s") from None
+
+    def _receive(self, source: str, envelope: dict) -> str:
+        return self.storage.inbox.receive(source, envelope, self._fetch)
+
+    @rpc
+    def events_since(self, position=0, limit=1000, raw=False):
+        return self.storage.store.events_since(int(position), int(limit) or None, raw=raw)
+
+    @rpc
+    def head(self):
+        return self.storage.store.head()
+
+    @rpc
+    def verify(self):
+        return self.storage.store.verify()
+
+    @rpc
+    def health(self):
+        self.storage.db.command("ping")
+        return {"service": self.name, "ok": True,
+                "head": self.storage.store.head(),
+                "checkpoints": {d["_id"]: d["position"]
+                                for d in self.storage.db["inbox_checkpoints"].find()},
+                "parked": len(self.storage.inbox.parked_events())}
+
+    @rpc
+    def parked_events(self, status="open"):
+        return self.storage.inbox.parked_events(status)
+
+    replay_parked = rpc(entrypoint(ReplayParked)(_replay_parked))
+
+    @timer(interval=settings().catch_up_seconds)
+    def catch_up(self):
+        for source in self.storage.inbox.handlers:
+            try:
+                self.storage.inbox.catch_up(source, self._fetch)
+            except Exception as err:  # the source may be down; the next tick retries
+                log.info("catch-up from %s deferred: %s", source, err)
