@@ -48,7 +48,10 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.1):
 # -- SecantusDB ------------------------------------------------------------------------------
 def secantus_command(port: int, storage: Path) -> list[str]:
     exe = shutil.which("secantusd-py") or str(Path(sys.executable).with_name("secantusd-py"))
-    return [exe, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage)]
+    # --sync-on-commit: a commit is on disk before it is acknowledged, so a kill -9 of the
+    # server never loses an answered write (its default acknowledges before the fsync)
+    return [exe, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage),
+            "--sync-on-commit"]
 
 
 def mongo_uri_for(port: int) -> str:

@@ -46,8 +46,10 @@ def run_transaction(client: MongoClient, work, attempts: int = MAX_ATTEMPTS):
     for attempt in range(attempts):
         with client.start_session() as session:
             try:
+                # j=True: acknowledged only once journaled (DESIGN.md guarantee 7); the
+                # embedded server also fsyncs each commit (launcher: --sync-on-commit)
                 session.start_transaction(read_concern=ReadConcern("snapshot"),
-                                          write_concern=WriteConcern("majority"))
+                                          write_concern=WriteConcern("majority", j=True))
                 result = work(session)
                 _commit(session)
                 return result
@@ -57,6 +59,10 @@ def run_transaction(client: MongoClient, work, attempts: int = MAX_ATTEMPTS):
                 _abort(session)
                 if not err.has_error_label("TransientTransactionError"):
                     raise
+                # a server that cannot be reached is not a write conflict: each try
+                # already waited out server selection, so give up after a second one
+                if isinstance(err, ConnectionFailure) and attempt >= 1:
+                    raise
             except BaseException:
                 _abort(session)
                 raise
@@ -64,13 +70,19 @@ def run_transaction(client: MongoClient, work, attempts: int = MAX_ATTEMPTS):
     raise RuntimeError(f"transaction still conflicting after {attempts} attempts")
 
 
+COMMIT_ATTEMPTS = 3
+
+
 def _commit(session) -> None:
-    while True:
+    """Commit, retrying a commit whose outcome is unknown (retrying a commit is safe) a
+    bounded number of times: with the server gone every attempt fails, and the caller must
+    hear so instead of waiting forever."""
+    for attempt in range(COMMIT_ATTEMPTS):
         try:
             session.commit_transaction()
             return
         except (OperationFailure, ConnectionFailure) as err:
-            if not err.has_error_label("UnknownTransactionCommitResult"):
+            if attempt + 1 == COMMIT_ATTEMPTS or not err.has_error_label("UnknownTransactionCommitResult"):
                 raise
 
 
