@@ -30,10 +30,13 @@ def parse(argv):
 def main(argv=None) -> int:
     if "DUDAO_TEST_WORKDIR" not in os.environ:
         # started by hand: get a throwaway server and vhost the way `make bench` does
-        from shared.devstack import bench
+        from assembly.devstack import bench
         return bench(sys.argv[1:] if argv is None else argv)
     args = parse(sys.argv[1:] if argv is None else argv)
     from pymongo import MongoClient
+
+    from assembly.catalogue import register_services
+    register_services()  # the county rebuild (d) folds each service's registered projections
 
     mongo_uri = os.environ["DUDAO_MONGO_URI"]
     amqp_uri = os.environ["DUDAO_AMQP_URI"]

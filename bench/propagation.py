@@ -1,6 +1,6 @@
 """(c) Propagation latency: gateway command → the other services' projections.
 
-All five processes run as in `make run` (``shared.testing.Stack``: real processes,
+All five processes run as in `make run` (``assembly.stack.Stack``: real processes,
 real RabbitMQ vhost, the same SecantusDB). An open-loop load generator sends
 ``POST /api/v1/units`` at a fixed rate (each send is scheduled at start + i/rate and
 handed to a pool of 256 threads, so slow answers do not lower the offered load). One
@@ -27,9 +27,9 @@ from pathlib import Path
 import requests
 from pymongo import MongoClient
 
+from assembly.stack import Stack
 from bench.cpu import CpuMeter, machine_busy_seconds, mongo_server_pid, server_ops
 from bench.report import percentile
-from shared.testing import Stack
 
 CONSUMERS = ("supervision", "study", "evaluation")
 IDLE_SECONDS = 2.0

@@ -20,7 +20,6 @@ the service module wraps the entrypoint with ``@rpc``.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import functools
 import uuid
 from typing import Any, Callable
@@ -28,6 +27,7 @@ from typing import Any, Callable
 from marshmallow import ValidationError, post_load
 from marshmallow.experimental.context import Context
 
+from shared.clock import today
 from shared.domain import SYSTEM, Actor, DomainError
 from shared.eventstore import ConcurrencyError
 from shared.schema_fields import StrictSchema
@@ -69,10 +69,6 @@ def actor_from(data: dict | Actor | None) -> Actor:
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def today() -> str:
-    return datetime.date.today().isoformat()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -30,9 +30,9 @@ import traceback
 from collections import defaultdict
 from typing import Callable
 
+from shared.clock import utc_now_iso
 from shared.envelope import GENESIS_HASH
 from shared.eventstore.mongo import run_transaction
-from shared.projection import utc_now_iso
 
 log = logging.getLogger(__name__)
 

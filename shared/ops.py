@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bson import json_util
 
-from shared.audit import asof
+from shared import registry
 from shared.audit.logs import AuditDatabases
 from shared.audit.rebuild import rebuild
 from shared.eventstore.mongo import MongoEventStore
@@ -30,7 +30,7 @@ class OpsError(RuntimeError):
 def projection_collections(service: str) -> set[str]:
     if service not in SERVICES_WITH_STORE:
         return set()
-    return {p.collection for p in asof.live_projections(service)}
+    return {p.collection for p in registry.projections_of(service)}
 
 
 def backup(dbs: AuditDatabases, service: str, directory: Path) -> dict:

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as _dt
 import itertools
 import os
 import uuid
 from typing import Any, Callable, Iterable, Iterator
+
+from shared.clock import utc_now_iso
 
 Envelope = dict[str, Any]
 Doc = dict[str, Any]
@@ -159,16 +160,6 @@ def _changed_paths(before: Any, after: Any, path: str) -> Iterator[str]:
 def _short(value: Any, width: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= width else text[:width - 3] + "..."
-
-
-def utc_now_iso() -> str:
-    return iso(_dt.datetime.now(_dt.timezone.utc))
-
-
-def iso(moment: _dt.datetime) -> str:
-    """UTC, millisecond precision, 'Z' suffix: the one timestamp format in the log."""
-    moment = moment.astimezone(_dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def envelope_for(event, *, stream_id: str, version: int = 1, position: int = 1,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import time
 import uuid
 
@@ -40,9 +39,6 @@ class Relay:
         # a write (every service polls several times a second)
         self._lease_until = 0.0
         self._published: int | None = None
-        # fault injection for the crash tests: die at the worst moments
-        self._kill_before_publish = os.environ.get("DUDAO_FAULT_RELAY_KILL_BEFORE_PUBLISH") == "1"
-        self._kill_after_publish = os.environ.get("DUDAO_FAULT_RELAY_KILL_AFTER_PUBLISH") == "1"
 
     # -- lease ---------------------------------------------------------------------------
     def hold_lease(self) -> bool:
@@ -88,20 +84,23 @@ class Relay:
         pending = self.store.events_since(after, self.batch)
         if not pending:
             return 0
-        if self._kill_before_publish:
-            os.kill(os.getpid(), signal.SIGKILL)
+        self.publish(pending)
+        self.advance(pending[-1]["position"])
+        return len(pending)
+
+    def publish(self, pending: list[dict]) -> None:
+        """Send the events in position order; returns once the broker confirmed them all."""
         producer = self._producer()
         for env in pending:
             # with confirm_publish the call returns only once the broker confirmed
             producer.publish(env, routing_key=env["type"], serializer="json",
                              delivery_mode=2, retry=True, declare=[self.exchange],
                              headers={"dudao-position": env["position"]})
-        if self._kill_after_publish:
-            os.kill(os.getpid(), signal.SIGKILL)
-        self.meta.update_one({"_id": CHECKPOINT_ID},
-                             {"$max": {"position": pending[-1]["position"]}}, upsert=True)
-        self._published = pending[-1]["position"]
-        return len(pending)
+
+    def advance(self, position: int) -> None:
+        """Move the published-position checkpoint: only after every confirm up to it."""
+        self.meta.update_one({"_id": CHECKPOINT_ID}, {"$max": {"position": position}}, upsert=True)
+        self._published = position
 
     def _producer(self) -> Producer:
         if self._connection is None:

@@ -4,8 +4,6 @@
 delivery applied twice would show up there, which the delivery tests check."""
 from __future__ import annotations
 
-import os
-
 from shared.projection import Projection
 
 UNIT_FIELDS = ("name", "org_type", "batch")
@@ -17,7 +15,6 @@ def _keys(env: dict) -> list[str]:
 
 
 def _apply(doc: dict | None, env: dict, key: str) -> dict:
-    _fault_injection(env)
     # a new dict each time: apply never changes the document it is given
     doc = dict(doc or {"unit_id": key, "events_applied": 0, "last_position": 0})
     payload = env["payload"]
@@ -32,11 +29,3 @@ def _apply(doc: dict | None, env: dict, key: str) -> dict:
 
 def unit_directory(collection: str = "unit_directory") -> Projection:
     return Projection(collection=collection, source="units", keys=_keys, apply=_apply)
-
-
-def _fault_injection(env: dict) -> None:
-    """Tests start a consumer with DUDAO_FAULT_POISON_NAME set to make it fail on
-    one unit's events, as a bug would; restarting without it is "the fix"."""
-    poison = os.environ.get("DUDAO_FAULT_POISON_NAME")
-    if poison and env["payload"].get("name") == poison:
-        raise RuntimeError(f"cannot apply {env['type']} of unit named {poison!r} (injected fault)")

@@ -14,7 +14,12 @@ import pytest  # noqa: E402
 # the runners no longer copy documents (shared/projection.py). Export it as 0 to skip.
 os.environ.setdefault("DUDAO_CHECK_PROJECTION_PURITY", "1")
 
+from assembly.catalogue import register_services  # noqa: E402
 from shared import launcher  # noqa: E402
+
+# the test session is a composition root too: the audit and ops code under test (as-of,
+# rebuild, backup) asks shared.registry for each service's projections
+register_services()
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +76,7 @@ def amqp_uri(amqp_base_uri):
 @pytest.fixture
 def make_stack(mongo_uri, amqp_uri, db_prefix, tmp_path):
     """Build a Stack of real service processes; everything it started is stopped after."""
-    from shared.testing import Stack
+    from assembly.stack import Stack
     stacks = []
 
     def make(**extra_env):

@@ -6,8 +6,8 @@ import hashlib
 import secrets
 import uuid
 
+from shared.clock import utc_now_iso
 from shared.envelope import ROLES
-from shared.projection import utc_now_iso
 
 ISSUABLE_ROLES = tuple(r for r in ROLES if r != "system")
 SCOPED_ROLES = {"supervisor": "group id", "unit": "unit id", "respondent": "survey id"}

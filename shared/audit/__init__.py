@@ -8,7 +8,10 @@ Modules:
 - ``timeline``, ``asof``: pure functions over envelopes, shared by the CLI and the gateway.
 - ``rebuild``: replay a service's log beside its live projections, diff, swap on request.
 - ``remote``: the gateway's ``/audit`` routes, answered over service RPCs only.
-- ``cli``: the ``dudao audit`` command family.
+
+Each service's projections come from ``shared.registry``. The ``dudao audit`` commands
+and the sample campaign log of the audit tests are in ``assembly.audit``, which knows the
+services.
 """
 
 TOOL_VERSION = "dudao-audit/1"

@@ -1,21 +1,24 @@
 """State as of a moment: every service's log folded, in global recorded_at order, into
 each service's projections in memory. Pure (no database): the CLI feeds it from the
-stores, the gateway from ``events_since`` pages."""
+stores, the gateway from ``events_since`` pages.
+
+Which projections (and views) a service has comes from ``shared.registry``, which the
+composition root fills when the process starts; ``fold`` and ``state`` also take them as
+parameters."""
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
 import gc
-import importlib
 import logging
-from typing import Iterable
+from typing import Callable, Iterable
 
+from shared import registry
+from shared.clock import iso
 from shared.config import DOMAIN_SERVICES
-from shared.projection import MemoryProjectionRunner, iso
-from shared.unit_directory import unit_directory
+from shared.projection import MemoryProjectionRunner
 
 log = logging.getLogger(__name__)
-UNIT_DIRECTORY_CONSUMERS = ("supervision", "study", "evaluation")
 
 
 class BadTime(ValueError):
@@ -41,33 +44,6 @@ def parse_time(text: str) -> str:
     return iso(moment)
 
 
-def declared_projections(service: str) -> list:
-    """services.<service>.projections.PROJECTIONS (empty when the module is missing), plus
-    the unit directory every consuming service keeps."""
-    try:
-        module = importlib.import_module(f"services.{service}.projections")
-        projections = list(getattr(module, "PROJECTIONS", []))
-    except ModuleNotFoundError as err:
-        if err.name and not f"services.{service}.projections".startswith(err.name):
-            raise
-        projections = []
-    if service in UNIT_DIRECTORY_CONSUMERS and not any(p.collection == "unit_directory" for p in projections):
-        projections.append(unit_directory())
-    return projections
-
-
-def live_projections(service: str) -> list:
-    """The projections the running service maintains (its Wiring), else the declared ones."""
-    try:
-        module = importlib.import_module(f"services.{service}.service")
-        wiring = getattr(module, "WIRING", None)
-    except ModuleNotFoundError:
-        wiring = None
-    if wiring is not None:
-        return list(wiring.projections)
-    return declared_projections(service)
-
-
 @contextlib.contextmanager
 def collector_paused():
     """For a whole-log replay in the audit CLI. A replay allocates millions of small,
@@ -84,10 +60,12 @@ def collector_paused():
 
 
 def fold(pairs: Iterable[tuple[str, dict]], until: str | None = None,
-         services: Iterable[str] = DOMAIN_SERVICES, projections=declared_projections,
+         services: Iterable[str] = DOMAIN_SERVICES,
+         projections: Callable[[str], list] = registry.projections_of,
          limits: dict[str, dict[str, int]] | None = None) -> dict:
     """Fold (source service, envelope) pairs, given in global order, into every service's
-    projections; events recorded after ``until`` are left out, and with ``limits``
+    projections (``projections(service)``, the registered ones unless given); events
+    recorded after ``until`` are left out, and with ``limits``
     ({service: {source: position}}) each service folds a source only up to its position.
 
     Returns {"runners": {service: MemoryProjectionRunner}, "applied": n,
@@ -118,23 +96,16 @@ def about_unit(doc: dict, unit_id: str) -> bool:
     return isinstance(units, (list, tuple)) and unit_id in units
 
 
-def declared_views(service: str) -> dict:
-    """services.<service>.projections.VIEWS: {collection: view(doc, collections)} for
-    read models that store a basis and render their figures when asked (the study
-    sheets); the as-of answer shows what the service's API would have answered."""
-    try:
-        module = importlib.import_module(f"services.{service}.projections")
-    except ModuleNotFoundError:
-        return {}
-    return dict(getattr(module, "VIEWS", {}))
-
-
-def state(folded: dict, unit_id: str | None = None) -> dict:
-    """{service: {collection: [docs]}}: the unit's documents, or every document."""
+def state(folded: dict, unit_id: str | None = None,
+          views_of: Callable[[str], dict] = registry.views_of) -> dict:
+    """{service: {collection: [docs]}}: the unit's documents, or every document. A
+    collection with a view (``views_of(service)``, the registered ones unless given) shows
+    what the service's API would have answered: the study sheets keep a basis and render
+    their figures when asked."""
     out = {}
     for service, runner in folded["runners"].items():
         out[service] = {}
-        views = declared_views(service)
+        views = views_of(service)
         for collection, docs in runner.collections.items():
             chosen = [d for d in docs.values() if unit_id is None or about_unit(d, unit_id)]
             view = views.get(collection)

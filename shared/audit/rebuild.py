@@ -18,6 +18,7 @@ import bson
 from bson.raw_bson import RawBSONDocument
 from pymongo.errors import PyMongoError
 
+from shared import registry
 from shared.audit import asof
 from shared.audit.logs import AuditDatabases, merged
 from shared.envelope import ChainVerifier
@@ -55,7 +56,8 @@ class Plan:
 
 
 def plan_for(dbs: AuditDatabases, service: str, projections=None) -> Plan:
-    projections = list(projections if projections is not None else asof.live_projections(service))
+    """``projections`` default to the service's registered ones (shared.registry)."""
+    projections = list(projections if projections is not None else registry.projections_of(service))
     sources = sorted({p.source for p in projections} | {service})
     return Plan(service, projections, sources, snapshot(dbs.db(service), service, sources))
 

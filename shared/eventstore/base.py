@@ -7,9 +7,9 @@ import dataclasses
 import uuid
 from typing import Any, Callable, Iterable
 
+from shared.clock import utc_now_iso
 from shared.domain import Event
 from shared.envelope import GENESIS_HASH, chain_hash, verify_chain
-from shared.projection import utc_now_iso
 
 ANY = None  # expected_version meaning "whatever the stream is at"
 

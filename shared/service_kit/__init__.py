@@ -12,7 +12,8 @@ from shared.service_kit.base import DomainService, endpoint
 from shared.service_kit.peers import ClusterRpc, PeerUnavailable, ask_peer
 from shared.service_kit.relay_provider import OutboxRelay
 from shared.service_kit.storage import (ReactionContext, ServiceStorage, Storage, StorageAccess,
-                                        Wiring)
+                                        Wiring, wiring_of)
 
 __all__ = ["ClusterRpc", "DomainService", "OutboxRelay", "PeerUnavailable", "ReactionContext",
-           "ServiceStorage", "Storage", "StorageAccess", "Wiring", "ask_peer", "endpoint"]
+           "ServiceStorage", "Storage", "StorageAccess", "Wiring", "ask_peer", "endpoint",
+           "wiring_of"]

@@ -1,8 +1,6 @@
 """The outbox relay running beside a service, as a nameko DependencyProvider."""
 from __future__ import annotations
 
-import logging
-import os
 import threading
 
 from nameko.extensions import DependencyProvider
@@ -10,8 +8,6 @@ from nameko.extensions import DependencyProvider
 from shared.config import settings
 from shared.relay import Relay
 from shared.service_kit.storage import ServiceStorage, Storage
-
-log = logging.getLogger(__name__)
 
 
 class OutboxRelay(DependencyProvider):
@@ -27,9 +23,6 @@ class OutboxRelay(DependencyProvider):
         return next(d for d in self.container.dependencies if isinstance(d, ServiceStorage)).storage
 
     def start(self):
-        if os.environ.get("DUDAO_FAULT_RELAY_DISABLED") == "1":
-            log.warning("relay disabled by DUDAO_FAULT_RELAY_DISABLED (tests only)")
-            return
         storage = self._storage()
         self.relay = Relay(storage.store, self.container.config["AMQP_URI"])
         self.container.spawn_managed_thread(

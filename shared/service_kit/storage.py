@@ -166,3 +166,13 @@ class ServiceStorage(DependencyProvider):
         return StorageAccess(self.storage)
 
 
+
+
+def wiring_of(service_class: type) -> Wiring:
+    """The Wiring a nameko service class declares through its ServiceStorage: what the
+    running service maintains (the composition root registers its projections)."""
+    for klass in service_class.__mro__:
+        for value in vars(klass).values():
+            if isinstance(value, ServiceStorage):
+                return value.wiring
+    raise LookupError(f"{service_class.__name__} declares no ServiceStorage")

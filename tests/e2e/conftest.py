@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from assembly.stack import Stack
 from shared import launcher
-from shared.testing import Stack
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ The browser runs in a process of its own (tests/e2e/dashboard_browser.py: Debian
 chromium through Playwright), driven by a plan of steps; the figures it read come back
 as JSON and are compared here with the API's answers.
 
-The county comes from ``shared.demo.load`` when the demo loader is there; otherwise a
+The county comes from ``assembly.demo.load`` when the demo loader is there; otherwise a
 small county is made here through the API (plus, for the survey, the facts evaluation
 needs appended to the units and supervision logs, as tests/e2e/test_evaluation.py does).
 """
@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
+from assembly.stack import wait_until
 from services.gateway.dashboard.labels import PHASE as PHASE_LABELS
 from shared.eventstore import NewEvent
 from shared.eventstore.mongo import MongoEventStore
-from shared.testing import wait_until
 
 TODAY = dt.date.today()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
@@ -150,10 +150,10 @@ def _surveyed_unit(stack):
 # ---------------------------------------------------------------- fixtures and helpers
 @pytest.fixture(scope="module")
 def county(stack):
-    """The demo county when shared.demo is there, plus a small county made here (whose
+    """The demo county when assembly.demo is there, plus a small county made here (whose
     late arrival, urgent report, studying unit and survey the tests rely on)."""
-    if importlib.util.find_spec("shared.demo") is not None:
-        from shared import demo
+    if importlib.util.find_spec("assembly.demo") is not None:
+        from assembly import demo
         try:
             demo.load(stack.base_url, stack.token("office"), log=lambda *a: None)
         except demo.DemoError as err:  # its own test reports that; the pages show what loaded

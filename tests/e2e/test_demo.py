@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from shared import demo, launcher
-from shared.demo import county
-from shared.testing import Stack, wait_until
+from assembly import demo
+from assembly.demo import county
+from assembly.stack import Stack, wait_until
+from shared import launcher
 
 TODAY = dt.date.today().isoformat()
 
@@ -31,7 +32,7 @@ SERVICES = ("units", "supervision", "study", "evaluation")
 @pytest.fixture(scope="module")
 def stack(mongo_uri, amqp_base_uri):
     """The e2e stack (tests/e2e/conftest.py) with the campaign calendar `make run` gives
-    it: batch 1's centralised study starts today (DUDAO_CAMPAIGN_START, shared/clock.py)."""
+    it: batch 1's centralised study starts today (DUDAO_CAMPAIGN_START, shared/campaign_calendar.py)."""
     vhost = "dudao-e2e-" + uuid.uuid4().hex[:8]
     amqp = launcher.create_vhost(amqp_base_uri, vhost)
     with tempfile.TemporaryDirectory(prefix="dudao-e2e-") as tmp:
@@ -225,7 +226,7 @@ def test_rebuilding_each_service_from_its_log_matches_the_live_projections(stack
     import subprocess
     import sys
     wait_until(lambda: settled(stack), timeout=60, message="consumers to catch up")
-    done = subprocess.run([sys.executable, "-m", "shared.cli", "audit", "rebuild", service, "--json",
+    done = subprocess.run([sys.executable, "-m", "assembly.cli", "audit", "rebuild", service, "--json",
                            "--quiet"], env=stack.env, capture_output=True, text=True, timeout=300)
     report = json.loads(done.stdout)
     differing = {c: r for c, r in report["collections"].items() if not r["identical"]}

@@ -15,11 +15,11 @@ import uuid
 import pytest
 from pymongo import MongoClient
 
+from assembly.stack import wait_until
 from services.evaluation.domain import verify_survey_log
 from services.evaluation.domain.hashing import sha256_hex
 from shared.eventstore import NewEvent
 from shared.eventstore.mongo import MongoEventStore
-from shared.testing import wait_until
 
 FIXTURE_ACTOR = {"id": "e2e-fixture", "name": "e2e fixture", "role": "system", "scope": None}
 TODAY = datetime.date.today().isoformat()

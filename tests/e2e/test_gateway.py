@@ -27,7 +27,7 @@ def test_health_reports_every_service_up(stack):
 
 
 def test_register_then_read_back_and_every_consumer_sees_it(stack):
-    from shared.testing import wait_until
+    from assembly.stack import wait_until
     office = stack.as_role("office")
     created = office.post("/units", json=GOOD_UNIT)
     assert created.status_code == 201

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from openpyxl import load_workbook
 
-from shared.testing import wait_until
+from assembly.stack import wait_until
 
 WINDOW = [f"2024-02-{d}" for d in range(16, 26)]   # batch 1: 10 half-days from 16 Feb
 

@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import uuid
 
-from shared.testing import wait_until
+from assembly.stack import wait_until
 
 TODAY = dt.date.today()
 

@@ -7,7 +7,7 @@ Every refusal is a 4xx JSON error with a clear message and leaves no event behin
 """
 import datetime
 
-from shared.testing import wait_until
+from assembly.stack import wait_until
 
 TODAY = datetime.date.today().isoformat()
 YESTERDAY = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()

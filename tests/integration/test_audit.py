@@ -9,13 +9,13 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from shared.audit import sample
-from shared.audit.asof import live_projections
-from shared.cli import main
+from assembly.audit import sample
+from assembly.cli import main
+from shared.clock import utc_now_iso
 from shared.config import DOMAIN_SERVICES
 from shared.eventstore.mongo import MongoEventStore
-from shared.projection import utc_now_iso
 from shared.projection_store import MongoProjector
+from shared.registry import projections_of
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_verify_passes_on_an_untouched_county(county):
 def test_the_command_prints_only_what_the_auditor_asked_for(county):
     """As a process: nothing but the report, no library's deprecation notice on stderr."""
     # a rebuild reads each service's wiring: it imports the services, hence eventlet
-    done = subprocess.run([sys.executable, "-m", "shared.cli", "audit", "rebuild", "--all",
+    done = subprocess.run([sys.executable, "-m", "assembly.cli", "audit", "rebuild", "--all",
                            "--quiet"], env={**_path_env(), **county["env"]}, capture_output=True,
                           text=True, timeout=120)
     assert "units: chain ok, 12 events" in done.stdout, done.stdout + done.stderr
@@ -120,7 +120,7 @@ def test_export_then_verify_bundle_offline_and_a_changed_byte(county, tmp_path):
     # offline: no database (a dead address) and no broker
     offline = {"DUDAO_MONGO_URI": "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100",
                "DUDAO_AMQP_URI": "amqp://nobody:nothing@127.0.0.1:1/"}
-    verify = [sys.executable, "-m", "shared.cli", "audit", "verify-bundle", str(bundle), "--quiet"]
+    verify = [sys.executable, "-m", "assembly.cli", "audit", "verify-bundle", str(bundle), "--quiet"]
     done = subprocess.run(verify, env={**_path_env(), **offline}, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "bundle verified" in done.stdout
@@ -179,7 +179,7 @@ def _live(county, service):
     """Live projections as the service keeps them: own events, and foreign ones up to its
     inbox checkpoint."""
     db = county["db"](service)
-    projector = MongoProjector(db, live_projections(service))
+    projector = MongoProjector(db, projections_of(service))
     projector.ensure_indexes()
     projector.apply(county["stores"][service].events_since(0), service)
     return db, projector
@@ -216,7 +216,7 @@ def test_rebuild_matches_live_then_reports_every_difference_and_swaps(county):
 
 def test_rebuild_of_a_consumer_reads_its_sources_up_to_its_checkpoint(county):
     db = county["db"]("supervision")
-    projector = MongoProjector(db, live_projections("supervision"))
+    projector = MongoProjector(db, projections_of("supervision"))
     projector.apply(county["stores"]["supervision"].events_since(0), "supervision")
     seen = county["stores"]["units"].events_since(0, 9)
     projector.apply(seen, "units")
@@ -274,7 +274,7 @@ def _path_env():
 
 @pytest.mark.slow
 def test_verify_over_a_running_stack_and_the_auditor_routes(make_stack):
-    from shared.testing import wait_until
+    from assembly.stack import wait_until
     stack = make_stack().start_all()
     office, auditor = stack.as_role("office"), stack.as_role("auditor")
     ids = []
@@ -284,7 +284,7 @@ def test_verify_over_a_running_stack_and_the_auditor_routes(make_stack):
         ids.append(answer.json()["unit_id"])
     wait_until(lambda: stack.db("units")["events"].count_documents({}) >= 2, 20, message="units stored")
 
-    cli = [sys.executable, "-m", "shared.cli", "audit", "verify", "--quiet"]
+    cli = [sys.executable, "-m", "assembly.cli", "audit", "verify", "--quiet"]
     done = subprocess.run(cli, env=stack.env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "all chains hold" in done.stdout
@@ -312,7 +312,7 @@ def test_verify_over_a_running_stack_and_the_auditor_routes(make_stack):
         wait_until(lambda: (stack.db(service)["inbox_checkpoints"].find_one({"_id": "units"}) or {})
                    .get("position") == head, 30, message=f"{service} caught up with units")
     for service in DOMAIN_SERVICES:
-        done = subprocess.run([sys.executable, "-m", "shared.cli", "audit", "rebuild", service, "--quiet"],
+        done = subprocess.run([sys.executable, "-m", "assembly.cli", "audit", "rebuild", service, "--quiet"],
                               env=stack.env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
         assert done.stdout.strip().endswith("identical"), done.stdout

@@ -1,5 +1,6 @@
 """Delivery with real processes, a real broker and a real database: crashes of the
-relay, duplicates and reordering on the wire, and a consumer that cannot apply an event."""
+relay, duplicates and reordering on the wire, and a consumer that cannot apply an event
+(the faults are injected into the service processes by tests/faults.py)."""
 import json
 
 import pytest
@@ -7,9 +8,10 @@ import requests
 from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
 
-from shared.testing import wait_until
-from shared.unit_directory import unit_directory
+from assembly.stack import wait_until
 from shared.projection import MemoryProjectionRunner
+from shared.unit_directory import unit_directory
+from tests import faults
 
 CONSUMERS = ("supervision", "study", "evaluation")
 pytestmark = pytest.mark.slow
@@ -52,7 +54,7 @@ def test_relay_killed_after_commit_before_publish_resends_on_restart(make_stack)
     wait_until(lambda: converged(stack), message="first unit everywhere")
 
     stack.stop("units")
-    stack.start("units", DUDAO_FAULT_RELAY_KILL_BEFORE_PUBLISH="1")
+    stack.start("units", command=faults.command("relay-kill-before-publish"))
     stack.wait_healthy()
     try:
         stack.request("POST", "/units", office.token, timeout=3,
@@ -79,7 +81,7 @@ def test_relay_killed_after_publish_before_checkpoint_duplicates_are_dropped(mak
     stack.start_all()
     office = stack.as_role("office")
     stack.stop("units")
-    stack.start("units", DUDAO_FAULT_RELAY_KILL_AFTER_PUBLISH="1")
+    stack.start("units", command=faults.command("relay-kill-after-publish"))
     stack.wait_healthy()
     try:
         stack.request("POST", "/units", office.token, timeout=3,
@@ -102,7 +104,7 @@ def test_duplicated_and_reordered_deliveries_end_identical_to_in_order(make_stac
     # the units relay is off and the consumer's periodic catch-up is slow, so the
     # only deliveries are the ones this test puts on the wire
     stack = make_stack(DUDAO_CATCH_UP_SECONDS="3600")
-    stack.start("units", DUDAO_FAULT_RELAY_DISABLED="1")
+    stack.start("units", command=faults.command("relay-disabled"))
     for name in ("supervision", "study", "evaluation", "gateway"):
         stack.start(name)
     stack.wait_healthy()
@@ -129,7 +131,7 @@ def test_a_consumer_that_cannot_apply_an_event_parks_it_then_replays_it_once(mak
     stack = make_stack()
     for name in ("units", "study", "evaluation", "gateway"):
         stack.start(name)
-    stack.start("supervision", DUDAO_FAULT_POISON_NAME="坏单位")
+    stack.start("supervision", command=faults.command("poison-name=坏单位"))
     stack.wait_healthy()
     office = stack.as_role("office")
     good_before = register(office, "好单位甲")

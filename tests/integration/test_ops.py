@@ -4,14 +4,14 @@ import sys
 
 import pytest
 
-from shared.testing import wait_until
+from assembly.stack import wait_until
 from tests.integration.test_delivery_processes import register
 
 pytestmark = pytest.mark.slow
 
 
 def dudao(stack, *args):
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], env=stack.env,
+    return subprocess.run([sys.executable, "-m", "assembly.cli", *args], env=stack.env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from shared.testing import wait_until
+from assembly.stack import wait_until
 from tests.integration.test_delivery_processes import converged, directory, register
 
 pytestmark = pytest.mark.slow

@@ -4,10 +4,11 @@ import time
 
 import pytest
 
-from shared.audit import asof, bundle, sample, timeline
+from assembly.audit import sample
+from shared.audit import asof, bundle, timeline
 from shared.audit.logs import merged
+from shared.clock import utc_now_iso
 from shared.eventstore.memory import MemoryEventStore
-from shared.projection import utc_now_iso
 
 
 @pytest.fixture

@@ -90,10 +90,10 @@ DEFAULT_CONFIG = StudyConfig()
 
 def calendars_from(start: dt.date) -> dict[int, BatchCalendar]:
     """The default calendars moved to a campaign start (batch 1's centralised study,
-    DUDAO_CAMPAIGN_START; see shared/clock.py), each date keeping its distance from it
+    DUDAO_CAMPAIGN_START; see shared/campaign_calendar.py), each date keeping its distance from it
     as in the 2024 calendar -- the Spring Festival before batch 1 included, since what
     matters to the rules is that self-study comes before the centralised window."""
-    from shared.clock import shift
+    from shared.campaign_calendar import shift
     defaults = default_calendars()
     return {batch: dataclasses.replace(
                 cal, centralised_start=shift(cal.centralised_start, start),
@@ -103,6 +103,6 @@ def calendars_from(start: dt.date) -> dict[int, BatchCalendar]:
 
 def config_from_environment() -> StudyConfig:
     """DEFAULT_CONFIG with the calendars moved by DUDAO_CAMPAIGN_START, if set."""
-    from shared.clock import campaign_start
+    from shared.campaign_calendar import campaign_start
     start = campaign_start()
     return DEFAULT_CONFIG if start is None else StudyConfig(calendars=calendars_from(start))

@@ -62,8 +62,8 @@ DEFAULT_CONFIG = UnitsConfig()
 
 def calendars_from(start) -> tuple:
     """The default calendars moved to a campaign start (a ``datetime.date``, batch 1's
-    centralised study; see shared/clock.py); None keeps them as they are."""
-    from shared.clock import shift
+    centralised study; see shared/campaign_calendar.py); None keeps them as they are."""
+    from shared.campaign_calendar import shift
     return tuple(BatchCalendar(c.batch, shift(c.centralised_study_start, start),
                                {phase: shift(day, start) for phase, day in c.deadlines.items()})
                  for c in DEFAULT_CALENDARS)
@@ -71,7 +71,7 @@ def calendars_from(start) -> tuple:
 
 def config_from_environment() -> UnitsConfig:
     """DEFAULT_CONFIG with the calendar moved by DUDAO_CAMPAIGN_START, if set."""
-    from shared.clock import campaign_start
+    from shared.campaign_calendar import campaign_start
     start = campaign_start()
     return DEFAULT_CONFIG if start is None else UnitsConfig(calendars=calendars_from(start))
 

@@ -73,8 +73,8 @@ def export(directory, quiet):
 
     from shared.audit import TOOL_VERSION
     from shared.audit.bundle import verify_bundle, write_bundle
+    from shared.clock import utc_now_iso
     from shared.eventstore.mongo import HEAD_ID
-    from shared.projection import utc_now_iso
     target = Path(directory)
     if target.exists() and any(target.iterdir()):
         raise click.UsageError(f"{directory} is not empty")

@@ -2,23 +2,11 @@
 containers, in `make run`'s Procfile and in the tests' process fixtures)."""
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import sys
 
-SERVICE_CLASSES = {
-    "units": "services.units.service:UnitsService",
-    "supervision": "services.supervision.service:SupervisionService",
-    "study": "services.study.service:StudyService",
-    "evaluation": "services.evaluation.service:EvaluationService",
-    "gateway": "services.gateway.service:GatewayService",
-}
-
-
-def load_service_class(name: str):
-    module, _, cls = SERVICE_CLASSES[name].partition(":")
-    return getattr(importlib.import_module(module), cls)
+from assembly import catalogue
 
 
 def serve(name: str) -> None:
@@ -31,8 +19,11 @@ def serve(name: str) -> None:
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
+    # before the service starts: the gateway answers /audit/as-of with every domain
+    # service's projections (shared.audit.remote), which it must not import itself
+    catalogue.register_services()
     runner = ServiceRunner(settings().nameko_config())
-    runner.add_service(load_service_class(name))
+    runner.add_service(catalogue.service_class(name))
 
     def stop(signum, frame):
         eventlet.spawn_n(runner.stop)

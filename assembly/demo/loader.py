@@ -1,4 +1,4 @@
-"""Drive the demo county through the real HTTP API (shared/demo/county.py says what).
+"""Drive the demo county through the real HTTP API (assembly/demo/county.py says what).
 
 Every step is a request a person would make with their own token: the office registers
 units, forms groups and decides transitions; each unit's Party organisation (a unit
@@ -21,6 +21,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+
+from shared.clock import today
 
 from . import county as C
 
@@ -447,7 +449,7 @@ def load(base_url: str, office_token: str, seed: int = 2024, workers: int = 6,
          log=print) -> dict:
     """Load the demo county unless units exist already. Returns a summary."""
     global TODAY
-    TODAY = dt.date.today().isoformat()
+    TODAY = today()
     api = Api(base_url)
     existing = api.get("/units", office_token)
     if existing:

@@ -1,5 +1,6 @@
-"""Test fixtures' engine: real service processes on a throwaway vhost and database
-prefix, killed and restarted at will, driven over HTTP and RPC."""
+"""Test fixtures' engine (and the propagation benchmark's): real service processes on a
+throwaway vhost and database prefix, killed and restarted at will, driven over HTTP and
+RPC."""
 from __future__ import annotations
 
 import os
@@ -9,11 +10,16 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Sequence
 
 import requests
 
 from shared import launcher
 from shared.config import ALL_PROCESSES
+
+ROOT = Path(__file__).resolve().parent.parent
+# what runs `serve NAME`: the `dudao` command, in this interpreter
+DUDAO = (sys.executable, "-m", "assembly.cli")
 
 
 class Stack:
@@ -36,12 +42,17 @@ class Stack:
         self._tokens: dict[tuple, str] = {}
 
     # -- processes ----------------------------------------------------------------------
-    def start(self, name: str, instance: str | None = None, **env) -> subprocess.Popen:
+    def start(self, name: str, instance: str | None = None, *, command: Sequence[str] = DUDAO,
+              **env) -> subprocess.Popen:
+        """`COMMAND serve NAME` from the repository root, ``env`` added to the stack's.
+        COMMAND is `dudao` unless a test gives another that takes the same arguments
+        (tests/faults.py's injects a fault into the process, then runs `dudao`)."""
         key = instance or name
         log = open(self.workdir / f"{key}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", name],
+        proc = subprocess.Popen([*command, "serve", name],
                                 env={**self.env, **{k: str(v) for k, v in env.items()}},
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
         self.processes[key] = proc
         return proc
 
@@ -96,7 +107,7 @@ class Stack:
     def token(self, role: str = "office", name: str | None = None, scope: str | None = None) -> str:
         key = (role, name, scope)
         if key not in self._tokens:
-            from shared.devstack import issue_token
+            from assembly.devstack import issue_token
             self._tokens[key] = issue_token(self.env, name or f"test {role}", role, scope)
         return self._tokens[key]
 

@@ -18,19 +18,22 @@ import os  # noqa: E402
 
 import click
 
+from assembly import catalogue
 from shared import launcher
 
 
 @click.group()
 def main():
     """Dudao — county campaign supervision, event-sourced."""
+    # the library's audit and ops machinery learns each service's projections here
+    catalogue.register_services()
 
 
 @main.command()
 @click.argument("name", type=click.Choice(["units", "supervision", "study", "evaluation", "gateway"]))
 def serve(name):
     """Run one service process (what containers and the Procfile run)."""
-    from shared.serve import serve as run_service
+    from assembly.serve import serve as run_service
     run_service(name)
 
 
@@ -46,7 +49,7 @@ def token():
 @click.option("--scope", default=None, help="group id (supervisor), unit id (unit), survey id (respondent)")
 def token_create(role, name, scope):
     """Print a new token for a person."""
-    from shared.devstack import issue_token
+    from assembly.devstack import issue_token
     from services.gateway.tokens import TokenError
     try:
         click.echo(issue_token(dict(os.environ), name, role, scope))
@@ -62,7 +65,7 @@ def dev():
 @dev.command("run")
 @click.option("--no-demo", is_flag=True, help="start empty, without the demo county")
 def dev_run(no_demo):
-    from shared.devstack import run
+    from assembly.devstack import run
     try:
         sys.exit(run(load_demo=not no_demo))
     except launcher.LaunchError as err:
@@ -72,7 +75,7 @@ def dev_run(no_demo):
 @dev.command("test", context_settings={"ignore_unknown_options": True})
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def dev_test(pytest_args):
-    from shared.devstack import test
+    from assembly.devstack import test
     try:
         sys.exit(test(list(pytest_args)))
     except launcher.LaunchError as err:
@@ -82,7 +85,7 @@ def dev_test(pytest_args):
 @dev.command("bench", context_settings={"ignore_unknown_options": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def dev_bench(args):
-    from shared.devstack import bench
+    from assembly.devstack import bench
     try:
         sys.exit(bench(list(args)))
     except launcher.LaunchError as err:
@@ -97,11 +100,11 @@ def dev_bench(args):
 @click.option("--seed", default=2024, show_default=True, help="names and choices follow it")
 def demo_load(url, office_token, seed):
     """Load the demo county into a running stack (nothing happens if it has units)."""
-    from shared import demo
+    from assembly import demo
     env = dict(os.environ)
     url = url or f"http://127.0.0.1:{env.get('DUDAO_GATEWAY_PORT', '8080')}"
     if office_token is None:
-        from shared.devstack import issue_token
+        from assembly.devstack import issue_token
         # `make run`'s embedded database unless another is named
         env.setdefault("DUDAO_MONGO_URI",
                        launcher.mongo_uri_for(int(env.get("DUDAO_MONGO_PORT", "27117"))))
@@ -112,11 +115,11 @@ def demo_load(url, office_token, seed):
         raise click.ClickException(str(err))
 
 
-from shared.audit.cli import audit  # noqa: E402  (the `dudao audit` command family)
+from assembly.audit.cli import audit  # noqa: E402  (the `dudao audit` command family)
 
 main.add_command(audit)
 
-from shared.ops_cli import ops  # noqa: E402  (the `dudao ops` operator commands)
+from assembly.ops_cli import ops  # noqa: E402  (the `dudao ops` operator commands)
 
 main.add_command(ops)
 

@@ -1,9 +1,9 @@
 """The demo county: about thirty units in three batches, three supervision groups, a few
 hundred members, and a campaign advanced through the real HTTP API to a mix of states
-(shared/demo/county.py lists them). `make run` loads it once the stack is up
-(shared/devstack.py); `dudao demo` loads it into a running stack.
+(assembly/demo/county.py lists them). `make run` loads it once the stack is up
+(assembly/devstack.py); `dudao demo` loads it into a running stack.
 
-    from shared import demo
+    from assembly import demo
     demo.load("http://127.0.0.1:8080", office_token, seed=2024)
 
 Loading is skipped when units exist already, so running it twice changes nothing.

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 from shared import launcher
+from shared.clock import today
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -122,19 +123,16 @@ def _checkout_vhost(base_uri: str) -> str:
 
 def _campaign_start() -> str:
     """The local stack's campaign calendar starts the day of its first `make run` and keeps
-    that day (var/campaign-start) as long as var/db keeps its events (shared/clock.py)."""
-    import datetime
+    that day (var/campaign-start) as long as var/db keeps its events
+    (shared/campaign_calendar.py)."""
     pinned = VAR / "campaign-start"
     if not pinned.exists():
-        pinned.write_text(datetime.date.today().isoformat() + "\n")
+        pinned.write_text(today() + "\n")
     return pinned.read_text().strip()
 
 
 def _load_demo(env, base, token):
-    try:
-        from shared import demo  # noqa: F401  (the demo county arrives with its issue)
-    except ImportError:
-        return
+    from assembly import demo
     try:
         demo.load(base, token)
     except Exception as err:  # the stack stays up and its banner still shows the token
