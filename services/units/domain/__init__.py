@@ -25,10 +25,6 @@ def unit_stream(unit_id: str) -> str:
     return f"{STREAM_PREFIX}{unit_id}"
 
 
-def unit_id_of(stream_id: str) -> str:
-    return stream_id[len(STREAM_PREFIX):]
-
-
 # the one dispatch: command type -> decision(state, command, config); each module
 # declares the commands it decides beside the functions that decide them
 HANDLERS = {**membership.HANDLERS, **planning.HANDLERS, **lifecycle.HANDLERS, **rectification.HANDLERS}
@@ -47,11 +43,11 @@ def stream_of(command) -> str:
     return unit_stream(command.unit_id)
 
 
-def fold_envelopes(envelopes) -> UnitState | None:
+def _fold_envelopes(envelopes) -> UnitState | None:
     """A unit's state from its stored envelopes (as the event store hands them back)."""
     return fold(events_of(envelopes))
 
 
 def fold_for(command):
     """The fold of the stream ``command`` acts on (one aggregate: always the unit's)."""
-    return fold_envelopes
+    return _fold_envelopes

@@ -145,7 +145,8 @@ def test_post_load_builds_the_command_with_the_actor_new_ids_and_today():
 
 def test_list_units_takes_the_query_string_and_a_bad_batch_is_no_batch():
     assert S.ListUnitsSchema().load({}) == {"batch": None, "phase": None}
-    assert S.ListUnitsSchema().load({"batch": "2", "phase": "mobilization"}) == {"batch": 2, "phase": "mobilization"}
+    assert S.ListUnitsSchema().load({"batch": "2", "phase": "mobilization"}) == \
+        {"batch": 2, "phase": "mobilization"}
     with pytest.raises(NotFound) as info:
         S.ListUnitsSchema().load({"batch": "two"})
     assert info.value.message == "no batch 'two'"
