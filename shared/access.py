@@ -30,7 +30,7 @@ def may_read_unit(actor: Actor | None, unit_id: str, group_id: str | None) -> bo
 
 def check_read_unit(actor: Actor | None, unit_id: str, group_id: str | None) -> None:
     if not may_read_unit(actor, unit_id, group_id):
-        raise Forbidden(f"unit {unit_id} is not yours to read", unit_id=unit_id)
+        raise Forbidden(f"you may not read unit {unit_id}: it is not yours to read", unit_id=unit_id)
 
 
 def check_read_group(actor: Actor | None, group_id: str) -> None:

@@ -1,6 +1,9 @@
-"""Marshmallow request schemas for the units routes of DESIGN.md's HTTP API contract
-(plus the few routes users need beyond it: sections, study-group placement,
-contact points, rectification measures). Unknown fields are refused.
+"""The units service's RPC API as marshmallow schemas: the named fields of each command
+and query. The gateway fills them from DESIGN.md's HTTP routes (path variables such as
+``<unit>`` arrive as ``unit_id``; plus the few routes users need beyond the contract:
+sections, study-group placement, contact points, rectification measures). Unknown
+fields are refused; within an RPC each command schema's ``@post_load`` (``CommandSchema``)
+builds the command dataclass with the actor, new ids and today's date.
 
 Dates load as ISO strings ("2024-02-18"), the form the domain and the log use.
 """
@@ -8,8 +11,11 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from shared.domain import NotFound
+from shared.edge import CommandSchema
 from shared.schema_fields import IsoDate, StrictSchema, unique
 
+from .domain import commands as C
 from .domain.membership import ORG_TYPES
 from .domain.rectification import MEASURE_KINDS
 from .domain.work_plan import GUARANTEE_SYSTEMS, LEADER_MEASURES, PROBLEM_CATEGORIES
@@ -19,23 +25,42 @@ ID = validate.Length(min=1, max=100)
 TEXT = validate.Length(min=1, max=10_000)
 
 
+def path_id():
+    """An id the HTTP path gives (``<unit>``, ``<group>``...): required, any length, as a
+    URL variable always was; a wrong one is the domain's 404/422, not a schema error."""
+    return fields.String(required=True, validate=validate.Length(min=1))
 
 
-class RegisterUnitSchema(StrictSchema):
-    """POST /units (office)."""
+class UnitCommandSchema(CommandSchema):
+    """A command on one unit: ``unit_id`` plus the command's own fields."""
+    unit_id = path_id()
+
+
+# --- the office -------------------------------------------------------------------
+
+class RegisterUnitSchema(CommandSchema):
+    """POST /units (office) -> the new unit's id."""
     name = fields.String(required=True, validate=NAME)
     org_type = fields.String(required=True, validate=validate.OneOf(ORG_TYPES))
     batch = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=3))
     sections = fields.List(fields.String(validate=ID), load_default=list, validate=unique)
 
+    def make(self, data, edge):
+        return C.RegisterUnit(actor=edge.actor, unit_id=edge.new_id("u"), name=data["name"],
+                              org_type=data["org_type"], batch=data["batch"],
+                              sections=tuple(data["sections"]))
 
-class AddSectionSchema(StrictSchema):
+
+# --- membership (R20, R21) --------------------------------------------------------
+
+class AddSectionSchema(UnitCommandSchema):
     """POST /units/{unit}/sections."""
+    command = C.AddSection
     section = fields.String(required=True, validate=ID)
 
 
-class EnrolMemberSchema(StrictSchema):
-    """POST /units/{unit}/members."""
+class EnrolMemberSchema(UnitCommandSchema):
+    """POST /units/{unit}/members -> the new member's id."""
     name = fields.String(required=True, validate=NAME)
     section = fields.String(required=True, allow_none=True, validate=ID)
     is_leader = fields.Boolean(load_default=False)
@@ -46,23 +71,39 @@ class EnrolMemberSchema(StrictSchema):
         if data.get("section") is None and not data.get("is_retired"):
             raise ValidationError("a serving member belongs to a section", "section")
 
+    def make(self, data, edge):
+        return C.EnrolMember(actor=edge.actor, member_id=edge.new_id("m"), **data)
 
-class StudyGroupSchema(StrictSchema):
-    """POST /units/{unit}/study-groups."""
+
+class StudyGroupSchema(UnitCommandSchema):
+    """POST /units/{unit}/study-groups -> the new study group's id."""
     section = fields.String(required=True, validate=ID)
     leader_member_id = fields.String(required=True, validate=ID)
     member_ids = fields.List(fields.String(validate=ID), load_default=list, validate=unique)
 
+    def make(self, data, edge):
+        return C.FormStudyGroup(actor=edge.actor, study_group_id=edge.new_id("sg"),
+                                **{**data, "member_ids": tuple(data["member_ids"])})
 
-class PlaceMemberSchema(StrictSchema):
-    """POST /units/{unit}/study-groups/{group}/members."""
+
+class PlaceMemberSchema(UnitCommandSchema):
+    """POST /units/{unit}/study-groups/{group}/members: ``study_group_id`` is the path's group."""
+    command = C.PlaceMemberInStudyGroup
+    study_group_id = path_id()
     member_id = fields.String(required=True, validate=ID)
 
 
-class ContactPointsSchema(StrictSchema):
-    """PUT /units/{unit}/members/{member}/contact-points (R21)."""
+class ContactPointsSchema(UnitCommandSchema):
+    """PUT /units/{unit}/members/{member}/contact-points (R21): ``member_id`` is the path's member."""
+    member_id = path_id()
     sections = fields.List(fields.String(validate=ID), required=True,
                            validate=[validate.Length(min=1), unique])
+
+    def make(self, data, edge):
+        return C.AssignContactPoints(actor=edge.actor, **{**data, "sections": tuple(data["sections"])})
+
+
+# --- the work plan (R4) and requirements (R11) -------------------------------------
 
 
 class ProblemSchema(StrictSchema):
@@ -71,7 +112,7 @@ class ProblemSchema(StrictSchema):
     measures = fields.List(fields.String(validate=TEXT), load_default=list)
 
 
-class WorkPlanSchema(StrictSchema):
+class WorkPlanSchema(UnitCommandSchema):
     """PUT /units/{unit}/work-plan: 一看 leader measures, 二看 problems, 三看 guarantee systems."""
     leader_measures = fields.List(fields.String(validate=validate.OneOf(list(LEADER_MEASURES))),
                                   required=True, validate=unique)
@@ -80,46 +121,99 @@ class WorkPlanSchema(StrictSchema):
                                     required=True, validate=unique)
     speech_draft = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100_000))
 
+    def make(self, data, edge):
+        plan = {k: v for k, v in data.items() if k != "unit_id" and v is not None}
+        return C.SubmitWorkPlan(actor=edge.actor, unit_id=data["unit_id"], plan=plan)
 
-class RequirementsSchema(StrictSchema):
+
+class RequirementsSchema(UnitCommandSchema):
     """PUT /units/{unit}/requirements (R11)."""
     text = fields.String(required=True, validate=TEXT)
     items = fields.List(fields.String(validate=validate.Length(min=1, max=1000)), load_default=list)
 
+    def make(self, data, edge):
+        return C.SetRequirements(actor=edge.actor, **{**data, "items": tuple(data["items"])})
 
-class MeetingScheduleSchema(StrictSchema):
+
+# --- the mobilisation meeting and the phase gate (R5) ------------------------------
+
+class MeetingScheduleSchema(UnitCommandSchema):
     """POST /units/{unit}/mobilization-meeting."""
     date = IsoDate(required=True)
 
+    def make(self, data, edge):
+        return C.ScheduleMobilizationMeeting(actor=edge.actor, today=edge.today(), **data)
 
-class MeetingHeldSchema(StrictSchema):
+
+class MeetingHeldSchema(UnitCommandSchema):
     """POST /units/{unit}/mobilization-meeting/held (the date defaults to the scheduled one)."""
     date = IsoDate(load_default=None, allow_none=True)
 
+    def make(self, data, edge):
+        return C.HoldMobilizationMeeting(actor=edge.actor, today=edge.today(), **data)
 
-class TransitionApplicationSchema(StrictSchema):
-    """POST /units/{unit}/transitions."""
+
+class TransitionApplicationSchema(UnitCommandSchema):
+    """POST /units/{unit}/transitions -> the new application's id (the handler adds the
+    study service's readiness answer when it decides, R7)."""
     summary = fields.String(required=True, validate=TEXT)
 
+    def make(self, data, edge):
+        return C.ApplyForTransition(actor=edge.actor, transition_id=edge.new_id("t"), **data)
 
-class NotificationSchema(StrictSchema):
+
+# --- rectification (R22) and public notification (R12, R23) -----------------------
+
+class NotificationSchema(UnitCommandSchema):
     """POST /units/{unit}/notifications (R12/R23): the scope is the survey's sampling frame."""
     scope = fields.List(fields.String(validate=NAME), required=True,
                         validate=[validate.Length(min=1, max=10_000), unique])
-    date = IsoDate(load_default=None, allow_none=True)  # defaults to today at the entrypoint
+    date = IsoDate(load_default=None, allow_none=True)  # defaults to today
     subject = fields.String(load_default="", validate=validate.Length(max=200))
     content = fields.String(load_default="", validate=validate.Length(max=10_000))
 
+    def make(self, data, edge):
+        return C.NotifyPublic(actor=edge.actor, notification_id=edge.new_id("n"),
+                              **{**data, "scope": tuple(data["scope"]), "date": data["date"] or edge.today()})
 
-class RectificationMeasureSchema(StrictSchema):
-    """POST /units/{unit}/rectification-measures (R22 phase 3)."""
+
+class RectificationMeasureSchema(UnitCommandSchema):
+    """POST /units/{unit}/rectification-measures (R22 phase 3) -> the new measure's id."""
     kind = fields.String(load_default="measure", validate=validate.OneOf(MEASURE_KINDS))
     description = fields.String(required=True, validate=TEXT)
     owner_member_id = fields.String(required=True, validate=ID)
     due = IsoDate(required=True)
 
+    def make(self, data, edge):
+        return C.AddRectificationMeasure(actor=edge.actor, measure_id=edge.new_id("r"), today=edge.today(),
+                                         **data)
 
-class MeasureCompletionSchema(StrictSchema):
-    """POST /units/{unit}/rectification-measures/{measure}/completion."""
+
+class MeasureCompletionSchema(UnitCommandSchema):
+    """POST /units/{unit}/rectification-measures/{measure}/completion: ``measure_id`` is the path's."""
+    measure_id = path_id()
     completed_on = IsoDate(load_default=None, allow_none=True)  # defaults to today
     note = fields.String(load_default="", validate=validate.Length(max=10_000))
+
+    def make(self, data, edge):
+        today = edge.today()
+        return C.CompleteRectificationMeasure(actor=edge.actor, today=today,
+                                              **{**data, "completed_on": data["completed_on"] or today})
+
+
+# --- queries ----------------------------------------------------------------------
+
+class UnitQuerySchema(StrictSchema):
+    """GET /units/{unit}, GET /units/{unit}/members."""
+    unit_id = path_id()
+
+
+class ListUnitsSchema(StrictSchema):
+    """GET /units?batch=&phase= (query-string values arrive as strings)."""
+    batch = fields.Integer(load_default=None, allow_none=True, strict=False)
+    phase = fields.String(load_default=None, allow_none=True)
+
+    def handle_error(self, error, data, **kwargs):
+        if isinstance(data, dict) and "batch" in error.messages:
+            # as before the typed edge: a batch that is not a number is a batch there is not
+            raise NotFound(f"no batch {data.get('batch')!r}")

@@ -50,7 +50,7 @@ def ask_peer(cluster, service: str, method: str, why: str, **fields):
         raise PeerUnavailable(f"the {service} service is not running; {why}; try again shortly",
                               service=service) from None
     except RemoteError as err:
-        raise PeerUnavailable(f"the {service} service could not answer {method} ({err.exc_type}); {why}",
+        raise PeerUnavailable(f"the {service} service cannot answer {method} ({err.exc_type}); {why}",
                               service=service) from None
     if isinstance(answer, dict) and "ok" in answer and ("result" in answer or "error" in answer):
         if not answer["ok"]:

@@ -205,11 +205,10 @@ def test_a_unit_acting_on_another_unit_is_refused_by_gateway_and_service(stack):
     # the service enforces the scope itself, whatever reaches it
     impostor = {"id": "p-1", "name": "冒名者", "role": "unit", "scope": mine}
     with stack.rpc() as rpc:
-        answer = rpc.units.enrol_member(body={"name": "某人", "section": "综合科"}, params={"unit": other},
-                                        query={}, actor=impostor)
+        answer = rpc.units.enrol_member(unit_id=other, name="某人", section="综合科", actor=impostor)
         assert answer["ok"] is False and answer["status"] == 403
         assert "a unit may act only on itself" in answer["message"]
-        answer = rpc.units.add_section(body={"section": "新科"}, params={"unit": other}, query={},
+        answer = rpc.units.add_section(unit_id=other, section="新科",
                                        actor={"id": "s-1", "name": "督导员", "role": "supervisor", "scope": "g1"})
         assert answer["ok"] is False and answer["status"] == 403
     assert logged(stack) == before

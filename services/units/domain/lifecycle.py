@@ -18,7 +18,8 @@ from .state import UnitState
 CLOSE_OUTCOMES = ("returned", "rejected")
 
 
-def schedule_meeting(state: UnitState | None, cmd: C.ScheduleMobilizationMeeting) -> list[E.Event]:
+def schedule_meeting(state: UnitState | None, cmd: C.ScheduleMobilizationMeeting,
+                     config: UnitsConfig) -> list[E.Event]:
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
     date = require_date(cmd.date, "date")
@@ -151,7 +152,7 @@ def apply_approved_transition(state: UnitState | None, cmd: C.ApplyApprovedTrans
                    transition_id=cmd.transition_id)]
 
 
-def close_transition(state: UnitState | None, cmd: C.CloseTransition) -> list[E.Event]:
+def close_transition(state: UnitState | None, cmd: C.CloseTransition, config: UnitsConfig) -> list[E.Event]:
     require_system(cmd.actor)
     state = require_unit(state, cmd.unit_id)
     if cmd.outcome not in CLOSE_OUTCOMES:
@@ -166,7 +167,8 @@ def close_transition(state: UnitState | None, cmd: C.CloseTransition) -> list[E.
                                           outcome=cmd.outcome, comments=cmd.comments or "")]
 
 
-def apply_deadline_extension(state: UnitState | None, cmd: C.ApplyDeadlineExtension) -> list[E.Event]:
+def apply_deadline_extension(state: UnitState | None, cmd: C.ApplyDeadlineExtension,
+                             config: UnitsConfig) -> list[E.Event]:
     # "进度服从质量…可适当延长" (A, R6): the office extends; the unit records it.
     require_system(cmd.actor)
     state = require_unit(state, cmd.unit_id)
@@ -215,3 +217,14 @@ def apply_survey_result(state: UnitState | None, cmd: C.ApplySurveyResult,
 
 def _pct(share) -> str:
     return "unknown" if share is None else f"{float(share):.1%}"
+
+
+HANDLERS = {
+    C.ScheduleMobilizationMeeting: schedule_meeting,
+    C.HoldMobilizationMeeting: hold_meeting,
+    C.ApplyForTransition: apply_for_transition,
+    C.ApplyApprovedTransition: apply_approved_transition,
+    C.CloseTransition: close_transition,
+    C.ApplyDeadlineExtension: apply_deadline_extension,
+    C.ApplySurveyResult: apply_survey_result,
+}

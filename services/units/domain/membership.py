@@ -31,7 +31,7 @@ def register_unit(state: UnitState | None, cmd: C.RegisterUnit, config: UnitsCon
                              centralised_study_start=calendar.centralised_study_start)]
 
 
-def add_section(state: UnitState | None, cmd: C.AddSection) -> list[E.Event]:
+def add_section(state: UnitState | None, cmd: C.AddSection, config: UnitsConfig) -> list[E.Event]:
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
     section = require_text(cmd.section, "section", 100)
@@ -40,7 +40,7 @@ def add_section(state: UnitState | None, cmd: C.AddSection) -> list[E.Event]:
     return [E.UnitSectionAdded(unit_id=cmd.unit_id, section=section)]
 
 
-def enrol_member(state: UnitState | None, cmd: C.EnrolMember) -> list[E.Event]:
+def enrol_member(state: UnitState | None, cmd: C.EnrolMember, config: UnitsConfig) -> list[E.Event]:
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
     if cmd.member_id in state.members:
@@ -69,7 +69,7 @@ def _check_joinable(state: UnitState, member_id: str, section: str) -> None:
                        member_id=member_id, member_section=member.section, section=section)
 
 
-def form_study_group(state: UnitState | None, cmd: C.FormStudyGroup) -> list[E.Event]:
+def form_study_group(state: UnitState | None, cmd: C.FormStudyGroup, config: UnitsConfig) -> list[E.Event]:
     # 各科室要成立以科室为主体的学习小组，科室负责人担任小组长 (R20)
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
@@ -94,7 +94,8 @@ def form_study_group(state: UnitState | None, cmd: C.FormStudyGroup) -> list[E.E
                                leader_member_id=cmd.leader_member_id, member_ids=member_ids)]
 
 
-def place_member(state: UnitState | None, cmd: C.PlaceMemberInStudyGroup) -> list[E.Event]:
+def place_member(state: UnitState | None, cmd: C.PlaceMemberInStudyGroup,
+                 config: UnitsConfig) -> list[E.Event]:
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
     group = state.study_groups.get(cmd.study_group_id)
@@ -106,7 +107,8 @@ def place_member(state: UnitState | None, cmd: C.PlaceMemberInStudyGroup) -> lis
                                        member_id=cmd.member_id)]
 
 
-def assign_contact_points(state: UnitState | None, cmd: C.AssignContactPoints) -> list[E.Event]:
+def assign_contact_points(state: UnitState | None, cmd: C.AssignContactPoints,
+                          config: UnitsConfig) -> list[E.Event]:
     # 办公室领导班子成员要结合各自分工负责科室为联系点 (R21)
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
@@ -122,3 +124,13 @@ def assign_contact_points(state: UnitState | None, cmd: C.AssignContactPoints) -
     for section in sections:
         require_section(state, section)
     return [E.ContactPointsAssigned(unit_id=cmd.unit_id, member_id=cmd.member_id, sections=sections)]
+
+
+HANDLERS = {
+    C.RegisterUnit: register_unit,
+    C.AddSection: add_section,
+    C.EnrolMember: enrol_member,
+    C.FormStudyGroup: form_study_group,
+    C.PlaceMemberInStudyGroup: place_member,
+    C.AssignContactPoints: assign_contact_points,
+}

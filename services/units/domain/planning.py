@@ -6,6 +6,7 @@ from shared.domain import Conflict, Rejected
 from . import commands as C
 from . import events as E
 from . import phases as P
+from .config import UnitsConfig
 from .guards import require_own_unit, require_system, require_text, require_unit
 from .state import UnitState
 from .work_plan import plan_errors
@@ -13,7 +14,7 @@ from .work_plan import plan_errors
 REVIEW_DECISIONS = ("approve", "return")
 
 
-def submit_work_plan(state: UnitState | None, cmd: C.SubmitWorkPlan) -> list[E.Event]:
+def submit_work_plan(state: UnitState | None, cmd: C.SubmitWorkPlan, config: UnitsConfig) -> list[E.Event]:
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
     errors = plan_errors(cmd.plan)
@@ -29,7 +30,8 @@ def submit_work_plan(state: UnitState | None, cmd: C.SubmitWorkPlan) -> list[E.E
     return [E.WorkPlanSubmitted(unit_id=cmd.unit_id, plan_version=version, plan=dict(cmd.plan))]
 
 
-def note_work_plan_review(state: UnitState | None, cmd: C.NoteWorkPlanReview) -> list[E.Event]:
+def note_work_plan_review(state: UnitState | None, cmd: C.NoteWorkPlanReview,
+                          config: UnitsConfig) -> list[E.Event]:
     require_system(cmd.actor)
     state = require_unit(state, cmd.unit_id)
     if cmd.decision not in REVIEW_DECISIONS:
@@ -50,7 +52,7 @@ def note_work_plan_review(state: UnitState | None, cmd: C.NoteWorkPlanReview) ->
                                   group_id=cmd.group_id)]
 
 
-def set_requirements(state: UnitState | None, cmd: C.SetRequirements) -> list[E.Event]:
+def set_requirements(state: UnitState | None, cmd: C.SetRequirements, config: UnitsConfig) -> list[E.Event]:
     # "在教育活动的第一阶段拿出一个…共产党员保持先进性的具体要求" (A)
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
@@ -60,3 +62,10 @@ def set_requirements(state: UnitState | None, cmd: C.SetRequirements) -> list[E.
     text = require_text(cmd.text, "text")
     items = [require_text(item, "items[]", 1000) for item in cmd.items]
     return [E.RequirementsSet(unit_id=cmd.unit_id, text=text, items=items)]
+
+
+HANDLERS = {
+    C.SubmitWorkPlan: submit_work_plan,
+    C.NoteWorkPlanReview: note_work_plan_review,
+    C.SetRequirements: set_requirements,
+}

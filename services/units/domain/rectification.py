@@ -6,6 +6,7 @@ from shared.domain import Conflict, Rejected
 from . import commands as C
 from . import events as E
 from . import phases as P
+from .config import UnitsConfig
 from .guards import require_date, require_member, require_own_unit, require_text, require_unit
 from .state import UnitState
 
@@ -15,7 +16,8 @@ MEASURE_KINDS = ("measure", "commitment")  # 整改措施 | 整改承诺
 COMPLETABLE_IN = (P.RECTIFICATION, P.SURVEY, P.REMEDIAL)
 
 
-def add_measure(state: UnitState | None, cmd: C.AddRectificationMeasure) -> list[E.Event]:
+def add_measure(state: UnitState | None, cmd: C.AddRectificationMeasure,
+                config: UnitsConfig) -> list[E.Event]:
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
     if state.phase not in P.RECTIFYING:
@@ -34,7 +36,8 @@ def add_measure(state: UnitState | None, cmd: C.AddRectificationMeasure) -> list
                                         owner_member_id=cmd.owner_member_id, due=due, phase=state.phase)]
 
 
-def complete_measure(state: UnitState | None, cmd: C.CompleteRectificationMeasure) -> list[E.Event]:
+def complete_measure(state: UnitState | None, cmd: C.CompleteRectificationMeasure,
+                     config: UnitsConfig) -> list[E.Event]:
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
     measure = state.measures.get(cmd.measure_id)
@@ -53,7 +56,7 @@ def complete_measure(state: UnitState | None, cmd: C.CompleteRectificationMeasur
                                             completed_on=completed_on, note=(cmd.note or "").strip())]
 
 
-def notify_public(state: UnitState | None, cmd: C.NotifyPublic) -> list[E.Event]:
+def notify_public(state: UnitState | None, cmd: C.NotifyPublic, config: UnitsConfig) -> list[E.Event]:
     # "测评前，各单位党组织要以适当方式在一定范围内…通报" (A); "及时向群众公布" (B)
     state = require_unit(state, cmd.unit_id)
     require_own_unit(cmd.actor, cmd.unit_id)
@@ -69,3 +72,10 @@ def notify_public(state: UnitState | None, cmd: C.NotifyPublic) -> list[E.Event]
     return [E.PublicNotified(unit_id=cmd.unit_id, notification_id=cmd.notification_id, scope=scope,
                              date=require_date(cmd.date, "date"), subject=(cmd.subject or "").strip(),
                              content=(cmd.content or "").strip())]
+
+
+HANDLERS = {
+    C.AddRectificationMeasure: add_measure,
+    C.CompleteRectificationMeasure: complete_measure,
+    C.NotifyPublic: notify_public,
+}

@@ -1,0 +1,220 @@
+"""What the units service does with a request once its schema has built the command:
+decide it against the unit's stream and append (``_run``), answer a query from the
+projections, or react to another service's event.
+
+Handlers are ``handler(service, request, actor)``: ``request`` is the command the
+schema's ``@post_load`` built (or a query's loaded fields), ``actor`` an ``Actor``.
+Who may act on a unit is the domain's rule (a unit only on itself, the office
+registers); who may read which unit is ``shared.access``.
+
+The unit's phase changes only by its own mobilisation meeting and by the reactions
+below to supervision's and evaluation's events (R5, R6, R12).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from services.units import domain as D
+from services.units.domain import phases as P
+from services.units.domain.config import config_from_environment
+from services.units.projections import CARDS, MEMBERS, county_overview
+from services.units.translate import CONSUMED, command_for
+from shared import access
+from shared.domain import Actor, Forbidden, NotFound
+from shared.edge import actor_from
+from shared.service_kit import PeerUnavailable, ask_peer
+
+# the county's configuration (batch calendars, R7 readiness, R22 leader measures);
+# DUDAO_CAMPAIGN_START moves the calendar (shared/clock.py)
+CONFIG = config_from_environment()
+
+WHY_READINESS = "a unit leaves 学习动员 only with its study readiness"
+
+
+def decide(state, command):
+    return D.decide(state, command, CONFIG)
+
+
+def _run(service, command, actor: Actor) -> list[dict]:
+    """Every command the same way: fold its stream, decide, append what it decided."""
+    return service.storage.execute(D.stream_of(command), decide, D.fold_for(command), command, actor=actor)
+
+
+def _payload(appended: list[dict], kind: str) -> dict:
+    return next((env["payload"] for env in appended if env["type"] == kind), {})
+
+
+def _public(doc: dict) -> dict:
+    doc = dict(doc)
+    doc.pop("_id", None)
+    return doc
+
+
+# --- reactions: other services' decisions become system commands on the unit ----------
+
+def react(ctx, env):
+    command = command_for(env, actor_from(ctx.actor))
+    if command is None:
+        return []
+    return ctx.execute(D.stream_of(command), decide, D.fold_for(command), command)
+
+
+REACTIONS = {source: {kind: react for kind in kinds} for source, kinds in CONSUMED.items()}
+
+
+# --- the office ------------------------------------------------------------------------
+
+def register_unit(service, command: D.RegisterUnit, actor):
+    _run(service, command, actor)
+    return {"unit_id": command.unit_id}
+
+
+# --- membership (R20, R21) ---------------------------------------------------------------
+
+def add_section(service, command: D.AddSection, actor):
+    _run(service, command, actor)
+    return {"unit_id": command.unit_id, "section": command.section.strip()}
+
+
+def enrol_member(service, command: D.EnrolMember, actor):
+    _run(service, command, actor)
+    return {"member_id": command.member_id}
+
+
+def form_study_group(service, command: D.FormStudyGroup, actor):
+    _run(service, command, actor)
+    return {"study_group_id": command.study_group_id}
+
+
+def place_member(service, command: D.PlaceMemberInStudyGroup, actor):
+    _run(service, command, actor)
+    return {"study_group_id": command.study_group_id, "member_id": command.member_id}
+
+
+def assign_contact_points(service, command: D.AssignContactPoints, actor):
+    _run(service, command, actor)
+    return {"member_id": command.member_id, "sections": list(command.sections)}
+
+
+# --- the work plan (R4) and requirements (R11) --------------------------------------------
+
+def submit_work_plan(service, command: D.SubmitWorkPlan, actor):
+    appended = _run(service, command, actor)
+    return {"unit_id": command.unit_id,
+            "plan_version": _payload(appended, "WorkPlanSubmitted").get("plan_version")}
+
+
+def set_requirements(service, command: D.SetRequirements, actor):
+    _run(service, command, actor)
+    return {"unit_id": command.unit_id}
+
+
+# --- the mobilisation meeting ----------------------------------------------------------------
+
+def schedule_meeting(service, command: D.ScheduleMobilizationMeeting, actor):
+    _run(service, command, actor)
+    return {"unit_id": command.unit_id, "date": command.date}
+
+
+def hold_meeting(service, command: D.HoldMobilizationMeeting, actor):
+    appended = _run(service, command, actor)
+    entered = _payload(appended, "PhaseEntered")
+    return {"unit_id": command.unit_id, "date": _payload(appended, "MobilizationMeetingHeld").get("date"),
+            "phase": entered.get("phase"), "deadline": entered.get("deadline")}
+
+
+# --- the phase gate (R5): the unit applies; supervision decides ------------------------------
+
+def study_readiness(service, unit_id: str) -> dict:
+    """The study service's readiness(unit_id) answer (R7), or the 503 refusal of
+    ``ask_peer`` (the one failure rule for questions to a peer)."""
+    answer = ask_peer(service.cluster, "study", "readiness", WHY_READINESS, unit_id=unit_id)
+    if not isinstance(answer, dict) or "ready" not in answer:
+        raise PeerUnavailable(f"the study service's readiness answer is malformed; {WHY_READINESS}",
+                              service="study")
+    return answer
+
+
+def _asks_study(state, command: D.ApplyForTransition, actor: Actor) -> bool:
+    """Only when its answer decides: the domain refuses every other application first."""
+    return (state is not None and state.phase == P.MOBILIZATION and state.open_application is None
+            and state.requirements is not None and CONFIG.require_study_readiness
+            and actor.role == "unit" and actor.scope == command.unit_id)
+
+
+def apply_for_transition(service, command: D.ApplyForTransition, actor):
+    state = D.fold_for(command)(service.storage.load(D.stream_of(command)))
+    if _asks_study(state, command, actor):
+        command = dataclasses.replace(command, study_readiness=study_readiness(service, command.unit_id))
+    applied = _payload(_run(service, command, actor), "TransitionApplied")
+    return {"transition_id": command.transition_id, "from_phase": applied.get("from_phase"),
+            "to_phase": applied.get("to_phase")}
+
+
+# --- rectification (R22) and notification (R12, R23) -----------------------------------------
+
+def add_rectification_measure(service, command: D.AddRectificationMeasure, actor):
+    _run(service, command, actor)
+    return {"measure_id": command.measure_id}
+
+
+def complete_rectification_measure(service, command: D.CompleteRectificationMeasure, actor):
+    _run(service, command, actor)
+    return {"measure_id": command.measure_id, "completed_on": command.completed_on}
+
+
+def notify_public(service, command: D.NotifyPublic, actor):
+    _run(service, command, actor)
+    return {"notification_id": command.notification_id, "scope_size": len(command.scope),
+            "date": command.date}
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+def _card(service, unit_id: str, actor: Actor) -> dict:
+    card = service.storage.get(CARDS, unit_id)
+    if card is None or card.get("stub"):
+        raise NotFound(f"no unit {unit_id}", unit_id=unit_id)
+    access.check_read_unit(actor, unit_id, card.get("group_id"))
+    return card
+
+
+def get_unit(service, query: dict, actor):
+    return _public(_card(service, query["unit_id"], actor))
+
+
+def list_units(service, query: dict, actor):
+    scope = access.readable_scope(actor, unit_field="_id")
+    if scope is None:
+        raise Forbidden("you may not list units", role=actor.role)
+    found = {"stub": {"$ne": True}, **scope}
+    if query.get("batch") is not None:
+        found["batch"] = query["batch"]
+    if query.get("phase"):
+        found["phase"] = query["phase"]
+    cards = service.storage.find(CARDS, found, sort=[("batch", 1), ("name", 1)])
+    return [_public(card) for card in cards]
+
+
+def list_members(service, query: dict, actor):
+    card = _card(service, query["unit_id"], actor)
+    members = [_public(m) for m in service.storage.find(MEMBERS, {"unit_id": card["unit_id"]},
+                                                        sort=[("section", 1), ("name", 1)])]
+    by_section: dict = {section: [] for section in card["sections"]}
+    by_group: dict = {group: [] for group in card["study_groups"]}
+    for m in members:
+        by_section.setdefault(m["section"] or "", []).append(m["member_id"])
+        if m["study_group_id"]:
+            by_group.setdefault(m["study_group_id"], []).append(m["member_id"])
+    groups = [{"study_group_id": g, "section": card["study_groups"].get(g),
+               "leader_member_id": next((m["member_id"] for m in members
+                                         if m["study_group_id"] == g and m["leads_study_group"]), None),
+               "member_ids": ids} for g, ids in by_group.items()]
+    return {"unit_id": card["unit_id"], "members": members, "by_section": by_section,
+            "study_groups": groups, "retired_without_group": list(card["retired_without_group"])}
+
+
+def overview(service, query: dict, actor):
+    if access.readable_scope(actor) != {}:  # the county as a whole: for those who read every unit
+        raise Forbidden("only the office and auditors see the county overview", role=actor.role)
+    return county_overview(service.storage.find(CARDS, {"stub": {"$ne": True}}))

@@ -1,0 +1,131 @@
+"""The units service's RPC API called directly over RabbitMQ, the way another nameko
+service or a county system would: a plain ``ClusterRpcProxy``, named fields plus
+``actor``, and the one answer shape (``shared.edge``) back — no gateway, no URLs.
+
+Only the units process runs (one per module): the study service's absence is itself
+one of the refusals shown (the readiness question to a peer that is not running)."""
+import datetime
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+from nameko.exceptions import UnknownService
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from shared import launcher
+from shared.edge import ERROR_CODES, Refused, unwrap
+from shared.testing import Stack, wait_until
+
+OFFICE = {"id": "office-1", "name": "领导小组办公室", "role": "office", "scope": None}
+AUDITOR = {"id": "audit-1", "name": "审计员", "role": "auditor", "scope": None}
+
+
+def unit_actor(unit_id):
+    return {"id": f"unit-{unit_id}", "name": "单位党委", "role": "unit", "scope": unit_id}
+
+
+@pytest.fixture(scope="module")
+def units(mongo_uri, amqp_base_uri):
+    """The units service alone, on a vhost and database prefix of its own; yields its proxy."""
+    vhost = "dudao-rpc-units-" + uuid.uuid4().hex[:8]
+    amqp = launcher.create_vhost(amqp_base_uri, vhost)
+    with tempfile.TemporaryDirectory(prefix="dudao-rpc-units-") as tmp:
+        stack = Stack(mongo_uri, amqp, "r" + uuid.uuid4().hex[:9], Path(tmp), {"DUDAO_RPC_TIMEOUT": "5"})
+        try:
+            stack.start("units")
+            with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
+                def up():
+                    try:
+                        return rpc.units.health()["ok"]
+                    except UnknownService:  # its queue is not declared yet
+                        return False
+                wait_until(up, timeout=60, interval=0.3, message="the units service to answer")
+                yield rpc.units
+        finally:
+            stack.stop_all()
+            launcher.delete_vhost(amqp_base_uri, vhost)
+
+
+@pytest.fixture(scope="module")
+def unit_id(units):
+    return unwrap(units.register_unit(name="县教育局", org_type="党委", batch=2, sections=["综合科"],
+                                      actor=OFFICE))["unit_id"]
+
+
+def test_commands_take_named_fields_and_answer_in_the_one_shape(units, unit_id):
+    me = unit_actor(unit_id)
+    assert units.add_section(unit_id=unit_id, section="人事科", actor=me) == \
+        {"ok": True, "result": {"unit_id": unit_id, "section": "人事科"}}
+    head = unwrap(units.enrol_member(unit_id=unit_id, name="人事科长", section="人事科", actor=me))["member_id"]
+    clerk = unwrap(units.enrol_member(unit_id=unit_id, name="科员", section="人事科", actor=me))["member_id"]
+    formed = unwrap(units.form_study_group(unit_id=unit_id, section="人事科", leader_member_id=head,
+                                           member_ids=[clerk], actor=me))
+    assert formed["study_group_id"].startswith("sg-")
+    assert unwrap(units.set_requirements(unit_id=unit_id, text="五带头", items=["带头学习"], actor=me)) == \
+        {"unit_id": unit_id}
+
+    members = unwrap(units.list_members(unit_id=unit_id, actor=me))
+    assert {m["member_id"] for m in members["members"]} == {head, clerk}
+    [group] = members["study_groups"]
+    assert (group["study_group_id"], group["section"], group["leader_member_id"]) == \
+        (formed["study_group_id"], "人事科", head)
+    assert set(group["member_ids"]) == {head, clerk}
+
+
+def test_queries_answer_from_the_projections_by_scope(units, unit_id):
+    card = unwrap(units.get_unit(unit_id=unit_id, actor=AUDITOR))
+    assert card["unit_id"] == unit_id and card["batch"] == 2 and card["phase"] == "registered"
+    # the query string's form (a string) and the typed form (an int) are the same query
+    assert [c["unit_id"] for c in unwrap(units.list_units(batch="2", actor=OFFICE))] == [unit_id]
+    assert [c["unit_id"] for c in unwrap(units.list_units(batch=2, phase="registered", actor=OFFICE))] == [unit_id]
+    assert unwrap(units.list_units(batch=1, actor=OFFICE)) == []
+    assert [c["unit_id"] for c in unwrap(units.list_units(actor=unit_actor(unit_id)))] == [unit_id]
+    assert unwrap(units.list_units(actor=unit_actor("u-elsewhere"))) == []
+    assert unwrap(units.overview(actor=OFFICE))
+
+
+def test_a_refusal_is_a_typed_answer_and_unwrap_raises_it(units, unit_id):
+    # a unit acting on another unit: forbidden, with the details of who and where
+    answer = units.enrol_member(unit_id=unit_id, name="某人", section="综合科", actor=unit_actor("u-other"))
+    assert answer["ok"] is False and answer["error"] == "forbidden" and answer["status"] == 403
+    assert answer["details"] == {"actor_unit": "u-other", "unit_id": unit_id}
+    with pytest.raises(Refused) as refused:
+        unwrap(answer)
+    assert (refused.value.status, refused.value.code) == (403, "forbidden")
+
+    # a supervisor of no group reading the unit: the shared read policy
+    answer = units.get_unit(unit_id=unit_id, actor={"id": "s-1", "name": "督导员", "role": "supervisor",
+                                                    "scope": "g-nobody"})
+    assert (answer["ok"], answer["status"], answer["error"]) == (False, 403, "forbidden")
+    assert "may not read" in answer["message"] and answer["details"] == {"unit_id": unit_id}
+
+    # fields the schema refuses: invalid, with the field errors
+    answer = units.enrol_member(unit_id=unit_id, name="某人", colour="red", actor=unit_actor(unit_id))
+    assert (answer["ok"], answer["status"], answer["error"]) == (False, 422, "invalid")
+    assert answer["details"]["fields"] == {"section": ["Missing data for required field."],
+                                           "colour": ["Unknown field."]}
+    with pytest.raises(Refused) as refused:
+        unwrap(units.add_section(section="新科", actor=unit_actor(unit_id)))
+    assert refused.value.code == "invalid" and "unit_id" in refused.value.details["fields"]
+
+    # no such unit; a batch that is not a number is no batch (as over HTTP)
+    assert units.get_unit(unit_id="u-none", actor=OFFICE)["error"] == "not_found"
+    answer = units.list_units(batch="two", actor=OFFICE)
+    assert (answer["status"], answer["error"], answer["message"]) == (404, "not_found", "no batch 'two'")
+    assert ERROR_CODES[answer["error"]] == answer["status"]
+
+
+def test_study_readiness_from_a_peer_that_is_not_running_is_a_503_naming_it(units):
+    unit_id = unwrap(units.register_unit(name="县卫生局", org_type="党委", batch=1, actor=OFFICE))["unit_id"]
+    me, today = unit_actor(unit_id), datetime.date.today().isoformat()
+    unwrap(units.schedule_meeting(unit_id=unit_id, date=today, actor=me))
+    held = unwrap(units.hold_meeting(unit_id=unit_id, actor=me))
+    assert (held["date"], held["phase"]) == (today, "mobilization")
+    unwrap(units.set_requirements(unit_id=unit_id, text="五带头", actor=me))
+
+    answer = units.apply_for_transition(unit_id=unit_id, summary="学习动员阶段总结", actor=me)
+    assert (answer["ok"], answer["status"], answer["error"]) == (False, 503, "unavailable")
+    assert "the study service is not running" in answer["message"]
+    assert answer["details"] == {"service": "study"}
+    assert unwrap(units.get_unit(unit_id=unit_id, actor=OFFICE))["open_application"] is None
