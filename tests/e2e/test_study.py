@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from assembly.stack import wait_until
+from shared.edge import unwrap
 
 WINDOW = [f"2024-02-{d}" for d in range(16, 26)]   # batch 1: 10 half-days from 16 Feb
 
@@ -92,8 +93,9 @@ def full_plan(**change):
 
 
 def readiness(stack, unit_id):
+    """The answer units and supervision get (typed RPC, the one answer shape)."""
     with stack.rpc() as rpc:
-        return rpc.study.readiness(unit_id)
+        return unwrap(rpc.study.readiness(unit_id=unit_id))
 
 
 @pytest.fixture(scope="module")

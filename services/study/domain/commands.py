@@ -1,5 +1,6 @@
-"""Commands. Ids, today's date and the unit's roster (from the study service's
-roster projection of units events) are supplied by the entrypoint."""
+"""Commands. Ids and today's date come from the edge (the schemas' ``make``); the unit's
+roster (the study service's projection of units events) is added by the handler, which
+also finds an attendance record's unit through its session."""
 from __future__ import annotations
 
 import dataclasses

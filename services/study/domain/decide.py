@@ -22,7 +22,7 @@ EXEMPTION_GRANTORS = ("unit", "office")
 
 
 def decide(state: StudyState, command, config: StudyConfig = DEFAULT_CONFIG) -> list:
-    handler = _HANDLERS.get(type(command))
+    handler = HANDLERS.get(type(command))
     if handler is None:
         raise TypeError(f"unknown command {type(command).__name__}")
     if state.unit_id is not None and state.unit_id != command.unit_id:
@@ -315,7 +315,8 @@ def _who(actor) -> dict:
     return {"id": actor.id, "name": actor.name, "role": actor.role}
 
 
-_HANDLERS = {
+# the one dispatch idiom of every domain: command type -> the function deciding it
+HANDLERS = {
     SetStudyPlan: _set_study_plan,
     RecordStudySession: _record_session,
     RecordAttendance: _record_attendance,
