@@ -427,7 +427,8 @@ def test_phase_two_records_leaders_first_and_readiness(stack, facts):
     assert r.status_code == 201 and r.json()["meeting_id"], r.text
 
     with stack.rpc() as cluster:
-        assert unwrap(cluster.evaluation.readiness(unit_id=uid)) == {"unit_id": uid, "ready": True, "missing": []}
+        assert unwrap(cluster.evaluation.readiness(unit_id=uid)) == {"unit_id": uid, "ready": True,
+                                                                     "missing": []}
     served = stack.as_role("supervisor", scope=unit["group_id"]).get(f"/units/{uid}/analysis/readiness")
     assert served.status_code == 200 and served.json()["ready"] is True
     refused(stack.as_role("supervisor", scope="g-other").get(f"/units/{uid}/analysis/readiness"),
