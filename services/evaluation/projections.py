@@ -6,7 +6,7 @@ Collections (documents keyed by ``_id``):
   notification and survey round — the facts ``decide`` needs (``unit_facts_from_docs``).
 * ``evaluation_unit_groups`` (from supervision): per unit its supervision group.
 * ``ballot_tokens`` (own, private): per token hash the survey it belongs to, so the
-  entrypoint can route ``POST /ballots {token}``. Never served over HTTP.
+  handler can route ``POST /ballots {token}``. Never served over HTTP.
 * ``survey_results`` (own, public): per survey its status and, once closed, the result
   with exact shares, confidence intervals and turnout; ``audit`` holds the frozen frame,
   the revealed seed and the sample with a re-run verification.

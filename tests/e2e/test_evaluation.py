@@ -18,6 +18,7 @@ from pymongo import MongoClient
 from assembly.stack import wait_until
 from services.evaluation.domain import verify_survey_log
 from services.evaluation.domain.hashing import sha256_hex
+from shared.edge import unwrap
 from shared.eventstore import NewEvent
 from shared.eventstore.mongo import MongoEventStore
 
@@ -400,7 +401,7 @@ def test_phase_two_records_leaders_first_and_readiness(stack, facts):
                           "opinion_count": 3}), 404, "not_found")
 
     with stack.rpc() as cluster:
-        first = cluster.evaluation.readiness(uid)
+        first = unwrap(cluster.evaluation.readiness(unit_id=uid))  # the typed RPC
     assert first["ready"] is False
     assert first["missing"][0]["code"] == "leader_party_spirit_analysis"  # leaders first
 
@@ -426,7 +427,8 @@ def test_phase_two_records_leaders_first_and_readiness(stack, facts):
     assert r.status_code == 201 and r.json()["meeting_id"], r.text
 
     with stack.rpc() as cluster:
-        assert cluster.evaluation.readiness(uid) == {"unit_id": uid, "ready": True, "missing": []}
+        assert unwrap(cluster.evaluation.readiness(unit_id=uid)) == {"unit_id": uid, "ready": True,
+                                                                     "missing": []}
     served = stack.as_role("supervisor", scope=unit["group_id"]).get(f"/units/{uid}/analysis/readiness")
     assert served.status_code == 200 and served.json()["ready"] is True
     refused(stack.as_role("supervisor", scope="g-other").get(f"/units/{uid}/analysis/readiness"),

@@ -82,8 +82,22 @@ class DemocraticLifeMeetingHeld(Event):
 
 # ---------------------------------------------------------------- commands
 
+class AnalysisCommand:
+    """A phase-2 record: it appends to its unit's ``analysis-<unit_id>`` stream, which
+    folds from ``INITIAL``. ``unit`` (the facts) is filled in by the service's handler
+    from its own projections before ``decide``."""
+
+    @property
+    def stream_id(self) -> str:
+        return analysis_stream(self.unit_id)
+
+    @property
+    def initial_state(self) -> "AnalysisState":
+        return INITIAL
+
+
 @dataclasses.dataclass(frozen=True)
-class RecordOpinionsSolicited:
+class RecordOpinionsSolicited(AnalysisCommand):
     unit_id: str
     record_id: str
     source: str
@@ -92,40 +106,40 @@ class RecordOpinionsSolicited:
     date: str
     opinion_count: int
     summary: str
-    unit: UnitFacts
+    unit: UnitFacts | None = None
     actor: Actor = SYSTEM
 
 
 @dataclasses.dataclass(frozen=True)
-class RecordHeartToHeartTalk:
+class RecordHeartToHeartTalk(AnalysisCommand):
     unit_id: str
     talk_id: str
     member_id: str
     with_whom: str
     date: str
     notes: str
-    unit: UnitFacts
+    unit: UnitFacts | None = None
     actor: Actor = SYSTEM
 
 
 @dataclasses.dataclass(frozen=True)
-class SubmitPartySpiritAnalysis:
+class SubmitPartySpiritAnalysis(AnalysisCommand):
     unit_id: str
     member_id: str
     date: str
     summary: str
-    unit: UnitFacts
+    unit: UnitFacts | None = None
     actor: Actor = SYSTEM
 
 
 @dataclasses.dataclass(frozen=True)
-class RecordDemocraticLifeMeeting:
+class RecordDemocraticLifeMeeting(AnalysisCommand):
     unit_id: str
     meeting_id: str
     date: str
     participant_member_ids: tuple
     summary: str
-    unit: UnitFacts
+    unit: UnitFacts | None = None
     actor: Actor = SYSTEM
 
 
@@ -149,17 +163,21 @@ INITIAL = AnalysisState()
 
 # ---------------------------------------------------------------- decide
 
-def decide(state: AnalysisState, command: Any, config: EvaluationConfig = DEFAULT_CONFIG) -> list[Event]:
-    handler = _DECIDERS.get(type(command))
-    if handler is None:
-        raise TypeError(f"not an analysis command: {type(command).__name__}")
-    guards.require_unit(command.actor, command.unit_id)
-    if command.unit.phase not in config.analysis_record_phases:
-        raise Conflict(f"unit {command.unit_id} is in phase {command.unit.phase!r}; analysis and "
-                       f"evaluation (分析评议) records are taken in phase "
-                       f"{' or '.join(config.analysis_record_phases)}",
-                       phase=command.unit.phase, allowed=list(config.analysis_record_phases))
-    return handler(state, command, config)
+def _phase_two_record(handler):
+    """What every phase-2 record is checked for before its own rule: the unit itself
+    records it (R22/R23 are the unit's work), and only while it is in phase 2."""
+
+    def decide_record(state: AnalysisState, command: Any, config: EvaluationConfig) -> list[Event]:
+        guards.require_unit(command.actor, command.unit_id)
+        if command.unit.phase not in config.analysis_record_phases:
+            raise Conflict(f"unit {command.unit_id} is in phase {command.unit.phase!r}; analysis and "
+                           f"evaluation (分析评议) records are taken in phase "
+                           f"{' or '.join(config.analysis_record_phases)}",
+                           phase=command.unit.phase, allowed=list(config.analysis_record_phases))
+        return handler(state, command, config)
+
+    decide_record.__name__ = handler.__name__
+    return decide_record
 
 
 def _member(unit: UnitFacts, member_id: str, role: str):
@@ -245,34 +263,40 @@ def _meeting(state: AnalysisState, c: RecordDemocraticLifeMeeting, config: Evalu
                                       participant_member_ids=participants, summary=c.summary)]
 
 
-_DECIDERS = {RecordOpinionsSolicited: _opinions, RecordHeartToHeartTalk: _talk,
-             SubmitPartySpiritAnalysis: _analysis, RecordDemocraticLifeMeeting: _meeting}
-COMMANDS = tuple(_DECIDERS)
+# command type -> decide function; merged with the survey aggregate's in ``domain.HANDLERS``
+HANDLERS = {RecordOpinionsSolicited: _phase_two_record(_opinions),
+            RecordHeartToHeartTalk: _phase_two_record(_talk),
+            SubmitPartySpiritAnalysis: _phase_two_record(_analysis),
+            RecordDemocraticLifeMeeting: _phase_two_record(_meeting)}
 
 
 # ---------------------------------------------------------------- evolve
 
-def evolve(state: AnalysisState, event: Event) -> AnalysisState:
-    state = dataclasses.replace(state, unit_id=state.unit_id or getattr(event, "unit_id", None))
-    if isinstance(event, OpinionsSolicited):
-        return dataclasses.replace(state, opinions=state.opinions + (event.payload(),))
-    if isinstance(event, HeartToHeartTalkHeld):
-        return dataclasses.replace(state, talks=state.talks + (event.payload(),))
-    if isinstance(event, PartySpiritAnalysisSubmitted):
-        return dataclasses.replace(state, analyses={**state.analyses, event.member_id: event.payload()})
-    if isinstance(event, DemocraticLifeMeetingHeld):
-        return dataclasses.replace(state, meetings=state.meetings + (event.payload(),))
-    return state
+def _with_unit(state: AnalysisState, event: Event) -> AnalysisState:
+    return dataclasses.replace(state, unit_id=state.unit_id or event.unit_id)
 
 
-EVENTS = (OpinionsSolicited, HeartToHeartTalkHeld, PartySpiritAnalysisSubmitted,
-          DemocraticLifeMeetingHeld)
+def _solicited(state: AnalysisState, e: OpinionsSolicited) -> AnalysisState:
+    return dataclasses.replace(_with_unit(state, e), opinions=state.opinions + (e.payload(),))
 
 
-def fold(events, state: AnalysisState = INITIAL) -> AnalysisState:
-    for event in events:
-        state = evolve(state, event)
-    return state
+def _talked(state: AnalysisState, e: HeartToHeartTalkHeld) -> AnalysisState:
+    return dataclasses.replace(_with_unit(state, e), talks=state.talks + (e.payload(),))
+
+
+def _analysed(state: AnalysisState, e: PartySpiritAnalysisSubmitted) -> AnalysisState:
+    return dataclasses.replace(_with_unit(state, e),
+                               analyses={**state.analyses, e.member_id: e.payload()})
+
+
+def _met(state: AnalysisState, e: DemocraticLifeMeetingHeld) -> AnalysisState:
+    return dataclasses.replace(_with_unit(state, e), meetings=state.meetings + (e.payload(),))
+
+
+# event type -> evolve function; merged with the survey aggregate's in ``domain.EVOLVERS``
+EVOLVERS = {OpinionsSolicited: _solicited, HeartToHeartTalkHeld: _talked,
+            PartySpiritAnalysisSubmitted: _analysed, DemocraticLifeMeetingHeld: _met}
+EVENTS = tuple(EVOLVERS)
 
 
 # ---------------------------------------------------------------- readiness

@@ -1,6 +1,6 @@
 """Facts other services own, handed to ``decide`` as plain values.
 
-The entrypoint reads them from evaluation's own projections of the units and
+The handler reads them from evaluation's own projections of the units and
 supervision logs (``unit_facts`` and ``unit_groups``, see projections.py) and builds
 a ``UnitFacts`` with ``unit_facts_from_docs``. ``decide`` never looks anything up.
 """

@@ -11,7 +11,7 @@ from services.evaluation.domain import (DemocraticLifeMeetingHeld, EvaluationCon
                                         PartySpiritAnalysisSubmitted, RecordDemocraticLifeMeeting,
                                         RecordHeartToHeartTalk, RecordOpinionsSolicited,
                                         SubmitPartySpiritAnalysis, decide, fold, readiness,
-                                        stream_for)
+                                        stream_of)
 from services.evaluation.domain import analysis as an
 from tests.unit.evaluation.helpers import SUPERVISOR, UNIT, UNIT_ACTOR, apply, facts
 
@@ -67,7 +67,7 @@ def test_opinions_from_each_source(source):
     events = decide(an.INITIAL, opinions(source=source))
     assert [type(e) for e in events] == [OpinionsSolicited]
     assert events[0].source == source and events[0].led_by_leader is True
-    assert stream_for(opinions()) == f"analysis-{UNIT}"
+    assert stream_of(opinions()) == f"analysis-{UNIT}"
 
 
 def test_opinions_led_by_a_non_leader_are_recorded_as_such():

@@ -4,8 +4,8 @@ import json
 import pytest
 
 from shared.domain import event_from
-from services.evaluation.domain import (EVENTS, AnalysisState, SurveysState, decide, evolve, fold,
-                                        initial_state_for, stream_for)
+from services.evaluation.domain import (EVENTS, EVOLVERS, HANDLERS, AnalysisState, SurveysState,
+                                        decide, evolve, fold, fold_for, stream_of)
 from services.evaluation.domain import analysis as an
 from services.evaluation.domain import survey as sv
 from tests.unit.evaluation.helpers import (UNIT, UNIT_ACTOR, apply, ballot, close_cmd, draw_cmd,
@@ -38,18 +38,26 @@ def test_event_names_are_past_tense_and_ours():
     assert all(cls.__name__.endswith(("ed", "Cast", "Drawn", "Held")) for cls in EVENTS)
 
 
-def test_streams_and_initial_states():
-    assert stream_for(open_cmd()) == "surveys-u1"
-    assert isinstance(initial_state_for(open_cmd()), SurveysState)
-    analysis_cmd = an.SubmitPartySpiritAnalysis(UNIT, "L1", "d", "s", facts(), UNIT_ACTOR)
-    assert stream_for(analysis_cmd) == "analysis-u1"
-    assert isinstance(initial_state_for(analysis_cmd), AnalysisState)
+def test_one_dict_dispatches_every_command_and_every_event():
+    assert HANDLERS.keys() == an.HANDLERS.keys() | sv.HANDLERS.keys()
+    assert not an.HANDLERS.keys() & sv.HANDLERS.keys()
+    assert set(EVOLVERS) == set(EVENTS)
     with pytest.raises(TypeError):
         decide(sv.INITIAL, object())
-
-
-def test_fold_picks_the_aggregate_and_is_deterministic():
-    events = [e for e in scenario_events() if isinstance(e, sv.EVENTS)]
-    assert fold(events) == fold(events) == fold(events, sv.INITIAL)
-    assert fold(events).surveys["s-1"].status == "closed"
     assert evolve(sv.INITIAL, object()) == sv.INITIAL
+
+
+def test_streams_and_folds_of_commands():
+    assert stream_of(open_cmd()) == "surveys-u1"
+    analysis_cmd = an.SubmitPartySpiritAnalysis(UNIT, "L1", "d", "s", facts(), UNIT_ACTOR)
+    assert stream_of(analysis_cmd) == "analysis-u1"
+    assert isinstance(fold_for(open_cmd())([]), SurveysState)
+    assert isinstance(fold_for(analysis_cmd)([]), AnalysisState)
+
+
+def test_fold_for_folds_stored_envelopes_deterministically():
+    events = [e for e in scenario_events() if isinstance(e, sv.EVENTS)]
+    envelopes = [{"type": e.type, "payload": json.loads(json.dumps(e.payload()))} for e in events]
+    folded = fold_for(open_cmd())(envelopes)
+    assert folded == fold_for(close_cmd())(envelopes) == fold(events, sv.INITIAL)
+    assert folded.surveys["s-1"].status == "closed"

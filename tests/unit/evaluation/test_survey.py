@@ -9,7 +9,7 @@ from shared.domain import Conflict, Forbidden, NotFound, Rejected
 from services.evaluation.domain import (AcceptanceInspectionRecorded, BallotCast, CastBallot,
                                         RecordAcceptanceInspection, SampleDrawn,
                                         SurveyClosed, SurveyFailed, SurveyOpened, SurveyPassed,
-                                        decide, draw_sample, fold, sealed_seed, stream_for,
+                                        decide, draw_sample, fold, sealed_seed, stream_of,
                                         verify_draw)
 from services.evaluation.domain import survey as sv
 from services.evaluation.domain.hashing import sha256_hex
@@ -38,7 +38,7 @@ def test_open_freezes_frame_and_commits_only_the_seed_hash():
     assert opened.seed_hash == sha256_hex(cmd.seed)
     assert cmd.seed not in str(opened.payload())
     assert (opened.notification_id, opened.survey_round, opened.group_id) == ("n1", 1, GROUP)
-    assert stream_for(cmd) == f"surveys-{UNIT}"
+    assert stream_of(cmd) == f"surveys-{UNIT}"
     assert sealed_seed(cmd) == {"_id": "s-1", "survey_id": "s-1", "unit_id": UNIT, "seed": cmd.seed}
 
 
