@@ -21,7 +21,7 @@ from shared import launcher
 from shared.edge import Refused, unwrap
 from shared.eventstore import NewEvent
 from shared.eventstore.mongo import MongoEventStore
-from shared.testing import Stack, wait_until
+from assembly.stack import Stack, wait_until
 
 TODAY = datetime.date.today().isoformat()
 FIXTURE = {"id": "rpc-fixture", "name": "rpc fixture", "role": "system", "scope": None}

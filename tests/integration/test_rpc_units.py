@@ -15,7 +15,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared import launcher
 from shared.edge import ERROR_CODES, Refused, unwrap
-from shared.testing import Stack, wait_until
+from assembly.stack import Stack, wait_until
 
 OFFICE = {"id": "office-1", "name": "领导小组办公室", "role": "office", "scope": None}
 AUDITOR = {"id": "audit-1", "name": "审计员", "role": "auditor", "scope": None}
