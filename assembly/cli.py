@@ -115,6 +115,13 @@ def demo_load(url, office_token, seed):
         raise click.ClickException(str(err))
 
 
+@main.command("rpc-api")
+def rpc_api():
+    """Print the services' RPC API (RPC.md), generated from their request schemas."""
+    from assembly.rpc_api import document
+    click.echo(document(), nl=False)
+
+
 from assembly.audit.cli import audit  # noqa: E402  (the `dudao audit` command family)
 
 main.add_command(audit)

@@ -25,11 +25,15 @@ def unit_actor(unit_id):
     return {"id": f"unit-{unit_id}", "name": "单位党委", "role": "unit", "scope": unit_id}
 
 
+STACK_AMQP: list = []  # the module stack's broker URI (the README example is pointed at it)
+
+
 @pytest.fixture(scope="module")
 def units(mongo_uri, amqp_base_uri):
     """The units service alone, on a vhost and database prefix of its own; yields its proxy."""
     vhost = "dudao-rpc-units-" + uuid.uuid4().hex[:8]
     amqp = launcher.create_vhost(amqp_base_uri, vhost)
+    STACK_AMQP.append(amqp)
     with tempfile.TemporaryDirectory(prefix="dudao-rpc-units-") as tmp:
         stack = Stack(mongo_uri, amqp, "r" + uuid.uuid4().hex[:9], Path(tmp), {"DUDAO_RPC_TIMEOUT": "5"})
         try:
@@ -129,3 +133,15 @@ def test_study_readiness_from_a_peer_that_is_not_running_is_a_503_naming_it(unit
     assert "the study service is not running" in answer["message"]
     assert answer["details"] == {"service": "study"}
     assert unwrap(units.get_unit(unit_id=unit_id, actor=OFFICE))["open_application"] is None
+
+
+def test_the_readme_rpc_example_runs(units, capsys):
+    """README's "Calling a service over RPC" block, run as written against this stack."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("## Calling a service over RPC", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "amqp://guest:guest@127.0.0.1:5672/" in code
+    exec(compile(code.replace("amqp://guest:guest@127.0.0.1:5672/", STACK_AMQP[-1]), "README", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 2 and printed[0] == "registered", printed
+    assert printed[1].startswith("403 forbidden "), printed
