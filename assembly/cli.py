@@ -54,7 +54,7 @@ def token_create(role, name, scope):
     try:
         click.echo(issue_token(dict(os.environ), name, role, scope))
     except TokenError as err:
-        raise click.UsageError(str(err))
+        raise click.UsageError(str(err)) from None
 
 
 @main.group()
@@ -69,7 +69,7 @@ def dev_run(no_demo):
     try:
         sys.exit(run(load_demo=not no_demo))
     except launcher.LaunchError as err:
-        raise click.ClickException(str(err))
+        raise click.ClickException(str(err)) from None
 
 
 @dev.command("test", context_settings={"ignore_unknown_options": True})
@@ -79,7 +79,7 @@ def dev_test(pytest_args):
     try:
         sys.exit(test(list(pytest_args)))
     except launcher.LaunchError as err:
-        raise click.ClickException(str(err))
+        raise click.ClickException(str(err)) from None
 
 
 @dev.command("bench", context_settings={"ignore_unknown_options": True})
@@ -89,7 +89,7 @@ def dev_bench(args):
     try:
         sys.exit(bench(list(args)))
     except launcher.LaunchError as err:
-        raise click.ClickException(str(err))
+        raise click.ClickException(str(err)) from None
 
 
 @main.command("demo")
@@ -112,7 +112,7 @@ def demo_load(url, office_token, seed):
     try:
         demo.load(url, office_token, seed=seed, log=click.echo)
     except (demo.DemoError, OSError) as err:
-        raise click.ClickException(str(err))
+        raise click.ClickException(str(err)) from None
 
 
 @main.command("rpc-api")

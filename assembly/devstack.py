@@ -66,8 +66,8 @@ def issue_token(env: dict, name: str, role: str, scope: str | None = None) -> st
 
 
 def run(load_demo: bool = True) -> int:
-    from honcho.manager import Manager
     from honcho.environ import parse_procfile
+    from honcho.manager import Manager
 
     env = _venv_path_env(dict(os.environ))
     VAR.mkdir(exist_ok=True)

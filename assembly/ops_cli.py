@@ -29,7 +29,7 @@ def backup_cmd(service, directory):
     try:
         manifest = backup(dbs, service, directory)
     except OpsError as err:
-        raise click.ClickException(str(err))
+        raise click.ClickException(str(err)) from None
     finally:
         dbs.close()
     counts = ", ".join(f"{k} {v['count']}" for k, v in manifest["collections"].items())
@@ -47,7 +47,7 @@ def restore_cmd(service, directory, force):
     try:
         report = restore(dbs, service, directory, force=force)
     except OpsError as err:
-        raise click.ClickException(str(err))
+        raise click.ClickException(str(err)) from None
     finally:
         dbs.close()
     click.echo(f"restored {service}: {report['restored']}")

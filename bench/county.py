@@ -122,11 +122,15 @@ def _day(d: int) -> str:
 
 def generate(sessions_per_unit: int, seed: int = 7) -> dict[str, Log]:
     from services.study.domain.events import StudyAttendanceRecorded, StudySessionRecorded
-    from services.supervision.domain.events import (GroupArrived, GroupFormed, ReportFiled,
-                                                    UnitAssigned)
-    from services.units.domain.events import (MemberEnrolled, MobilizationMeetingHeld,
-                                              MobilizationMeetingScheduled, PhaseEntered,
-                                              StudyGroupFormed, UnitRegistered)
+    from services.supervision.domain.events import GroupArrived, GroupFormed, ReportFiled, UnitAssigned
+    from services.units.domain.events import (
+        MemberEnrolled,
+        MobilizationMeetingHeld,
+        MobilizationMeetingScheduled,
+        PhaseEntered,
+        StudyGroupFormed,
+        UnitRegistered,
+    )
     rng = random.Random(seed)
     clock = Clock()
     logs = {s: Log(s, clock) for s in SERVICES}
@@ -229,8 +233,7 @@ def generate(sessions_per_unit: int, seed: int = 7) -> dict[str, Log]:
 def _evaluation(log: Log, county: list[dict], rng: random.Random) -> None:
     """A few surveys: opened, sample drawn, ballots, closed."""
     try:
-        from services.evaluation.domain.survey import (BallotCast, SampleDrawn, SurveyClosed,
-                                                       SurveyOpened)
+        from services.evaluation.domain.survey import BallotCast, SampleDrawn, SurveyClosed, SurveyOpened
     except ImportError:
         return
     for c in county:
@@ -448,7 +451,8 @@ def rows(r: CountyResult) -> list[tuple]:
     else:
         seconds = r.one_pass["seconds"]
         out.append(("", f"whole county verified and rebuilt: rebuild --all, one pass "
-                        f"({r.one_pass['events']:,} events)", f"{seconds:.1f} s ({rate(r.one_pass['events'] / seconds)})",
+                        f"({r.one_pass['events']:,} events)",
+                    f"{seconds:.1f} s ({rate(r.one_pass['events'] / seconds)})",
                     f"{raw:.1f} s one cursor pass", f"{raw / seconds:.2f}", f"< {GOAL_SECONDS:.0f} s",
                     verdict(seconds < GOAL_SECONDS)))
     for problem in r.problems:

@@ -177,7 +177,7 @@ def as_of_cmd(time, unit, quiet):
     try:
         until = asof.parse_time(time)
     except asof.BadTime as err:
-        raise click.BadParameter(str(err), param_hint="TIME")
+        raise click.BadParameter(str(err), param_hint="TIME") from None
     dbs = _dbs()
     try:
         total = sum(dbs.count(s) for s in DOMAIN_SERVICES)

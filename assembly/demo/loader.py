@@ -419,9 +419,9 @@ class Loader:
             return values
 
         lead, camp = ratings(leadership_ok), ratings(campaign_ok)
-        for ballot, l, c in zip(drawn["ballots"], lead, camp):
+        for ballot, on_lead, on_camp in zip(drawn["ballots"], lead, camp):
             api.post("/ballots", respondent, {"token": ballot["token"],
-                                              "ratings": {"leadership": l, "campaign": c}})
+                                              "ratings": {"leadership": on_lead, "campaign": on_camp}})
         api.post(f"/surveys/{survey_id}/close", sup, {})
         return survey_id
 

@@ -25,9 +25,16 @@ import eventlet
 
 from services.evaluation import domain as D
 from services.evaluation.domain.hashing import sha256_hex
-from services.evaluation.projections import (BALLOT_TOKENS, COUNTY_RESULTS, HISTORY,
-                                             SURVEY_RESULTS, UNIT_FACTS, UNIT_GROUPS, county_table,
-                                             history_base)
+from services.evaluation.projections import (
+    BALLOT_TOKENS,
+    COUNTY_RESULTS,
+    HISTORY,
+    SURVEY_RESULTS,
+    UNIT_FACTS,
+    UNIT_GROUPS,
+    county_table,
+    history_base,
+)
 from services.evaluation.storage import SEALED_SEEDS
 from shared import access
 from shared.domain import Actor, Forbidden, NotFound

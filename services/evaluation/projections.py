@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from shared.projection import Projection, by_type
 from services.evaluation.domain.analysis import OPINION_SOURCES
 from services.evaluation.domain.sampling import verify_draw
+from shared.projection import Projection, by_type
 
 Doc = dict[str, Any]
 

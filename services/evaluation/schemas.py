@@ -26,13 +26,12 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from shared.edge import CommandSchema
-from shared.schema_fields import IsoDate, StrictSchema, unique
-
 from services.evaluation import domain as D
 from services.evaluation.domain.analysis import OPINION_SOURCES
 from services.evaluation.domain.survey import INSPECTION_RESULTS
 from services.evaluation.domain.tally import RATINGS
+from shared.edge import CommandSchema
+from shared.schema_fields import IsoDate, StrictSchema, unique
 
 ID = validate.Length(min=1, max=100)
 NAME = validate.Length(min=1, max=200)

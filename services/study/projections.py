@@ -27,9 +27,23 @@ from typing import Callable, Iterable, Mapping
 
 from shared.projection import Envelope, Projection
 
-from .domain import (DEFAULT_CONFIG, EMPTY_BASIS, STUDY_EVENT_TYPES, UNITS_EVENT_TYPES,
-                     StudyConfig, StudyState, UnitRoster, counted, county_row_from, evolve_basis,
-                     evolve_envelope, evolve_roster, member_row, session_doc, sheet_from)
+from .domain import (
+    DEFAULT_CONFIG,
+    EMPTY_BASIS,
+    STUDY_EVENT_TYPES,
+    UNITS_EVENT_TYPES,
+    StudyConfig,
+    StudyState,
+    UnitRoster,
+    counted,
+    county_row_from,
+    evolve_basis,
+    evolve_envelope,
+    evolve_roster,
+    member_row,
+    session_doc,
+    sheet_from,
+)
 from .domain.basis import exemption_doc
 from .domain.config import config_from_environment
 from .domain.figures import Attended

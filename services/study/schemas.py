@@ -17,8 +17,7 @@ from shared.edge import CommandSchema
 from shared.schema_fields import IsoDate, StrictSchema
 
 from .domain.catalog import FORMS, REQUIRED_CONTENT
-from .domain.commands import (GrantExemption, RecordAttendance, RecordStudySession,
-                              RevokeExemption, SetStudyPlan)
+from .domain.commands import GrantExemption, RecordAttendance, RecordStudySession, RevokeExemption, SetStudyPlan
 
 ID = validate.Length(min=1, max=100)
 # ids the URL gives were never bounded: a long one stays "not found", not "invalid"

@@ -11,8 +11,7 @@ The answer shape and the typed entrypoint itself are in ``shared.edge`` (no name
 from shared.service_kit.base import DomainService, endpoint
 from shared.service_kit.peers import ClusterRpc, PeerUnavailable, ask_peer
 from shared.service_kit.relay_provider import OutboxRelay
-from shared.service_kit.storage import (ReactionContext, ServiceStorage, Storage, StorageAccess,
-                                        Wiring, wiring_of)
+from shared.service_kit.storage import ReactionContext, ServiceStorage, Storage, StorageAccess, Wiring, wiring_of
 
 __all__ = ["ClusterRpc", "DomainService", "OutboxRelay", "PeerUnavailable", "ReactionContext",
            "ServiceStorage", "Storage", "StorageAccess", "Wiring", "ask_peer", "endpoint",

@@ -13,8 +13,8 @@ from shared.config import settings
 from shared.domain import NotFound
 from shared.edge import entrypoint
 from shared.inbox import NothingParked
-from shared.service_kit.peers import ClusterRpc
 from shared.schema_fields import StrictSchema
+from shared.service_kit.peers import ClusterRpc
 from shared.service_kit.storage import StorageAccess
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def _replay_parked(service, request: dict, actor):
     try:
         return {"replayed": service.storage.inbox.replay(request["source"], request["stream_id"])}
     except NothingParked as err:
-        raise NotFound(str(err))
+        raise NotFound(str(err)) from None
 
 
 class DomainService:

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
+from assembly.stack import Stack, wait_until
 from services.evaluation.domain.hashing import sha256_hex
 from shared import launcher
 from shared.edge import Refused, unwrap
 from shared.eventstore import NewEvent
 from shared.eventstore.mongo import MongoEventStore
-from assembly.stack import Stack, wait_until
 
 TODAY = datetime.date.today().isoformat()
 FIXTURE = {"id": "rpc-fixture", "name": "rpc fixture", "role": "system", "scope": None}

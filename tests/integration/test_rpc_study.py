@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from assembly.stack import Stack, wait_until
 from shared import launcher
 from shared.edge import Refused, unwrap
-from assembly.stack import Stack, wait_until
 
 PLAN = {"personnel": {"scope": "全体党员（含离退休干部）"},
         "time": {"centralised_from": "2024-02-16", "centralised_until": "2024-02-25",

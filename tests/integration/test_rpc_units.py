@@ -13,9 +13,9 @@ import pytest
 from nameko.exceptions import UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from assembly.stack import Stack, wait_until
 from shared import launcher
 from shared.edge import ERROR_CODES, Refused, unwrap
-from assembly.stack import Stack, wait_until
 
 OFFICE = {"id": "office-1", "name": "领导小组办公室", "role": "office", "scope": None}
 AUDITOR = {"id": "audit-1", "name": "审计员", "role": "auditor", "scope": None}

@@ -7,10 +7,18 @@ import uuid
 
 import pytest
 from bson.int64 import Int64
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from shared.envelope import (GENESIS_HASH, canonical, chain_hash, envelope_errors, plainly_valid,
-                             schema_errors, verify_chain)
+from shared.envelope import (
+    GENESIS_HASH,
+    canonical,
+    chain_hash,
+    envelope_errors,
+    plainly_valid,
+    schema_errors,
+    verify_chain,
+)
 from shared.eventstore.base import AppendRequest, NewEvent, seal
 
 ACTOR = {"id": "p-1", "name": "县委办 王主任", "role": "office", "scope": None}

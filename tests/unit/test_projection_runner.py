@@ -2,8 +2,7 @@
 (on for the whole test suite, tests/conftest.py) catches a projection that mutates."""
 import pytest
 
-from shared.projection import (PURITY_ENV, MemoryProjectionRunner, Projection,
-                               purity_check_default)
+from shared.projection import PURITY_ENV, MemoryProjectionRunner, Projection, purity_check_default
 
 
 def env(type_, position, **payload):

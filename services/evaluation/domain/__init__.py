@@ -17,22 +17,43 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from shared.domain import Event, events_of
 from services.evaluation.domain import analysis, survey
 from services.evaluation.domain.analysis import (
-    OPINION_SOURCES, AnalysisState, DemocraticLifeMeetingHeld, HeartToHeartTalkHeld,
-    OpinionsSolicited, PartySpiritAnalysisSubmitted, RecordDemocraticLifeMeeting,
-    RecordHeartToHeartTalk, RecordOpinionsSolicited, SubmitPartySpiritAnalysis, analysis_stream,
-    readiness)
+    OPINION_SOURCES,
+    AnalysisState,
+    DemocraticLifeMeetingHeld,
+    HeartToHeartTalkHeld,
+    OpinionsSolicited,
+    PartySpiritAnalysisSubmitted,
+    RecordDemocraticLifeMeeting,
+    RecordHeartToHeartTalk,
+    RecordOpinionsSolicited,
+    SubmitPartySpiritAnalysis,
+    analysis_stream,
+    readiness,
+)
 from services.evaluation.domain.config import DEFAULT_CONFIG, EvaluationConfig
-from services.evaluation.domain.facts import (MemberFact, NotificationFact, UnitFacts,
-                                              unit_facts_from_docs)
-from services.evaluation.domain.sampling import (ALGORITHM, draw_sample, verify_draw,
-                                                 verify_survey_log)
+from services.evaluation.domain.facts import MemberFact, NotificationFact, UnitFacts, unit_facts_from_docs
+from services.evaluation.domain.sampling import ALGORITHM, draw_sample, verify_draw, verify_survey_log
 from services.evaluation.domain.survey import (
-    AcceptanceInspectionRecorded, BallotCast, CastBallot, CloseSurvey, DrawSample, OpenSurvey,
-    RecordAcceptanceInspection, SampleDrawn, Survey, SurveyClosed, SurveyFailed, SurveyOpened,
-    SurveyPassed, SurveysState, sealed_seed, survey_stream)
+    AcceptanceInspectionRecorded,
+    BallotCast,
+    CastBallot,
+    CloseSurvey,
+    DrawSample,
+    OpenSurvey,
+    RecordAcceptanceInspection,
+    SampleDrawn,
+    Survey,
+    SurveyClosed,
+    SurveyFailed,
+    SurveyOpened,
+    SurveyPassed,
+    SurveysState,
+    sealed_seed,
+    survey_stream,
+)
+from shared.domain import Event, events_of
 
 HANDLERS = {**analysis.HANDLERS, **survey.HANDLERS}
 EVOLVERS = {**analysis.EVOLVERS, **survey.EVOLVERS}

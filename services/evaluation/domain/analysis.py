@@ -20,10 +20,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-from shared.domain import SYSTEM, Actor, Conflict, Event, NotFound, Rejected
 from services.evaluation.domain import guards
-from services.evaluation.domain.config import DEFAULT_CONFIG, EvaluationConfig
+from services.evaluation.domain.config import EvaluationConfig
 from services.evaluation.domain.facts import UnitFacts
+from shared.domain import SYSTEM, Actor, Conflict, Event, NotFound, Rejected
 
 OPINION_SOURCES = {
     "departments": "部办委局",

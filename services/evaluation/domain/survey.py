@@ -16,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-from shared.domain import SYSTEM, Actor, Conflict, Event, Forbidden, NotFound, Rejected
 from services.evaluation.domain import guards
-from services.evaluation.domain.config import DEFAULT_CONFIG, EvaluationConfig
+from services.evaluation.domain.config import EvaluationConfig
 from services.evaluation.domain.facts import UnitFacts
 from services.evaluation.domain.hashing import seed_problem, sha256_hex, token_problem
 from services.evaluation.domain.sampling import ALGORITHM, draw_sample
 from services.evaluation.domain.tally import RATINGS, TARGETS, tally
+from shared.domain import SYSTEM, Actor, Conflict, Event, Forbidden, NotFound, Rejected
 
 SURVEY_PHASE = "survey"
 INSPECTION_RESULTS = ("pass", "fail")

@@ -7,12 +7,16 @@ from typing import Any, Iterable
 
 from shared.domain import Conflict, Forbidden, NotFound, Rejected
 
-from .catalog import FORMS, PLAN_ITEMS, REQUIRED_CONTENT, mode_of, CENTRALISED
-from .commands import (GrantExemption, RecordAttendance, RecordStudySession, RevokeExemption,
-                       SetStudyPlan)
+from .catalog import CENTRALISED, FORMS, PLAN_ITEMS, REQUIRED_CONTENT, mode_of
+from .commands import GrantExemption, RecordAttendance, RecordStudySession, RevokeExemption, SetStudyPlan
 from .config import DEFAULT_CONFIG, StudyConfig
-from .events import (StudyAttendanceRecorded, StudyExemptionGranted, StudyExemptionRevoked,
-                     StudyPlanSet, StudySessionRecorded)
+from .events import (
+    StudyAttendanceRecorded,
+    StudyExemptionGranted,
+    StudyExemptionRevoked,
+    StudyPlanSet,
+    StudySessionRecorded,
+)
 from .hours import BadHours, hours_number, hours_text, to_half_hours
 from .roster import UnitRoster
 from .state import StudyState

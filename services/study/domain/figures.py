@@ -8,10 +8,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterable, Mapping
 
+from .basis import EMPTY_TALLY, basis_of
 from .catalog import FORMS, REQUIRED_CONTENT, content_labels
 from .config import StudyConfig
 from .hours import hours_number
-from .basis import EMPTY_TALLY, basis_of
 from .roster import RosterMember, UnitRoster
 from .state import Exemption, StudyState
 

@@ -7,8 +7,13 @@ from typing import Any, Iterable, Mapping
 
 from shared.domain import Event, event_from
 
-from .events import (StudyAttendanceRecorded, StudyExemptionGranted, StudyExemptionRevoked,
-                     StudyPlanSet, StudySessionRecorded)
+from .events import (
+    StudyAttendanceRecorded,
+    StudyExemptionGranted,
+    StudyExemptionRevoked,
+    StudyPlanSet,
+    StudySessionRecorded,
+)
 from .hours import to_half_hours
 
 

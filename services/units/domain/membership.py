@@ -6,8 +6,7 @@ from shared.domain import Conflict, Rejected
 from . import commands as C
 from . import events as E
 from .config import UnitsConfig
-from .guards import (require_member, require_office, require_own_unit, require_section,
-                     require_text, require_unit)
+from .guards import require_member, require_office, require_own_unit, require_section, require_text, require_unit
 from .state import UnitState
 
 ORG_TYPES = ("党委", "党组", "党支部")

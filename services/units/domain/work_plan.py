@@ -6,8 +6,7 @@ so the unit card can flag it early (B's plan names four systems, no 成果验收
 """
 from __future__ import annotations
 
-from shared.work_plan_vocabulary import (GUARANTEE_SYSTEMS, LEADER_MEASURES,  # noqa: F401
-                                         PROBLEM_CATEGORIES)
+from shared.work_plan_vocabulary import GUARANTEE_SYSTEMS, LEADER_MEASURES, PROBLEM_CATEGORIES  # noqa: F401
 
 PLAN_FIELDS = {"leader_measures", "problems", "guarantee_systems", "speech_draft"}
 

@@ -3,10 +3,19 @@ from __future__ import annotations
 
 import hashlib
 
-from shared.domain import Actor
-from services.evaluation.domain import (CastBallot, CloseSurvey, DrawSample, MemberFact,
-                                        NotificationFact, OpenSurvey, UnitFacts, decide, fold)
+from services.evaluation.domain import (
+    CastBallot,
+    CloseSurvey,
+    DrawSample,
+    MemberFact,
+    NotificationFact,
+    OpenSurvey,
+    UnitFacts,
+    decide,
+    fold,
+)
 from services.evaluation.domain import survey as survey_module
+from shared.domain import Actor
 
 UNIT = "u1"
 GROUP = "g1"

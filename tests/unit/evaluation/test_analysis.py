@@ -5,14 +5,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain import Conflict, Forbidden, NotFound, Rejected
-from services.evaluation.domain import (DemocraticLifeMeetingHeld, EvaluationConfig,
-                                        HeartToHeartTalkHeld, OpinionsSolicited,
-                                        PartySpiritAnalysisSubmitted, RecordDemocraticLifeMeeting,
-                                        RecordHeartToHeartTalk, RecordOpinionsSolicited,
-                                        SubmitPartySpiritAnalysis, decide, fold, readiness,
-                                        stream_of)
+from services.evaluation.domain import (
+    DemocraticLifeMeetingHeld,
+    EvaluationConfig,
+    HeartToHeartTalkHeld,
+    OpinionsSolicited,
+    PartySpiritAnalysisSubmitted,
+    RecordDemocraticLifeMeeting,
+    RecordHeartToHeartTalk,
+    RecordOpinionsSolicited,
+    SubmitPartySpiritAnalysis,
+    decide,
+    fold,
+    readiness,
+    stream_of,
+)
 from services.evaluation.domain import analysis as an
+from shared.domain import Conflict, Forbidden, NotFound, Rejected
 from tests.unit.evaluation.helpers import SUPERVISOR, UNIT, UNIT_ACTOR, apply, facts
 
 UNIT_FACTS = facts(phase="analysis")

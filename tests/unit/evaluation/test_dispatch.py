@@ -3,13 +3,32 @@ import json
 
 import pytest
 
-from shared.domain import event_from
-from services.evaluation.domain import (EVENTS, EVOLVERS, HANDLERS, AnalysisState, SurveysState,
-                                        decide, evolve, fold, fold_for, stream_of)
+from services.evaluation.domain import (
+    EVENTS,
+    EVOLVERS,
+    HANDLERS,
+    AnalysisState,
+    SurveysState,
+    decide,
+    evolve,
+    fold,
+    fold_for,
+    stream_of,
+)
 from services.evaluation.domain import analysis as an
 from services.evaluation.domain import survey as sv
-from tests.unit.evaluation.helpers import (UNIT, UNIT_ACTOR, apply, ballot, close_cmd, draw_cmd,
-                                           facts, open_cmd, tokens_for)
+from shared.domain import event_from
+from tests.unit.evaluation.helpers import (
+    UNIT,
+    UNIT_ACTOR,
+    apply,
+    ballot,
+    close_cmd,
+    draw_cmd,
+    facts,
+    open_cmd,
+    tokens_for,
+)
 
 
 def scenario_events():

@@ -8,8 +8,7 @@ from services.evaluation import domain as D
 from services.evaluation import handlers as H
 from services.evaluation.projections import UNIT_FACTS, UNIT_GROUPS
 from shared.domain import SYSTEM, Actor, Forbidden, NotFound
-from tests.unit.evaluation.helpers import (GROUP, OFFICE, OTHER_SUPERVISOR, SUPERVISOR, UNIT,
-                                           UNIT_ACTOR)
+from tests.unit.evaluation.helpers import GROUP, OFFICE, OTHER_SUPERVISOR, SUPERVISOR, UNIT, UNIT_ACTOR
 
 FACTS_DOC = {"unit_id": UNIT, "phase": "analysis",
              "members": [{"member_id": "L1", "name": "L1", "is_leader": True}]}

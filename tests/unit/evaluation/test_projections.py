@@ -2,17 +2,41 @@
 history and the county table."""
 import itertools
 
-from shared.projection import MemoryProjectionRunner, envelope_for
-from services.evaluation.domain import (RecordHeartToHeartTalk, RecordOpinionsSolicited,
-                                        SubmitPartySpiritAnalysis, decide, fold,
-                                        unit_facts_from_docs)
+from services.evaluation.domain import (
+    RecordHeartToHeartTalk,
+    RecordOpinionsSolicited,
+    SubmitPartySpiritAnalysis,
+    decide,
+    fold,
+    unit_facts_from_docs,
+)
 from services.evaluation.domain import analysis as an
 from services.evaluation.domain import survey as sv
 from services.evaluation.domain.hashing import sha256_hex
-from services.evaluation.projections import (BALLOT_TOKENS, COUNTY_RESULTS, HISTORY, PROJECTIONS,
-                                             SURVEY_RESULTS, UNIT_FACTS, UNIT_GROUPS, county_table)
-from tests.unit.evaluation.helpers import (FRAME, GROUP, UNIT, UNIT_ACTOR, ballot, close_cmd,
-                                           draw_cmd, facts, open_cmd, seed_for, tokens_for)
+from services.evaluation.projections import (
+    BALLOT_TOKENS,
+    COUNTY_RESULTS,
+    HISTORY,
+    PROJECTIONS,
+    SURVEY_RESULTS,
+    UNIT_FACTS,
+    UNIT_GROUPS,
+    county_table,
+)
+from shared.projection import MemoryProjectionRunner, envelope_for
+from tests.unit.evaluation.helpers import (
+    FRAME,
+    GROUP,
+    UNIT,
+    UNIT_ACTOR,
+    ballot,
+    close_cmd,
+    draw_cmd,
+    facts,
+    open_cmd,
+    seed_for,
+    tokens_for,
+)
 
 _positions = itertools.count(1)
 

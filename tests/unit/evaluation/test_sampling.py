@@ -6,9 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.evaluation.domain.sampling import (ALGORITHM, SampleTooLarge, draw_sample,
-                                                 verify_draw, verify_survey_log)
 from services.evaluation.domain.hashing import sha256_hex
+from services.evaluation.domain.sampling import ALGORITHM, SampleTooLarge, draw_sample, verify_draw, verify_survey_log
 
 SEED = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 

@@ -6,11 +6,19 @@ import pytest
 from marshmallow import ValidationError
 
 from services.evaluation import domain as D
-from services.evaluation.schemas import (CastBallotSchema, CloseSurveySchema, DrawSurveySchema,
-                                         OpenSurveySchema, RecordAcceptanceInspectionSchema,
-                                         RecordDemocraticLifeMeetingSchema, RecordOpinionsSchema,
-                                         RecordTalkSchema, SubmitPartySpiritAnalysisSchema,
-                                         SurveyQuery, UnitQuery)
+from services.evaluation.schemas import (
+    CastBallotSchema,
+    CloseSurveySchema,
+    DrawSurveySchema,
+    OpenSurveySchema,
+    RecordAcceptanceInspectionSchema,
+    RecordDemocraticLifeMeetingSchema,
+    RecordOpinionsSchema,
+    RecordTalkSchema,
+    SubmitPartySpiritAnalysisSchema,
+    SurveyQuery,
+    UnitQuery,
+)
 from shared.edge import load
 from tests.unit.evaluation.helpers import OFFICE, SUPERVISOR, UNIT_ACTOR
 

@@ -5,18 +5,45 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain import Conflict, Forbidden, NotFound, Rejected
-from services.evaluation.domain import (AcceptanceInspectionRecorded, BallotCast, CastBallot,
-                                        RecordAcceptanceInspection, SampleDrawn,
-                                        SurveyClosed, SurveyFailed, SurveyOpened, SurveyPassed,
-                                        decide, draw_sample, fold, sealed_seed, stream_of,
-                                        verify_draw)
+from services.evaluation.domain import (
+    AcceptanceInspectionRecorded,
+    BallotCast,
+    CastBallot,
+    RecordAcceptanceInspection,
+    SampleDrawn,
+    SurveyClosed,
+    SurveyFailed,
+    SurveyOpened,
+    SurveyPassed,
+    decide,
+    draw_sample,
+    fold,
+    sealed_seed,
+    stream_of,
+    verify_draw,
+)
 from services.evaluation.domain import survey as sv
 from services.evaluation.domain.hashing import sha256_hex
-from tests.unit.evaluation.helpers import (FRAME, GROUP, OFFICE, OTHER_SUPERVISOR, SUPERVISOR, UNIT,
-                                           UNIT_ACTOR, apply, ballot, close_cmd, draw_cmd,
-                                           drawn_state, facts, open_cmd, seed_for, tokens_for,
-                                           voted_state)
+from shared.domain import Conflict, Forbidden, NotFound, Rejected
+from tests.unit.evaluation.helpers import (
+    FRAME,
+    GROUP,
+    OFFICE,
+    OTHER_SUPERVISOR,
+    SUPERVISOR,
+    UNIT,
+    UNIT_ACTOR,
+    apply,
+    ballot,
+    close_cmd,
+    draw_cmd,
+    drawn_state,
+    facts,
+    open_cmd,
+    seed_for,
+    tokens_for,
+    voted_state,
+)
 
 
 def refused(error, state, command):

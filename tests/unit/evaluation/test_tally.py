@@ -6,8 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.evaluation.domain.config import DEFAULT_CONFIG
-from services.evaluation.domain.tally import (as_fraction, meets_threshold, tally, target_tally,
-                                              wilson_interval)
+from services.evaluation.domain.tally import as_fraction, meets_threshold, tally, target_tally, wilson_interval
 
 Z = DEFAULT_CONFIG.confidence_z
 

@@ -6,11 +6,18 @@ from __future__ import annotations
 import itertools
 import uuid
 
+from services.study.domain import (
+    DEFAULT_CONFIG,
+    RecordAttendance,
+    RecordStudySession,
+    StudyState,
+    decide,
+    evolve,
+    roster_from,
+    unit_stream,
+)
 from shared.domain import Actor
 from shared.projection import envelope_for
-
-from services.study.domain import (DEFAULT_CONFIG, RecordAttendance, RecordStudySession,
-                                   StudyState, decide, evolve, roster_from, unit_stream)
 
 UNIT = "u1"
 UNIT_ACTOR = Actor(id="a-u1", name="县委办公室党支部", role="unit", scope=UNIT)

@@ -1,7 +1,7 @@
 import pytest
 
-from shared.domain import Conflict, NotFound, Rejected
 from services.study.domain import StudyState, decide
+from shared.domain import Conflict, NotFound, Rejected
 
 from .helpers import attend_cmd, run, session_cmd
 

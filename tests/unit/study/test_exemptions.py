@@ -2,8 +2,8 @@ import dataclasses
 
 import pytest
 
-from shared.domain import Actor, Conflict, Forbidden, NotFound, Rejected
 from services.study.domain import GrantExemption, RevokeExemption, StudyState, decide
+from shared.domain import Actor, Conflict, Forbidden, NotFound, Rejected
 
 from .helpers import OFFICE, SUPERVISOR, UNIT, UNIT_ACTOR, run, standard_roster
 

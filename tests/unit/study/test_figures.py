@@ -1,9 +1,17 @@
-from services.study.domain import (REQUIRED_CONTENT, GrantExemption, StudyConfig, StudyState,
-                                   calendar_conflicts, compliance_sheet, county_row,
-                                   county_table, readiness, roster_from)
+from services.study.domain import (
+    REQUIRED_CONTENT,
+    GrantExemption,
+    StudyConfig,
+    StudyState,
+    calendar_conflicts,
+    compliance_sheet,
+    county_row,
+    county_table,
+    readiness,
+    roster_from,
+)
 
-from .helpers import (UNIT, UNIT_ACTOR, meeting, run, standard_roster, standard_units_log,
-                      with_sessions)
+from .helpers import UNIT, UNIT_ACTOR, meeting, run, standard_roster, standard_units_log, with_sessions
 
 ALL = ["m1", "m2", "m3", "m4"]
 

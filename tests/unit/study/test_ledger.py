@@ -2,11 +2,18 @@ import io
 
 from openpyxl import load_workbook
 
-from services.study.ledger import (ATTENDANCE_HEADERS, ATTENDANCE_SHEET, MEMBER_HEADERS,
-                                   MEMBERS_SHEET, SESSION_HEADERS, SESSIONS_SHEET, ledger_bytes)
+from services.study.ledger import (
+    ATTENDANCE_HEADERS,
+    ATTENDANCE_SHEET,
+    MEMBER_HEADERS,
+    MEMBERS_SHEET,
+    SESSION_HEADERS,
+    SESSIONS_SHEET,
+    ledger_bytes,
+)
 
-from .test_projections import project, scenario, unit_sheet
 from .helpers import standard_units_log
+from .test_projections import project, scenario, unit_sheet
 
 
 def read_back(sheet_doc, sessions=None):

@@ -1,8 +1,7 @@
 import pytest
 
+from services.study.domain import REQUIRED_CONTENT, SetStudyPlan, StudyConfig, StudyState, decide
 from shared.domain import NotFound, Rejected
-from services.study.domain import (REQUIRED_CONTENT, SetStudyPlan, StudyConfig, StudyState,
-                                   decide)
 
 from .helpers import UNIT, run, standard_roster
 

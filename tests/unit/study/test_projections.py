@@ -1,11 +1,26 @@
+from services.study.domain import (
+    GrantExemption,
+    RevokeExemption,
+    StudyConfig,
+    UnitRoster,
+    compliance_sheet,
+    county_table,
+    readiness,
+)
+from services.study.projections import PROJECTIONS, county_view, member_view, sheet_view
 from shared.projection import MemoryProjectionRunner
 
-from services.study.domain import (GrantExemption, RevokeExemption, StudyConfig,
-                                   UnitRoster, compliance_sheet, county_table, readiness)
-from services.study.projections import PROJECTIONS, county_view, member_view, sheet_view
-
-from .helpers import (UNIT, UNIT_ACTOR, enrolled, foreign, run, standard_roster, standard_units_log,
-                      study_envelopes, with_sessions)
+from .helpers import (
+    UNIT,
+    UNIT_ACTOR,
+    enrolled,
+    foreign,
+    run,
+    standard_roster,
+    standard_units_log,
+    study_envelopes,
+    with_sessions,
+)
 
 
 def project(units_log, study_events):

@@ -3,21 +3,28 @@ rebuilding the projections under any interleaving of the two logs (each log's
 own order preserved) give the same figures."""
 import json
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from services.study.domain import (
+    EMPTY_BASIS,
+    FORMS,
+    REQUIRED_CONTENT,
+    StudyConfig,
+    StudyState,
+    basis_of,
+    compliance_sheet,
+    evolve_basis,
+    fold,
+    readiness,
+)
+from services.study.domain.hours import hours_number
+from services.study.projections import PROJECTIONS, member_view
 from shared.domain import event_from
 from shared.projection import MemoryProjectionRunner
 
-from services.study.domain import (EMPTY_BASIS, FORMS, REQUIRED_CONTENT, StudyConfig, StudyState,
-                                   basis_of, compliance_sheet, evolve_basis, fold, readiness)
-from services.study.domain.hours import hours_number
-from services.study.projections import PROJECTIONS
-
-from services.study.projections import member_view
-
+from .helpers import attend_cmd, run, session_cmd, standard_roster, standard_units_log, study_envelopes
 from .test_projections import unit_sheet
-from .helpers import (UNIT, attend_cmd, run, session_cmd, standard_roster, standard_units_log,
-                      study_envelopes)
 
 MEMBERS = ["m1", "m2", "m3", "m4"]
 

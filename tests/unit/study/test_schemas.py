@@ -1,11 +1,17 @@
 import pytest
 from marshmallow import ValidationError
 
-from services.study.domain import (GrantExemption, RecordAttendance, RecordStudySession,
-                                   RevokeExemption, SetStudyPlan)
-from services.study.schemas import (AttendanceSchema, CountyQuerySchema,
-                                    ExemptionRevocationSchema, ExemptionSchema, MemberQuerySchema,
-                                    StudyPlanSchema, StudySessionSchema, UnitQuerySchema)
+from services.study.domain import GrantExemption, RecordAttendance, RecordStudySession, RevokeExemption, SetStudyPlan
+from services.study.schemas import (
+    AttendanceSchema,
+    CountyQuerySchema,
+    ExemptionRevocationSchema,
+    ExemptionSchema,
+    MemberQuerySchema,
+    StudyPlanSchema,
+    StudySessionSchema,
+    UnitQuerySchema,
+)
 from shared.edge import load
 
 from .helpers import OFFICE, UNIT_ACTOR

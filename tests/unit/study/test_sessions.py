@@ -3,9 +3,8 @@ import math
 
 import pytest
 
+from services.study.domain import FORMS, StudyConfig, StudyState, UnitRoster, batch_one_calendar, decide
 from shared.domain import Conflict, NotFound, Rejected
-from services.study.domain import (FORMS, StudyConfig, StudyState, UnitRoster, batch_one_calendar,
-                                   decide)
 
 from .helpers import run, session_cmd, standard_roster
 

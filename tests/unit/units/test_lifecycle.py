@@ -9,9 +9,21 @@ from services.units.domain import commands as C
 from services.units.domain import events as E
 from shared.domain import Conflict, Forbidden, Rejected
 
-from .helpers import (OTHER_UNIT, READY, SYS, U, UNIT, in_phase, leave_current_phase, mobilizing,
-                      refused, run, scheduled, staffed, step)
-
+from .helpers import (
+    OTHER_UNIT,
+    READY,
+    SYS,
+    UNIT,
+    U,
+    in_phase,
+    leave_current_phase,
+    mobilizing,
+    refused,
+    run,
+    scheduled,
+    staffed,
+    step,
+)
 
 # --- the mobilisation meeting ---------------------------------------------------
 

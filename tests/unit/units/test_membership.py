@@ -4,8 +4,7 @@ from services.units.domain import commands as C
 from services.units.domain import events as E
 from shared.domain import Conflict, Forbidden, NotFound, Rejected
 
-from .helpers import OFFICE, OTHER_UNIT, SUPERVISOR, U, UNIT, refused, registered, run, staffed, step
-
+from .helpers import OFFICE, OTHER_UNIT, SUPERVISOR, UNIT, U, refused, registered, run, staffed, step
 
 # --- registration ---------------------------------------------------------------
 

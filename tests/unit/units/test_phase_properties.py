@@ -7,7 +7,7 @@ from services.units.domain import commands as C
 from services.units.domain import events as E
 from shared.domain import DomainError
 
-from .helpers import READY, SYS, U, UNIT, in_phase
+from .helpers import READY, SYS, UNIT, U, in_phase
 
 # walks also start deep in the life cycle, so that survey, remedial and re-survey get explored
 STARTS = {phase: in_phase(phase) for phase in

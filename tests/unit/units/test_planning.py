@@ -7,7 +7,7 @@ from services.units.domain import events as E
 from services.units.domain.work_plan import missing_items, plan_errors
 from shared.domain import Conflict, Forbidden, NotFound, Rejected
 
-from .helpers import FULL_PLAN, OTHER_UNIT, SYS, U, UNIT, in_phase, refused, registered, run, staffed, step
+from .helpers import FULL_PLAN, OTHER_UNIT, SYS, UNIT, U, in_phase, refused, registered, run, staffed, step
 
 B_PLAN = {**FULL_PLAN, "guarantee_systems": ["leadership_responsibility", "contact_points",
                                              "supervision_inspection", "mass_evaluation"]}

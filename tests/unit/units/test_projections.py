@@ -2,13 +2,13 @@
 import copy
 import random
 
-from services.units.domain import commands as C
 from services.units.domain import UnitState, decide, evolve, unit_stream
-from shared.domain import Actor
+from services.units.domain import commands as C
 from services.units.projections import CARDS, MEMBERS, PROJECTIONS, county_overview
+from shared.domain import Actor
 from shared.projection import MemoryProjectionRunner, envelope_for
 
-from .helpers import FULL_PLAN, OFFICE, READY, SYS, U, UNIT
+from .helpers import FULL_PLAN, OFFICE, READY, SYS, UNIT, U
 
 B_PLAN = {**FULL_PLAN, "guarantee_systems": ["leadership_responsibility", "contact_points",
                                              "supervision_inspection", "mass_evaluation"]}

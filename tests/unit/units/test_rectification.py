@@ -6,7 +6,7 @@ from services.units.domain import decide
 from services.units.domain import events as E
 from shared.domain import Conflict, Forbidden, Rejected
 
-from .helpers import OTHER_UNIT, U, UNIT, in_phase, refused, run, step
+from .helpers import OTHER_UNIT, UNIT, U, in_phase, refused, run, step
 
 
 def add(measure_id="m1", owner="L1", due="2024-05-30", today="2024-04-21", kind="commitment", actor=UNIT):

@@ -13,7 +13,7 @@ from services.units.domain import commands as C
 from shared.domain import NotFound
 from shared.edge import load
 
-from .helpers import FULL_PLAN, OFFICE, U, UNIT
+from .helpers import FULL_PLAN, OFFICE, UNIT, U
 
 PATH_FIELDS = {r.schema.partition(":")[2]: sorted(r.path_fields().values()) for r in ROUTES if r.schema}
 
