@@ -9,7 +9,7 @@ from services.supervision.domain import events as ev
 from services.supervision.domain.commands import (DecideLeave, EstablishTemporaryBranch,
                                                   FormGroup, RecordBatchParticipation,
                                                   RequestLeave)
-from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
+from services.supervision.domain.config import SupervisionConfig
 from services.supervision.domain.folding import fold_with, put
 from services.supervision.domain.guards import (parse_date, require_choice, require_group_actor,
                                                 require_office, require_text)
@@ -65,13 +65,6 @@ def fold_group(history: Iterable) -> GroupState:
 
 
 # ------------------------------------------------------------------------ decide
-def decide_group(state: GroupState, command, config: SupervisionConfig = DEFAULT_CONFIG) -> list:
-    handler = _HANDLERS.get(type(command))
-    if handler is None:
-        raise TypeError(f"the group aggregate does not handle {type(command).__name__}")
-    return handler(state, command, config)
-
-
 def _form(state: GroupState, cmd: FormGroup, config: SupervisionConfig) -> list:
     require_office(cmd.actor, "form supervision groups")
     if state.formed:
@@ -209,7 +202,7 @@ def _record_batch(state: GroupState, cmd: RecordBatchParticipation, config) -> l
                                  batch=cmd.batch, home_unit=person["home_unit"])]
 
 
-_HANDLERS = {
+HANDLERS = {
     FormGroup: _form,
     EstablishTemporaryBranch: _establish_branch,
     RequestLeave: _request_leave,
