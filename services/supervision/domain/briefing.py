@@ -30,9 +30,9 @@ EMPTY_BRIEFING = BriefingState()
 
 
 def evolve_briefing(state: BriefingState, event) -> BriefingState:
-    if isinstance(event, ev.BriefingCompiled):
-        return BriefingState(briefing_id=event.briefing_id, report_ids=tuple(event.report_ids))
-    return state
+    if type(event) is not ev.BriefingCompiled:  # the stream's one event type
+        return state
+    return BriefingState(briefing_id=event.briefing_id, report_ids=tuple(event.report_ids))
 
 
 def fold_briefing(history: Iterable) -> BriefingState:

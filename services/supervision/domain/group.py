@@ -38,26 +38,46 @@ EMPTY_GROUP = GroupState()
 
 
 # ------------------------------------------------------------------------ evolve
+def _formed(state: GroupState, event: ev.GroupFormed) -> GroupState:
+    people = {p["member_id"]: p for p in [event.leader, *event.members]}
+    return dataclasses.replace(state, group_id=event.group_id, name=event.name,
+                               leader=event.leader, people=people)
+
+
+def _branch(state: GroupState, event: ev.TemporaryBranchEstablished) -> GroupState:
+    return dataclasses.replace(state, branch={
+        "secretary_member_id": event.secretary_member_id, "rules": dict(event.rules),
+        "established_on": event.established_on})
+
+
+def _leave_requested(state: GroupState, event: ev.LeaveRequested) -> GroupState:
+    return dataclasses.replace(state, leaves=put(state.leaves, event.leave_id, {
+        "member_id": event.member_id, "from_date": event.from_date,
+        "to_date": event.to_date, "status": "pending"}))
+
+
+def _leave_decided(state: GroupState, event: ev.LeaveDecided) -> GroupState:
+    leave = {**state.leaves[event.leave_id],
+             "status": "approved" if event.decision == "approve" else "denied"}
+    return dataclasses.replace(state, leaves=put(state.leaves, event.leave_id, leave))
+
+
+def _batch_joined(state: GroupState, event: ev.MemberBatchJoined) -> GroupState:
+    return dataclasses.replace(state, batches=put(state.batches, event.member_id, event.batch))
+
+
+_EVOLVERS = {
+    ev.GroupFormed: _formed,
+    ev.TemporaryBranchEstablished: _branch,
+    ev.LeaveRequested: _leave_requested,
+    ev.LeaveDecided: _leave_decided,
+    ev.MemberBatchJoined: _batch_joined,
+}
+
+
 def evolve_group(state: GroupState, event) -> GroupState:
-    if isinstance(event, ev.GroupFormed):
-        people = {p["member_id"]: p for p in [event.leader, *event.members]}
-        return dataclasses.replace(state, group_id=event.group_id, name=event.name,
-                                   leader=event.leader, people=people)
-    if isinstance(event, ev.TemporaryBranchEstablished):
-        return dataclasses.replace(state, branch={
-            "secretary_member_id": event.secretary_member_id, "rules": dict(event.rules),
-            "established_on": event.established_on})
-    if isinstance(event, ev.LeaveRequested):
-        return dataclasses.replace(state, leaves=put(state.leaves, event.leave_id, {
-            "member_id": event.member_id, "from_date": event.from_date,
-            "to_date": event.to_date, "status": "pending"}))
-    if isinstance(event, ev.LeaveDecided):
-        leave = {**state.leaves[event.leave_id],
-                 "status": "approved" if event.decision == "approve" else "denied"}
-        return dataclasses.replace(state, leaves=put(state.leaves, event.leave_id, leave))
-    if isinstance(event, ev.MemberBatchJoined):
-        return dataclasses.replace(state, batches=put(state.batches, event.member_id, event.batch))
-    return state
+    evolver = _EVOLVERS.get(type(event))
+    return evolver(state, event) if evolver else state
 
 
 def fold_group(history: Iterable) -> GroupState:
