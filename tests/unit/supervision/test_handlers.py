@@ -78,7 +78,7 @@ def test_the_group_agrees_with_the_study_services_readiness():
 
 @pytest.mark.parametrize("study, says", [
     (FakeStudy(error=UnknownService("study")), "not running"),
-    (FakeStudy(error=RemoteError("MethodNotFound", "readiness")), "could not answer"),
+    (FakeStudy(error=RemoteError("MethodNotFound", "readiness")), "(MethodNotFound)"),
     (FakeStudy({"ok": False, "status": 404, "error": "not_found", "message": "no such unit"}),
      "refused readiness"),
 ])
