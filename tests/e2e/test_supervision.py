@@ -560,15 +560,22 @@ def test_committee_meetings_working_office_and_acceptance(stack):
     r = sup.post(f"/units/{unit_id}/working-office", json={
         "date": day(0), "office_established": True, "staff_trained": True})
     assert r.status_code == 201, r.text
-    # acceptance inspection follows a passed survey
-    before = logged(stack)
-    refused(stack, stack.as_role("office").post(f"/units/{unit_id}/acceptance-inspection", json={
-        "date": day(0), "result": "pass", "office_participants": ["办公室刘某"]}), 422,
+    # acceptance inspection (检查验收, R13) follows a passed survey; it is the evaluation
+    # service's (POST /units/{unit}/acceptance-inspections), supervision's old route is gone
+    evaluation = stack.db("evaluation")
+    wait_until(lambda: evaluation["evaluation_unit_groups"].find_one(
+        {"_id": unit_id, "group_id": gid}), message="evaluation to learn the unit's group")
+    before, evaluated = logged(stack), evaluation["events"].count_documents({})
+    refused(stack, stack.as_role("office").post(f"/units/{unit_id}/acceptance-inspections", json={
+        "date": day(0), "result": "pass", "notes": "办公室刘某参加"}), 409,
         before=before, contains="survey")
     refused(stack, stack.as_role("unit", scope=unit_id).post(
-        f"/units/{unit_id}/acceptance-inspection", json={
-            "date": day(0), "result": "pass", "office_participants": ["办公室刘某"]}), 403,
+        f"/units/{unit_id}/acceptance-inspections", json={"date": day(0), "result": "pass"}), 403,
         before=before)
+    refused(stack, stack.as_role("office").post(f"/units/{unit_id}/acceptance-inspection", json={
+        "date": day(0), "result": "pass", "office_participants": ["办公室刘某"]}), 404,
+        before=before)
+    assert evaluation["events"].count_documents({}) == evaluated, "a refusal stored events"
     unit = sup.get(f"/groups/{gid}").json()["units"][unit_id]
     assert unit["committee_meetings"][0]["topic"] == "研究先进性教育活动"
     assert unit["working_office"]["staff_trained"] is True

@@ -38,6 +38,8 @@ EVENT = {
     "TransitionReturned": "督导组退回转段申请", "TransitionApproved": "活动办批准转段",
     "TransitionRejected": "活动办不批准转段", "DeadlineExtended": "延长阶段期限",
     "InspectionRecorded": "督导检查", "CommitteeMeetingAttended": "列席领导小组会议",
+    # AcceptanceInspected: supervision's legacy 检查验收, no longer written (the evaluation
+    # service owns it now) but still in old logs, so its entries keep their label
     "WorkingOfficeChecked": "检查工作机构", "AcceptanceInspected": "检查验收",
     "TypicalCaseReported": "报告典型", "TypicalCaseRecommended": "推荐典型",
     "TypicalCasePublicised": "宣传典型",

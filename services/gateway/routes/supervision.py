@@ -1,6 +1,7 @@
 """Routes the supervision service answers: groups, arrival, plan review, the phase gate,
 field work, reports, typical cases, briefings and the office's console. The gateway checks
-roles; the service checks that a supervisor acts only on their own group's units."""
+roles; the service checks that a supervisor acts only on their own group's units. Each
+route's ``args`` name the RPC field its path variables fill."""
 from services.gateway.routes import Route
 
 S = "supervision"
@@ -9,6 +10,13 @@ OFFICE = ("office",)
 SUPERVISOR = ("supervisor",)
 GROUP_ACTORS = ("office", "supervisor")
 OVERSEERS = ("office", "auditor", "supervisor")
+
+
+GROUP = {"group": "group_id"}
+UNIT = {"unit": "unit_id"}
+TRANSITION = {"id": "transition_id"}
+CASE = {"case": "case_id"}
+BRIEFING = {"id": "briefing_id"}
 
 
 def _schema(name: str) -> str:
@@ -23,89 +31,89 @@ ROUTES = [
     Route("GET", "/groups", S, "list_groups", OVERSEERS, 200,
           "Groups with their units and warnings (a supervisor sees their own)"),
     Route("GET", "/groups/<group>", S, "get_group", OVERSEERS, 200,
-          "A group's portfolio: people, branch, leave, and what it did at each unit"),
+          "A group's portfolio: people, branch, leave, and what it did at each unit", args=GROUP),
     Route("POST", "/groups/<group>/units", S, "assign_unit", OFFICE, 201,
           "Assign a unit {unit_id}; beyond the soft limit (about 10) the answer carries a warning",
-          _schema("AssignUnitSchema")),
+          _schema("AssignUnitSchema"), args=GROUP),
     Route("POST", "/groups/<group>/arrivals", S, "record_arrival", SUPERVISOR, 201,
           "Record arrival {unit_id, date}; late if after the mobilisation meeting minus 2 days",
-          _schema("ArrivalSchema")),
+          _schema("ArrivalSchema"), args=GROUP),
     Route("POST", "/groups/<group>/branch", S, "establish_branch", GROUP_ACTORS, 201,
           "Establish the temporary Party branch with study, deliberation and leave rules",
-          _schema("TemporaryBranchSchema")),
+          _schema("TemporaryBranchSchema"), args=GROUP),
     Route("POST", "/groups/<group>/leaves", S, "request_leave", GROUP_ACTORS, 201,
           "Request leave for a member {member_id, from_date, to_date, reason}",
-          _schema("LeaveRequestSchema")),
+          _schema("LeaveRequestSchema"), args=GROUP),
     Route("POST", "/groups/<group>/leaves/<leave>/decision", S, "decide_leave", GROUP_ACTORS, 201,
           "The group leader (or the office) approves or denies a leave request",
-          _schema("LeaveDecisionSchema")),
+          _schema("LeaveDecisionSchema"), args={**GROUP, "leave": "leave_id"}),
     Route("POST", "/groups/<group>/members/<member>/batch", S, "record_batch", GROUP_ACTORS, 201,
           "Record the batch (2 or 3) a member joins in their home unit",
-          _schema("BatchParticipationSchema")),
+          _schema("BatchParticipationSchema"), args={**GROUP, "member": "member_id"}),
     # R3 the three arrival tasks
     Route("POST", "/units/<unit>/speech-draft/read", S, "read_speech_draft", SUPERVISOR, 201,
           "The group read the secretary's mobilisation speech draft",
-          _schema("SpeechDraftReadSchema")),
+          _schema("SpeechDraftReadSchema"), args=UNIT),
     Route("POST", "/units/<unit>/arrival-tasks/<task>/done", S, "complete_task", SUPERVISOR, 201,
           "Mark an arrival task done (supervise_mobilization_meeting | prepare_leader_speech)",
-          _schema("ArrivalTaskDoneSchema")),
+          _schema("ArrivalTaskDoneSchema"), args={**UNIT, "task": "task"}),
     # R4 work-plan review
     Route("GET", "/units/<unit>/work-plan/checklist", S, "work_plan_checklist", OVERSEERS, 200,
-          "The automatic 一看/二看/三看 checklist of the latest submitted plan"),
+          "The automatic 一看/二看/三看 checklist of the latest submitted plan", args=UNIT),
     Route("POST", "/units/<unit>/work-plan/review", S, "review_work_plan", SUPERVISOR, 201,
           "The group's verdict on the latest plan {decision: approve|return, comments}",
-          _schema("WorkPlanReviewSchema")),
+          _schema("WorkPlanReviewSchema"), args=UNIT),
     # R5/R6 the phase gate
     Route("GET", "/transitions/<id>/readiness", S, "transition_readiness", OVERSEERS, 200,
-          "Readiness checks shown to the reviewer: study, requirements, open rectifications"),
+          "Readiness checks shown to the reviewer: study, requirements, open rectifications",
+          args=TRANSITION),
     Route("POST", "/transitions/<id>/group-review", S, "group_review", SUPERVISOR, 201,
           "The group agrees or returns a transition application {decision, comments}",
-          _schema("GroupReviewSchema")),
+          _schema("GroupReviewSchema"), args=TRANSITION),
     Route("POST", "/transitions/<id>/office-decision", S, "office_decision", OFFICE, 201,
           "The office approves or rejects what the group agreed {decision, comments}",
-          _schema("OfficeDecisionSchema")),
+          _schema("OfficeDecisionSchema"), args=TRANSITION),
     Route("POST", "/units/<unit>/deadline-extensions", S, "extend_deadline", OFFICE, 201,
           "Extend the current phase's deadline {phase, until, reason}",
-          _schema("DeadlineExtensionSchema")),
-    # R13-R15 field work
+          _schema("DeadlineExtensionSchema"), args=UNIT),
+    # R14/R15 field work (检查验收, R13, is the evaluation service's acceptance-inspections)
     Route("POST", "/inspections", S, "record_inspection", SUPERVISOR, 201,
           "Inspect a unit on the seven points {unit_id, date, scores, notes, findings}",
           _schema("InspectionSchema")),
     Route("POST", "/units/<unit>/committee-meetings", S, "record_committee_meeting", SUPERVISOR,
           201, "The group attended the unit's campaign committee meeting {date, topic, notes}",
-          _schema("CommitteeMeetingSchema")),
+          _schema("CommitteeMeetingSchema"), args=UNIT),
     Route("POST", "/units/<unit>/working-office", S, "record_working_office", SUPERVISOR, 201,
           "The unit's working office and trained staff as checked",
-          _schema("WorkingOfficeSchema")),
-    Route("POST", "/units/<unit>/acceptance-inspection", S, "record_acceptance", GROUP_ACTORS,
-          201, "Acceptance inspection with the office after a passed survey",
-          _schema("AcceptanceInspectionSchema")),
+          _schema("WorkingOfficeSchema"), args=UNIT),
     # R16/R17 reports and typical cases
     Route("POST", "/reports", S, "file_report", SUPERVISOR, 201,
           "Report to the office {unit_id, kind, title, body, date, contact}; major and policy "
           "issues are urgent", _schema("ReportSchema")),
     Route("GET", "/reports", S, "list_reports", OVERSEERS, 200,
-          "Reports (?unit_id=&group_id=&kind=&urgent=1); a supervisor sees their group's"),
+          "Reports (?unit_id=&group_id=&kind=&urgent=1); a supervisor sees their group's",
+          query=("unit_id", "group_id", "kind", "urgent")),
     Route("POST", "/typical-cases", S, "report_typical_case", SUPERVISOR, 201,
           "Report a typical experience or exemplary person", _schema("TypicalCaseSchema")),
     Route("POST", "/typical-cases/<case>/recommendations", S, "recommend_typical_case",
           SUPERVISOR, 201, "Recommend a typical case to the unit or the office {recipient}",
-          _schema("RecommendationSchema")),
+          _schema("RecommendationSchema"), args=CASE),
     Route("POST", "/typical-cases/<case>/publicity", S, "publicise_typical_case", OFFICE, 201,
           "Publicise a typical case recommended to both the unit and the office {channel}",
-          _schema("PublicitySchema")),
+          _schema("PublicitySchema"), args=CASE),
     # briefings (简报)
     Route("POST", "/briefings", S, "compile_briefing", OFFICE, 201,
           "Compile a briefing from a period's reports {title, period_from, period_to}",
           _schema("BriefingSchema")),
     Route("GET", "/briefings/<id>", S, "get_briefing", ("office", "auditor"), 200,
-          "A compiled briefing"),
+          "A compiled briefing", args=BRIEFING),
     Route("GET", "/briefings/<id>/document", S, "briefing_document", ("office", "auditor"), 200,
-          "The briefing as a Word document (.docx)"),
+          "The briefing as a Word document (.docx)", args=BRIEFING),
     # queries
     Route("GET", "/console", S, "console", ("office", "auditor"), 200,
           "The office console: every group's units, deadlines, late arrivals, pending reviews "
           "and approvals, urgent reports"),
     Route("GET", "/units/<unit>/supervision", S, "unit_history",
-          ("office", "auditor", "supervisor", "unit"), 200, "A unit's supervision history"),
+          ("office", "auditor", "supervisor", "unit"), 200, "A unit's supervision history",
+          args=UNIT),
 ]

@@ -1,58 +1,65 @@
 """The supervision service's pure domain core (督导组): no nameko, pymongo or marshmallow.
 
-Three aggregates, each one stream (see ``streams``):
+Three aggregates, each one stream (see ``streams``), each module with its own
+``HANDLERS = {CommandClass: rule}``:
 
-- group (``group-<id>``): ``fold_group`` / ``evolve_group`` / ``decide_group``
-- supervised unit (``supervised-unit-<id>``): ``fold_unit`` / ``evolve_unit`` / ``decide_unit``
-- briefing (``briefing-<id>``): ``fold_briefing`` / ``evolve_briefing`` / ``decide_briefing``
+- group (``group-<id>``): ``group.py``, folded by ``fold_group``
+- supervised unit (``supervised-unit-<id>``): ``unit.py`` (rules in arrival, plan_review,
+  phase_gate, field_work, reports), folded by ``fold_unit``
+- briefing (``briefing-<id>``): ``briefing.py``, folded by ``fold_briefing``
 
-``decide(state, command)`` and ``fold_for(command)`` route by command type, and
-every command names its ``stream_id``, so an entrypoint can do:
+``HANDLERS`` merges them: the one table ``decide`` looks a command's rule up in. Every
+command names its stream, so a handler runs each command the same way:
 
-    storage.execute(cmd.stream_id, decide, fold_for(cmd), cmd, actor=cmd.actor)
+    storage.execute(stream_of(cmd), decider(config), fold_for(cmd), cmd, actor=cmd.actor)
 """
 from __future__ import annotations
 
+from services.supervision.domain import briefing, group, unit
 from services.supervision.domain import events  # noqa: F401  (registers the event types)
-from services.supervision.domain.briefing import (BriefingState, arrange_briefing,
-                                                  decide_briefing, evolve_briefing, fold_briefing)
-from services.supervision.domain.checklist import Checklist, check_work_plan
+from services.supervision.domain.arrival import arrival_deadline  # noqa: F401
+from services.supervision.domain.briefing import (BriefingState, arrange_briefing,  # noqa: F401
+                                                  evolve_briefing, fold_briefing)
+from services.supervision.domain.checklist import Checklist, check_work_plan  # noqa: F401
 from services.supervision.domain.commands import *  # noqa: F401,F403
-from services.supervision.domain.commands import CompileBriefing
 from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
 from services.supervision.domain.events import *  # noqa: F401,F403
-from services.supervision.domain.group import GroupState, decide_group, evolve_group, fold_group
-from services.supervision.domain.group import _HANDLERS as _GROUP_HANDLERS
-from services.supervision.domain.phase_gate import readiness_blockers
-from services.supervision.domain.arrival import arrival_deadline
-from services.supervision.domain.streams import briefing_stream, group_stream, unit_stream
-from services.supervision.domain.unit import UNIT_COMMANDS, decide_unit
-from services.supervision.domain.unit_state import (SupervisedUnitState, evolve_unit,
+from services.supervision.domain.group import GroupState, evolve_group, fold_group  # noqa: F401
+from services.supervision.domain.phase_gate import readiness_blockers  # noqa: F401
+from services.supervision.domain.streams import (BRIEFING_PREFIX, GROUP_PREFIX, UNIT_PREFIX,
+                                                 briefing_stream, group_stream,  # noqa: F401
+                                                 unit_stream)
+from services.supervision.domain.unit_state import (SupervisedUnitState, evolve_unit,  # noqa: F401
                                                     fold_unit)
 
-GROUP_COMMANDS = tuple(_GROUP_HANDLERS)
+HANDLERS = {**group.HANDLERS, **unit.HANDLERS, **briefing.HANDLERS}
+
+# the fold of each kind of stream (by its id's prefix), for ``fold_for``
+_STREAM_FOLDS = ((GROUP_PREFIX, fold_group), (UNIT_PREFIX, fold_unit),
+                 (BRIEFING_PREFIX, fold_briefing))
 
 
 def decide(state, command, config: SupervisionConfig = DEFAULT_CONFIG) -> list:
-    """Route a command to its aggregate's decide."""
-    if isinstance(command, GROUP_COMMANDS):
-        return decide_group(state, command, config)
-    if isinstance(command, UNIT_COMMANDS):
-        return decide_unit(state, command, config)
-    if isinstance(command, CompileBriefing):
-        return decide_briefing(state, command, config)
-    raise TypeError(f"supervision has no rule for {type(command).__name__}")
+    """The events ``command`` produces against its stream's state, or a DomainError."""
+    try:
+        rule = HANDLERS[type(command)]
+    except KeyError:
+        raise TypeError(f"supervision has no rule for {type(command).__name__}") from None
+    return rule(state, command, config)
+
+
+def stream_of(command) -> str:
+    """The stream a command is decided on."""
+    return command.stream_id
 
 
 def fold_for(command):
-    """The fold of the aggregate a command is decided on."""
-    if isinstance(command, GROUP_COMMANDS):
-        return fold_group
-    if isinstance(command, UNIT_COMMANDS):
-        return fold_unit
-    if isinstance(command, CompileBriefing):
-        return fold_briefing
-    raise TypeError(f"supervision has no aggregate for {type(command).__name__}")
+    """The fold of the stream a command is decided on."""
+    stream_id = stream_of(command)
+    for prefix, fold in _STREAM_FOLDS:
+        if stream_id.startswith(prefix):
+            return fold
+    raise TypeError(f"supervision has no stream {stream_id!r}")
 
 
 def decider(config: SupervisionConfig):

@@ -1,14 +1,14 @@
 """Assignment (R1), arrival (R2) and the three tasks arrival opens (R3)."""
 from __future__ import annotations
 
+from shared.access import check_supervisor_of
 from shared.domain import Conflict, Forbidden, NotFound, Rejected
 from services.supervision.domain import events as ev
 from services.supervision.domain.commands import (AssignUnit, CompleteArrivalTask, ReadSpeechDraft,
                                                   RecordArrival)
 from services.supervision.domain.config import SupervisionConfig
 from services.supervision.domain.guards import (days_before, parse_date, require_choice,
-                                                require_office, require_supervisor_of,
-                                                require_text)
+                                                require_office, require_text)
 from services.supervision.domain.unit_state import SupervisedUnitState
 from services.supervision.domain.vocabulary import (ARRIVAL_TASKS, PREPARE_SPEECH,
                                                     REVIEW_WORK_PLAN, SUPERVISE_MEETING)
@@ -45,7 +45,7 @@ def assign(state: SupervisedUnitState, cmd: AssignUnit, config: SupervisionConfi
 
 
 def arrive(state: SupervisedUnitState, cmd: RecordArrival, config: SupervisionConfig) -> list:
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "record the group's arrival")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     if cmd.group_id != state.group_id:
         raise Forbidden(f"unit {cmd.unit_id} is not one of group {cmd.group_id}'s units",
                         unit_id=cmd.unit_id, group_id=cmd.group_id)
@@ -67,7 +67,7 @@ def require_arrived(state: SupervisedUnitState, unit_id: str, doing: str) -> Non
 
 
 def read_speech_draft(state: SupervisedUnitState, cmd: ReadSpeechDraft, config) -> list:
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "read the speech draft")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     require_arrived(state, cmd.unit_id, "read the secretary's speech draft")
     parse_date(cmd.date, "date")
     if not (isinstance(cmd.speech_draft, str) and cmd.speech_draft.strip()):
@@ -79,7 +79,7 @@ def read_speech_draft(state: SupervisedUnitState, cmd: ReadSpeechDraft, config) 
 
 
 def complete_task(state: SupervisedUnitState, cmd: CompleteArrivalTask, config) -> list:
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "complete an arrival task")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     require_arrived(state, cmd.unit_id, "work on its arrival tasks")
     require_choice(cmd.task, tuple(ARRIVAL_TASKS), "task")
     parse_date(cmd.date, "date")

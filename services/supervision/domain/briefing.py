@@ -12,7 +12,7 @@ from typing import Iterable
 from shared.domain import Conflict, Rejected
 from services.supervision.domain import events as ev
 from services.supervision.domain.commands import CompileBriefing
-from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
+from services.supervision.domain.config import SupervisionConfig
 from services.supervision.domain.folding import fold_with
 from services.supervision.domain.guards import parse_date, require_office, require_text
 from services.supervision.domain.vocabulary import BRIEFING_SECTIONS, REPORT_KINDS
@@ -30,9 +30,9 @@ EMPTY_BRIEFING = BriefingState()
 
 
 def evolve_briefing(state: BriefingState, event) -> BriefingState:
-    if isinstance(event, ev.BriefingCompiled):
-        return BriefingState(briefing_id=event.briefing_id, report_ids=tuple(event.report_ids))
-    return state
+    if type(event) is not ev.BriefingCompiled:  # the stream's one event type
+        return state
+    return BriefingState(briefing_id=event.briefing_id, report_ids=tuple(event.report_ids))
 
 
 def fold_briefing(history: Iterable) -> BriefingState:
@@ -56,10 +56,7 @@ def arrange_briefing(reports: Iterable[dict], period_from: str, period_to: str) 
     return sections
 
 
-def decide_briefing(state: BriefingState, cmd: CompileBriefing,
-                    config: SupervisionConfig = DEFAULT_CONFIG) -> list:
-    if not isinstance(cmd, CompileBriefing):
-        raise TypeError(f"the briefing aggregate does not handle {type(cmd).__name__}")
+def compile_briefing(state: BriefingState, cmd: CompileBriefing, config: SupervisionConfig) -> list:
     require_office(cmd.actor, "compile briefings")
     if state.briefing_id is not None:
         raise Conflict(f"briefing {cmd.briefing_id} is already compiled",
@@ -78,3 +75,6 @@ def decide_briefing(state: BriefingState, cmd: CompileBriefing,
     return [ev.BriefingCompiled(briefing_id=cmd.briefing_id, title=title,
                                 period_from=cmd.period_from, period_to=cmd.period_to,
                                 compiled_on=cmd.today, sections=sections, report_ids=report_ids)]
+
+
+HANDLERS = {CompileBriefing: compile_briefing}

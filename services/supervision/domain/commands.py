@@ -1,10 +1,10 @@
 """Commands of the supervision service.
 
-Ids, today's date and the actor come from the caller. Facts owned by other
-services (a unit's mobilisation-meeting date, its submitted plan, a transition
-application, study readiness, ...) are passed in as plain values, fetched by the
-entrypoint from the units/study services or from this service's fact
-projections (see ``projections.py``); the rules never fetch anything.
+Ids, today's date and the actor come from the caller (the request schema's
+``make``). Facts owned by other services (a unit's mobilisation-meeting date, its
+submitted plan, a transition application, study readiness, ...) are passed in as
+plain values, filled in by the handler from this service's fact projections or the
+study service (see ``handlers.py``); the rules never fetch anything.
 Each command names the stream it is decided on (``stream_id``).
 """
 from __future__ import annotations
@@ -35,9 +35,11 @@ class Readiness:
     """What the reviewer is shown before agreeing a transition.
 
     ``study`` is the study service's readiness(unit_id) answer
-    ({"unit_id", "ready", "floor", "members_below", "exempted"}) or None when it
-    could not be had; ``requirements_present`` is R11; ``open_rectifications``
-    counts rectification measures not yet completed."""
+    ({"unit_id", "ready", "floor", "members_below", "exempted"}), asked only when the
+    unit leaves 学习动员 (None otherwise; when study cannot answer, the edge refuses
+    with 503 ``unavailable`` before any command is built, and a None here still never
+    lets a group agree to leave 学习动员); ``requirements_present`` is R11;
+    ``open_rectifications`` counts rectification measures not yet completed."""
     study: dict | None = None
     requirements_present: bool = False
     open_rectifications: int = 0
@@ -228,18 +230,6 @@ class RecordWorkingOffice(_OnUnit):
     staff_trained: bool
     notes: str
     actor: Actor
-
-
-@frozen
-class RecordAcceptanceInspection(_OnUnit):
-    unit_id: str
-    date: str
-    result: str  # pass | fail
-    office_participants: list
-    notes: str
-    actor: Actor
-    survey_passed: bool = False  # evaluation's SurveyPassed for this unit
-    survey_id: str | None = None
 
 
 @frozen

@@ -215,7 +215,14 @@ class WorkingOfficeChecked(Event):
 
 @frozen
 class AcceptanceInspected(Event):
-    """"协助……办公室对所去单位的先进性教育活动进行检查验收" (R13)."""
+    """Legacy: no longer written. 检查验收 (R13) is the evaluation service's
+    ``AcceptanceInspectionRecorded`` (``POST /units/{unit}/acceptance-inspections``).
+
+    Supervision once recorded its own acceptance inspection under this type; logs may
+    still hold such events, and events are immutable, so the type stays registered
+    (its envelopes load, hash and verify unchanged). On read it translates to nothing:
+    the supervised-unit fold and every supervision projection but the unit's history
+    (which lists every entry as logged) pass over it."""
     unit_id: str
     group_id: str
     date: str

@@ -1,20 +1,20 @@
 """What the group does at the unit after arrival: inspections on the seven points (R14),
-attending the committee and pushing for a working office (R15), and the acceptance
-inspection with the office once the survey passed (R13)."""
+attending the committee and pushing for a working office (R15).
+
+The acceptance inspection after a passed survey (检查验收, R13) is the evaluation
+service's (RecordAcceptanceInspection -> AcceptanceInspectionRecorded), not this one's."""
 from __future__ import annotations
 
+from shared.access import check_supervisor_of
 from shared.domain import Conflict, Rejected
 from services.supervision.domain import events as ev
 from services.supervision.domain.arrival import require_arrived
-from services.supervision.domain.commands import (RecordAcceptanceInspection,
-                                                  RecordCommitteeMeeting, RecordInspection,
+from services.supervision.domain.commands import (RecordCommitteeMeeting, RecordInspection,
                                                   RecordWorkingOffice)
 from services.supervision.domain.config import SupervisionConfig
-from services.supervision.domain.guards import (parse_date, require_choice,
-                                                require_office_or_supervisor_of,
-                                                require_supervisor_of, require_text)
+from services.supervision.domain.guards import parse_date, require_text
 from services.supervision.domain.unit_state import SupervisedUnitState
-from services.supervision.domain.vocabulary import ACCEPTANCE_RESULTS, INSPECTION_POINTS
+from services.supervision.domain.vocabulary import INSPECTION_POINTS
 
 
 def _text_or_empty(value) -> str:
@@ -40,7 +40,7 @@ def validate_scores(scores, config: SupervisionConfig) -> dict:
 
 
 def inspect(state: SupervisedUnitState, cmd: RecordInspection, config: SupervisionConfig) -> list:
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "inspect the unit")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     require_arrived(state, cmd.unit_id, "inspect the unit")
     if cmd.inspection_id in state.inspections:
         raise Conflict(f"inspection {cmd.inspection_id} is already recorded",
@@ -60,7 +60,7 @@ def inspect(state: SupervisedUnitState, cmd: RecordInspection, config: Supervisi
 
 
 def attend_committee(state: SupervisedUnitState, cmd: RecordCommitteeMeeting, config) -> list:
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "attend the unit's committee")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     require_arrived(state, cmd.unit_id, "attend the unit's committee meetings")
     if cmd.meeting_id in state.committee_meetings:
         raise Conflict(f"meeting {cmd.meeting_id} is already recorded", meeting_id=cmd.meeting_id)
@@ -71,7 +71,7 @@ def attend_committee(state: SupervisedUnitState, cmd: RecordCommitteeMeeting, co
 
 
 def check_working_office(state: SupervisedUnitState, cmd: RecordWorkingOffice, config) -> list:
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "check the unit's office")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     require_arrived(state, cmd.unit_id, "check the unit's campaign office")
     parse_date(cmd.date, "date")
     if not isinstance(cmd.office_established, bool) or not isinstance(cmd.staff_trained, bool):
@@ -83,28 +83,3 @@ def check_working_office(state: SupervisedUnitState, cmd: RecordWorkingOffice, c
         office_established=cmd.office_established, staff_trained=cmd.staff_trained,
         notes=_text_or_empty(cmd.notes))]
 
-
-def acceptance_inspection(state: SupervisedUnitState, cmd: RecordAcceptanceInspection,
-                          config) -> list:
-    require_office_or_supervisor_of(cmd.actor, state.group_id, cmd.unit_id,
-                                    "record the acceptance inspection")
-    if state.group_id is None:
-        raise Rejected(f"unit {cmd.unit_id} has no supervision group to inspect it with",
-                       unit_id=cmd.unit_id)
-    if state.acceptance is not None:
-        raise Conflict(f"unit {cmd.unit_id}'s acceptance inspection is already recorded",
-                       unit_id=cmd.unit_id, result=state.acceptance["result"])
-    # "在先进性教育活动基本结束后，督导组负责组织群众满意度测评，并协助……进行检查验收"
-    if not cmd.survey_passed:
-        raise Rejected("acceptance inspection follows a passed satisfaction survey",
-                       unit_id=cmd.unit_id)
-    require_choice(cmd.result, ACCEPTANCE_RESULTS, "result")
-    parse_date(cmd.date, "date")
-    participants = cmd.office_participants if isinstance(cmd.office_participants, list) else []
-    participants = [p.strip() for p in participants if isinstance(p, str) and p.strip()]
-    if not participants:
-        raise Rejected("the group inspects together with the office: name who took part for "
-                       "the office", field="office_participants")
-    return [ev.AcceptanceInspected(unit_id=cmd.unit_id, group_id=state.group_id, date=cmd.date,
-                                   result=cmd.result, office_participants=participants,
-                                   survey_id=cmd.survey_id, notes=_text_or_empty(cmd.notes))]

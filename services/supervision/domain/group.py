@@ -9,7 +9,7 @@ from services.supervision.domain import events as ev
 from services.supervision.domain.commands import (DecideLeave, EstablishTemporaryBranch,
                                                   FormGroup, RecordBatchParticipation,
                                                   RequestLeave)
-from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
+from services.supervision.domain.config import SupervisionConfig
 from services.supervision.domain.folding import fold_with, put
 from services.supervision.domain.guards import (parse_date, require_choice, require_group_actor,
                                                 require_office, require_text)
@@ -38,26 +38,46 @@ EMPTY_GROUP = GroupState()
 
 
 # ------------------------------------------------------------------------ evolve
+def _formed(state: GroupState, event: ev.GroupFormed) -> GroupState:
+    people = {p["member_id"]: p for p in [event.leader, *event.members]}
+    return dataclasses.replace(state, group_id=event.group_id, name=event.name,
+                               leader=event.leader, people=people)
+
+
+def _branch(state: GroupState, event: ev.TemporaryBranchEstablished) -> GroupState:
+    return dataclasses.replace(state, branch={
+        "secretary_member_id": event.secretary_member_id, "rules": dict(event.rules),
+        "established_on": event.established_on})
+
+
+def _leave_requested(state: GroupState, event: ev.LeaveRequested) -> GroupState:
+    return dataclasses.replace(state, leaves=put(state.leaves, event.leave_id, {
+        "member_id": event.member_id, "from_date": event.from_date,
+        "to_date": event.to_date, "status": "pending"}))
+
+
+def _leave_decided(state: GroupState, event: ev.LeaveDecided) -> GroupState:
+    leave = {**state.leaves[event.leave_id],
+             "status": "approved" if event.decision == "approve" else "denied"}
+    return dataclasses.replace(state, leaves=put(state.leaves, event.leave_id, leave))
+
+
+def _batch_joined(state: GroupState, event: ev.MemberBatchJoined) -> GroupState:
+    return dataclasses.replace(state, batches=put(state.batches, event.member_id, event.batch))
+
+
+_EVOLVERS = {
+    ev.GroupFormed: _formed,
+    ev.TemporaryBranchEstablished: _branch,
+    ev.LeaveRequested: _leave_requested,
+    ev.LeaveDecided: _leave_decided,
+    ev.MemberBatchJoined: _batch_joined,
+}
+
+
 def evolve_group(state: GroupState, event) -> GroupState:
-    if isinstance(event, ev.GroupFormed):
-        people = {p["member_id"]: p for p in [event.leader, *event.members]}
-        return dataclasses.replace(state, group_id=event.group_id, name=event.name,
-                                   leader=event.leader, people=people)
-    if isinstance(event, ev.TemporaryBranchEstablished):
-        return dataclasses.replace(state, branch={
-            "secretary_member_id": event.secretary_member_id, "rules": dict(event.rules),
-            "established_on": event.established_on})
-    if isinstance(event, ev.LeaveRequested):
-        return dataclasses.replace(state, leaves=put(state.leaves, event.leave_id, {
-            "member_id": event.member_id, "from_date": event.from_date,
-            "to_date": event.to_date, "status": "pending"}))
-    if isinstance(event, ev.LeaveDecided):
-        leave = {**state.leaves[event.leave_id],
-                 "status": "approved" if event.decision == "approve" else "denied"}
-        return dataclasses.replace(state, leaves=put(state.leaves, event.leave_id, leave))
-    if isinstance(event, ev.MemberBatchJoined):
-        return dataclasses.replace(state, batches=put(state.batches, event.member_id, event.batch))
-    return state
+    evolver = _EVOLVERS.get(type(event))
+    return evolver(state, event) if evolver else state
 
 
 def fold_group(history: Iterable) -> GroupState:
@@ -65,13 +85,6 @@ def fold_group(history: Iterable) -> GroupState:
 
 
 # ------------------------------------------------------------------------ decide
-def decide_group(state: GroupState, command, config: SupervisionConfig = DEFAULT_CONFIG) -> list:
-    handler = _HANDLERS.get(type(command))
-    if handler is None:
-        raise TypeError(f"the group aggregate does not handle {type(command).__name__}")
-    return handler(state, command, config)
-
-
 def _form(state: GroupState, cmd: FormGroup, config: SupervisionConfig) -> list:
     require_office(cmd.actor, "form supervision groups")
     if state.formed:
@@ -209,7 +222,7 @@ def _record_batch(state: GroupState, cmd: RecordBatchParticipation, config) -> l
                                  batch=cmd.batch, home_unit=person["home_unit"])]
 
 
-_HANDLERS = {
+HANDLERS = {
     FormGroup: _form,
     EstablishTemporaryBranch: _establish_branch,
     RequestLeave: _request_leave,

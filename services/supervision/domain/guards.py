@@ -1,4 +1,7 @@
-"""Small checks every supervision rule uses: who acts, and well-formed values."""
+"""Small checks every supervision rule uses: who acts, and well-formed values.
+
+Whether a supervisor acts on a unit of their own group is the shared access policy's
+(``shared.access.check_supervisor_of``); the rules call it directly."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -10,23 +13,6 @@ def require_office(actor: Actor, doing: str) -> None:
     if actor.role != "office":
         raise Forbidden(f"only the leading-group office may {doing}",
                         actor_role=actor.role)
-
-
-def require_supervisor_of(actor: Actor, group_id: str | None, unit_id: str, doing: str) -> None:
-    """A supervisor acts only on the units of their own group ("对所去单位")."""
-    if actor.role != "supervisor":
-        raise Forbidden(f"only a supervisor of the unit's group may {doing}",
-                        actor_role=actor.role, unit_id=unit_id)
-    if group_id is None or actor.scope != group_id:
-        raise Forbidden(f"unit {unit_id} is not one of your group's units",
-                        unit_id=unit_id, your_group=actor.scope, unit_group=group_id)
-
-
-def require_office_or_supervisor_of(actor: Actor, group_id: str | None, unit_id: str,
-                                    doing: str) -> None:
-    if actor.role == "office":
-        return
-    require_supervisor_of(actor, group_id, unit_id, doing)
 
 
 def require_group_actor(actor: Actor, group_id: str, doing: str) -> None:

@@ -13,12 +13,13 @@ no open rectification measure.
 """
 from __future__ import annotations
 
+from shared.access import check_supervisor_of
 from shared.domain import Conflict, Forbidden, NotFound, Rejected
 from services.supervision.domain import events as ev
 from services.supervision.domain.commands import (DecideTransition, ExtendDeadline, Readiness,
                                                   ReviewTransition, TransitionApplication)
 from services.supervision.domain.guards import (parse_date, require_choice, require_office,
-                                                require_supervisor_of, require_text)
+                                                require_text)
 from services.supervision.domain.unit_state import SupervisedUnitState, latest_deadline
 from services.supervision.domain.vocabulary import (EXTENDABLE_PHASES, GROUP_REVIEW_DECISIONS,
                                                     NEXT_PHASE, OFFICE_DECISIONS)
@@ -68,7 +69,7 @@ def review_transition(state: SupervisedUnitState, cmd: ReviewTransition, config)
     if app.unit_id != cmd.unit_id:
         raise Rejected("the application belongs to another unit", transition_id=app.transition_id,
                        unit_id=app.unit_id)
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "review transition applications")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     _forbid_own(cmd.actor.id, app.applicant_id, cmd.transition_id)
     previous = state.transitions.get(cmd.transition_id)
     if previous is not None:

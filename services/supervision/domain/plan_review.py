@@ -6,19 +6,19 @@ missing 成果验收制度 can never be waved through silently.
 """
 from __future__ import annotations
 
+from shared.access import check_supervisor_of
 from shared.domain import Conflict, NotFound, Rejected
 from services.supervision.domain import events as ev
 from services.supervision.domain.arrival import require_arrived
 from services.supervision.domain.checklist import check_work_plan, label_of
 from services.supervision.domain.commands import ReviewWorkPlan
-from services.supervision.domain.guards import (parse_date, require_choice,
-                                                require_supervisor_of, require_text)
+from services.supervision.domain.guards import parse_date, require_choice, require_text
 from services.supervision.domain.unit_state import SupervisedUnitState
 from services.supervision.domain.vocabulary import PLAN_DECISIONS
 
 
 def review_plan(state: SupervisedUnitState, cmd: ReviewWorkPlan, config) -> list:
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "review the work plan")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     require_arrived(state, cmd.unit_id, "review the work plan")
     if cmd.plan is None or cmd.plan_version is None:
         raise NotFound(f"unit {cmd.unit_id} has not submitted a work plan", unit_id=cmd.unit_id)

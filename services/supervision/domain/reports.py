@@ -1,20 +1,21 @@
 """Reports to the office (R16) and typical cases (R17)."""
 from __future__ import annotations
 
+from shared.access import check_supervisor_of
 from shared.domain import Conflict, NotFound, Rejected
 from services.supervision.domain import events as ev
 from services.supervision.domain.arrival import require_arrived
 from services.supervision.domain.commands import (FileReport, PubliciseTypicalCase,
                                                   RecommendTypicalCase, ReportTypicalCase)
 from services.supervision.domain.guards import (parse_date, require_choice, require_office,
-                                                require_supervisor_of, require_text)
+                                                require_text)
 from services.supervision.domain.unit_state import SupervisedUnitState
 from services.supervision.domain.vocabulary import (RECOMMENDATION_RECIPIENTS, REPORT_KINDS,
                                                     TYPICAL_CASE_KINDS, URGENT_REPORT_KINDS)
 
 
 def file_report(state: SupervisedUnitState, cmd: FileReport, config) -> list:
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "report on the unit")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     if cmd.report_id in state.reports:
         raise Conflict(f"report {cmd.report_id} is already filed", report_id=cmd.report_id)
     require_choice(cmd.kind, tuple(REPORT_KINDS), "kind")
@@ -38,7 +39,7 @@ def file_report(state: SupervisedUnitState, cmd: FileReport, config) -> list:
 
 
 def report_case(state: SupervisedUnitState, cmd: ReportTypicalCase, config) -> list:
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "report a typical case")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     if cmd.case_id in state.cases:
         raise Conflict(f"typical case {cmd.case_id} is already reported", case_id=cmd.case_id)
     require_choice(cmd.kind, tuple(TYPICAL_CASE_KINDS), "kind")
@@ -61,7 +62,7 @@ def _case(state: SupervisedUnitState, case_id: str) -> dict:
 
 
 def recommend_case(state: SupervisedUnitState, cmd: RecommendTypicalCase, config) -> list:
-    require_supervisor_of(cmd.actor, state.group_id, cmd.unit_id, "recommend a typical case")
+    check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     case = _case(state, cmd.case_id)
     require_choice(cmd.recipient, tuple(RECOMMENDATION_RECIPIENTS), "recipient")
     if cmd.recipient in case["recommended_to"]:

@@ -10,13 +10,18 @@
 from __future__ import annotations
 
 
+GROUP_PREFIX = "group-"
+UNIT_PREFIX = "supervised-unit-"
+BRIEFING_PREFIX = "briefing-"
+
+
 def group_stream(group_id: str) -> str:
-    return f"group-{group_id}"
+    return f"{GROUP_PREFIX}{group_id}"
 
 
 def unit_stream(unit_id: str) -> str:
-    return f"supervised-unit-{unit_id}"
+    return f"{UNIT_PREFIX}{unit_id}"
 
 
 def briefing_stream(briefing_id: str) -> str:
-    return f"briefing-{briefing_id}"
+    return f"{BRIEFING_PREFIX}{briefing_id}"

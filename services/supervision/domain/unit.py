@@ -1,12 +1,10 @@
-"""decide for the supervised-unit aggregate: one handler per command."""
+"""The supervised-unit aggregate's commands and the rule deciding each (``HANDLERS``)."""
 from __future__ import annotations
 
 from services.supervision.domain import arrival, field_work, phase_gate, plan_review, reports
 from services.supervision.domain import commands as c
-from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
-from services.supervision.domain.unit_state import SupervisedUnitState
 
-_HANDLERS = {
+HANDLERS = {
     c.AssignUnit: arrival.assign,
     c.RecordArrival: arrival.arrive,
     c.ReadSpeechDraft: arrival.read_speech_draft,
@@ -18,19 +16,8 @@ _HANDLERS = {
     c.RecordInspection: field_work.inspect,
     c.RecordCommitteeMeeting: field_work.attend_committee,
     c.RecordWorkingOffice: field_work.check_working_office,
-    c.RecordAcceptanceInspection: field_work.acceptance_inspection,
     c.FileReport: reports.file_report,
     c.ReportTypicalCase: reports.report_case,
     c.RecommendTypicalCase: reports.recommend_case,
     c.PubliciseTypicalCase: reports.publicise_case,
 }
-
-UNIT_COMMANDS = tuple(_HANDLERS)
-
-
-def decide_unit(state: SupervisedUnitState, command,
-                config: SupervisionConfig = DEFAULT_CONFIG) -> list:
-    handler = _HANDLERS.get(type(command))
-    if handler is None:
-        raise TypeError(f"the supervised-unit aggregate does not handle {type(command).__name__}")
-    return handler(state, command, config)

@@ -23,7 +23,6 @@ class SupervisedUnitState:
     inspections: dict = dataclasses.field(default_factory=dict)  # id -> total
     committee_meetings: dict = dataclasses.field(default_factory=dict)  # id -> date
     working_office: dict | None = None  # {office_established, staff_trained, date}
-    acceptance: dict | None = None  # {result, date}
     reports: dict = dataclasses.field(default_factory=dict)  # id -> kind
     cases: dict = dataclasses.field(default_factory=dict)  # id -> {kind, recommended_to, ...}
 
@@ -103,8 +102,8 @@ _EVOLVERS = {
     ev.WorkingOfficeChecked: lambda s, e: dataclasses.replace(s, working_office={
         "office_established": e.office_established, "staff_trained": e.staff_trained,
         "date": e.date}),
-    ev.AcceptanceInspected: lambda s, e: dataclasses.replace(
-        s, acceptance={"result": e.result, "date": e.date}),
+    # legacy, no longer written (检查验收 is evaluation's): folds to no change
+    ev.AcceptanceInspected: lambda s, e: s,
     ev.ReportFiled: lambda s, e: dataclasses.replace(
         s, reports=put(s.reports, e.report_id, e.kind)),
     ev.TypicalCaseReported: _case_reported,

@@ -8,8 +8,12 @@ unit_ids, unit_count, soft_limit, over_soft_limit, units: {unit_id: {assigned_on
 arrival_deadline, arrived_on, late, tasks, speech_draft_read_on, plan_reviews: {v:
 {decision, missing, comments}}, transitions: {id: status}, inspections: [{inspection_id,
 date, total, max_total}], committee_meetings: [{meeting_id, date, topic}], working_office,
-acceptance, reports: [{report_id, kind, title, date, urgent}], cases: {case_id: {kind,
-title, person_name, recommended_to, publicised}}}}}
+reports: [{report_id, kind, title, date, urgent}], cases: {case_id: {kind, title,
+person_name, recommended_to, publicised}}}}}
+
+The legacy ``AcceptanceInspected`` (no longer written; 检查验收 is the evaluation
+service's AcceptanceInspectionRecorded) has no handler here: old logs replay over it
+without touching a portfolio.
 """
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ def _unit(doc, unit_id):
         "assigned_on": None, "arrival_deadline": None, "arrived_on": None, "late": False,
         "tasks": {}, "speech_draft_read_on": None, "plan_reviews": {}, "transitions": {},
         "inspections": [], "committee_meetings": [], "working_office": None,
-        "acceptance": None, "reports": [], "cases": {}}
+        "reports": [], "cases": {}}
 
 
 def _with_unit(doc, unit_id, unit):
@@ -173,8 +177,6 @@ HANDLERS = {
         u["committee_meetings"], _picked(p, ("meeting_id", "date", "topic")), "meeting_id")}),
     "WorkingOfficeChecked": _on_unit(lambda u, p: {**u, "working_office": _picked(
         p, ("date", "office_established", "staff_trained", "notes"))}),
-    "AcceptanceInspected": _on_unit(lambda u, p: {**u, "acceptance": _picked(
-        p, ("date", "result", "office_participants", "notes"))}),
     "ReportFiled": _on_unit(lambda u, p: {**u, "reports": append_once(
         u["reports"], _picked(p, ("report_id", "kind", "title", "date", "urgent")), "report_id")}),
     "TypicalCaseReported": _on_unit(lambda u, p: _with_case(u, p["case_id"], {

@@ -5,7 +5,7 @@ from shared.domain import Conflict, Forbidden, NotFound, Rejected
 from services.supervision.domain import (ArrivalTaskCompleted, AssignUnit, CompleteArrivalTask,
                                          GroupArrived, ReadSpeechDraft, RecordArrival,
                                          SpeechDraftRead, SupervisionConfig, UnitAssigned,
-                                         arrival_deadline, decide, decide_unit, fold_unit)
+                                         arrival_deadline, decide, fold_unit)
 from services.supervision.domain.unit_state import EMPTY_UNIT
 from tests.unit.supervision.helpers import (FULL_PLAN, G1, G2, OFFICE, SUP1, SUP2, UNIT,
                                             UNIT_ACTOR, arrived, arrived_unit, assigned,
@@ -14,7 +14,7 @@ from tests.unit.supervision.helpers import (FULL_PLAN, G1, G2, OFFICE, SUP1, SUP
 
 def refused(state, command, error, config=None):
     with pytest.raises(error) as caught:
-        decide_unit(state, command, config) if config else decide(state, command)
+        decide(state, command, config) if config else decide(state, command)
     return caught.value
 
 
@@ -46,7 +46,7 @@ def test_beyond_the_soft_limit_the_assignment_stands_with_a_warning():
 
 def test_the_soft_limit_is_configurable():
     config = SupervisionConfig(soft_unit_limit=3)
-    [event] = decide_unit(EMPTY_UNIT, assign(group_unit_count=3), config)
+    [event] = decide(EMPTY_UNIT, assign(group_unit_count=3), config)
     assert event.over_soft_limit is True and event.soft_limit == 3
 
 

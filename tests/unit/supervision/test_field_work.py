@@ -1,15 +1,15 @@
-"""R14 seven-point inspections, R15 committee meetings and working office, R13 acceptance."""
+"""R14 seven-point inspections, R15 committee meetings and working office; the legacy
+AcceptanceInspected (检查验收 is the evaluation service's now) folds to no change."""
 import pytest
 
 from shared.domain import Conflict, Forbidden, Rejected
 from services.supervision.domain import (AcceptanceInspected, CommitteeMeetingAttended,
-                                         InspectionRecorded, RecordAcceptanceInspection,
+                                         InspectionRecorded,
                                          RecordCommitteeMeeting, RecordInspection,
                                          RecordWorkingOffice, SupervisionConfig,
-                                         WorkingOfficeChecked, decide, decide_unit, fold_unit)
-from services.supervision.domain.unit_state import EMPTY_UNIT
+                                         WorkingOfficeChecked, decide, fold_unit)
 from services.supervision.domain.vocabulary import INSPECTION_POINTS
-from tests.unit.supervision.helpers import (G1, OFFICE, SUP1, SUP2, UNIT, arrived, arrived_unit,
+from tests.unit.supervision.helpers import (G1, SUP1, SUP2, UNIT, arrived, arrived_unit,
                                             assigned, assigned_unit)
 
 SCORES = {"leadership_responsibility": 9, "leaders_set_example": 8, "working_strength": 7,
@@ -66,8 +66,8 @@ def test_scores_outside_the_scale_are_refused(bad):
 def test_the_scale_is_configurable():
     config = SupervisionConfig(max_score=5)
     with pytest.raises(Rejected):
-        decide_unit(arrived_unit(), inspection(), config)
-    [event] = decide_unit(arrived_unit(), inspection(scores=dict.fromkeys(SCORES, 5)), config)
+        decide(arrived_unit(), inspection(), config)
+    [event] = decide(arrived_unit(), inspection(scores=dict.fromkeys(SCORES, 5)), config)
     assert (event.total, event.max_total) == (35, 35)
 
 
@@ -122,33 +122,22 @@ def test_working_office_refusals():
     refused(assigned_unit(), office(), Rejected)
 
 
-# ---------------------------------------------------------------------- R13
-def acceptance(**kw):
-    args = dict(unit_id=UNIT, date="2005-06-20", result="pass", office_participants=["宋善玺"],
-                notes="达到要求", actor=SUP1, survey_passed=True, survey_id="s1")
-    args.update(kw)
-    return RecordAcceptanceInspection(**args)
+# ----------------------------------------------------- R13, legacy events
+def legacy_acceptance() -> AcceptanceInspected:
+    """What supervision wrote before 检查验收 became the evaluation service's alone."""
+    return AcceptanceInspected(unit_id=UNIT, group_id=G1, date="2005-06-20", result="pass",
+                               office_participants=["宋善玺"], survey_id="s1", notes="达到要求")
 
 
-def test_acceptance_inspection_with_the_office_after_the_survey_passed():
-    [event] = decide(assigned_unit(), acceptance())
-    assert isinstance(event, AcceptanceInspected)
-    assert (event.result, event.office_participants, event.survey_id) == ("pass", ["宋善玺"], "s1")
-    [by_office] = decide(assigned_unit(), acceptance(actor=OFFICE))
-    assert by_office.group_id == G1
+def test_supervision_no_longer_decides_an_acceptance_inspection():
+    import services.supervision.domain as domain
+    assert not hasattr(domain, "RecordAcceptanceInspection")
+    assert all("Acceptance" not in command.__name__ for command in domain.HANDLERS)
 
 
-def test_acceptance_before_the_survey_passed_is_refused():
-    refused(assigned_unit(), acceptance(survey_passed=False), Rejected)
-
-
-def test_acceptance_needs_the_office_and_happens_once():
-    refused(assigned_unit(), acceptance(office_participants=[" "]), Rejected)
-    [event] = decide(assigned_unit(), acceptance())
-    refused(assigned_unit(event), acceptance(), Conflict)
-
-
-def test_acceptance_refusals_on_scope():
-    refused(assigned_unit(), acceptance(actor=SUP2), Forbidden)
-    refused(EMPTY_UNIT, acceptance(actor=OFFICE), Rejected)
-    refused(assigned_unit(), acceptance(result="so-so"), Rejected)
+def test_a_legacy_acceptance_inspection_folds_to_no_change():
+    before = arrived_unit()
+    assert fold_unit([assigned(), arrived(), legacy_acceptance()]) == before
+    # and the unit's rules go on as if it were not there
+    [event] = decide(arrived_unit(legacy_acceptance()), meeting())
+    assert isinstance(event, CommitteeMeetingAttended)

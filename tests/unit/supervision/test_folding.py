@@ -101,10 +101,10 @@ def test_no_transition_is_decided_by_the_office_unless_the_group_agreed_it_once(
 
 @given(st.integers(min_value=0, max_value=30), st.integers(min_value=1, max_value=20))
 def test_soft_limit_warning_is_exactly_beyond_the_limit(existing, limit):
-    from services.supervision.domain import AssignUnit, SupervisionConfig, decide_unit
+    from services.supervision.domain import AssignUnit, SupervisionConfig, decide
     command = AssignUnit(group_id=G1, unit_id=UNIT, today="2005-01-25", actor=OFFICE,
                          group_exists=True, group_unit_count=existing, unit_registered=True)
-    [event] = decide_unit(EMPTY_UNIT, command, SupervisionConfig(soft_unit_limit=limit))
+    [event] = decide(EMPTY_UNIT, command, SupervisionConfig(soft_unit_limit=limit))
     assert event.unit_count == existing + 1
     assert event.over_soft_limit == (existing + 1 > limit)
 

@@ -252,3 +252,44 @@ def test_unit_facts_feed_the_commands():
 def test_projections_ignore_events_they_do_not_know():
     r = runner(foreign("StudySessionRecorded", {"unit_id": UNIT}))
     assert all(not docs for docs in r.collections.values())
+
+
+# ------------------------------------------------------- a legacy event type
+def test_a_log_holding_a_legacy_acceptance_inspection_verifies_folds_and_projects():
+    """AcceptanceInspected is no longer written (检查验收 is the evaluation service's):
+    a supervision log that holds one still verifies, folds and projects, the event
+    changing nothing but the unit's history, where it stays listed as logged."""
+    from shared.eventstore.memory import MemoryEventStore
+    from services.supervision.domain import AcceptanceInspected, fold_unit
+    from tests.unit.supervision.helpers import arrived, assigned
+
+    legacy = AcceptanceInspected(unit_id=UNIT, group_id=G1, date="2005-06-20", result="pass",
+                                 office_participants=["宋善玺"], survey_id="s1", notes="合格")
+    actor = {"id": "p-lead", "name": "张组长", "role": "supervisor", "scope": G1}
+
+    def log(*events):
+        store = MemoryEventStore("supervision")
+        store.append(group_stream(G1), 0, [formed()], actor=actor)
+        store.append(unit_stream(UNIT), 0, [assigned(), arrived()], actor=actor)
+        if events:
+            store.append(unit_stream(UNIT), 2, list(events), actor=actor)
+        return store
+
+    with_legacy, without = log(legacy), log()
+    assert with_legacy.verify()["ok"] is True
+    assert fold_unit(with_legacy.read_stream(unit_stream(UNIT))) == fold_unit(
+        without.read_stream(unit_stream(UNIT)))
+
+    def project(store):
+        r = MemoryProjectionRunner(PROJECTIONS)
+        for env in store.events_since(0):
+            r.apply(env, "supervision")
+        return r.collections
+
+    projected, expected = project(with_legacy), project(without)
+    for collection in expected:
+        if collection != HISTORY:
+            assert projected[collection] == expected[collection], collection
+    entries = projected[HISTORY][UNIT]["entries"]
+    assert [e["type"] for e in entries] == ["UnitAssigned", "GroupArrived", "AcceptanceInspected"]
+    assert "acceptance" not in projected[PORTFOLIOS][G1]["units"][UNIT]
