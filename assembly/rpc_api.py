@@ -6,6 +6,7 @@ committed file is what this module generates."""
 from __future__ import annotations
 
 import inspect
+import re
 
 from marshmallow import fields as F
 from marshmallow import validate as V
@@ -87,14 +88,27 @@ def _summary(method) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
+def _http_routes() -> dict:
+    """(service, rpc) -> the HTTP routes the gateway maps onto it."""
+    from services.gateway.routes import all_routes
+    found: dict = {}
+    for route in all_routes():
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", route.path)
+        found.setdefault((route.service, route.rpc), []).append(f"`{route.method} /api/v1{path}`")
+    return found
+
+
 def service_section(name: str) -> str:
     lines = [f"## `{name}`", ""]
+    http = _http_routes()
     for rpc, method in _entrypoints(service_class(name)):
         schema = method.request_schema
         lines.append(f"### `{name}.{rpc}`")
         summary = _summary(method)
         if summary:
             lines += ["", summary]
+        if (name, rpc) in http:
+            lines += ["", "HTTP: " + ", ".join(http[(name, rpc)])]
         lines.append("")
         declared = schema._declared_fields if schema else {}
         if not declared:

@@ -54,7 +54,8 @@ def build_openapi() -> dict:
                                for code, text in [(400, "body is not a JSON object"),
                                                   (401, "no valid token"), (403, "not allowed"),
                                                   (404, "not found"), (409, "conflict"),
-                                                  (422, "refused by a rule or schema")]}}}
+                                                  (422, "refused by a rule or schema"),
+                                                  (503, "a service is not answering; try again shortly")]}}}
         if route.schema:
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": _body_schema(route)}}}

@@ -20,9 +20,19 @@ import dataclasses
 from services.supervision import domain as D
 from services.supervision.documents import DOCX_MEDIA_TYPE, briefing_docx
 from services.supervision.domain.checklist import check_work_plan
-from services.supervision.projections import (BRIEFINGS, CONSOLE_GROUPS, CONSOLE_UNITS, HISTORY,
-                                              PORTFOLIOS, REPORTS, TRANSITION_FACTS, UNIT_FACTS,
-                                              UNIT_GROUPS, speech_draft, transition_application)
+from services.supervision.projections import (
+    BRIEFINGS,
+    CONSOLE_GROUPS,
+    CONSOLE_UNITS,
+    HISTORY,
+    PORTFOLIOS,
+    REPORTS,
+    TRANSITION_FACTS,
+    UNIT_FACTS,
+    UNIT_GROUPS,
+    speech_draft,
+    transition_application,
+)
 from shared.access import check_read_group, check_read_unit, readable_scope
 from shared.config import settings
 from shared.domain import Actor, Forbidden, NotFound

@@ -17,12 +17,19 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.supervision.domain import commands as C
 from services.supervision.domain.config import DEFAULT_CONFIG
-from services.supervision.domain.vocabulary import (EXTENDABLE_PHASES, GROUP_REVIEW_DECISIONS,
-                                                    INSPECTION_POINTS, LATER_BATCHES,
-                                                    LEAVE_DECISIONS, OFFICE_DECISIONS,
-                                                    PLAN_DECISIONS, RANKS,
-                                                    RECOMMENDATION_RECIPIENTS, REPORT_KINDS,
-                                                    TYPICAL_CASE_KINDS)
+from services.supervision.domain.vocabulary import (
+    EXTENDABLE_PHASES,
+    GROUP_REVIEW_DECISIONS,
+    INSPECTION_POINTS,
+    LATER_BATCHES,
+    LEAVE_DECISIONS,
+    OFFICE_DECISIONS,
+    PLAN_DECISIONS,
+    RANKS,
+    RECOMMENDATION_RECIPIENTS,
+    REPORT_KINDS,
+    TYPICAL_CASE_KINDS,
+)
 from shared.edge import CommandSchema
 from shared.schema_fields import IsoDate, StrictSchema
 

@@ -19,12 +19,12 @@ import pytest
 from nameko.exceptions import MethodNotFound, UnknownService
 from pymongo import MongoClient
 
+from assembly.stack import Stack, wait_until
 from shared import launcher
 from shared.edge import Refused, unwrap
 from shared.eventstore import NewEvent
 from shared.eventstore.mongo import MongoEventStore
 from shared.relay import Relay
-from shared.testing import Stack, wait_until
 
 TODAY = dt.date.today()
 OFFICE = {"id": "p-office", "name": "宋善玺", "role": "office", "scope": None}

@@ -15,22 +15,29 @@ command names its stream, so a handler runs each command the same way:
 """
 from __future__ import annotations
 
-from services.supervision.domain import briefing, group, unit
-from services.supervision.domain import events  # noqa: F401  (registers the event types)
+from services.supervision.domain import (
+    briefing,
+    events,  # noqa: F401  (registers the event types)
+    group,
+    unit,
+)
 from services.supervision.domain.arrival import arrival_deadline  # noqa: F401
-from services.supervision.domain.briefing import (BriefingState, arrange_briefing,  # noqa: F401
-                                                  evolve_briefing, fold_briefing)
+from services.supervision.domain.briefing import BriefingState, arrange_briefing, evolve_briefing, fold_briefing  # noqa: F401
 from services.supervision.domain.checklist import Checklist, check_work_plan  # noqa: F401
 from services.supervision.domain.commands import *  # noqa: F401,F403
 from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
 from services.supervision.domain.events import *  # noqa: F401,F403
 from services.supervision.domain.group import GroupState, evolve_group, fold_group  # noqa: F401
 from services.supervision.domain.phase_gate import readiness_blockers  # noqa: F401
-from services.supervision.domain.streams import (BRIEFING_PREFIX, GROUP_PREFIX, UNIT_PREFIX,
-                                                 briefing_stream, group_stream,  # noqa: F401
-                                                 unit_stream)
-from services.supervision.domain.unit_state import (SupervisedUnitState, evolve_unit,  # noqa: F401
-                                                    fold_unit)
+from services.supervision.domain.streams import (
+    BRIEFING_PREFIX,
+    GROUP_PREFIX,
+    UNIT_PREFIX,
+    briefing_stream,  # noqa: F401
+    group_stream,
+    unit_stream,
+)
+from services.supervision.domain.unit_state import SupervisedUnitState, evolve_unit, fold_unit  # noqa: F401
 
 HANDLERS = {**group.HANDLERS, **unit.HANDLERS, **briefing.HANDLERS}
 

@@ -1,17 +1,14 @@
 """Assignment (R1), arrival (R2) and the three tasks arrival opens (R3)."""
 from __future__ import annotations
 
+from services.supervision.domain import events as ev
+from services.supervision.domain.commands import AssignUnit, CompleteArrivalTask, ReadSpeechDraft, RecordArrival
+from services.supervision.domain.config import SupervisionConfig
+from services.supervision.domain.guards import days_before, parse_date, require_choice, require_office, require_text
+from services.supervision.domain.unit_state import SupervisedUnitState
+from services.supervision.domain.vocabulary import ARRIVAL_TASKS, PREPARE_SPEECH, REVIEW_WORK_PLAN, SUPERVISE_MEETING
 from shared.access import check_supervisor_of
 from shared.domain import Conflict, Forbidden, NotFound, Rejected
-from services.supervision.domain import events as ev
-from services.supervision.domain.commands import (AssignUnit, CompleteArrivalTask, ReadSpeechDraft,
-                                                  RecordArrival)
-from services.supervision.domain.config import SupervisionConfig
-from services.supervision.domain.guards import (days_before, parse_date, require_choice,
-                                                require_office, require_text)
-from services.supervision.domain.unit_state import SupervisedUnitState
-from services.supervision.domain.vocabulary import (ARRIVAL_TASKS, PREPARE_SPEECH,
-                                                    REVIEW_WORK_PLAN, SUPERVISE_MEETING)
 
 
 def arrival_deadline(meeting_date: str | None, config: SupervisionConfig) -> str | None:

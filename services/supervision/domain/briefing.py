@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable
 
-from shared.domain import Conflict, Rejected
 from services.supervision.domain import events as ev
 from services.supervision.domain.commands import CompileBriefing
 from services.supervision.domain.config import SupervisionConfig
 from services.supervision.domain.folding import fold_with
 from services.supervision.domain.guards import parse_date, require_office, require_text
 from services.supervision.domain.vocabulary import BRIEFING_SECTIONS, REPORT_KINDS
+from shared.domain import Conflict, Rejected
 
 ITEM_FIELDS = ("report_id", "unit_id", "group_id", "kind", "date", "title", "body", "urgent")
 

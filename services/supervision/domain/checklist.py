@@ -9,8 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from shared.work_plan_vocabulary import (GUARANTEE_SYSTEMS, LEADER_MEASURES,  # noqa: F401
-                                         PROBLEM_CATEGORIES)
+from shared.work_plan_vocabulary import GUARANTEE_SYSTEMS, LEADER_MEASURES, PROBLEM_CATEGORIES  # noqa: F401
 
 NO_PROBLEMS = "problems:none_identified"
 

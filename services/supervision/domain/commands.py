@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from shared.domain import Actor
 from services.supervision.domain.streams import briefing_stream, group_stream, unit_stream
+from shared.domain import Actor
 
 frozen = dataclasses.dataclass(frozen=True)
 

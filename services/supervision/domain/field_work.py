@@ -5,16 +5,15 @@ The acceptance inspection after a passed survey (检查验收, R13) is the evalu
 service's (RecordAcceptanceInspection -> AcceptanceInspectionRecorded), not this one's."""
 from __future__ import annotations
 
-from shared.access import check_supervisor_of
-from shared.domain import Conflict, Rejected
 from services.supervision.domain import events as ev
 from services.supervision.domain.arrival import require_arrived
-from services.supervision.domain.commands import (RecordCommitteeMeeting, RecordInspection,
-                                                  RecordWorkingOffice)
+from services.supervision.domain.commands import RecordCommitteeMeeting, RecordInspection, RecordWorkingOffice
 from services.supervision.domain.config import SupervisionConfig
 from services.supervision.domain.guards import parse_date, require_text
 from services.supervision.domain.unit_state import SupervisedUnitState
 from services.supervision.domain.vocabulary import INSPECTION_POINTS
+from shared.access import check_supervisor_of
+from shared.domain import Conflict, Rejected
 
 
 def _text_or_empty(value) -> str:

@@ -4,17 +4,25 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable
 
-from shared.domain import Conflict, Forbidden, NotFound, Rejected
 from services.supervision.domain import events as ev
-from services.supervision.domain.commands import (DecideLeave, EstablishTemporaryBranch,
-                                                  FormGroup, RecordBatchParticipation,
-                                                  RequestLeave)
+from services.supervision.domain.commands import (
+    DecideLeave,
+    EstablishTemporaryBranch,
+    FormGroup,
+    RecordBatchParticipation,
+    RequestLeave,
+)
 from services.supervision.domain.config import SupervisionConfig
 from services.supervision.domain.folding import fold_with, put
-from services.supervision.domain.guards import (parse_date, require_choice, require_group_actor,
-                                                require_office, require_text)
-from services.supervision.domain.vocabulary import (BRANCH_RULES, LATER_BATCHES, LEAVE_DECISIONS,
-                                                    RANKS)
+from services.supervision.domain.guards import (
+    parse_date,
+    require_choice,
+    require_group_actor,
+    require_office,
+    require_text,
+)
+from services.supervision.domain.vocabulary import BRANCH_RULES, LATER_BATCHES, LEAVE_DECISIONS, RANKS
+from shared.domain import Conflict, Forbidden, NotFound, Rejected
 
 PERSON_FIELDS = ("member_id", "name", "rank", "home_unit", "post")
 

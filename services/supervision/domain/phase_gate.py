@@ -13,16 +13,24 @@ no open rectification measure.
 """
 from __future__ import annotations
 
+from services.supervision.domain import events as ev
+from services.supervision.domain.commands import (
+    DecideTransition,
+    ExtendDeadline,
+    Readiness,
+    ReviewTransition,
+    TransitionApplication,
+)
+from services.supervision.domain.guards import parse_date, require_choice, require_office, require_text
+from services.supervision.domain.unit_state import SupervisedUnitState, latest_deadline
+from services.supervision.domain.vocabulary import (
+    EXTENDABLE_PHASES,
+    GROUP_REVIEW_DECISIONS,
+    NEXT_PHASE,
+    OFFICE_DECISIONS,
+)
 from shared.access import check_supervisor_of
 from shared.domain import Conflict, Forbidden, NotFound, Rejected
-from services.supervision.domain import events as ev
-from services.supervision.domain.commands import (DecideTransition, ExtendDeadline, Readiness,
-                                                  ReviewTransition, TransitionApplication)
-from services.supervision.domain.guards import (parse_date, require_choice, require_office,
-                                                require_text)
-from services.supervision.domain.unit_state import SupervisedUnitState, latest_deadline
-from services.supervision.domain.vocabulary import (EXTENDABLE_PHASES, GROUP_REVIEW_DECISIONS,
-                                                    NEXT_PHASE, OFFICE_DECISIONS)
 
 
 def readiness_blockers(from_phase: str, readiness: Readiness) -> list[dict]:

@@ -6,8 +6,6 @@ missing 成果验收制度 can never be waved through silently.
 """
 from __future__ import annotations
 
-from shared.access import check_supervisor_of
-from shared.domain import Conflict, NotFound, Rejected
 from services.supervision.domain import events as ev
 from services.supervision.domain.arrival import require_arrived
 from services.supervision.domain.checklist import check_work_plan, label_of
@@ -15,6 +13,8 @@ from services.supervision.domain.commands import ReviewWorkPlan
 from services.supervision.domain.guards import parse_date, require_choice, require_text
 from services.supervision.domain.unit_state import SupervisedUnitState
 from services.supervision.domain.vocabulary import PLAN_DECISIONS
+from shared.access import check_supervisor_of
+from shared.domain import Conflict, NotFound, Rejected
 
 
 def review_plan(state: SupervisedUnitState, cmd: ReviewWorkPlan, config) -> list:

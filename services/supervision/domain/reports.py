@@ -1,17 +1,24 @@
 """Reports to the office (R16) and typical cases (R17)."""
 from __future__ import annotations
 
-from shared.access import check_supervisor_of
-from shared.domain import Conflict, NotFound, Rejected
 from services.supervision.domain import events as ev
 from services.supervision.domain.arrival import require_arrived
-from services.supervision.domain.commands import (FileReport, PubliciseTypicalCase,
-                                                  RecommendTypicalCase, ReportTypicalCase)
-from services.supervision.domain.guards import (parse_date, require_choice, require_office,
-                                                require_text)
+from services.supervision.domain.commands import (
+    FileReport,
+    PubliciseTypicalCase,
+    RecommendTypicalCase,
+    ReportTypicalCase,
+)
+from services.supervision.domain.guards import parse_date, require_choice, require_office, require_text
 from services.supervision.domain.unit_state import SupervisedUnitState
-from services.supervision.domain.vocabulary import (RECOMMENDATION_RECIPIENTS, REPORT_KINDS,
-                                                    TYPICAL_CASE_KINDS, URGENT_REPORT_KINDS)
+from services.supervision.domain.vocabulary import (
+    RECOMMENDATION_RECIPIENTS,
+    REPORT_KINDS,
+    TYPICAL_CASE_KINDS,
+    URGENT_REPORT_KINDS,
+)
+from shared.access import check_supervisor_of
+from shared.domain import Conflict, NotFound, Rejected
 
 
 def file_report(state: SupervisedUnitState, cmd: FileReport, config) -> list:

@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-
 GROUP_PREFIX = "group-"
 UNIT_PREFIX = "supervised-unit-"
 BRIEFING_PREFIX = "briefing-"

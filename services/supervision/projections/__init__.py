@@ -9,11 +9,14 @@ from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
 from services.supervision.projections.console import GROUPS as CONSOLE_GROUPS
 from services.supervision.projections.console import UNITS_COLLECTION as CONSOLE_UNITS
 from services.supervision.projections.console import console_projections
-from services.supervision.projections.facts import (TRANSITION_FACTS, UNIT_FACTS,
-                                                    facts_projections, speech_draft,
-                                                    transition_application)
-from services.supervision.projections.history import (BRIEFINGS, HISTORY, REPORTS, UNIT_GROUPS,
-                                                      history_projections)
+from services.supervision.projections.facts import (
+    TRANSITION_FACTS,
+    UNIT_FACTS,
+    facts_projections,
+    speech_draft,
+    transition_application,
+)
+from services.supervision.projections.history import BRIEFINGS, HISTORY, REPORTS, UNIT_GROUPS, history_projections
 from services.supervision.projections.portfolio import PORTFOLIOS, portfolio_projection
 
 

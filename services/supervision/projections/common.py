@@ -1,7 +1,6 @@
 """Helpers the supervision projections share."""
 from __future__ import annotations
 
-
 from shared.projection import by_type
 
 Envelope = dict

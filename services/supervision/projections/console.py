@@ -17,10 +17,10 @@ The console query lists the group docs and, per group, the unit docs with that g
 """
 from __future__ import annotations
 
-from shared.projection import Projection
 from services.supervision.domain.arrival import arrival_deadline
 from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
 from services.supervision.projections.common import SUPERVISION, UNITS, append_once, by_types
+from shared.projection import Projection
 
 GROUPS = "supervision_console_groups"
 UNITS_COLLECTION = "supervision_console_units"

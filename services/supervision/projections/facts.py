@@ -11,9 +11,9 @@ turn them into command fields with the helpers below.
 """
 from __future__ import annotations
 
-from shared.projection import Projection
 from services.supervision.domain.commands import TransitionApplication
 from services.supervision.projections.common import UNITS, by_types
+from shared.projection import Projection
 
 UNIT_FACTS = "supervision_unit_facts"
 TRANSITION_FACTS = "supervision_transition_facts"

@@ -9,8 +9,8 @@
 """
 from __future__ import annotations
 
-from shared.projection import Projection
 from services.supervision.projections.common import SUPERVISION, at, by_types
+from shared.projection import Projection
 
 HISTORY = "supervision_unit_history"
 UNIT_GROUPS = "supervision_unit_groups"

@@ -17,8 +17,8 @@ without touching a portfolio.
 """
 from __future__ import annotations
 
-from shared.projection import Projection
 from services.supervision.projections.common import SUPERVISION, append_once, by_types
+from shared.projection import Projection
 
 PORTFOLIOS = "supervision_group_portfolios"
 

@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import copy
 
-from shared.domain import Actor
-from services.supervision.domain import (GroupArrived, GroupFormed, SupervisedUnitState,
-                                         UnitAssigned, fold_group, fold_unit)
+from services.supervision.domain import (
+    GroupArrived,
+    GroupFormed,
+    SupervisedUnitState,
+    UnitAssigned,
+    fold_group,
+    fold_unit,
+)
 from services.supervision.domain.commands import Readiness, TransitionApplication
+from shared.domain import Actor
 
 OFFICE = Actor(id="office-1", name="宋善玺", role="office")
 G1 = "g1"

@@ -1,15 +1,36 @@
 """R1 soft limit, R2 arrival deadline, R3 the three tasks."""
 import pytest
 
-from shared.domain import Conflict, Forbidden, NotFound, Rejected
-from services.supervision.domain import (ArrivalTaskCompleted, AssignUnit, CompleteArrivalTask,
-                                         GroupArrived, ReadSpeechDraft, RecordArrival,
-                                         SpeechDraftRead, SupervisionConfig, UnitAssigned,
-                                         arrival_deadline, decide, fold_unit)
+from services.supervision.domain import (
+    ArrivalTaskCompleted,
+    AssignUnit,
+    CompleteArrivalTask,
+    GroupArrived,
+    ReadSpeechDraft,
+    RecordArrival,
+    SpeechDraftRead,
+    SupervisionConfig,
+    UnitAssigned,
+    arrival_deadline,
+    decide,
+    fold_unit,
+)
 from services.supervision.domain.unit_state import EMPTY_UNIT
-from tests.unit.supervision.helpers import (FULL_PLAN, G1, G2, OFFICE, SUP1, SUP2, UNIT,
-                                            UNIT_ACTOR, arrived, arrived_unit, assigned,
-                                            assigned_unit)
+from shared.domain import Conflict, Forbidden, NotFound, Rejected
+from tests.unit.supervision.helpers import (
+    FULL_PLAN,
+    G1,
+    G2,
+    OFFICE,
+    SUP1,
+    SUP2,
+    UNIT,
+    UNIT_ACTOR,
+    arrived,
+    arrived_unit,
+    assigned,
+    assigned_unit,
+)
 
 
 def refused(state, command, error, config=None):

@@ -2,15 +2,21 @@
 AcceptanceInspected (检查验收 is the evaluation service's now) folds to no change."""
 import pytest
 
-from shared.domain import Conflict, Forbidden, Rejected
-from services.supervision.domain import (AcceptanceInspected, CommitteeMeetingAttended,
-                                         InspectionRecorded,
-                                         RecordCommitteeMeeting, RecordInspection,
-                                         RecordWorkingOffice, SupervisionConfig,
-                                         WorkingOfficeChecked, decide, fold_unit)
+from services.supervision.domain import (
+    AcceptanceInspected,
+    CommitteeMeetingAttended,
+    InspectionRecorded,
+    RecordCommitteeMeeting,
+    RecordInspection,
+    RecordWorkingOffice,
+    SupervisionConfig,
+    WorkingOfficeChecked,
+    decide,
+    fold_unit,
+)
 from services.supervision.domain.vocabulary import INSPECTION_POINTS
-from tests.unit.supervision.helpers import (G1, SUP1, SUP2, UNIT, arrived, arrived_unit,
-                                            assigned, assigned_unit)
+from shared.domain import Conflict, Forbidden, Rejected
+from tests.unit.supervision.helpers import G1, SUP1, SUP2, UNIT, arrived, arrived_unit, assigned, assigned_unit
 
 SCORES = {"leadership_responsibility": 9, "leaders_set_example": 8, "working_strength": 7,
           "measures_in_place": 8, "problems_solved": 6, "results_evident": 7,

@@ -4,15 +4,37 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain import DomainError, event_from
-from shared.projection import envelope_for
-from services.supervision.domain import (DecideTransition, FileReport, FormGroup, RecordArrival,
-                                         ReviewTransition, decide, fold_for, fold_group, fold_unit,
-                                         group_stream, unit_stream)
+from services.supervision.domain import (
+    DecideTransition,
+    FileReport,
+    FormGroup,
+    RecordArrival,
+    ReviewTransition,
+    decide,
+    fold_for,
+    fold_group,
+    fold_unit,
+    group_stream,
+    unit_stream,
+)
 from services.supervision.domain.commands import Readiness
 from services.supervision.domain.unit_state import EMPTY_UNIT
-from tests.unit.supervision.helpers import (G1, LEADER, MEMBER, OFFICE, READY, SUP1, SUP2, UNIT,
-                                            UNIT_ACTOR, application, arrived, assigned)
+from shared.domain import DomainError, event_from
+from shared.projection import envelope_for
+from tests.unit.supervision.helpers import (
+    G1,
+    LEADER,
+    MEMBER,
+    OFFICE,
+    READY,
+    SUP1,
+    SUP2,
+    UNIT,
+    UNIT_ACTOR,
+    application,
+    arrived,
+    assigned,
+)
 
 
 def history():

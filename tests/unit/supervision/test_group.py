@@ -1,14 +1,34 @@
 """R18 and the group's formation: leader rank, release from posts, branch, leave, later batches."""
 import pytest
 
-from shared.domain import Conflict, Forbidden, NotFound, Rejected
-from services.supervision.domain import (DecideLeave, EstablishTemporaryBranch, FormGroup,
-                                         GroupFormed, LeaveDecided, LeaveRequested,
-                                         MemberBatchJoined, RecordBatchParticipation, RequestLeave,
-                                         TemporaryBranchEstablished, decide, fold_group)
+from services.supervision.domain import (
+    DecideLeave,
+    EstablishTemporaryBranch,
+    FormGroup,
+    GroupFormed,
+    LeaveDecided,
+    LeaveRequested,
+    MemberBatchJoined,
+    RecordBatchParticipation,
+    RequestLeave,
+    TemporaryBranchEstablished,
+    decide,
+    fold_group,
+)
 from services.supervision.domain.group import EMPTY_GROUP
-from tests.unit.supervision.helpers import (G1, LEADER, MEMBER, MEMBER2, OFFICE, SUP1,
-                                            SUP1_MEMBER, SUP2, formed, group_state)
+from shared.domain import Conflict, Forbidden, NotFound, Rejected
+from tests.unit.supervision.helpers import (
+    G1,
+    LEADER,
+    MEMBER,
+    MEMBER2,
+    OFFICE,
+    SUP1,
+    SUP1_MEMBER,
+    SUP2,
+    formed,
+    group_state,
+)
 
 RULES = {"study": "每周两次集中学习", "deliberation": "重要问题集体研究", "leave": "请假须经组长批准"}
 

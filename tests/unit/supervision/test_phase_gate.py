@@ -5,15 +5,35 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain import Actor, Conflict, Forbidden, NotFound, Rejected
-from services.supervision.domain import (DecideTransition, DeadlineExtended, ExtendDeadline,
-                                         ReviewTransition, TransitionAgreed, TransitionApproved,
-                                         TransitionRejected, TransitionReturned, decide, fold_unit)
+from services.supervision.domain import (
+    DeadlineExtended,
+    DecideTransition,
+    ExtendDeadline,
+    ReviewTransition,
+    TransitionAgreed,
+    TransitionApproved,
+    TransitionRejected,
+    TransitionReturned,
+    decide,
+    fold_unit,
+)
 from services.supervision.domain.commands import Readiness
 from services.supervision.domain.unit_state import EMPTY_UNIT
 from services.supervision.domain.vocabulary import NEXT_PHASE, PHASES
-from tests.unit.supervision.helpers import (G1, OFFICE, READY, READY_STUDY, SUP1, SUP2, UNIT,
-                                            UNIT_ACTOR, application, assigned, assigned_unit)
+from shared.domain import Actor, Conflict, Forbidden, NotFound, Rejected
+from tests.unit.supervision.helpers import (
+    G1,
+    OFFICE,
+    READY,
+    READY_STUDY,
+    SUP1,
+    SUP2,
+    UNIT,
+    UNIT_ACTOR,
+    application,
+    assigned,
+    assigned_unit,
+)
 
 
 def refused(state, command, error):

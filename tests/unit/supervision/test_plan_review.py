@@ -5,12 +5,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain import Conflict, Forbidden, NotFound, Rejected
-from services.supervision.domain import ReviewWorkPlan, WorkPlanReviewed, check_work_plan, decide
-from services.supervision.domain import fold_unit
+from services.supervision.domain import ReviewWorkPlan, WorkPlanReviewed, check_work_plan, decide, fold_unit
 from services.supervision.domain.checklist import GUARANTEE_SYSTEMS, LEADER_MEASURES, label_of
-from tests.unit.supervision.helpers import (FULL_PLAN, G1, SUP1, SUP2, UNIT, arrived,
-                                            arrived_unit, assigned, assigned_unit, plan_b)
+from shared.domain import Conflict, Forbidden, NotFound, Rejected
+from tests.unit.supervision.helpers import (
+    FULL_PLAN,
+    G1,
+    SUP1,
+    SUP2,
+    UNIT,
+    arrived,
+    arrived_unit,
+    assigned,
+    assigned_unit,
+    plan_b,
+)
 
 
 # ------------------------------------------------------------------- checklist

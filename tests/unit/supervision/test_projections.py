@@ -2,19 +2,43 @@
 import itertools
 import uuid
 
+from services.supervision.domain import (
+    ArrivalTaskCompleted,
+    BriefingCompiled,
+    DeadlineExtended,
+    GroupArrived,
+    InspectionRecorded,
+    LeaveDecided,
+    LeaveRequested,
+    MemberBatchJoined,
+    ReportFiled,
+    SupervisionConfig,
+    TemporaryBranchEstablished,
+    TransitionAgreed,
+    TransitionApproved,
+    TypicalCaseRecommended,
+    TypicalCaseReported,
+    UnitAssigned,
+    WorkPlanReviewed,
+    group_stream,
+    unit_stream,
+)
+from services.supervision.projections import (
+    BRIEFINGS,
+    CONSOLE_GROUPS,
+    CONSOLE_UNITS,
+    HISTORY,
+    PORTFOLIOS,
+    PROJECTIONS,
+    REPORTS,
+    TRANSITION_FACTS,
+    UNIT_FACTS,
+    UNIT_GROUPS,
+    build_projections,
+    speech_draft,
+    transition_application,
+)
 from shared.projection import MemoryProjectionRunner, envelope_for
-from services.supervision.domain import (ArrivalTaskCompleted, BriefingCompiled, GroupArrived,
-                                         LeaveDecided, LeaveRequested, MemberBatchJoined,
-                                         ReportFiled, SupervisionConfig, TemporaryBranchEstablished,
-                                         TransitionAgreed, TransitionApproved,
-                                         TypicalCaseRecommended,
-                                         TypicalCaseReported, UnitAssigned, WorkPlanReviewed,
-                                         InspectionRecorded, DeadlineExtended, group_stream,
-                                         unit_stream)
-from services.supervision.projections import (BRIEFINGS, CONSOLE_GROUPS, CONSOLE_UNITS, HISTORY,
-                                              PORTFOLIOS, PROJECTIONS, REPORTS, TRANSITION_FACTS,
-                                              UNIT_FACTS, UNIT_GROUPS, build_projections,
-                                              speech_draft, transition_application)
 from tests.unit.supervision.helpers import FULL_PLAN, G1, UNIT, formed
 
 _positions = itertools.count(1)
@@ -259,8 +283,8 @@ def test_a_log_holding_a_legacy_acceptance_inspection_verifies_folds_and_project
     """AcceptanceInspected is no longer written (检查验收 is the evaluation service's):
     a supervision log that holds one still verifies, folds and projects, the event
     changing nothing but the unit's history, where it stays listed as logged."""
-    from shared.eventstore.memory import MemoryEventStore
     from services.supervision.domain import AcceptanceInspected, fold_unit
+    from shared.eventstore.memory import MemoryEventStore
     from tests.unit.supervision.helpers import arrived, assigned
 
     legacy = AcceptanceInspected(unit_id=UNIT, group_id=G1, date="2005-06-20", result="pass",

@@ -1,15 +1,25 @@
 """R16 reports and briefings, R17 typical cases."""
 import pytest
 
-from shared.domain import Conflict, Forbidden, NotFound, Rejected
-from services.supervision.domain import (BriefingCompiled, CompileBriefing, FileReport,
-                                         PubliciseTypicalCase, RecommendTypicalCase, ReportFiled,
-                                         ReportTypicalCase, TypicalCasePublicised,
-                                         TypicalCaseRecommended, TypicalCaseReported,
-                                         arrange_briefing, decide, fold_briefing, fold_unit)
+from services.supervision.domain import (
+    BriefingCompiled,
+    CompileBriefing,
+    FileReport,
+    PubliciseTypicalCase,
+    RecommendTypicalCase,
+    ReportFiled,
+    ReportTypicalCase,
+    TypicalCasePublicised,
+    TypicalCaseRecommended,
+    TypicalCaseReported,
+    arrange_briefing,
+    decide,
+    fold_briefing,
+    fold_unit,
+)
 from services.supervision.domain.briefing import EMPTY_BRIEFING
-from tests.unit.supervision.helpers import (G1, OFFICE, SUP1, SUP2, UNIT, arrived_unit, assigned,
-                                            assigned_unit)
+from shared.domain import Conflict, Forbidden, NotFound, Rejected
+from tests.unit.supervision.helpers import G1, OFFICE, SUP1, SUP2, UNIT, arrived_unit, assigned, assigned_unit
 
 
 def refused(state, command, error):
