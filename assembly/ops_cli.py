@@ -71,6 +71,24 @@ def parked_cmd(service):
         click.echo(f"{service}: nothing parked", err=True)
 
 
+@ops.command("forks")
+@click.argument("service", type=click.Choice(SERVICES_WITH_STORE))
+def forks_cmd(service):
+    """List sources a service stopped following because their log was rewritten (a fork);
+    exits 1 when there is one. Recovery: deploy/README.md, "A fork"."""
+    from shared.ops import forks
+    dbs = _dbs()
+    try:
+        rows = forks(dbs, service)
+    finally:
+        dbs.close()
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    if rows:
+        click.echo(f"{service}: FORK — " + "; ".join(r["message"] for r in rows), err=True)
+        sys.exit(1)
+    click.echo(f"{service}: no fork", err=True)
+
+
 @ops.command("replay")
 @click.argument("service", type=click.Choice(SERVICES_WITH_STORE))
 @click.argument("source", type=click.Choice(SERVICES_WITH_STORE))

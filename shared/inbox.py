@@ -54,6 +54,13 @@ class NotOurSource(Exception):
     """The event's prev_hash does not continue the source chain this inbox has followed."""
 
 
+class Forked(Exception):
+    """The source's log and what this consumer applied disagree at a position: the source
+    rewrote its history (a database restored or crashed behind what it had published) or
+    another log is being fed in. The source is stopped here until an operator recovers it
+    (deploy/README.md, "A fork")."""
+
+
 class _Delivery:
     """One delivered event waiting for its source's lock; ``outcome`` is set by whichever
     delivery applied it."""
@@ -69,6 +76,7 @@ class Inbox:
         self.client = client
         self.checkpoints = db["inbox_checkpoints"]
         self.parked = db["parked_events"]
+        self.forks = db["inbox_forks"]
         self.handlers = handlers
         self.retries = retries
         self.retry_delay = retry_delay
@@ -87,6 +95,39 @@ class Inbox:
         doc = self.checkpoints.find_one({"_id": source})
         return doc["position"] if doc else 0
 
+    # -- forks: an alarm, never a silent stall --------------------------------------------
+    def fork_alarms(self) -> list[dict]:
+        """Every source stopped by a fork: position, the hash applied here, the source's."""
+        return [{k: v for k, v in doc.items() if k != "_id"} for doc in self.forks.find()]
+
+    def _forked(self, source: str) -> bool:
+        return self.forks.count_documents({"_id": source}, limit=1) > 0
+
+    def _raise_fork(self, source: str, position: int, applied: str | None, theirs: str | None) -> None:
+        alarm = {"source": source, "position": position, "applied_hash": applied,
+                 "source_hash": theirs, "detected_at": utc_now_iso(),
+                 "message": f"{source} #{position} was applied here with hash {applied}; the {source} "
+                            f"log now holds {theirs or 'no event'} there"}
+        self.forks.update_one({"_id": source}, {"$setOnInsert": alarm}, upsert=True)
+        log.error("FORK: %s #%s applied here with hash %s, the source now has %s; %s stopped",
+                  source, position, str(applied)[:12], str(theirs)[:12], source)
+
+    def _compare_with_source(self, source: str, current: int, fetch: Fetch) -> None:
+        if current == 0:
+            return
+        theirs = fetch(source, current - 1, 1)
+        if not theirs or theirs[0]["position"] != current:
+            doc = self.checkpoints.find_one({"_id": source}) or {}
+            self._raise_fork(source, current, doc.get("hash"), None)
+            return
+        self._check_same_event(source, theirs[0])
+
+    def _check_same_event(self, source: str, env: dict) -> None:
+        """A delivery at the checkpoint's own position must be the event applied there."""
+        doc = self.checkpoints.find_one({"_id": source}) or {}
+        if doc.get("position") == env["position"] and doc.get("hash") not in (None, env["hash"]):
+            self._raise_fork(source, env["position"], doc.get("hash"), env["hash"])
+
     # -- receiving -----------------------------------------------------------------------
     # The per-source lock keeps one instance's deliveries in order. It is never held
     # across ``fetch``: that is an RPC to the source, whose own workers may at that moment
@@ -96,6 +137,8 @@ class Inbox:
     def receive(self, source: str, envelope: dict, fetch: Fetch) -> str:
         """Apply one delivered event in order; returns what happened to it."""
         position = envelope["position"]
+        if self._forked(source):
+            return "forked"
         mine, waiting = _Delivery(envelope), self._waiting[source]
         waiting.setdefault(position, mine)
         try:
@@ -104,7 +147,8 @@ class Inbox:
                     return mine.outcome
                 current = self.checkpoint(source)
                 if position <= current:
-                    return "duplicate"
+                    self._check_same_event(source, envelope)
+                    return "forked" if self._forked(source) else "duplicate"
                 if position == current + 1:
                     # the next one: it and whatever waits right after it. No second
                     # checkpoint read (the CAS in _advance still refuses the run if another
@@ -128,9 +172,18 @@ class Inbox:
         """Pull whatever the broker has not brought (lost messages, a late start)."""
         applied = 0
         while True:
-            batch = fetch(source, self.checkpoint(source), page)
+            if self._forked(source):
+                return applied
+            current = self.checkpoint(source)
+            batch = fetch(source, current, page)
             with self._locks[source]:
-                applied += self._apply_envelopes(source, batch).count("applied")
+                outcomes = self._apply_envelopes(source, batch)
+            applied += outcomes.count("applied")
+            if outcomes[:1] == ["refused"]:
+                # the source's next event does not continue what was applied here: does the
+                # source still hold, at our checkpoint, the event we applied?
+                self._compare_with_source(source, current, fetch)
+                return applied
             if len(batch) < page:
                 return applied
 

@@ -111,3 +111,10 @@ def parked(dbs: AuditDatabases, service: str) -> list[dict]:
     db = dbs.client[dbs.settings.database_name(service)]
     return [{k: v for k, v in d.items() if k != "envelope"}
             for d in db["parked_events"].find({"status": {"$in": ["parked", "held"]}}).sort("position", 1)]
+
+
+def forks(dbs: AuditDatabases, service: str) -> list[dict]:
+    """The sources this service's inbox stopped because their log disagrees with what it
+    applied (shared.inbox.Forked): position, the hash applied here, the source's hash."""
+    db = dbs.client[dbs.settings.database_name(service)]
+    return [{k: v for k, v in d.items() if k != "_id"} for d in db["inbox_forks"].find().sort("source", 1)]

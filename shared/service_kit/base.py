@@ -71,12 +71,21 @@ class DomainService:
 
     @rpc
     def health(self):
+        """Up, its log's head, what it has applied of each source, what is parked, and any
+        fork (a source stopped because its log disagrees with what was applied here): a
+        fork makes the service, and so the gateway's /health, red."""
         self.storage.db.command("ping")
-        return {"service": self.name, "ok": True,
+        forks = self.storage.inbox.fork_alarms()
+        return {"service": self.name, "ok": not forks,
                 "head": self.storage.store.head(),
                 "checkpoints": {d["_id"]: d["position"]
                                 for d in self.storage.db["inbox_checkpoints"].find()},
-                "parked": len(self.storage.inbox.parked_events())}
+                "parked": len(self.storage.inbox.parked_events()),
+                "forks": forks}
+
+    @rpc
+    def fork_alarms(self):
+        return self.storage.inbox.fork_alarms()
 
     @rpc
     def parked_events(self, status="open"):

@@ -304,3 +304,50 @@ def test_an_event_of_another_log_waiting_in_a_run_is_refused_and_the_rest_still_
     assert applied == {"unit-0": [0, 2], "unit-1": [1, 3]}, "ours[1] came through the gap fill"
     assert inbox.checkpoint("units") == 4
     client.close()
+
+
+def test_a_rewritten_position_is_a_fork_alarm_that_stops_the_source(source, db):
+    """The source lost #5-#6 (a crash behind what it had published) and wrote other
+    events there: the consumer that applied the old ones raises a fork naming the position
+    and both hashes, and applies nothing more from that source."""
+    client, database = db
+    inbox = make_inbox(client, database, counting_handler(database))
+    for env in source.events_since(0):
+        inbox.receive("units", env, fetch_from(source))
+    applied_hash = source.events_since(5)[0]["hash"]
+    rewritten = MemoryEventStore("units")
+    for i in range(4):
+        rewritten.append(f"unit-{i % 2}", None, [NewEvent("Counted", {"unit_id": f"u{i % 2}", "n": i})],
+                         actor=ACTOR)
+    for i in (40, 50, 60):
+        rewritten.append("unit-9", None, [NewEvent("Counted", {"unit_id": "u9", "n": i})], actor=ACTOR)
+    assert rewritten.events_since(5)[0]["hash"] != applied_hash
+
+    # the relay re-sends from its checkpoint: #7 does not continue, and catch-up asks the
+    # source what it holds at our checkpoint (#6)
+    assert inbox.receive("units", rewritten.events_since(6)[0], fetch_from(rewritten)) == "refused"
+    inbox.catch_up("units", fetch_from(rewritten))
+    [alarm] = inbox.fork_alarms()
+    assert (alarm["source"], alarm["position"]) == ("units", 6)
+    assert alarm["applied_hash"] == applied_hash
+    assert alarm["source_hash"] == rewritten.events_since(5)[0]["hash"]
+    assert inbox.receive("units", rewritten.events_since(6)[0], fetch_from(rewritten)) == "forked"
+    assert inbox.checkpoint("units") == 6 and seen(database) == IN_ORDER
+
+
+def test_a_redelivered_position_with_another_hash_is_a_fork(source, db):
+    client, database = db
+    inbox = make_inbox(client, database, counting_handler(database))
+    envs = source.events_since(0)
+    for env in envs:
+        inbox.receive("units", env, fetch_from(source))
+    # the same event again is an ordinary duplicate, no alarm
+    assert inbox.receive("units", envs[-1], fetch_from(source)) == "duplicate"
+    assert inbox.fork_alarms() == []
+    other = dict(envs[-1], hash="f" * 64)
+    assert inbox.receive("units", other, fetch_from(source)) == "forked"
+    [alarm] = inbox.fork_alarms()
+    assert alarm["position"] == 6 and alarm["applied_hash"] == envs[-1]["hash"]
+    assert alarm["source_hash"] == "f" * 64
+    # the source stays stopped: even its real next event waits for the operator
+    assert inbox.receive("units", envs[2], fetch_from(source)) == "forked"
