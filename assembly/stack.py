@@ -3,14 +3,16 @@ throwaway vhost and database prefix, killed and restarted at will, driven over H
 RPC."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import requests
 
@@ -128,6 +130,53 @@ class Stack:
     def db(self, service: str):
         from pymongo import MongoClient
         return MongoClient(self.mongo_uri)[f"{self.db_prefix}_{service}"]
+
+
+    def wait_answering(self, names: Sequence[str], timeout: float = 90) -> None:
+        """Until each named service answers its health RPC (a process that exits fails at once)."""
+        with self.rpc() as cluster:
+            for name in names:
+                def up(name=name):
+                    if self.processes[name].poll() is not None:
+                        raise AssertionError(f"{name} exited:\n{self.log(name)[-3000:]}")
+                    try:
+                        return getattr(cluster, name).health()["ok"]
+                    except Exception:  # not declared yet, or not ready
+                        return False
+                wait_until(up, timeout, 0.3, f"the {name} service to answer")
+
+    def drop_databases(self) -> None:
+        from pymongo import MongoClient
+        client = MongoClient(self.mongo_uri)
+        try:
+            for name in client.list_database_names():
+                if name.startswith(self.db_prefix + "_"):
+                    client.drop_database(name)
+        finally:
+            client.close()
+
+
+@contextlib.contextmanager
+def throwaway_stack(mongo_uri: str, amqp_base_uri: str, names: Sequence[str] | None = None,
+                    env: dict | None = None, label: str = "stack") -> Iterator[Stack]:
+    """A Stack on a vhost, database prefix and directory of its own running ``names`` (all
+    processes when None), each answering; everything it made is removed afterwards."""
+    vhost = f"dudao-{label}-{uuid.uuid4().hex[:8]}"
+    amqp = launcher.create_vhost(amqp_base_uri, vhost)
+    with tempfile.TemporaryDirectory(prefix=f"dudao-{label}-") as tmp:
+        stack = Stack(mongo_uri, amqp, "r" + uuid.uuid4().hex[:9], Path(tmp), env or {})
+        try:
+            if names is None:
+                stack.start_all()
+            else:
+                for name in names:
+                    stack.start(name)
+                stack.wait_answering(names)
+            yield stack
+        finally:
+            stack.stop_all()
+            launcher.delete_vhost(amqp_base_uri, vhost)
+            stack.drop_databases()
 
 
 class Client:

@@ -9,16 +9,13 @@ services' own logs, which those running services relay to evaluation like their 
 from __future__ import annotations
 
 import datetime
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
 from pymongo import MongoClient
 
-from assembly.stack import Stack, wait_until
+from assembly.stack import throwaway_stack, wait_until
 from services.evaluation.domain.hashing import sha256_hex
-from shared import launcher
 from shared.edge import Refused, unwrap
 from shared.eventstore import NewEvent
 from shared.eventstore.mongo import MongoEventStore
@@ -39,33 +36,8 @@ def unit_actor(unit_id: str) -> dict:
 
 @pytest.fixture(scope="module")
 def stack(mongo_uri, amqp_base_uri):
-    vhost = "dudao-rpc-eval-" + uuid.uuid4().hex[:8]
-    amqp = launcher.create_vhost(amqp_base_uri, vhost)
-    prefix = "r" + uuid.uuid4().hex[:9]
-    with tempfile.TemporaryDirectory(prefix="dudao-rpc-eval-") as tmp:
-        running = Stack(mongo_uri, amqp, prefix, Path(tmp))
-        try:
-            for name in PROCESSES:
-                running.start(name)
-            with running.rpc() as cluster:
-                for name in PROCESSES:
-                    wait_until(lambda: _healthy(cluster, name), 90, 0.3, f"{name} to answer health")
-            yield running
-        finally:
-            running.stop_all()
-            launcher.delete_vhost(amqp_base_uri, vhost)
-            client = MongoClient(mongo_uri)
-            for db in client.list_database_names():
-                if db.startswith(prefix + "_"):
-                    client.drop_database(db)
-            client.close()
-
-
-def _healthy(cluster, name: str) -> bool:
-    try:
-        return getattr(cluster, name).health()["ok"]
-    except Exception:
-        return False
+    with throwaway_stack(mongo_uri, amqp_base_uri, PROCESSES, label="rpc-evaluation") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import base64
 import io
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from assembly.stack import Stack, wait_until
-from shared import launcher
+from assembly.stack import throwaway_stack, wait_until
 from shared.edge import Refused, unwrap
 
 PLAN = {"personnel": {"scope": "全体党员（含离退休干部）"},
@@ -31,16 +28,8 @@ OFFICE = {"id": "p-office", "name": "领导小组办公室", "role": "office", "
 
 @pytest.fixture(scope="module")
 def stack(mongo_uri, amqp_base_uri):
-    vhost = "dudao-rpc-study-" + uuid.uuid4().hex[:8]
-    amqp = launcher.create_vhost(amqp_base_uri, vhost)
-    with tempfile.TemporaryDirectory(prefix="dudao-rpc-study-") as tmp:
-        running = Stack(mongo_uri, amqp, "r" + uuid.uuid4().hex[:9], Path(tmp))
-        try:
-            running.start_all()
-            yield running
-        finally:
-            running.stop_all()
-            launcher.delete_vhost(amqp_base_uri, vhost)
+    with throwaway_stack(mongo_uri, amqp_base_uri, label="rpc-study") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,13 @@ failure rule at work: a 503 ``unavailable`` refusal naming it.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
-from nameko.exceptions import MethodNotFound, UnknownService
+from nameko.exceptions import MethodNotFound
 from pymongo import MongoClient
 
-from assembly.stack import Stack, wait_until
-from shared import launcher
+from assembly.stack import throwaway_stack, wait_until
 from shared.edge import Refused, unwrap
 from shared.eventstore import NewEvent
 from shared.eventstore.mongo import MongoEventStore
@@ -41,25 +38,8 @@ def person(name, rank="staff"):
 
 @pytest.fixture(scope="module")
 def stack(mongo_uri, amqp_base_uri):
-    vhost = "dudao-rpc-" + uuid.uuid4().hex[:8]
-    amqp = launcher.create_vhost(amqp_base_uri, vhost)
-    with tempfile.TemporaryDirectory(prefix="dudao-rpc-") as tmp:
-        running = Stack(mongo_uri, amqp, "r" + uuid.uuid4().hex[:9], Path(tmp))
-        try:
-            running.start("supervision")
-            with running.rpc() as rpc:
-                def up():
-                    if running.processes["supervision"].poll() is not None:
-                        raise AssertionError(running.log("supervision")[-3000:])
-                    try:
-                        return rpc.supervision.health()["ok"]
-                    except UnknownService:
-                        return None
-                wait_until(up, 60, message="the supervision service to answer")
-            yield running
-        finally:
-            running.stop_all()
-            launcher.delete_vhost(amqp_base_uri, vhost)
+    with throwaway_stack(mongo_uri, amqp_base_uri, ["supervision"], label="rpc-supervision") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,11 @@ service or a county system would: a plain ``ClusterRpcProxy``, named fields plus
 Only the units process runs (one per module): the study service's absence is itself
 one of the refusals shown (the readiness question to a peer that is not running)."""
 import datetime
-import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
-from nameko.exceptions import UnknownService
-from nameko.standalone.rpc import ClusterRpcProxy
 
-from assembly.stack import Stack, wait_until
-from shared import launcher
+from assembly.stack import throwaway_stack
 from shared.edge import ERROR_CODES, Refused, unwrap
 
 OFFICE = {"id": "office-1", "name": "领导小组办公室", "role": "office", "scope": None}
@@ -25,30 +20,18 @@ def unit_actor(unit_id):
     return {"id": f"unit-{unit_id}", "name": "单位党委", "role": "unit", "scope": unit_id}
 
 
-STACK_AMQP: list = []  # the module stack's broker URI (the README example is pointed at it)
+@pytest.fixture(scope="module")
+def stack(mongo_uri, amqp_base_uri):
+    with throwaway_stack(mongo_uri, amqp_base_uri, ["units"], {"DUDAO_RPC_TIMEOUT": "5"},
+                         label="rpc-units") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def units(mongo_uri, amqp_base_uri):
-    """The units service alone, on a vhost and database prefix of its own; yields its proxy."""
-    vhost = "dudao-rpc-units-" + uuid.uuid4().hex[:8]
-    amqp = launcher.create_vhost(amqp_base_uri, vhost)
-    STACK_AMQP.append(amqp)
-    with tempfile.TemporaryDirectory(prefix="dudao-rpc-units-") as tmp:
-        stack = Stack(mongo_uri, amqp, "r" + uuid.uuid4().hex[:9], Path(tmp), {"DUDAO_RPC_TIMEOUT": "5"})
-        try:
-            stack.start("units")
-            with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30) as rpc:
-                def up():
-                    try:
-                        return rpc.units.health()["ok"]
-                    except UnknownService:  # its queue is not declared yet
-                        return False
-                wait_until(up, timeout=60, interval=0.3, message="the units service to answer")
-                yield rpc.units
-        finally:
-            stack.stop_all()
-            launcher.delete_vhost(amqp_base_uri, vhost)
+def units(stack):
+    """The units service alone (its own vhost and database prefix): its RPC proxy."""
+    with stack.rpc() as rpc:
+        yield rpc.units
 
 
 @pytest.fixture(scope="module")
@@ -135,13 +118,13 @@ def test_study_readiness_from_a_peer_that_is_not_running_is_a_503_naming_it(unit
     assert unwrap(units.get_unit(unit_id=unit_id, actor=OFFICE))["open_application"] is None
 
 
-def test_the_readme_rpc_example_runs(units, capsys):
+def test_the_readme_rpc_example_runs(stack, units, capsys):
     """README's "Calling a service over RPC" block, run as written against this stack."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
     section = readme.split("## Calling a service over RPC", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     assert "amqp://guest:guest@127.0.0.1:5672/" in code
-    exec(compile(code.replace("amqp://guest:guest@127.0.0.1:5672/", STACK_AMQP[-1]), "README", "exec"), {})
+    exec(compile(code.replace("amqp://guest:guest@127.0.0.1:5672/", stack.amqp_uri), "README", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 2 and printed[0] == "registered", printed
     assert printed[1].startswith("403 forbidden "), printed
