@@ -13,16 +13,21 @@ from shared.domain import DomainError
 
 
 class ClusterRpc(DependencyProvider):
-    """``self.cluster["units"].events_since(0, 100)``: a target chosen at call time."""
+    """``self.cluster["units"].events_since(0, 100)``: a target chosen at call time.
+
+    Requests expire in the broker after the RPC timeout (``DUDAO_RPC_TIMEOUT``): a caller
+    that gave up (and answered 503) must not see its request run minutes later, when the
+    service comes back."""
 
     rpc_reply_listener = ReplyListener()
 
     def get_dependency(self, worker_ctx):
         listener = self.rpc_reply_listener
+        expiration = settings().rpc_timeout
 
         class Targets:
             def __getitem__(self, service):
-                return ServiceProxy(worker_ctx, service, listener)
+                return ServiceProxy(worker_ctx, service, listener, expiration=expiration)
 
         return Targets()
 
