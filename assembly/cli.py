@@ -72,6 +72,17 @@ def dev_run(no_demo):
         raise click.ClickException(str(err)) from None
 
 
+@dev.command("ctl", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def dev_ctl(args):
+    """supervisorctl on the running `make run` stack: status, restart dudao:units, tail -f dudao:gateway …"""
+    from assembly.devstack import supervisorctl
+    try:
+        sys.exit(supervisorctl(list(args)))
+    except launcher.LaunchError as err:
+        raise click.ClickException(str(err)) from None
+
+
 @dev.command("test", context_settings={"ignore_unknown_options": True})
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def dev_test(pytest_args):

@@ -40,9 +40,8 @@ def compose() -> dict:
 
 
 def procfile_commands() -> dict[str, list[str]]:
-    from honcho.environ import parse_procfile
-    processes = parse_procfile(PROCFILE.read_text()).processes
-    return {name: shlex.split(command) for name, command in processes.items()}
+    from assembly.devstack import procfile  # what `make run` reads to configure supervisord
+    return {name: shlex.split(command) for name, command in procfile(PROCFILE).items()}
 
 
 def dockerfile_instruction(keyword: str) -> list[str]:
