@@ -65,7 +65,7 @@ class HardenedWebServer(WebServer):
         return HardenedWsgiApp(self)
 
 
-class http(HttpRequestHandler):  # noqa: N801 -- used like nameko's `http` decorator
+class HardenedHttpHandler(HttpRequestHandler):
     """nameko's http entrypoint on the hardened server; whatever escapes a handler is a
     JSON 500, never nameko's plain-text 'Error: …' with the exception's text."""
 
@@ -74,6 +74,9 @@ class http(HttpRequestHandler):  # noqa: N801 -- used like nameko's `http` decor
     def response_from_exception(self, exc):
         log.error("the gateway's handler raised %s", type(exc).__name__, exc_info=exc)
         return internal_error()
+
+
+http = HardenedHttpHandler.decorator
 
 
 # failed authentication per client address, for the API and the dashboard's login alike
@@ -128,13 +131,15 @@ class GatewayService:
                 services[name] = rpc_call(self.cluster, name, "health", {}, 3)
             except ServiceUnavailable as err:
                 services[name] = {"service": name, "ok": False, "error": str(err)}
-            except Exception as err:  # e.g. its database is down
-                services[name] = {"service": name, "ok": False, "error": str(err)}
+            except Exception as err:  # e.g. its database is down: the kind, never the text
+                kind = getattr(err, "exc_type", None) or type(err).__name__
+                services[name] = {"service": name, "ok": False, "error": f"it failed ({kind})"}
         try:
             self.tokens.tokens.database.command("ping")
             mongo = {"ok": True}
-        except Exception as err:
-            mongo = {"ok": False, "error": str(err)}
+        except Exception as err:  # the driver's message names the hosts: not for a public page
+            log.warning("the gateway's database is not answering: %s", err)
+            mongo = {"ok": False, "error": f"not answering ({type(err).__name__})"}
         ok = mongo["ok"] and all(s.get("ok") for s in services.values())
         body = {"status": "ok" if ok else "degraded", "services": services,
                 "dependencies": {"mongodb": mongo, "rabbitmq": {"ok": True}}}
