@@ -140,3 +140,55 @@ def test_grants_that_are_fine():
     validate_grant("x", "respondent", "s-0123456789ab", strict_scope=True)
     validate_grant("x", "operator", None, strict_scope=True)
     validate_grant("x", "supervisor", "g-nobody")  # the command line's looser scope
+
+
+class BallotTokens(Tokens):
+    """One respondent token; records how the gateway claims and settles its ballot."""
+
+    def __init__(self, claims):
+        super().__init__()
+        self.claims, self.settled = list(claims), []
+
+    def authenticate(self, token):
+        return Person("p-r", "群众", "respondent", "s-0123456789ab") if token == "good" else None
+
+    def claim_ballot(self, token, ballot_token):
+        return self.claims.pop(0)
+
+    def settle_ballot(self, token, ballot_token, claim, outcome):
+        self.settled.append((ballot_token, claim, outcome))
+
+
+def ballot(gw):
+    return gw.handle(request("POST", "/ballots", json={"token": "b" * 16, "ratings": {}}))
+
+
+def test_a_ballot_without_an_answer_stays_claimed_for_that_ballot_token():
+    from services.gateway.app import ServiceUnavailable
+
+    def down(*args):
+        raise ServiceUnavailable("evaluation", "no answer within 10s")
+    tokens = BallotTokens(["first"])
+    response = ballot(gateway(down, tokens))
+    assert response.status_code == 503 and "same ballot token" in body(response)["message"]
+    assert tokens.settled == [("b" * 16, "first", "unknown")]
+
+
+@pytest.mark.parametrize("claim,answer,outcome", [
+    ("first", {"ok": True, "result": {}}, "cast"),
+    ("first", {"ok": False, "status": 409, "error": "conflict", "message": "used"}, "refused"),
+    ("first", {"ok": False, "status": 403, "error": "forbidden", "message": "no"}, "refused"),
+    ("retry", {"ok": False, "status": 409, "error": "conflict", "message": "used"}, "cast"),
+    ("retry", {"ok": True, "result": {}}, "cast"),
+])
+def test_how_a_ballot_claim_is_settled(claim, answer, outcome):
+    tokens = BallotTokens([claim])
+    ballot(gateway(lambda *a: answer, tokens))
+    assert tokens.settled == [("b" * 16, claim, outcome)]
+
+
+def test_a_second_ballot_is_409_and_never_reaches_the_service():
+    def never(*args):
+        raise AssertionError("forwarded")
+    response = ballot(gateway(never, BallotTokens([None])))
+    assert response.status_code == 409 and body(response)["error"] == "conflict"
