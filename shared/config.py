@@ -21,6 +21,10 @@ class Settings:
     catch_up_seconds: float
     soft_group_limit: int
     rpc_timeout: float
+    # the gateway's input limits and its brake on failed authentication (README: Input limits)
+    max_body_bytes: int = 1024 * 1024
+    auth_failure_limit: int = 20
+    auth_failure_window: float = 60.0
 
     def database_name(self, service: str) -> str:
         """One database per service: no service reads another's database."""
@@ -46,4 +50,7 @@ def settings() -> Settings:
         catch_up_seconds=float(env.get("DUDAO_CATCH_UP_SECONDS", "2")),
         soft_group_limit=int(env.get("DUDAO_GROUP_SOFT_LIMIT", "10")),
         rpc_timeout=float(env.get("DUDAO_RPC_TIMEOUT", "10")),
+        max_body_bytes=int(env.get("DUDAO_MAX_BODY_BYTES", str(1024 * 1024))),
+        auth_failure_limit=int(env.get("DUDAO_AUTH_FAILURE_LIMIT", "20")),
+        auth_failure_window=float(env.get("DUDAO_AUTH_FAILURE_WINDOW", "60")),
     )

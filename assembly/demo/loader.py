@@ -410,7 +410,6 @@ class Loader:
         survey_id = opened["survey_id"]
         drawn = api.post(f"/surveys/{survey_id}/draw", sup,
                          {"public_entropy": f"demo seed {self.seed}"})
-        respondent = self.token(f"{spec.name}测评群众", "respondent", survey_id)
 
         def ratings(ok):
             good = ["satisfied" if rng.random() < 0.6 else "basically_satisfied" for _ in range(ok)]
@@ -419,7 +418,9 @@ class Loader:
             return values
 
         lead, camp = ratings(leadership_ok), ratings(campaign_ok)
-        for ballot, on_lead, on_camp in zip(drawn["ballots"], lead, camp):
+        for i, (ballot, on_lead, on_camp) in enumerate(zip(drawn["ballots"], lead, camp)):
+            # a respondent token casts one ballot: one token per respondent
+            respondent = self.token(f"{spec.name}测评群众{i + 1}", "respondent", survey_id)
             api.post("/ballots", respondent, {"token": ballot["token"],
                                               "ratings": {"leadership": on_lead, "campaign": on_camp}})
         api.post(f"/surveys/{survey_id}/close", sup, {})

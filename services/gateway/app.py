@@ -1,6 +1,9 @@
 """The gateway's request handling, free of nameko so it can be tested alone:
-authenticate, authorise by role and scope, validate the transport (JSON), then
-forward to the service RPC named by the route and map its answer to HTTP."""
+authenticate, authorise by role and scope, validate the transport (JSON, within the
+input limits of services.gateway.inputs), then forward to the service RPC named by the
+route and map its answer to HTTP. Every answer is JSON (a file download aside) and
+carries the security headers; an unexpected failure is a JSON 500, the gateway's own
+database down a JSON 503."""
 from __future__ import annotations
 
 import base64
@@ -9,13 +12,18 @@ import json
 import logging
 from typing import Callable
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from pymongo.errors import ConnectionFailure
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.http import dump_options_header
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from services.gateway.inputs import InputError, check_query, parse_json
+from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.routes import FieldClash, Route, all_routes, rpc_fields
-from services.gateway.tokens import Person, TokenError, TokenStore
+from services.gateway.tokens import SCOPED_ROLES, Person, TokenError, TokenStore, validate_grant
+from shared.config import settings
+from shared.domain import SYSTEM
 
 PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
@@ -30,13 +38,62 @@ class ServiceUnavailable(Exception):
         self.service = service
 
 
-def json_response(body, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
-                    mimetype="application/json")
+# the owner of each scoped role's scope, asked whether it exists (as the system)
+SCOPE_OWNERS = {"unit": ("units", "get_unit", "unit_id"),
+                "supervisor": ("supervision", "get_group", "group_id"),
+                "respondent": ("evaluation", "get_survey", "survey_id")}
+
+# every answer, API and dashboard alike (the dashboard's templates load their scripts and
+# styles from the gateway; Plotly sets inline style attributes, and its icons are data: URIs)
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+                           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+                           "form-action 'self'")
+SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                    ("Referrer-Policy", "no-referrer"),
+                    ("Content-Security-Policy", CONTENT_SECURITY_POLICY))
 
 
-def error(status: int, code: str, message: str, /, **details) -> Response:
-    return json_response({"error": code, "message": message, "details": details}, status)
+def harden_headers(path: str, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The answer's headers with the security headers added where missing; an API answer
+    (under /api/) is never cached, a dashboard page only when it says so (its static files)."""
+    present = {name.lower() for name, _ in headers}
+    added = [(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present]
+    if path.startswith("/api/"):
+        headers = [(n, v) for n, v in headers if n.lower() != "cache-control"]
+        added.append(("Cache-Control", "no-store"))
+    elif "cache-control" not in present:
+        added.append(("Cache-Control", "no-store"))
+    return headers + added
+
+
+def harden(response: Response, path: str) -> Response:
+    hardened = harden_headers(path, list(response.headers.items()))
+    response.headers.clear()
+    for name, value in hardened:
+        response.headers.add(name, value)
+    return response
+
+
+def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
+    # a lone surrogate (only ever in an echoed name) goes out as its JSON escape
+    text = json.dumps(body, ensure_ascii=False, default=str)
+    return Response(text.encode("utf-8", "backslashreplace"), status=status,
+                    mimetype="application/json", headers=headers)
+
+
+def error(status: int, code: str, message: str, /, headers: dict | None = None, **details) -> Response:
+    return json_response({"error": code, "message": message, "details": details}, status, headers)
+
+
+def internal_error() -> Response:
+    return error(500, "internal", "the gateway could not handle this request; the failure is logged")
+
+
+def database_unavailable() -> Response:
+    # never the driver's message: it names the database's hosts and replica set
+    return error(503, "unavailable", "the gateway's database is not answering; try again shortly",
+                 service="gateway")
 
 
 @functools.lru_cache(maxsize=8)
@@ -48,21 +105,37 @@ def route_map(routes: tuple) -> Map:
 
 class Gateway:
     def __init__(self, tokens: TokenStore, call: Call, health: Callable[[], tuple[dict, int]],
-                 openapi: Callable[[], dict] | None = None, routes: list[Route] | None = None):
+                 openapi: Callable[[], dict] | None = None, routes: list[Route] | None = None,
+                 *, limiter: AuthFailureLimiter | None = None, max_body_bytes: int | None = None):
         self.tokens = tokens
         self.call = call
         self.health = health
         self.openapi = openapi
         self.routes = tuple(routes) if routes is not None else tuple(all_routes())
         self.map = route_map(self.routes)
+        cfg = settings()
+        self.limiter = (limiter if limiter is not None
+                        else AuthFailureLimiter(cfg.auth_failure_limit, cfg.auth_failure_window))
+        self.max_body_bytes = max_body_bytes if max_body_bytes is not None else cfg.max_body_bytes
 
     def handle(self, request: Request) -> Response:
         try:
-            return self._handle(request)
+            response = self._handle(request)
         except ServiceUnavailable as err:
-            return error(503, "unavailable", str(err), service=err.service)
+            response = error(503, "unavailable", str(err), service=err.service)
+        except InputError as err:
+            response = error(err.status, err.code, err.message, **err.details)
+        except ConnectionFailure as err:  # ServerSelectionTimeoutError, AutoReconnect, …
+            log.warning("the gateway's database is not answering: %s", err)
+            response = database_unavailable()
+        except Exception:
+            log.exception("the gateway failed on %s %s", request.method, request.path)
+            response = internal_error()
+        return harden(response, request.path)
 
     def _handle(self, request: Request) -> Response:
+        if request.content_length is not None and request.content_length > self.max_body_bytes:
+            raise body_too_large(self.max_body_bytes)
         if request.path == PREFIX + "/health":
             body, status = self.health()
             return json_response(body, status)
@@ -73,19 +146,20 @@ class Gateway:
         except NotFound:
             return error(404, "not_found", f"no route {request.method} {request.path}")
         except MethodNotAllowed as err:
+            allowed = sorted(err.valid_methods or [])
             return error(405, "method_not_allowed",
                          f"{request.method} is not allowed on {request.path}",
-                         allowed=sorted(err.valid_methods or []))
+                         headers={"Allow": ", ".join(allowed)}, allowed=allowed)
         person = self._authenticate(request)
-        if person is None:
-            return error(401, "unauthenticated",
-                         "send a valid token as 'Authorization: Bearer <token>'")
+        if not isinstance(person, Person):
+            return person
         if person.role not in route.roles:
             return error(403, "forbidden", f"a {person.role} may not {route.method} {route.path}",
                          allowed_roles=list(route.roles))
+        check_query(request.args)
         body = None
         if route.method in ("POST", "PUT", "PATCH"):
-            body, problem = parse_json_object(request)
+            body, problem = parse_json_object(request, self.max_body_bytes)
             if problem:
                 return problem
         if route.unit_scoped and person.role == "unit":
@@ -104,15 +178,62 @@ class Gateway:
         except FieldClash as clash:
             return error(422, "invalid", "the request does not match the schema",
                          fields={str(clash): ["Given by the path, not the body."]})
+        if (route.service, route.rpc) == ("evaluation", "cast_ballot"):
+            return self._cast_ballot(route, fields, person, bearer_token(request))
         answer = self.call(route.service, route.rpc, {**fields, "actor": person.actor()})
         return to_response(answer, route.status)
 
-    def _authenticate(self, request: Request) -> Person | None:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer":
-            return None
-        return self.tokens.authenticate(token.strip())
+    def _authenticate(self, request: Request) -> Person | Response:
+        """The person behind the bearer token, or the 401 (429 once the client's address
+        has failed too often: services.gateway.ratelimit) to answer instead."""
+        header = request.headers.get("Authorization")
+        token = bearer_token(request)
+        person = self.tokens.authenticate(token) if token else None
+        if person is not None:
+            return person
+        unauthenticated = error(401, "unauthenticated",
+                                "send a valid token as 'Authorization: Bearer <token>'")
+        if header is None:  # no credential offered: nothing guessed
+            return unauthenticated
+        address = request.remote_addr or "unknown"
+        held_back = self.limiter.retry_after(address)
+        self.limiter.failed(address)
+        if held_back is None:
+            return unauthenticated
+        wait = self.limiter.retry_after(address) or held_back
+        return error(429, "too_many_requests",
+                     f"too many failed tokens from your address; try again in {wait}s",
+                     headers={"Retry-After": str(wait)}, retry_after=wait)
+
+    # one ballot per respondent token: claimed here, in the gateway's token database, so
+    # that nothing the evaluation service stores links a ballot to the person
+    def _cast_ballot(self, route: Route, fields: dict, person: Person, token: str) -> Response:
+        ballot_token = fields.get("token")
+        if not isinstance(ballot_token, str):  # never forwarded unclaimed
+            return error(422, "invalid", "the request does not match the schema",
+                         fields={"token": ["A ballot token (a string) is required."]})
+        claim = self.tokens.claim_ballot(token, ballot_token)
+        if claim is None:
+            return error(409, "conflict", "this respondent token has already cast its ballot; "
+                         "each respondent votes once", person_id=person.id)
+        try:
+            answer = self.call(route.service, route.rpc, {**fields, "actor": person.actor()})
+        except ServiceUnavailable as err:
+            self.tokens.settle_ballot(token, ballot_token, claim, "unknown")
+            return error(503, "unavailable", f"{err}. Your ballot may or may not have been "
+                         "recorded: send the same ballot token again to find out",
+                         service=err.service)
+        except BaseException:
+            self.tokens.settle_ballot(token, ballot_token, claim, "unknown")
+            raise
+        if answer.get("ok"):
+            outcome = "cast"
+        elif claim == "retry" and answer.get("error") == "conflict":
+            outcome = "cast"  # the ballot token was spent: by the attempt that got no answer
+        else:
+            outcome = "refused"
+        self.tokens.settle_ballot(token, ballot_token, claim, outcome)
+        return to_response(answer, route.status)
 
     # routes the gateway answers itself: its own token database
     def _gateway_route(self, route: Route, body: dict, params: dict, person: Person) -> Response:
@@ -120,11 +241,19 @@ class Gateway:
             unknown = set(body) - {"name", "role", "scope"}
             if unknown:
                 return error(422, "invalid", "unknown fields", fields={k: ["Unknown field."] for k in unknown})
+            name, role, scope = body.get("name"), body.get("role"), body.get("scope")
             try:
-                issued = self.tokens.issue(body.get("name", ""), body.get("role", ""),
-                                           body.get("scope"), issued_by=person.id)
+                validate_grant(name, role, scope, strict_scope=True)
             except TokenError as err:
-                return error(422, "invalid", str(err))
+                return token_refusal(err)
+            if role in SCOPED_ROLES:
+                missing = self._missing_scope(role, scope)
+                if missing:
+                    return missing
+            try:
+                issued = self.tokens.issue(name, role, scope, issued_by=person.id, strict_scope=True)
+            except TokenError as err:
+                return token_refusal(err)
             return json_response(issued, 201)
         if route.rpc == "revoke_token":
             if not self.tokens.revoke(params["person"]):
@@ -134,15 +263,45 @@ class Gateway:
             return json_response(person.actor())
         return error(404, "not_found", f"no route {route.method} {route.path}")
 
+    def _missing_scope(self, role: str, scope: str) -> Response | None:
+        """A 422 when the scope names no unit, group or survey its owner knows."""
+        service, rpc, field = SCOPE_OWNERS[role]
+        answer = self.call(service, rpc, {field: scope, "actor": SYSTEM.to_dict()})
+        if answer.get("ok"):
+            return None
+        if answer.get("status") == 404:
+            return error(422, "invalid", f"no {SCOPED_ROLES[role]} {scope}: a {role} token's scope "
+                         f"must exist", fields={"scope": [f"No such {SCOPED_ROLES[role]}."]})
+        return to_response(answer, 200)
 
-def parse_json_object(request: Request):
-    raw = request.get_data(cache=True)
+
+def token_refusal(err: TokenError) -> Response:
+    return error(422, "invalid", str(err), fields={err.field: [str(err)]} if err.field else {})
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def body_too_large(limit: int) -> InputError:
+    return InputError(413, "too_large", f"the body is larger than {limit} bytes", max_bytes=limit)
+
+
+def parse_json_object(request: Request, max_bytes: int | None = None):
+    limit = max_bytes if max_bytes is not None else settings().max_body_bytes
+    request.max_content_length = limit
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise body_too_large(limit) from None
+    if len(raw) > limit:
+        raise body_too_large(limit)
     if not raw.strip():
         return None, error(400, "bad_request", "the request needs a JSON object body")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as err:
-        return None, error(400, "bad_request", f"the body is not valid JSON: {err}")
+    body = parse_json(raw)
     if not isinstance(body, dict):
         return None, error(400, "bad_request", "the body must be a JSON object")
     return body, None

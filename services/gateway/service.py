@@ -1,18 +1,86 @@
 """The HTTP gateway: a thin nameko service that turns requests into service RPCs."""
 from __future__ import annotations
 
-import eventlet
-from nameko.exceptions import UnknownService
-from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
-from pymongo import MongoClient
+import logging
 
-from services.gateway.app import Gateway, ServiceUnavailable
+import eventlet
+from nameko.exceptions import RemoteError, UnknownService
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from pymongo import MongoClient
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from services.gateway.app import Gateway, ServiceUnavailable, error, harden_headers, internal_error
 from services.gateway.dashboard import Dashboard
 from services.gateway.openapi import build_openapi
+from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.tokens import TokenStore
 from shared.config import DOMAIN_SERVICES, settings
 from shared.service_kit.peers import ClusterRpc
+
+log = logging.getLogger(__name__)
+# a service that raised one of these could not reach its own database: a 503, not a 500
+DATABASE_DOWN = {"ConnectionFailure", "AutoReconnect", "ServerSelectionTimeoutError",
+                 "NetworkTimeout", "NotPrimaryError", "WaitQueueTimeoutError"}
+
+
+class HardenedWsgiApp(WsgiApp):
+    """nameko's WSGI app with the gateway's guarantees on *every* answer, those nameko
+    makes itself included: the security headers (services.gateway.app.harden_headers),
+    and JSON instead of werkzeug's HTML pages for a path or method no entrypoint takes."""
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+
+        def hardened_start_response(status, headers, exc_info=None):
+            return start_response(status, harden_headers(path, list(headers)), exc_info)
+
+        request = Request(environ, shallow=True)  # as nameko's: see WsgiApp.__call__
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+        except HTTPException as exc:  # a redirect (e.g. /dashboard -> /dashboard/) stays one
+            answer = exc if (exc.code or 500) < 400 else json_http_exception(exc)
+        else:
+            request.path_values = values
+            answer = provider.handle_request(request)
+        return answer(environ, hardened_start_response)
+
+
+def json_http_exception(exc: HTTPException) -> Response:
+    code = exc.code or 500
+    if code == 405:
+        allowed = sorted(getattr(exc, "valid_methods", None) or [])
+        return error(405, "method_not_allowed", "this method is not allowed here",
+                     headers={"Allow": ", ".join(allowed)}, allowed=allowed)
+    if code == 404:
+        return error(404, "not_found", "no such page or route (the API is under /api/v1)")
+    return error(code, "bad_request" if code < 500 else "internal", exc.description or exc.name)
+
+
+class HardenedWebServer(WebServer):
+    def get_wsgi_app(self):
+        return HardenedWsgiApp(self)
+
+
+class HardenedHttpHandler(HttpRequestHandler):
+    """nameko's http entrypoint on the hardened server; whatever escapes a handler is a
+    JSON 500, never nameko's plain-text 'Error: …' with the exception's text."""
+
+    server = HardenedWebServer()
+
+    def response_from_exception(self, exc):
+        log.error("the gateway's handler raised %s", type(exc).__name__, exc_info=exc)
+        return internal_error()
+
+
+http = HardenedHttpHandler.decorator
+
+
+# failed authentication per client address, for the API and the dashboard's login alike
+LIMITER = AuthFailureLimiter(settings().auth_failure_limit, settings().auth_failure_window)
 
 
 class GatewayDatabase(DependencyProvider):
@@ -38,6 +106,10 @@ def rpc_call(cluster, service: str, method: str, kwargs: dict, timeout: float):
         raise ServiceUnavailable(service, f"no answer within {timeout:.0f}s") from None
     except UnknownService:
         raise ServiceUnavailable(service, "not running") from None
+    except RemoteError as err:
+        if err.exc_type in DATABASE_DOWN:
+            raise ServiceUnavailable(service, "its database is not answering") from None
+        raise
 
 
 class GatewayService:
@@ -49,7 +121,8 @@ class GatewayService:
         timeout = settings().rpc_timeout
         return Gateway(self.tokens,
                        lambda svc, method, kw: rpc_call(self.cluster, svc, method, kw, timeout),
-                       self._health, build_openapi)
+                       self._health, build_openapi, limiter=LIMITER,
+                       max_body_bytes=settings().max_body_bytes)
 
     def _health(self):
         services = {}
@@ -58,19 +131,21 @@ class GatewayService:
                 services[name] = rpc_call(self.cluster, name, "health", {}, 3)
             except ServiceUnavailable as err:
                 services[name] = {"service": name, "ok": False, "error": str(err)}
-            except Exception as err:  # e.g. its database is down
-                services[name] = {"service": name, "ok": False, "error": str(err)}
+            except Exception as err:  # e.g. its database is down: the kind, never the text
+                kind = getattr(err, "exc_type", None) or type(err).__name__
+                services[name] = {"service": name, "ok": False, "error": f"it failed ({kind})"}
         try:
             self.tokens.tokens.database.command("ping")
             mongo = {"ok": True}
-        except Exception as err:
-            mongo = {"ok": False, "error": str(err)}
+        except Exception as err:  # the driver's message names the hosts: not for a public page
+            log.warning("the gateway's database is not answering: %s", err)
+            mongo = {"ok": False, "error": f"not answering ({type(err).__name__})"}
         ok = mongo["ok"] and all(s.get("ok") for s in services.values())
         body = {"status": "ok" if ok else "degraded", "services": services,
                 "dependencies": {"mongodb": mongo, "rabbitmq": {"ok": True}}}
         return body, 200 if ok else 503
 
-    @http("GET,POST,PUT,PATCH,DELETE", "/api/v1/<path:path>")
+    @http("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/v1/<path:path>")
     def api(self, request, path):
         return self._gateway().handle(request)
 
@@ -78,17 +153,18 @@ class GatewayService:
     def _dashboard(self) -> Dashboard:
         timeout = settings().rpc_timeout
         return Dashboard(self.tokens,
-                         lambda svc, method, kw: rpc_call(self.cluster, svc, method, kw, timeout))
+                         lambda svc, method, kw: rpc_call(self.cluster, svc, method, kw, timeout),
+                         limiter=LIMITER, max_body_bytes=settings().max_body_bytes)
 
     @http("GET", "/")
     def dashboard_root(self, request):
         from werkzeug.utils import redirect
         return redirect("/dashboard/")
 
-    @http("GET,POST", "/dashboard/")
+    @http("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/dashboard/")
     def dashboard_index(self, request):
         return self._dashboard().handle(request)
 
-    @http("GET,POST", "/dashboard/<path:path>")
+    @http("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/dashboard/<path:path>")
     def dashboard(self, request, path):
         return self._dashboard().handle(request)

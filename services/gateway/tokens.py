@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
+import re
 import secrets
+import unicodedata
 import uuid
 
 from shared.clock import utc_now_iso
@@ -11,10 +14,17 @@ from shared.envelope import ROLES
 
 ISSUABLE_ROLES = tuple(r for r in ROLES if r != "system")
 SCOPED_ROLES = {"supervisor": "group id", "unit": "unit id", "respondent": "survey id"}
+# the ids the services mint (shared.edge.new_id): units u-, supervision groups g-, surveys s-
+SCOPE_SHAPES = {"unit": re.compile(r"u-[0-9a-f]{12}"), "supervisor": re.compile(r"g-[0-9a-f]{12}"),
+                "respondent": re.compile(r"s-[0-9a-f]{12}")}
+NAME_MAX = 100
+SCOPE_MAX = 100
 
 
 class TokenError(ValueError):
-    pass
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,26 +39,47 @@ class Person:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def validate_grant(name: str, role: str, scope: str | None) -> None:
-    if not name or not name.strip():
-        raise TokenError("a token needs the name of the person it is for")
-    if role not in ISSUABLE_ROLES:
-        raise TokenError(f"unknown role {role!r}; one of {', '.join(ISSUABLE_ROLES)}")
-    if role in SCOPED_ROLES and not scope:
-        raise TokenError(f"a {role} token needs a scope ({SCOPED_ROLES[role]})")
-    if role not in SCOPED_ROLES and scope:
-        raise TokenError(f"a {role} token takes no scope")
+def _printable(text: str) -> bool:
+    # printable, or a space of any script (the ideographic space in a Chinese name)
+    return all(ch.isprintable() or unicodedata.category(ch) == "Zs" for ch in text)
+
+
+def validate_grant(name, role, scope, *, strict_scope: bool = False) -> None:
+    """A grant's types and values. ``strict_scope`` (the HTTP API) also holds the scope to
+    the shape of the ids its service mints; the command line and test fixtures may name a
+    scope that is only a string."""
+    if not isinstance(name, str) or not name.strip():
+        raise TokenError("a token needs the name of the person it is for (a string)", "name")
+    if len(name.strip()) > NAME_MAX:
+        raise TokenError(f"a name is at most {NAME_MAX} characters", "name")
+    if not _printable(name):
+        raise TokenError("a name holds only printable characters", "name")
+    if not isinstance(role, str) or role not in ISSUABLE_ROLES:
+        shown = role if isinstance(role, str) else type(role).__name__
+        raise TokenError(f"unknown role {shown!r}; one of {', '.join(ISSUABLE_ROLES)}", "role")
+    if role not in SCOPED_ROLES:
+        if scope is not None:
+            raise TokenError(f"a {role} token takes no scope (null)", "scope")
+        return
+    if not isinstance(scope, str) or not scope:
+        raise TokenError(f"a {role} token needs a scope: a {SCOPED_ROLES[role]} (a string)", "scope")
+    if strict_scope and not SCOPE_SHAPES[role].fullmatch(scope):
+        raise TokenError(f"a {role} token's scope is a {SCOPED_ROLES[role]} like "
+                         f"{SCOPE_SHAPES[role].pattern[0]}-0123456789ab", "scope")
+    if len(scope) > SCOPE_MAX or not scope.isprintable():
+        raise TokenError(f"a scope is at most {SCOPE_MAX} printable characters", "scope")
 
 
 class TokenStore:
     def __init__(self, db):
         self.tokens = db["tokens"]
 
-    def issue(self, name: str, role: str, scope: str | None = None, issued_by: str | None = None) -> dict:
-        validate_grant(name, role, scope)
+    def issue(self, name: str, role: str, scope: str | None = None, issued_by: str | None = None,
+              *, strict_scope: bool = False) -> dict:
+        validate_grant(name, role, scope, strict_scope=strict_scope)
         token = "dd_" + secrets.token_urlsafe(32)
         person_id = "p-" + uuid.uuid4().hex[:12]
         self.tokens.insert_one({"_id": token_hash(token), "person_id": person_id, "name": name.strip(),
@@ -58,7 +89,7 @@ class TokenStore:
                 "scope": scope}
 
     def authenticate(self, token: str | None) -> Person | None:
-        if not token:
+        if not token or not isinstance(token, str) or len(token) > 200:
             return None
         doc = self.tokens.find_one({"_id": token_hash(token), "revoked": False})
         if doc is None:
@@ -72,3 +103,53 @@ class TokenStore:
 
     def list(self) -> list[dict]:
         return [{k: v for k, v in d.items() if k != "_id"} for d in self.tokens.find()]
+
+    # -- one ballot per respondent token (DESIGN.md: a respondent only casts their one ballot)
+    #
+    # The token's document holds `ballot`: absent/null (none yet), then {"state": "pending"}
+    # while one is being cast, "cast" for good, or "unknown" when the evaluation service did
+    # not answer: that ballot may have been recorded, so only the same ballot token may try
+    # again. To recognise it the document keeps a salted hash of that ballot token, never its
+    # sha256 (the evaluation log's BallotCast holds that), so the two cannot be joined; the
+    # salted hash goes once the outcome is known. A cast ballot leaves only "cast".
+
+    def claim_ballot(self, token: str, ballot_token: str) -> str | None:
+        """Atomically claim the right to cast: "first", "retry" (the same ballot after an
+        unknown outcome) or None (this token has cast, or is casting, its ballot)."""
+        key = token_hash(token)
+        claimed = self.tokens.find_one_and_update(
+            {"_id": key, "revoked": False, "role": "respondent", "ballot": None},
+            {"$set": {"ballot": {"state": "pending", "at": utc_now_iso()}}})
+        if claimed is not None:
+            return "first"
+        doc = self.tokens.find_one({"_id": key, "ballot.state": "unknown"})
+        if doc is None:
+            return None
+        check = _ballot_check(doc["ballot"].get("salt", ""), ballot_token)
+        if not hmac.compare_digest(check, doc["ballot"].get("check", "")):
+            return None
+        retried = self.tokens.find_one_and_update(
+            {"_id": key, "ballot.state": "unknown", "ballot.check": check},
+            {"$set": {"ballot.state": "pending"}})
+        return "retry" if retried is not None else None
+
+    def settle_ballot(self, token: str, ballot_token: str, claim: str, outcome: str) -> None:
+        """After the evaluation service's answer: "cast" keeps the claim for good, "refused"
+        releases a first claim (and puts a retried one back to unknown), "unknown" (no
+        answer) keeps it for that ballot token only."""
+        key, pending = token_hash(token), {"_id": token_hash(token), "ballot.state": "pending"}
+        if outcome == "cast":
+            self.tokens.update_one(pending, {"$set": {"ballot": {"state": "cast", "at": utc_now_iso()}}})
+        elif outcome == "refused" and claim == "first":
+            self.tokens.update_one(pending, {"$set": {"ballot": None}})
+        elif claim == "retry":
+            self.tokens.update_one(pending, {"$set": {"ballot.state": "unknown"}})
+        else:
+            salt = secrets.token_hex(16)
+            self.tokens.update_one({"_id": key, "ballot.state": "pending"}, {"$set": {"ballot": {
+                "state": "unknown", "at": utc_now_iso(), "salt": salt,
+                "check": _ballot_check(salt, ballot_token)}}})
+
+
+def _ballot_check(salt: str, ballot_token: str) -> str:
+    return hmac.new(salt.encode(), str(ballot_token).encode("utf-8", "replace"), hashlib.sha256).hexdigest()

@@ -14,8 +14,9 @@ Each session is one fresh browser context {"viewport": {"width", "height"}, "mob
   {"cookies": key}              -> the context's cookies
   {"shot": name}                -> a full-page PNG under artifacts/
 The answer, on stdout: [{"values", "errors", "outside"} per session]: ``errors`` the page's
-uncaught script errors, ``outside`` every request not to the gateway (the test machine's
-browser has no internet, so the chart library must come from the gateway)."""
+uncaught script errors and what the Content-Security-Policy blocked, ``outside`` every
+request not to the gateway (the test machine's browser has no internet, so the chart
+library must come from the gateway)."""
 from __future__ import annotations
 
 import json
@@ -37,6 +38,9 @@ def run_session(browser, root: str, artifacts: Path, session: dict) -> dict:
     requests, errors, values = [], [], {}
     page.on("request", lambda r: requests.append(r.url))
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # what the gateway's Content-Security-Policy blocked is an error too
+    page.on("console", lambda m: errors.append(f"console: {m.text}")
+            if m.type == "error" and "Content Security Policy" in m.text else None)
     try:
         for step in session["steps"]:
             if "goto" in step:

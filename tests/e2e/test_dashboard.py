@@ -137,8 +137,8 @@ def _surveyed_unit(stack):
     drawn = ok(sup.post(f"/surveys/{survey_id}/draw", json={"public_entropy": "dice 3-5-1"}))
     ratings = [("satisfied", "satisfied")] * 3 + [("basically_satisfied", "satisfied")] * 2 \
         + [("dissatisfied", "basically_satisfied")]
-    respondent = stack.as_role("respondent", scope=survey_id, name="respondent")
-    for ballot, (leadership, campaign) in zip(drawn["ballots"], ratings):
+    for i, (ballot, (leadership, campaign)) in enumerate(zip(drawn["ballots"], ratings)):
+        respondent = stack.as_role("respondent", scope=survey_id, name=f"respondent {i}")  # one ballot each
         ok(respondent.post("/ballots", json={"token": ballot["token"], "ratings": {
             "leadership": leadership, "campaign": campaign}}))
     ok(sup.post(f"/surveys/{survey_id}/close", json={}))

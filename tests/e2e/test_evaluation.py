@@ -112,7 +112,8 @@ def open_and_draw(stack, unit, sample_size: int, entropy: str = "") -> dict:
 
 
 def vote(stack, survey_id: str, token: str, leadership: str, campaign: str):
-    respondent = stack.as_role("respondent", scope=survey_id, name=f"respondent {survey_id}")
+    # a respondent token casts one ballot (the gateway holds it to that): one each
+    respondent = stack.as_role("respondent", scope=survey_id, name=f"respondent {uuid.uuid4().hex[:8]}")
     return respondent.post("/ballots", json={"token": token,
                                              "ratings": {"leadership": leadership,
                                                          "campaign": campaign}})

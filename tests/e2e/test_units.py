@@ -398,8 +398,8 @@ def run_survey(stack, unit, unit_id, supervisor, rating):
     survey_id = wait_until(opened, message="evaluation to open the survey").json()["survey_id"]
     drawn = supervisor.post(f"/surveys/{survey_id}/draw", json={})
     assert drawn.status_code == 201, drawn.text
-    respondent = stack.as_role("respondent", scope=survey_id)
-    for ballot in drawn.json()["ballots"]:
+    for i, ballot in enumerate(drawn.json()["ballots"]):
+        respondent = stack.as_role("respondent", scope=survey_id, name=f"respondent {i}")  # one ballot each
         cast = respondent.post("/ballots", json={"token": ballot["token"],
                                                  "ratings": {"leadership": rating, "campaign": rating}})
         assert cast.status_code == 201, cast.text

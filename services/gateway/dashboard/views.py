@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from pymongo.errors import ConnectionFailure
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.app import ServiceUnavailable
+from services.gateway.app import ServiceUnavailable, harden
 from services.gateway.dashboard import labels as L
+from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.routes import all_routes, rpc_fields
 from services.gateway.tokens import Person, TokenStore
 
@@ -75,8 +77,11 @@ ENV = _env()
 
 
 class Dashboard:
-    def __init__(self, tokens: TokenStore, call: Call):
+    def __init__(self, tokens: TokenStore, call: Call, *, limiter: AuthFailureLimiter | None = None,
+                 max_body_bytes: int = 1024 * 1024):
         self.tokens, self.call = tokens, call
+        self.limiter = limiter if limiter is not None else AuthFailureLimiter()
+        self.max_body_bytes = max_body_bytes
         self.map = Map([
             Rule(PREFIX + "/", endpoint="home", methods=["GET"]),
             Rule(PREFIX + "/login", endpoint="login", methods=["GET", "POST"]),
@@ -93,6 +98,20 @@ class Dashboard:
 
     # ------------------------------------------------------------------ plumbing
     def handle(self, request: Request) -> Response:
+        request.max_content_length = self.max_body_bytes
+        try:
+            response = self._handle(request)
+        except RequestEntityTooLarge:
+            response = self._page(None, "error.html", status=413, message="提交的内容过大")
+        except ConnectionFailure as err:
+            log.warning("the gateway's database is not answering: %s", err)
+            response = self._page(None, "error.html", status=503, message="服务暂时不可用，请稍后再试")
+        except Exception:
+            log.exception("the dashboard failed on %s %s", request.method, request.path)
+            response = self._page(None, "error.html", status=500, message="页面出错，已记录，请稍后再试")
+        return harden(response, request.path)
+
+    def _handle(self, request: Request) -> Response:
         path = request.path
         if path in (PREFIX, ""):
             return redirect(PREFIX + "/")
@@ -100,8 +119,10 @@ class Dashboard:
             endpoint, args = self.map.bind_to_environ(request.environ).match(path)
         except NotFound:
             return self._page(None, "error.html", status=404, message="页面不存在")
-        except MethodNotAllowed:
-            return self._page(None, "error.html", status=405, message="不支持该请求方式")
+        except MethodNotAllowed as err:
+            page = self._page(None, "error.html", status=405, message="不支持该请求方式")
+            page.headers["Allow"] = ", ".join(sorted(err.valid_methods or []))
+            return page
         if endpoint == "static":
             return self._static(args["name"])
         if endpoint == "login":
@@ -181,6 +202,15 @@ class Dashboard:
         token = (request.form.get("token") or "").strip()
         person = self.tokens.authenticate(token)
         if person is None:
+            address = request.remote_addr or "unknown"
+            held_back = self.limiter.retry_after(address)
+            self.limiter.failed(address)
+            if held_back is not None:
+                wait = self.limiter.retry_after(address) or held_back
+                response = self._page(None, "login.html", status=429,
+                                      error=f"失败次数过多，请 {wait} 秒后再试")
+                response.headers["Retry-After"] = str(wait)
+                return response
             return self._page(None, "login.html", status=401, error="令牌无效或已被吊销，请重新输入")
         response = redirect(PREFIX + "/")
         response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path=PREFIX,
