@@ -210,7 +210,8 @@ class UnitQuerySchema(StrictSchema):
 
 class ListUnitsSchema(StrictSchema):
     """GET /units?batch=&phase= (query-string values arrive as strings)."""
-    batch = fields.Integer(load_default=None, allow_none=True, strict=False)
+    batch = fields.Integer(load_default=None, allow_none=True, strict=False,
+                           validate=validate.Range(min=0, max=1000))
     phase = fields.String(load_default=None, allow_none=True)
 
     def handle_error(self, error, data, **kwargs):
