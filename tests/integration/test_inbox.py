@@ -351,3 +351,15 @@ def test_a_redelivered_position_with_another_hash_is_a_fork(source, db):
     assert alarm["source_hash"] == "f" * 64
     # the source stays stopped: even its real next event waits for the operator
     assert inbox.receive("units", envs[2], fetch_from(source)) == "forked"
+
+
+def test_a_fork_found_before_a_restart_still_stops_the_source_after_it(source, db):
+    client, database = db
+    inbox = make_inbox(client, database, counting_handler(database))
+    envs = source.events_since(0)
+    for env in envs[:3]:
+        inbox.receive("units", env, fetch_from(source))
+    assert inbox.receive("units", dict(envs[2], hash="e" * 64), fetch_from(source)) == "forked"
+    restarted = make_inbox(client, database, counting_handler(database))
+    assert restarted.receive("units", envs[3], fetch_from(source)) == "forked"
+    assert restarted.checkpoint("units") == 3
