@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from assembly.stack import wait_until as stack_wait_until
 from shared import launcher
 
 pytestmark = pytest.mark.slow
@@ -62,13 +63,7 @@ def still_running(pids: dict[int, str]) -> dict[int, str]:
 
 
 def wait_until(check, timeout: float, what: str, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+    return stack_wait_until(check, timeout, interval, what)
 
 
 def get(url: str, token: str | None = None, timeout: float = 5):
