@@ -21,3 +21,12 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class StrictFloat(fields.Float):
+    """A JSON number only: "2" (a string) and true (a boolean) are refused, not coerced."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (str, bool)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from shared.edge import CommandSchema
-from shared.schema_fields import IsoDate, StrictSchema
+from shared.schema_fields import IsoDate, StrictFloat, StrictSchema
 
 from .domain.catalog import FORMS, REQUIRED_CONTENT
 from .domain.commands import GrantExemption, RecordAttendance, RecordStudySession, RevokeExemption, SetStudyPlan
@@ -59,7 +59,7 @@ class PlanTimeSchema(StrictSchema):
     self_study_until = iso_date(allow_none=True)
     centralised_from = iso_date()
     centralised_until = iso_date()
-    planned_hours = fields.Float(validate=validate.Range(min=0, max=1000, min_inclusive=False))
+    planned_hours = StrictFloat(validate=validate.Range(min=0, max=1000, min_inclusive=False))
 
 
 class PlanContentSchema(StrictSchema):
@@ -94,7 +94,7 @@ class StudySessionSchema(CommandSchema):
     unit_id = fields.Str(required=True, validate=ID)
     form = fields.Str(required=True, validate=validate.OneOf(list(FORMS)))
     date = iso_date(required=True)
-    hours = fields.Float(required=True, validate=HOURS)
+    hours = StrictFloat(required=True, validate=HOURS)
     content_keys = fields.List(fields.Str(validate=validate.OneOf(list(REQUIRED_CONTENT))),
                                load_default=list)
     local_document = fields.Nested(LocalDocumentSchema, allow_none=True, load_default=None)

@@ -194,6 +194,7 @@ def test_r10_every_listed_form_and_a_referenced_local_document_are_accepted(stac
     ({"hours": 12}, "at most 8"),                # longer than a working day: the domain refuses
     ({"hours": 1.3}, "whole or half"),
     ({"hours": "lots"}, None),
+    ({"hours": "2"}, None),                      # a number in a string is not a number
     ({"content_keys": ["gossip"]}, None),        # outside the list, no document
     ({"content_keys": []}, "local document"),    # no content at all
     ({"content_keys": [], "local_document": {"title": "本单位文件"}}, None),   # no reference

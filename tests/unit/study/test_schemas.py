@@ -33,7 +33,8 @@ def test_session_with_local_document_loads():
 
 @pytest.mark.parametrize("change,field", [
     ({"form": "karaoke"}, "form"), ({"hours": -1}, "hours"), ({"hours": 0}, "hours"),
-    ({"hours": 100}, "hours"), ({"hours": "lots"}, "hours"), ({"hours": float("nan")}, "hours"),
+    ({"hours": 100}, "hours"), ({"hours": "lots"}, "hours"), ({"hours": "2"}, "hours"),
+    ({"hours": float("nan")}, "hours"),
     ({"date": "16 Feb"}, "date"), ({"content_keys": ["gossip"]}, "content_keys"),
     ({"extra": 1}, "extra"), ({"local_document": {"title": "t"}}, "local_document"),
     ({"local_document": {"title": "t", "reference": "r", "x": 1}}, "local_document"),
