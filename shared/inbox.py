@@ -61,6 +61,14 @@ class Forked(Exception):
     (deploy/README.md, "A fork")."""
 
 
+def kept_checkpoints(db) -> list[dict]:
+    """Per source, the position applied up to and the hash of the event there (None for a
+    checkpoint kept before hashes were): what ``dudao audit verify`` holds against the
+    source's log (shared.audit.checkpoints)."""
+    return [{"source": doc["_id"], "position": doc["position"], "hash": doc.get("hash")}
+            for doc in db["inbox_checkpoints"].find().sort("_id", 1)]
+
+
 class _Delivery:
     """One delivered event waiting for its source's lock; ``outcome`` is set by whichever
     delivery applied it."""
@@ -96,6 +104,9 @@ class Inbox:
     def checkpoint(self, source: str) -> int:
         doc = self.checkpoints.find_one({"_id": source})
         return doc["position"] if doc else 0
+
+    def kept_checkpoints(self) -> list[dict]:
+        return kept_checkpoints(self.checkpoints.database)
 
     # -- forks: an alarm, never a silent stall --------------------------------------------
     def fork_alarms(self) -> list[dict]:

@@ -38,30 +38,51 @@ def audit():
 @json_option
 @quiet_option
 def verify(as_json, quiet):
-    """Every service's hash chain and envelope schema. Exit 0 only if all hold."""
+    """Every service's hash chain and envelope schema, and every consumer's inbox
+    checkpoint against its source's log. Exit 0 only if all hold."""
+    from shared.audit import checkpoints
+    from shared.inbox import kept_checkpoints
     dbs = _dbs()
-    results = {}
+    chains = {}
     try:
         for service in DOMAIN_SERVICES:
             store = dbs.store(service)
             with _bar(dbs.count(service), f"verify {service}", quiet) as bar:
                 store.on_read = lambda _env: bar.update(1)
-                results[service] = store.verify()
+                chains[service] = store.verify()
+        # every checkpoint read before any source is looked at (see shared.audit.checkpoints)
+        kept = {service: kept_checkpoints(dbs.db(service)) for service in DOMAIN_SERVICES}
+        report = checkpoints.verdict(chains, checkpoints.check(kept, dbs.event_at, dbs.head))
     finally:
         dbs.close()
-    ok = all(r["ok"] for r in results.values())
     if as_json:
-        _echo_json({"ok": ok, "services": results})
+        _echo_json(report)
     else:
-        for service, r in results.items():
-            if r["ok"]:
-                click.echo(f"{service}: ok, {r['checked']} events, head {r['head_position']} {r['head_hash']}")
-            else:
-                b = r["first_broken"]
-                click.echo(f"{service}: BROKEN at position {b['position']}: {b['reason']} "
-                           f"({r['checked']} events verified before it)")
-        click.echo("all chains hold" if ok else "VERIFICATION FAILED")
-    sys.exit(0 if ok else 1)
+        for line in _verify_lines(report):
+            click.echo(line)
+    sys.exit(0 if report["ok"] else 1)
+
+
+def _verify_lines(report: dict) -> list[str]:
+    from shared.audit import checkpoints
+    lines = []
+    for service, r in report["services"].items():
+        if r["ok"]:
+            lines.append(f"{service}: ok, {r['checked']} events, head {r['head_position']} {r['head_hash']}")
+        else:
+            b = r["first_broken"]
+            lines.append(f"{service}: BROKEN at position {b['position']}: {b['reason']} "
+                         f"({r['checked']} events verified before it)")
+    lines += [checkpoints.render(pair) for pair in report["checkpoints"]["pairs"]]
+    chains_hold = all(r["ok"] for r in report["services"].values())
+    if report["ok"]:
+        lines.append("all chains hold, and every consumer's checkpoint matches its source's log")
+    elif chains_hold:
+        lines.append("VERIFICATION FAILED: every chain holds, but a consumer applied what its "
+                     "source's log no longer holds (deploy/README.md, \"A fork\")")
+    else:
+        lines.append("VERIFICATION FAILED")
+    return lines
 
 
 @audit.command("export")

@@ -11,6 +11,7 @@ from typing import Iterable, Iterator
 from pymongo import MongoClient
 
 from shared.config import DOMAIN_SERVICES, settings
+from shared.eventstore.base import empty_head
 from shared.eventstore.mongo import HEAD_ID, MongoEventStore, read_log
 
 BATCH = 2000
@@ -36,8 +37,16 @@ class AuditDatabases:
     def count(self, service: str) -> int:
         """Events in the log (for progress bars), by its head: counting the collection is
         a whole-collection scan on SecantusDB, as long as reading it."""
+        return self.head(service)["position"]
+
+    def head(self, service: str) -> dict:
+        """The head the log records: {position, hash}."""
         head = self.db(service)["meta"].find_one({"_id": HEAD_ID})
-        return head["position"] if head else 0
+        return {"position": head["position"], "hash": head["hash"]} if head else empty_head()
+
+    def event_at(self, service: str, position: int) -> dict | None:
+        """The stored envelope at a position (an ``_id`` point lookup), or None."""
+        return self.db(service)["events"].find_one({"_id": position}, {"_id": 0})
 
     def read(self, service: str, after: int = 0, upto: int | None = None) -> Iterator[dict]:
         """Raw stored envelopes (without ``_id``) in position order, read ahead on a thread."""

@@ -1,7 +1,8 @@
 """The gateway's ``/audit`` routes, answered over service RPCs only (the gateway never
-reads a service's database): verify = each service's ``verify`` RPC; timeline and as-of =
-each service's log paged through ``events_since`` and handed to the same pure functions
-the CLI uses.
+reads a service's database): verify = each service's ``verify`` RPC, and each consumer's
+``inbox_checkpoints`` held against its sources' ``events_since`` (shared.audit.checkpoints);
+timeline and as-of = each service's log paged through ``events_since`` and handed to the
+same pure functions the CLI uses.
 
 Cost: timeline and as-of read every log in full on each request (pages of ``PAGE``
 events). Fine for a county; a busy deployment would want a per-unit index RPC instead.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from shared.audit import asof, timeline
+from shared.audit import asof, checkpoints, timeline
 from shared.audit.logs import merged
 from shared.config import DOMAIN_SERVICES
 
@@ -31,8 +32,19 @@ def pages(call: Call, service: str, page: int = PAGE) -> Iterator[dict]:
 
 
 def verify(call: Call, params: dict, query: dict):
-    results = {s: call(s, "verify", {}) for s in DOMAIN_SERVICES}
-    return {"ok": all(r.get("ok") for r in results.values()), "services": results}, 200
+    chains = {s: call(s, "verify", {}) for s in DOMAIN_SERVICES}
+    # every checkpoint read before any source is asked (see shared.audit.checkpoints)
+    kept = {s: call(s, "inbox_checkpoints", {}) for s in DOMAIN_SERVICES}
+    consumers = checkpoints.check(kept, _event_at(call), lambda source: call(source, "head", {}))
+    return checkpoints.verdict(chains, consumers), 200
+
+
+def _event_at(call: Call) -> checkpoints.EventAt:
+    """A source's event at a position, through its ``events_since`` RPC."""
+    def event_at(source: str, position: int):
+        found = call(source, "events_since", {"position": position - 1, "limit": 1, "raw": True})
+        return found[0] if found and found[0]["position"] == position else None
+    return event_at
 
 
 def unit_timeline(call: Call, params: dict, query: dict):

@@ -1,5 +1,5 @@
 """The base every domain service stands on: the audit RPCs (events_since, head,
-verify), health, parked events and the inbox's catch-up timer."""
+verify, inbox_checkpoints), health, parked events and the inbox's catch-up timer."""
 from __future__ import annotations
 
 import logging
@@ -82,6 +82,11 @@ class DomainService:
                                 for d in self.storage.db["inbox_checkpoints"].find()},
                 "parked": len(self.storage.inbox.parked_events()),
                 "forks": forks}
+
+    @rpc
+    def inbox_checkpoints(self):
+        """Per source: the position applied up to and that event's hash (audit verify)."""
+        return self.storage.inbox.kept_checkpoints()
 
     @rpc
     def fork_alarms(self):

@@ -13,7 +13,9 @@ from assembly.audit import sample
 from assembly.cli import main
 from shared.clock import utc_now_iso
 from shared.config import DOMAIN_SERVICES
-from shared.eventstore.mongo import MongoEventStore
+from shared.eventstore import NewEvent
+from shared.eventstore.mongo import HEAD_ID, MongoEventStore
+from shared.inbox import Inbox
 from shared.projection_store import MongoProjector
 from shared.registry import projections_of
 
@@ -31,7 +33,7 @@ def county(mongo_client, db_prefix, mongo_uri):
         return CliRunner().invoke(main, ["audit", *args, "--quiet"] if args[0] != "timeline"
                                   else ["audit", *args], env=env, catch_exceptions=False)
 
-    return {"stores": stores, "made": made, "audit": audit, "env": env,
+    return {"stores": stores, "made": made, "audit": audit, "env": env, "client": mongo_client,
             "db": lambda s: mongo_client[f"{db_prefix}_{s}"]}
 
 
@@ -104,6 +106,101 @@ def test_a_malformed_envelope_is_named(county):
     result = county["audit"]("verify")
     assert result.exit_code == 1
     assert "supervision: BROKEN at position 2: malformed envelope: {'actor': {'role':" in result.output
+
+
+FOLLOWS = {"supervision": "units", "study": "units", "evaluation": "units", "units": "supervision"}
+
+
+def _consumers_caught_up(county):
+    """Each consumer's real inbox applies its source's log, moving its checkpoint (and the
+    hash kept there) as a running service's does."""
+    for consumer, source in FOLLOWS.items():
+        inbox = Inbox(county["client"], county["db"](consumer), {source: lambda _session, _env: None})
+        inbox.ensure_indexes()
+        inbox.catch_up(source, lambda _s, after, limit: county["stores"][source].events_since(after, limit))
+        assert inbox.checkpoint(source) == county["stores"][source].head()["position"]
+
+
+def _lose_the_last_write(county, service):
+    """What the crash of issue 14 did: the last append (its event and the head's move, one
+    transaction) is gone from the database, after the relay had published it."""
+    db = county["db"](service)
+    head = db["meta"].find_one({"_id": HEAD_ID})["position"]
+    lost = db["events"].find_one({"_id": head})
+    before = db["events"].find_one({"_id": head - 1})
+    db["events"].delete_one({"_id": head})
+    db["meta"].update_one({"_id": HEAD_ID}, {"$set": {"position": head - 1, "hash": before["hash"]}})
+    return lost
+
+
+def test_verify_holds_every_consumers_checkpoint_against_its_sources_log(county):
+    _consumers_caught_up(county)
+    units_head = county["stores"]["units"].head()
+    result = county["audit"]("verify")
+    assert result.exit_code == 0, result.output
+    for consumer in ("supervision", "study", "evaluation"):
+        assert f"{consumer} <- units: ok at #12 {units_head['hash']}" in result.output
+    assert "units <- supervision: ok at #4" in result.output
+    assert "all chains hold, and every consumer's checkpoint matches" in result.output
+    report = json.loads(county["audit"]("verify", "--json").output)
+    assert report["ok"] is True and report["checkpoints"]["ok"] is True
+    assert {(p["service"], p["source"], p["status"]) for p in report["checkpoints"]["pairs"]} == {
+        (consumer, source, "ok") for consumer, source in FOLLOWS.items()}
+
+
+def test_a_lost_write_the_consumers_applied_fails_verify_though_every_chain_holds(county):
+    _consumers_caught_up(county)
+    # a checkpoint kept before hashes were is still ahead: no hash is needed to see that
+    county["db"]("evaluation")["inbox_checkpoints"].update_one({"_id": "units"}, {"$unset": {"hash": ""}})
+    lost = _lose_the_last_write(county, "units")
+    result = county["audit"]("verify")
+    assert result.exit_code == 1, result.output
+    assert "units: ok, 11 events, head 11" in result.output  # the chain alone sees nothing
+    assert (f"supervision <- units: AHEAD: supervision applied units up to #12 (hash {lost['hash']}), "
+            f"but the units log holds no event there (its head is #11)") in result.output
+    assert "study <- units: AHEAD" in result.output
+    assert "evaluation <- units: AHEAD: evaluation applied units up to #12 (hash None)" in result.output
+    assert "units <- supervision: ok at #4" in result.output
+    assert "VERIFICATION FAILED: every chain holds, but a consumer applied" in result.output
+    report = json.loads(county["audit"]("verify", "--json").output)
+    assert report["ok"] is False and report["checkpoints"]["ok"] is False
+    [study] = [p for p in report["checkpoints"]["pairs"] if p["service"] == "study"]
+    assert {k: study[k] for k in ("source", "position", "status", "applied_hash", "source_hash",
+                                  "source_head")} == {
+        "source": "units", "position": 12, "status": "ahead", "applied_hash": lost["hash"],
+        "source_hash": None, "source_head": 11}
+
+
+def test_another_event_written_where_the_lost_one_was_is_a_fork(county):
+    _consumers_caught_up(county)
+    lost = _lose_the_last_write(county, "units")
+    # the restarted service appends at the position it no longer knows it had used
+    [other] = county["stores"]["units"].append(
+        "unit-u-other", 0, [NewEvent("UnitRenamed", {"unit_id": "u-other", "name": "另一个"})],
+        actor=sample.OFFICE)
+    assert other["position"] == 12 and other["hash"] != lost["hash"]
+    result = county["audit"]("verify")
+    assert result.exit_code == 1, result.output
+    assert "units: ok, 12 events, head 12" in result.output
+    assert (f"supervision <- units: FORKED: supervision applied units #12 with hash {lost['hash']}; "
+            f"the units log holds {other['hash']} there") in result.output
+    report = json.loads(county["audit"]("verify", "--json").output)
+    forked = [p for p in report["checkpoints"]["pairs"] if p["status"] == "forked"]
+    assert sorted(p["service"] for p in forked) == ["evaluation", "study", "supervision"]
+    assert {(p["source"], p["position"], p["applied_hash"], p["source_hash"]) for p in forked} == {
+        ("units", 12, lost["hash"], other["hash"])}
+
+
+def test_a_checkpoint_kept_before_hashes_is_reported_unchecked_not_failed(county):
+    _consumers_caught_up(county)
+    county["db"]("study")["inbox_checkpoints"].update_one({"_id": "units"}, {"$unset": {"hash": ""}})
+    result = county["audit"]("verify")
+    assert result.exit_code == 0, result.output
+    assert "study <- units: unchecked: study's checkpoint of units (#12) was kept before " \
+           "checkpoints kept hashes" in result.output
+    [study] = [p for p in json.loads(county["audit"]("verify", "--json").output)["checkpoints"]["pairs"]
+               if p["service"] == "study"]
+    assert study["status"] == "unchecked" and study["applied_hash"] is None
 
 
 def test_export_then_verify_bundle_offline_and_a_changed_byte(county, tmp_path):
