@@ -45,8 +45,8 @@ with ClusterRpcProxy({{"AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/"}}) as rp
 ```
 
 Every service also answers the audit RPCs with positional arguments: `events_since(position,
-limit)`, `head()`, `verify()`, `health()`, `parked_events(status)`, `inbox_checkpoints()` (per source:
-the position applied up to and that event's hash).
+limit)`, `head()`, `verify()`, `health()`, `parked_events(status)` and `inbox_checkpoints()`
+(per source, the position applied up to and the hash of the event there).
 """
 
 

@@ -414,10 +414,58 @@ def test_verify_over_a_running_stack_and_the_auditor_routes(make_stack):
         assert done.returncode == 0, done.stdout + done.stderr
         assert done.stdout.strip().endswith("identical"), done.stdout
 
-    position = stack.db("units")["events"].find_one({"payload.unit_id": ids[1]})["_id"]
-    stack.db("units")["events"].update_one({"_id": position}, {"$set": {"payload.name": "县教育厅"}})
+    events = stack.db("units")["events"]
+    original = events.find_one({"payload.unit_id": ids[1]})
+    position = original["_id"]
+    events.update_one({"_id": position}, {"$set": {"payload.name": "县教育厅"}})
     done = subprocess.run(cli, env=stack.env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert f"units: BROKEN at position {position}: hash does not match" in done.stdout
     broken = auditor.get("/audit/verify").json()
     assert broken["ok"] is False and broken["services"]["units"]["first_broken"]["position"] == position
+    events.replace_one({"_id": position}, original)
+
+    _the_consumers_checkpoints_against_a_lost_write(stack, cli, office, auditor, head)
+
+
+def _the_consumers_checkpoints_against_a_lost_write(stack, cli, office, auditor, head):
+    """Issue 14: the database lost the last units append (its event and the head's move)
+    after the relay had published it and every consumer had applied it; the restarted
+    service then writes another event there. Each chain holds throughout; verify, on the
+    CLI and over HTTP, still fails, naming consumer, source, position and both hashes."""
+    def pairs(answer, status):
+        return {p["service"]: p for p in answer["checkpoints"]["pairs"] if p["status"] == status}
+
+    clean = auditor.get("/audit/verify").json()
+    assert clean["ok"] is True, clean
+    assert set(pairs(clean, "ok")) == {"units", "supervision", "study", "evaluation"}
+    db = stack.db("units")
+    lost = db["events"].find_one({"_id": head})
+    db["events"].delete_one({"_id": head})
+    db["meta"].update_one({"_id": "log_head"}, {"$set": {
+        "position": head - 1, "hash": db["events"].find_one({"_id": head - 1})["hash"]}})
+
+    done = subprocess.run(cli, env=stack.env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout
+    assert f"units: ok, {head - 1} events" in done.stdout
+    assert f"study <- units: AHEAD: study applied units up to #{head} (hash {lost['hash']})" in done.stdout
+    assert "VERIFICATION FAILED: every chain holds" in done.stdout
+    answer = auditor.get("/audit/verify")
+    assert answer.status_code == 200 and answer.json()["ok"] is False
+    ahead = pairs(answer.json(), "ahead")
+    assert set(ahead) == {"supervision", "study", "evaluation"}
+    assert {(p["source"], p["position"], p["applied_hash"], p["source_head"]) for p in ahead.values()} \
+        == {("units", head, lost["hash"], head - 1)}
+
+    again = office.post("/units", json={"name": "县卫健局", "org_type": "党委", "batch": 1})
+    assert again.status_code == 201, again.text
+    other = db["events"].find_one({"_id": head})
+    assert other is not None and other["hash"] != lost["hash"]
+    done = subprocess.run(cli, env=stack.env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout
+    assert (f"evaluation <- units: FORKED: evaluation applied units #{head} with hash {lost['hash']}; "
+            f"the units log holds {other['hash']} there") in done.stdout
+    forked = pairs(auditor.get("/audit/verify").json(), "forked")
+    assert set(forked) == {"supervision", "study", "evaluation"}
+    assert {(p["position"], p["applied_hash"], p["source_hash"]) for p in forked.values()} \
+        == {(head, lost["hash"], other["hash"])}

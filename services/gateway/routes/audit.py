@@ -6,7 +6,8 @@ AUDITORS = ("auditor",)
 
 ROUTES = [
     Route("GET", "/audit/verify", "gateway", "audit_verify", AUDITORS, 200,
-          "Every service's hash chain and envelope schema: ok, or the first broken position",
+          "Every service's hash chain and envelope schema (ok, or the first broken position), "
+          "and every consumer's checkpoint against its source's log (ok, ahead or forked)",
           unit_scoped=False),
     Route("GET", "/audit/timeline/<unit>", "gateway", "audit_timeline", AUDITORS, 200,
           "One unit's history across services with actors, times and causation links",
