@@ -75,4 +75,3 @@ def render(pair: dict) -> str:
         return f"{where}: ok at #{pair['position']} {pair['applied_hash']}"
     status = pair["status"].upper() if pair["status"] in FAILING else pair["status"]
     return f"{where}: {status}: {pair['message']}"
-
