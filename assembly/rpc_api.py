@@ -34,6 +34,13 @@ fields in `details.fields`. `shared.edge.unwrap(answer)` returns `result` or rai
 `shared.edge.Refused` (`.status`, `.code`, `.message`, `.details`). Unknown fields are refused.
 No RPC knows a URL: the gateway maps each HTTP route onto these names (`services/gateway/routes/`).
 
+Every RPC also takes an optional **`idempotency_key`** (1–200 printable ASCII characters
+without spaces; the gateway passes the HTTP `Idempotency-Key` header, or one it made). The
+same key from the same actor names the same command: a redelivered request or a caller's
+retry answers the first outcome instead of acting twice (the ids it makes are the same on
+every try), and a key reused for a different request is refused (`conflict`). A caller that
+retries after a timeout sends the key it sent the first time.
+
 ```python
 from nameko.standalone.rpc import ClusterRpcProxy
 from shared.edge import unwrap

@@ -16,11 +16,23 @@ or refusal comes back in the one answer shape:
 ``error`` is one of ``ERROR_CODES``; a caller that prefers exceptions uses
 ``unwrap(answer)``, which raises ``Refused`` with the same attributes. No nameko here:
 the service module wraps the entrypoint with ``@rpc``.
+
+A command may carry ``idempotency_key`` (the gateway passes the HTTP ``Idempotency-Key``
+header, or one it made): the same key from the same actor names the same command, so a
+redelivered RPC request or a client's retry answers the first outcome instead of acting
+twice. The key makes the request's new ids (``Edge.new_id``) the same on every try, and
+each command the handler runs carries a ``CommandKey`` that the store records with the
+command's events (``StorageAccess.execute``); a key reused for a different request is a
+409.
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import itertools
+import json
+import re
 import uuid
 from typing import Any, Callable
 
@@ -29,7 +41,7 @@ from marshmallow.experimental.context import Context
 
 from shared.clock import today
 from shared.domain import SYSTEM, Actor, DomainError
-from shared.eventstore import ConcurrencyError
+from shared.eventstore import CommandKey, CommandKeyReused, ConcurrencyError
 from shared.schema_fields import StrictSchema
 
 # every refusal's `error`, with the HTTP status the gateway answers it with
@@ -71,15 +83,54 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
+# printable ASCII without spaces, as an HTTP header value carries it
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def _sha256(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+class IdempotentRequest:
+    """One request sent with an idempotency key: the ids it makes and the keys of the
+    commands it runs are functions of (actor, key), the same on every try."""
+
+    def __init__(self, rpc_name: str, fields: dict, actor: Actor, key: str):
+        self.id = _sha256(actor.id, key)
+        self.fingerprint = _sha256(rpc_name, json.dumps(fields, sort_keys=True, default=str))
+        self._ids = itertools.count()
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}-{_sha256(self.id, prefix, str(next(self._ids)))[:12]}"
+
+    def command_key(self, ordinal: int) -> CommandKey:
+        """The key of the request's ``ordinal``-th command (most requests run one)."""
+        return CommandKey(self.id if ordinal == 0 else f"{self.id}:{ordinal}", self.fingerprint)
+
+    def secret(self, key: bytes, index: int) -> bytes:
+        """A secret derived from ``key`` (which only the service holds) and this request:
+        a retried request makes the same one."""
+        return hashlib.sha256(key + self.id.encode() + index.to_bytes(4, "big")).digest()
+
+
+def idempotent_request(rpc_name: str, fields: dict, actor: Actor, key) -> IdempotentRequest | None:
+    if key is None:
+        return None
+    if not isinstance(key, str) or not IDEMPOTENCY_KEY.match(key):
+        raise ValidationError({"idempotency_key": [
+            "1 to 200 printable ASCII characters without spaces."]})
+    return IdempotentRequest(rpc_name, fields, actor, key)
+
+
 @dataclasses.dataclass(frozen=True)
 class Edge:
     """What a schema's ``make`` may use beside the loaded fields."""
 
     actor: Actor
+    request: IdempotentRequest | None = None
 
-    @staticmethod
-    def new_id(prefix: str) -> str:
-        return new_id(prefix)
+    def new_id(self, prefix: str) -> str:
+        return self.request.new_id(prefix) if self.request else new_id(prefix)
 
     @staticmethod
     def today() -> str:
@@ -105,13 +156,14 @@ class CommandSchema(StrictSchema):
         return self.make(data, edge)
 
 
-def load(schema: type | None, fields: dict, actor: Actor):
+def load(schema: type | None, fields: dict, actor: Actor,
+         request: IdempotentRequest | None = None):
     """The fields loaded by ``schema`` within the edge context (a dict without one)."""
     if schema is None:
         if fields:
             raise ValidationError({name: ["Unknown field."] for name in fields})
         return {}
-    with Context(Edge(actor)):
+    with Context(Edge(actor, request)):
         return schema().load(fields)
 
 
@@ -125,6 +177,8 @@ def answer(call: Callable[[], Any]) -> dict:
         return refusal(err.status, err.code, err.message, **err.details)
     except ConcurrencyError as err:
         return refusal(409, "conflict", str(err))
+    except CommandKeyReused as err:
+        return refusal(409, "conflict", str(err), idempotency_key=["Used for a different request."])
 
 
 def entrypoint(schema: type | None = None):
@@ -132,10 +186,14 @@ def entrypoint(schema: type | None = None):
 
     def wrap(handler: Callable) -> Callable:
         @functools.wraps(handler)
-        def rpc_method(self, *, actor=None, **fields):
+        def rpc_method(self, *, actor=None, idempotency_key=None, **fields):
             def run():
                 who = actor_from(actor)
-                return handler(self, load(schema, fields, who), who)
+                request = idempotent_request(handler.__name__, fields, who, idempotency_key)
+                bind = getattr(getattr(self, "storage", None), "bind_request", None)
+                if bind is not None:  # the worker's storage gives each command its key
+                    bind(request)
+                return handler(self, load(schema, fields, who, request), who)
             return answer(run)
 
         del rpc_method.__wrapped__  # callers see (actor, **fields), the handler stays inside

@@ -96,7 +96,7 @@ def open_survey(service, command: D.OpenSurvey, actor: Actor) -> dict:
 
 def draw_sample(service, request: dict, actor: Actor) -> dict:
     sealed = _sealed(service, request["survey_id"])
-    tokens = tuple(secrets.token_urlsafe(16) for _ in range(_sample_size(service, sealed)))
+    tokens = service.storage.ballot_tokens(sealed, _sample_size(service, sealed))
     command = D.DrawSample(survey_id=sealed["survey_id"], unit_id=sealed["unit_id"],
                            group_id=actor.scope, seed=sealed["seed"], tokens=tokens,
                            today=today(), public_entropy=request["public_entropy"], actor=actor)

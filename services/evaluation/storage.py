@@ -7,7 +7,9 @@ or failed append leaves no seed behind.
 """
 from __future__ import annotations
 
+import base64
 import contextlib
+import secrets
 import threading
 
 from services.evaluation import domain as D
@@ -27,13 +29,30 @@ class EvaluationAccess(StorageAccess):
         """While the block appends ``SurveyOpened`` for ``command``, that append's own
         transaction also stores the command's sealed seed."""
         key = sha256_hex(command.seed)
+        # beside the seed, a secret the draw's ballot tokens are derived from (ballot_tokens)
+        sealed = {**D.sealed_seed(command), "token_secret": secrets.token_hex(32)}
         with self._lock:
-            self._pending[key] = D.sealed_seed(command)
+            self._pending[key] = sealed
         try:
             yield
         finally:
             with self._lock:
                 self._pending.pop(key, None)
+
+
+    def ballot_tokens(self, sealed: dict, count: int) -> tuple[str, ...]:
+        """One fresh ballot token per sampled person. A draw sent with an idempotency key
+        derives them from the survey's sealed token secret, so a retried draw answers the
+        very slips the first one issued (they are kept nowhere else); surveys opened
+        before the secret existed, and keyless draws, get random ones."""
+        secret = sealed.get("token_secret")
+        if self.request is None or not secret:
+            return tuple(secrets.token_urlsafe(16) for _ in range(count))
+        return tuple(_urlsafe(self.request.secret(bytes.fromhex(secret), i)[:16]) for i in range(count))
+
+
+def _urlsafe(raw: bytes) -> str:  # as secrets.token_urlsafe writes its bytes
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 class EvaluationStorage(ServiceStorage):

@@ -10,6 +10,7 @@ import base64
 import functools
 import json
 import logging
+import uuid
 from typing import Callable
 
 from pymongo.errors import ConnectionFailure
@@ -24,6 +25,7 @@ from services.gateway.routes import FieldClash, Route, all_routes, rpc_fields
 from services.gateway.tokens import SCOPED_ROLES, Person, TokenError, TokenStore, validate_grant
 from shared.config import settings
 from shared.domain import SYSTEM
+from shared.edge import IDEMPOTENCY_KEY
 
 PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
@@ -178,10 +180,27 @@ class Gateway:
         except FieldClash as clash:
             return error(422, "invalid", "the request does not match the schema",
                          fields={str(clash): ["Given by the path, not the body."]})
-        if (route.service, route.rpc) == ("evaluation", "cast_ballot"):
-            return self._cast_ballot(route, fields, person, bearer_token(request))
-        answer = self.call(route.service, route.rpc, {**fields, "actor": person.actor()})
-        return to_response(answer, route.status)
+        if route.method == "GET":
+            return to_response(self.call(route.service, route.rpc, {**fields, "actor": person.actor()}),
+                               route.status)
+        return self._command(route, fields, person, request)
+
+    def _command(self, route: Route, fields: dict, person: Person, request: Request) -> Response:
+        """A command carries an idempotency key to its service, the client's or a new one,
+        and every answer names it: a retry with it answers the first outcome."""
+        key = idempotency_key(request)
+        kwargs = {**fields, "actor": person.actor(), "idempotency_key": key}
+        try:
+            if (route.service, route.rpc) == ("evaluation", "cast_ballot"):
+                response = self._cast_ballot(route, kwargs, person, bearer_token(request))
+            else:
+                response = to_response(self.call(route.service, route.rpc, kwargs), route.status)
+        except ServiceUnavailable as err:
+            response = error(503, "unavailable", str(err), service=err.service)
+        if response.status_code == 503:
+            response = safe_to_retry(response)
+        response.headers["Idempotency-Key"] = key
+        return response
 
     def _authenticate(self, request: Request) -> Person | Response:
         """The person behind the bearer token, or the 401 (429 once the client's address
@@ -207,8 +226,8 @@ class Gateway:
 
     # one ballot per respondent token: claimed here, in the gateway's token database, so
     # that nothing the evaluation service stores links a ballot to the person
-    def _cast_ballot(self, route: Route, fields: dict, person: Person, token: str) -> Response:
-        ballot_token = fields.get("token")
+    def _cast_ballot(self, route: Route, kwargs: dict, person: Person, token: str) -> Response:
+        ballot_token = kwargs.get("token")
         if not isinstance(ballot_token, str):  # never forwarded unclaimed
             return error(422, "invalid", "the request does not match the schema",
                          fields={"token": ["A ballot token (a string) is required."]})
@@ -217,7 +236,7 @@ class Gateway:
             return error(409, "conflict", "this respondent token has already cast its ballot; "
                          "each respondent votes once", person_id=person.id)
         try:
-            answer = self.call(route.service, route.rpc, {**fields, "actor": person.actor()})
+            answer = self.call(route.service, route.rpc, kwargs)
         except ServiceUnavailable as err:
             self.tokens.settle_ballot(token, ballot_token, claim, "unknown")
             return error(503, "unavailable", f"{err}. Your ballot may or may not have been "
@@ -273,6 +292,30 @@ class Gateway:
             return error(422, "invalid", f"no {SCOPED_ROLES[role]} {scope}: a {role} token's scope "
                          f"must exist", fields={"scope": [f"No such {SCOPED_ROLES[role]}."]})
         return to_response(answer, 200)
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+RETRY_IS_SAFE = (" A retry with the same Idempotency-Key header (this answer carries it) is safe: "
+                 "it answers the first outcome and never acts twice.")
+
+
+def idempotency_key(request: Request) -> str:
+    """The client's ``Idempotency-Key``, or a new one when it sent none."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return str(uuid.uuid4())
+    if not IDEMPOTENCY_KEY.match(key):
+        raise InputError(400, "bad_request", "the Idempotency-Key header must be 1 to 200 printable "
+                         "ASCII characters without spaces", header=IDEMPOTENCY_HEADER)
+    return key
+
+
+def safe_to_retry(response: Response) -> Response:
+    """A 503 to a command says the retry it invites is safe (the key makes it so)."""
+    body = json.loads(response.get_data())
+    body["message"] = body.get("message", "") + RETRY_IS_SAFE
+    kept = {k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")}
+    return json_response(body, 503, headers=kept)
 
 
 def token_refusal(err: TokenError) -> Response:

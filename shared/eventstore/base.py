@@ -23,6 +23,26 @@ class ConcurrencyError(Exception):
         self.stream_id, self.expected, self.actual = stream_id, expected, actual
 
 
+class CommandKeyReused(Exception):
+    """An idempotency key already recorded for a different request: nothing was written."""
+
+    def __init__(self, key: str):
+        super().__init__("this Idempotency-Key was already used for a different request; "
+                         "send a new key for a new request")
+        self.key = key
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandKey:
+    """What makes an append idempotent: ``id`` names the command (a hash of who sent it and
+    the key they chose), ``fingerprint`` what it asked for. An append whose ``id`` is
+    recorded answers the recorded events instead of appending again (or refuses with
+    ``CommandKeyReused`` when the fingerprint differs)."""
+
+    id: str
+    fingerprint: str
+
+
 @dataclasses.dataclass(frozen=True)
 class NewEvent:
     """An event not yet stored, by type name and JSON-native payload."""
@@ -49,6 +69,7 @@ class AppendRequest:
     correlation_id: str | None = None
     causation_id: str | None = None
     occurred_at: str | None = None
+    command_key: CommandKey | None = None
 
     def __post_init__(self):
         self.events = [NewEvent.of(e) for e in self.events]
@@ -118,14 +139,22 @@ class EventStore(abc.ABC):
     # -- writing --------------------------------------------------------------------------
     def append(self, stream_id: str, expected_version: int | None, events: Iterable,
                *, actor: dict, correlation_id: str | None = None,
-               causation_id: str | None = None, occurred_at: str | None = None) -> list[dict]:
-        """Append one command's events atomically; ConcurrencyError on a stale version."""
+               causation_id: str | None = None, occurred_at: str | None = None,
+               command_key: CommandKey | None = None) -> list[dict]:
+        """Append one command's events atomically; ConcurrencyError on a stale version.
+        With a ``command_key`` already recorded, the events that command appended come back
+        instead and nothing is written (checked before the expected version)."""
         request = AppendRequest(stream_id, expected_version, list(events), actor,
-                                correlation_id, causation_id, occurred_at)
+                                correlation_id, causation_id, occurred_at, command_key)
         return self.append_request(request)
 
     @abc.abstractmethod
     def append_request(self, request: AppendRequest) -> list[dict]: ...
+
+    @abc.abstractmethod
+    def recorded_command(self, key: CommandKey) -> list[dict] | None:
+        """The events the command ``key`` names appended, None when it appended nothing
+        (``CommandKeyReused`` when it was recorded with another fingerprint)."""
 
     # -- reading --------------------------------------------------------------------------
     @abc.abstractmethod
@@ -184,6 +213,19 @@ def against_head(result: dict, head: dict) -> dict:
             "reason": f"log ends at {result['head_position']} but the recorded head is "
                       f"{head['position']} (events deleted from the end)"}
     return result
+
+
+def command_record(key: CommandKey, envelopes: list[dict]) -> dict:
+    """What a store keeps of an idempotent command, beside (and with) its events."""
+    return {"_id": key.id, "fingerprint": key.fingerprint,
+            "stream_id": envelopes[0]["stream_id"],
+            "first": envelopes[0]["position"], "last": envelopes[-1]["position"],
+            "recorded_at": envelopes[0]["recorded_at"]}
+
+
+def check_fingerprint(record: dict, key: CommandKey) -> None:
+    if record["fingerprint"] != key.fingerprint:
+        raise CommandKeyReused(key.id)
 
 
 def empty_head() -> dict:

@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import threading
 
-from shared.eventstore.base import AppendRequest, ConcurrencyError, EventStore, empty_head, seal
+from shared.eventstore.base import (
+    AppendRequest,
+    CommandKey,
+    ConcurrencyError,
+    EventStore,
+    check_fingerprint,
+    command_record,
+    empty_head,
+    seal,
+)
 
 
 class MemoryEventStore(EventStore):
@@ -12,9 +21,13 @@ class MemoryEventStore(EventStore):
         self._log: list[dict] = []
         self._lock = threading.Lock()
         self._head = empty_head()  # kept apart from the log, like MongoDB's head document
+        self._commands: dict[str, dict] = {}
 
     def append_request(self, request: AppendRequest) -> list[dict]:
         with self._lock:
+            recorded = self._recorded(request.command_key)
+            if recorded is not None:
+                return recorded
             version = self._version(request.stream_id)
             if request.expected_version is not None and request.expected_version != version:
                 raise ConcurrencyError(request.stream_id, request.expected_version, version)
@@ -24,7 +37,21 @@ class MemoryEventStore(EventStore):
                 self.on_append(None, envelopes)  # raises before anything is kept
             self._log.extend(envelopes)
             self._head = {"position": envelopes[-1]["position"], "hash": envelopes[-1]["hash"]}
+            if request.command_key is not None:
+                self._commands[request.command_key.id] = command_record(request.command_key, envelopes)
             return [dict(e) for e in envelopes]
+
+    def recorded_command(self, key: CommandKey) -> list[dict] | None:
+        with self._lock:
+            return self._recorded(key)
+
+    def _recorded(self, key: CommandKey | None) -> list[dict] | None:
+        record = self._commands.get(key.id) if key is not None else None
+        if record is None:
+            return None
+        check_fingerprint(record, key)
+        return self._read([e for e in self._log if record["first"] <= e["position"] <= record["last"]],
+                          raw=False)
 
     def _version(self, stream_id: str) -> int:
         versions = [e["version"] for e in self._log if e["stream_id"] == stream_id]

@@ -21,7 +21,17 @@ from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailur
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from shared.eventstore.base import AppendRequest, ConcurrencyError, EventStore, empty_head, seal
+from shared.eventstore.base import (
+    AppendRequest,
+    CommandKey,
+    CommandKeyReused,
+    ConcurrencyError,
+    EventStore,
+    check_fingerprint,
+    command_record,
+    empty_head,
+    seal,
+)
 from shared.readahead import read_ahead
 
 HEAD_ID = "log_head"
@@ -116,6 +126,9 @@ class MongoEventStore(EventStore):
         self.db = client[database]
         self.events = self.db["events"]
         self.meta = self.db["meta"]
+        # idempotent commands: {_id: command key id, fingerprint, first, last position},
+        # written by the transaction that appends the command's events
+        self.commands = self.db["commands"]
         self._queue: list[_Pending] = []
         # guards the queue and the leader flag; waiters sleep on it, not on a lock the
         # leader could take straight back (that kept batches at 1-2 commands)
@@ -212,9 +225,18 @@ class MongoEventStore(EventStore):
         head = self.meta.find_one({"_id": HEAD_ID}, session=session) or empty_head()
         position, last_hash = head["position"], head["hash"]
         versions = self._stream_versions({p.request.stream_id for p in batch}, session)
-        outcome, docs = [], []
+        recorded = self._command_records([p.request.command_key for p in batch], session)
+        outcome, docs, commands, fresh = [], [], [], {}
         for pending in batch:
-            req = pending.request
+            req, key = pending.request, pending.request.command_key
+            if key is not None and key.id in recorded:
+                outcome.append(self._replay(recorded[key.id], key, session))
+                continue
+            if key is not None and key.id in fresh:  # the same command twice in one batch
+                first_key, envelopes = fresh[key.id]
+                same = first_key.fingerprint == key.fingerprint
+                outcome.append((envelopes, None) if same else (None, CommandKeyReused(key.id)))
+                continue
             current = versions[req.stream_id]
             if req.expected_version is not None and req.expected_version != current:
                 outcome.append((None, ConcurrencyError(req.stream_id, req.expected_version, current)))
@@ -224,13 +246,44 @@ class MongoEventStore(EventStore):
             position, last_hash = envelopes[-1]["position"], envelopes[-1]["hash"]
             docs.extend(envelopes)
             outcome.append((envelopes, None))
+            if key is not None:
+                fresh[key.id] = (key, envelopes)
+                commands.append(command_record(key, envelopes))
         if docs:
             self.events.insert_many([dict(d, _id=d["position"]) for d in docs], ordered=True,
                                     session=session)
+            if commands:
+                self.commands.insert_many(commands, ordered=True, session=session)
             self._move_head(session, head, position, last_hash)
             if self.on_append:
                 self.on_append(session, docs)
         return [([dict(e) for e in envs] if envs else None, err) for envs, err in outcome]
+
+    def _command_records(self, keys: list, session) -> dict[str, dict]:
+        ids = sorted({key.id for key in keys if key is not None})
+        if not ids:
+            return {}
+        return {doc["_id"]: doc for doc in self.commands.find({"_id": {"$in": ids}}, session=session)}
+
+    def _replay(self, record: dict, key: CommandKey, session) -> tuple:
+        """(the recorded command's events, None), or (None, CommandKeyReused)."""
+        try:
+            check_fingerprint(record, key)
+        except CommandKeyReused as err:
+            return None, err
+        return self._recorded_events(record, session), None
+
+    def _recorded_events(self, record: dict, session=None) -> list[dict]:
+        found = self.events.find({"position": {"$gte": record["first"], "$lte": record["last"]}},
+                                 session=session).sort("position", ASCENDING)
+        return self._read(list(found), raw=False)
+
+    def recorded_command(self, key: CommandKey) -> list[dict] | None:
+        record = self.commands.find_one({"_id": key.id})
+        if record is None:
+            return None
+        check_fingerprint(record, key)
+        return self._recorded_events(record)
 
     def _move_head(self, session, old: dict, position: int, last_hash: str) -> None:
         if old["position"] == 0:

@@ -10,8 +10,8 @@ from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 
 from shared.config import settings
-from shared.domain import Actor
-from shared.eventstore import AppendRequest, ConcurrencyError
+from shared.domain import Actor, DomainError
+from shared.eventstore import AppendRequest, CommandKey, ConcurrencyError
 from shared.eventstore.mongo import MongoEventStore
 from shared.inbox import Inbox
 from shared.projection import Projection
@@ -117,23 +117,48 @@ class StorageAccess:
         self.store = storage.store
         self.inbox = storage.inbox
         self.db = storage.db
+        self.request = None  # the worker's idempotent request (shared.edge), if it has one
+        self._commands_run = 0
+
+    def bind_request(self, request) -> None:
+        """The entrypoint hands over the request's idempotency (None without a key)."""
+        self.request, self._commands_run = request, 0
 
     def execute(self, stream_id: str, decide, fold, command, *, actor: Actor | dict,
                 correlation_id: str | None = None) -> list[dict]:
         """Load the stream, decide, append with the loaded version; on a concurrent
-        write, reload and decide again (the rule is re-checked on fresh state)."""
+        write, reload and decide again (the rule is re-checked on fresh state).
+
+        A command of an idempotent request that already ran answers the events it
+        appended then: the store finds its key when appending, and a decision the first
+        run made impossible (a unit registered twice) is looked up before refusing."""
         actor = actor.to_dict() if isinstance(actor, Actor) else actor
+        key = self.request.command_key(self._commands_run) if self.request else None
         for _ in range(COMMAND_ATTEMPTS):
             history = self.store.read_stream(stream_id)
-            events = decide(fold(history), command)
-            if not events:
-                return []
             try:
-                return self.store.append(stream_id, history[-1]["version"] if history else 0,
-                                         events, actor=actor, correlation_id=correlation_id)
+                events = decide(fold(history), command)
+            except DomainError:
+                recorded = self._recorded(key)
+                if recorded is None:
+                    raise
+                return self._ran(recorded)
+            if not events:
+                return self._ran(self._recorded(key) or [])
+            try:
+                return self._ran(self.store.append(
+                    stream_id, history[-1]["version"] if history else 0, events, actor=actor,
+                    correlation_id=correlation_id, command_key=key))
             except ConcurrencyError:
                 continue
         raise ConcurrencyError(stream_id, -1, self.store.stream_version(stream_id))
+
+    def _recorded(self, key: CommandKey | None) -> list[dict] | None:
+        return self.store.recorded_command(key) if key is not None else None
+
+    def _ran(self, envelopes: list[dict]) -> list[dict]:
+        self._commands_run += 1  # the request's next command gets the next key
+        return envelopes
 
     def load(self, stream_id: str) -> list[dict]:
         return self.store.read_stream(stream_id)

@@ -4,7 +4,14 @@ import threading
 import pytest
 from pymongo import MongoClient
 
-from shared.eventstore import ConcurrencyError, MemoryEventStore, NewEvent, Upcasters
+from shared.eventstore import (
+    CommandKey,
+    CommandKeyReused,
+    ConcurrencyError,
+    MemoryEventStore,
+    NewEvent,
+    Upcasters,
+)
 from shared.eventstore.mongo import MongoEventStore
 
 ACTOR = {"id": "p1", "name": "Office clerk", "role": "office", "scope": None}
@@ -110,6 +117,54 @@ def test_positions_gap_free_under_eight_concurrent_writers(make_store):
     assert positions == list(range(1, len(positions) + 1))
     assert len(positions) == 8 * sum(1 + j % 3 for j in range(15))
     assert store.verify()["ok"]
+
+
+KEY = CommandKey("k-1", "fingerprint-a")
+
+
+def test_an_append_with_a_recorded_command_key_answers_the_first_events(make_store):
+    store = make_store()
+    first = store.append("unit-a", 0, [ev(1), ev(2)], actor=ACTOR, command_key=KEY)
+    again = store.append("unit-a", 2, [ev(3)], actor=ACTOR, command_key=KEY)
+    assert again == first
+    assert store.head()["position"] == 2
+    assert store.recorded_command(KEY) == first
+    assert store.recorded_command(CommandKey("k-2", "fingerprint-a")) is None
+
+
+def test_the_command_key_is_checked_before_the_expected_version(make_store):
+    store = make_store()
+    first = store.append("unit-a", 0, [ev(1)], actor=ACTOR, command_key=KEY)
+    store.append("unit-a", 1, [ev(2)], actor=ACTOR)
+    # the retry decided on the state it read before the first try: a stale version
+    assert store.append("unit-a", 0, [ev(1)], actor=ACTOR, command_key=KEY) == first
+    assert len(store.events_since(0)) == 2
+
+
+def test_a_command_key_reused_for_another_request_is_refused_and_writes_nothing(make_store):
+    store = make_store()
+    store.append("unit-a", 0, [ev(1)], actor=ACTOR, command_key=KEY)
+    other = CommandKey(KEY.id, "fingerprint-b")
+    with pytest.raises(CommandKeyReused):
+        store.append("unit-b", 0, [ev(2)], actor=ACTOR, command_key=other)
+    with pytest.raises(CommandKeyReused):
+        store.recorded_command(other)
+    assert store.head()["position"] == 1
+
+
+def test_concurrent_appends_with_one_command_key_append_once(make_store):
+    store = make_store()
+    results, barrier = [], threading.Barrier(8)
+
+    def writer():
+        barrier.wait()
+        results.append(store.append("unit-k", None, [ev(7)], actor=ACTOR, command_key=KEY))
+
+    threads = [threading.Thread(target=writer) for _ in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert len(results) == 8 and all(r == results[0] for r in results)
+    assert [e["position"] for e in store.events_since(0)] == [1]
 
 
 def test_verify_names_the_first_altered_position(make_store):

@@ -128,3 +128,25 @@ def test_the_readme_rpc_example_runs(stack, units, capsys):
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 2 and printed[0] == "registered", printed
     assert printed[1].startswith("403 forbidden "), printed
+
+
+def test_a_redelivered_request_with_its_idempotency_key_acts_once(stack, units):
+    """nameko acknowledges an RPC request after replying: one that was in flight when the
+    broker or the service dropped is delivered again. With its key it answers again."""
+    request = dict(name="县科协", org_type="党组", batch=1, actor=OFFICE, idempotency_key="req-42")
+    first = units.register_unit(**request)
+    assert units.register_unit(**request) == first
+    events = stack.db("units")["events"]
+    assert events.count_documents({"type": "UnitRegistered", "payload.name": "县科协"}) == 1
+    [record] = stack.db("units")["commands"].find({"stream_id": f"unit-{first['result']['unit_id']}"})
+    assert record["first"] == record["last"] == events.find_one({"payload.name": "县科协"})["position"]
+
+
+def test_an_idempotency_key_that_is_not_a_short_printable_string_is_refused(stack, units):
+    logged = stack.db("units")["events"].count_documents({})
+    for bad in ("", "a b", "x" * 201, 7):
+        answer = units.register_unit(name="县侨联", org_type="党组", batch=1, actor=OFFICE,
+                                     idempotency_key=bad)
+        assert answer["ok"] is False and answer["error"] == "invalid", answer
+        assert "idempotency_key" in answer["details"]["fields"]
+    assert stack.db("units")["events"].count_documents({}) == logged

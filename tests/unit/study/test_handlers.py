@@ -92,13 +92,15 @@ def refused(answer, status, error):
     return answer
 
 
-def test_entrypoints_take_named_fields_and_an_actor():
+def test_entrypoints_take_named_fields_an_actor_and_an_idempotency_key():
     for name in ("set_study_plan", "record_session", "record_attendance", "grant_exemption",
                  "revoke_exemption", "unit_study", "member_study", "county", "ledger",
                  "readiness"):
         params = inspect.signature(getattr(StudyService, name)).parameters
-        assert [p.kind for p in params.values()][1:] == [inspect.Parameter.KEYWORD_ONLY,
-                                                         inspect.Parameter.VAR_KEYWORD], name
+        assert [(n, p.kind) for n, p in params.items()][1:3] == [
+            ("actor", inspect.Parameter.KEYWORD_ONLY),
+            ("idempotency_key", inspect.Parameter.KEYWORD_ONLY)], name
+        assert list(params.values())[-1].kind == inspect.Parameter.VAR_KEYWORD, name
     assert not hasattr(StudyService, "known_unit")
 
 
