@@ -25,10 +25,21 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     auth_failure_limit: int = 20
     auth_failure_window: float = 60.0
+    # how long a database call waits for the server before it fails (a fast 503, not a hang)
+    db_timeout: float = 5.0
 
     def database_name(self, service: str) -> str:
         """One database per service: no service reads another's database."""
         return f"{self.db_prefix}_{service}"
+
+    def mongo_options(self) -> dict:
+        """MongoClient keyword options bounding how long a call waits for an unreachable
+        server (pymongo waits 30 s to select one and 20 s to connect by default), except
+        where the URI sets them itself."""
+        wanted = {"serverSelectionTimeoutMS": int(self.db_timeout * 1000),
+                  "connectTimeoutMS": int(self.db_timeout * 1000)}
+        given = self.mongo_uri.lower()
+        return {name: value for name, value in wanted.items() if f"{name.lower()}=" not in given}
 
     def nameko_config(self) -> dict:
         return {"AMQP_URI": self.amqp_uri,
@@ -53,4 +64,5 @@ def settings() -> Settings:
         max_body_bytes=int(env.get("DUDAO_MAX_BODY_BYTES", str(1024 * 1024))),
         auth_failure_limit=int(env.get("DUDAO_AUTH_FAILURE_LIMIT", "20")),
         auth_failure_window=float(env.get("DUDAO_AUTH_FAILURE_WINDOW", "60")),
+        db_timeout=float(env.get("DUDAO_DB_TIMEOUT", "5")),
     )

@@ -88,7 +88,7 @@ class GatewayDatabase(DependencyProvider):
 
     def setup(self):
         cfg = settings()
-        self.client = MongoClient(cfg.mongo_uri)
+        self.client = MongoClient(cfg.mongo_uri, **cfg.mongo_options())
         self.tokens = TokenStore(self.client[cfg.database_name("gateway")])
 
     def stop(self):

@@ -72,10 +72,10 @@ class ReactionContext:
 class Storage:
     """One service's database: event store, projections, inbox, relay."""
 
-    def __init__(self, wiring: Wiring, mongo_uri: str, database: str):
+    def __init__(self, wiring: Wiring, mongo_uri: str, database: str, mongo_options: dict | None = None):
         self.service = wiring.service
         self.wiring = wiring
-        self.client = MongoClient(mongo_uri)
+        self.client = MongoClient(mongo_uri, **(mongo_options or {}))
         self.db = self.client[database]
         self.own = MongoProjector(self.db, [p for p in wiring.projections if p.source == self.service])
         self.foreign = MongoProjector(self.db, [p for p in wiring.projections if p.source != self.service])
@@ -180,7 +180,8 @@ class ServiceStorage(DependencyProvider):
 
     def setup(self):
         cfg = settings()
-        self.storage = Storage(self.wiring, cfg.mongo_uri, cfg.database_name(self.wiring.service))
+        self.storage = Storage(self.wiring, cfg.mongo_uri, cfg.database_name(self.wiring.service),
+                               cfg.mongo_options())
         self.storage.ensure_ready()
 
     def stop(self):
