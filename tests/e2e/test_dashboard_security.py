@@ -234,6 +234,16 @@ def test_logout_ends_the_session_in_the_database(stack):
     assert "您已退出" in browser.get(answer.headers["Location"]).text
 
 
+def test_logging_in_again_ends_the_browsers_previous_session(stack):
+    browser = Browser(root(stack))
+    browser.log_in(stack.token("office"))
+    first = browser.session_cookie()
+    assert browser.log_in(stack.token("auditor")).status_code == 303
+    assert browser.session_cookie() != first
+    assert sessions(stack).count_documents({"_id": hashlib.sha256(first.encode()).hexdigest()}) == 0
+    assert logged_in(browser)
+
+
 def test_revoking_the_token_ends_its_sessions(stack):
     office = stack.as_role("office")
     issued = office.post("/tokens", json={"name": "临时审计", "role": "auditor"}).json()

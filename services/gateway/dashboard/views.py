@@ -269,6 +269,7 @@ class Dashboard:
                 return response
             return self._login_page(request, status=401, error="令牌无效或已被吊销，请重新输入")
         session_id, _person = opened
+        self.tokens.close_session(request.cookies.get(COOKIE))  # a session this browser had ends
         response = redirect(after_login(request.form.get("next")) or PREFIX + "/", 303)
         # Lax, not Strict: a link to a dashboard page from a message or a mail opens it logged
         # in; every change is a POST, held to the form checks whatever the cookie's SameSite
