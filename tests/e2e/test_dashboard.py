@@ -213,6 +213,9 @@ def login_and_logout(token, viewport, mobile, shot) -> dict:
         {"shot": f"{shot}-login"},
         {"fill": ["#token", "dd_not-a-token"]}, {"click": "#login"},
         {"text": ["refused", ".error"]}, {"cookies": "no_cookie"}, {"shot": f"{shot}-login-refused"},
+        # the form cookie gone (say the browser restarted on this page): refused, a fresh form
+        {"clear_cookies": True}, {"fill": ["#token", token]}, {"click": "#login"},
+        {"text": ["stale", ".error"]}, {"cookies": "stale_cookies"}, {"shot": f"{shot}-login-stale"},
         {"fill": ["#token", token]}, {"click": "#login"},
         {"eval": ["landed", "location.pathname"]}, {"cookies": "cookies"},
         {"eval": ["script_cookie", "document.cookie"]}, {"text": ["who", ".who"]},
@@ -232,6 +235,7 @@ def test_login_opens_a_session_in_an_httponly_cookie_and_logout_ends_it(stack, c
                     login_and_logout(token, PHONE, True, "phone")):
         assert urlsplit(v["anonymous"]["url"]).path == "/dashboard/login"
         assert "令牌无效" in v["refused"] and named(v["no_cookie"], "dudao_session") == []
+        assert "已过期" in v["stale"] and named(v["stale_cookies"], "dudao_session") == []
         assert v["landed"] == "/dashboard/overview"
         [cookie] = named(v["cookies"], "dudao_session")
         assert cookie["value"] != token and token not in str(v["cookies"])  # an id, not the token
