@@ -2,8 +2,8 @@
 
 eventlet's web server (under nameko's WebServer) reads the request line and the headers
 before any WSGI code runs, and answers what it cannot take itself, in plain text or
-an empty body (``400 Header Line Too Long``, ``414``) or with http.server's HTML error
-page (bad syntax, too many headers). ``LimitedProtocol`` keeps eventlet's reading and
+an empty body (``400 Header Line Too Long``, ``414``, a bad ``Content-Length``) or with
+http.server's HTML error page (bad syntax, too many headers). ``LimitedProtocol`` keeps eventlet's reading and
 puts the gateway's own limits and answers in place: the same JSON
 ``{"error", "message", "details"}`` with the security headers as every other refusal,
 ``Connection: close``, and the connection drained briefly before it closes so that the
@@ -11,6 +11,7 @@ client reads the answer instead of a reset."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from http import HTTPStatus
@@ -26,6 +27,7 @@ HEADER_COUNT_MAX = 100     # header lines: 431 (http.client's own limit, kept)
 LINGER_SECONDS = 2.0       # at most this long, and
 LINGER_BYTES = 1 << 20     # at most this much, read and dropped after a refusal
 
+CONTENT_LENGTH = re.compile(r"\s*[0-9]+\s*")
 CODES = {HTTPStatus.REQUEST_URI_TOO_LONG: "too_large",
          HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE: "too_large",
          HTTPStatus.HTTP_VERSION_NOT_SUPPORTED: "bad_request"}
@@ -76,10 +78,26 @@ class LimitedProtocol(HttpOnlyProtocol):
     def parse_request(self):
         self.rfile = HeaderReader(getattr(self.rfile, "fp", self.rfile))  # eventlet restores it
         try:
-            return super().parse_request()
+            if not super().parse_request():
+                return False
         except HeadersOverLimit as over:
             self.refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, str(over), limit_bytes=over.limit)
             return False
+        return self._framing_ok()
+
+    def _framing_ok(self) -> bool:
+        """eventlet's own checks of how the body is framed, made first to answer them as JSON."""
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return True
+        if not CONTENT_LENGTH.fullmatch(length):
+            self.refuse(HTTPStatus.BAD_REQUEST, "Content-Length is not a number of bytes")
+            return False
+        if self.headers.get("Transfer-Encoding") is not None:  # request smuggling's shape
+            self.refuse(HTTPStatus.BAD_REQUEST, "Content-Length and Transfer-Encoding are not "
+                        "allowed together")
+            return False
+        return True
 
     def send_error(self, code, message=None, explain=None):
         """http.server's refusals (a malformed request line, too many headers, HTTP/2 over

@@ -340,15 +340,22 @@ def test_oversized_headers_are_refused_as_json(stack, case):
                          headers={"X-Padding": "a" * 8000}).status_code == 200
 
 
-def test_a_request_line_that_is_not_http_is_a_json_400(stack):
+@pytest.mark.parametrize("raw", [
+    b"NOT HTTP AT ALL\r\n\r\n",
+    b"GET /api/v1/health HTTP/2.0\r\n\r\n",
+    b"POST /api/v1/units HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    b"POST /api/v1/units HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+])
+def test_a_request_that_is_not_well_formed_http_1_is_refused_as_json(stack, raw):
     with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as conn:
-        conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
-        raw = b""
+        conn.sendall(raw)
+        answer = b""
         while chunk := conn.recv(65536):
-            raw += chunk
-    head, _, body = raw.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 400 "), head
-    assert b"Content-Type: application/json" in head
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith((b"HTTP/1.1 400 ", b"HTTP/1.1 505 ")), head
+    assert b"Content-Type: application/json" in head and b"X-Frame-Options: DENY" in head
     assert set(json.loads(body)) == {"error", "message", "details"}
 
 
