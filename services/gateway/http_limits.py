@@ -1,10 +1,10 @@
 """The gateway's limits on what precedes a request's body, and JSON for what breaks them.
 
 eventlet's web server (under nameko's WebServer) reads the request line and the headers
-before any WSGI code runs, and answers what it cannot take itself, in plain text or
-an empty body (``400 Header Line Too Long``, ``414``, a bad ``Content-Length``) or with
-http.server's HTML error page (bad syntax, too many headers). ``LimitedProtocol`` keeps eventlet's reading and
-puts the gateway's own limits and answers in place: the same JSON
+before any WSGI code runs, and answers what it cannot take itself with an empty or a
+plain-text body (``400 Header Line Too Long``, ``414``, a bad ``Content-Length``) or with
+http.server's HTML error page (bad syntax, too many headers). ``LimitedProtocol`` keeps
+eventlet's reading and puts the gateway's own limits and answers in place: the same JSON
 ``{"error", "message", "details"}`` with the security headers as every other refusal,
 ``Connection: close``, and the connection drained briefly before it closes so that the
 client reads the answer instead of a reset."""
