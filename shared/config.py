@@ -27,6 +27,10 @@ class Settings:
     auth_failure_window: float = 60.0
     # how long a database call waits for the server before it fails (a fast 503, not a hang)
     db_timeout: float = 5.0
+    # the dashboard's cookies: Secure always, never, or when the request came over TLS
+    # ("auto": https, or X-Forwarded-Proto https from a trusted proxy's address)
+    cookie_secure: str = "auto"
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
 
     def database_name(self, service: str) -> str:
         """One database per service: no service reads another's database."""
@@ -65,4 +69,15 @@ def settings() -> Settings:
         auth_failure_limit=int(env.get("DUDAO_AUTH_FAILURE_LIMIT", "20")),
         auth_failure_window=float(env.get("DUDAO_AUTH_FAILURE_WINDOW", "60")),
         db_timeout=float(env.get("DUDAO_DB_TIMEOUT", "5")),
+        cookie_secure=_one_of("DUDAO_COOKIE_SECURE", env.get("DUDAO_COOKIE_SECURE", "auto"),
+                              ("auto", "true", "false")),
+        trusted_proxies=tuple(a.strip() for a in env.get("DUDAO_TRUSTED_PROXIES", "127.0.0.1,::1")
+                              .split(",") if a.strip()),
     )
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    value = value.strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name} is one of {', '.join(allowed)}, not {value!r}")
+    return value

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.gateway.app import Gateway, ServiceUnavailable, error, harden_headers, internal_error
 from services.gateway.dashboard import Dashboard
+from services.gateway.http_limits import REQUEST_LINE_MAX, LimitedProtocol
 from services.gateway.openapi import build_openapi
 from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.tokens import TokenStore
@@ -63,6 +64,13 @@ def json_http_exception(exc: HTTPException) -> Response:
 class HardenedWebServer(WebServer):
     def get_wsgi_app(self):
         return HardenedWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=LimitedProtocol, debug=False):
+        """nameko's server with the request line and header limits of
+        services.gateway.http_limits, refused as JSON."""
+        server = super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
+        server.url_length_limit = REQUEST_LINE_MAX
+        return server
 
 
 class HardenedHttpHandler(HttpRequestHandler):

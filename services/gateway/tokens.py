@@ -1,7 +1,9 @@
-"""Bearer tokens, one per person, stored only as sha256 hashes in the gateway's own database."""
+"""Bearer tokens, one per person, stored only as sha256 hashes in the gateway's own database,
+and the dashboard's sessions opened with them (stored the same way)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -9,7 +11,7 @@ import secrets
 import unicodedata
 import uuid
 
-from shared.clock import utc_now_iso
+from shared.clock import iso, utc_now, utc_now_iso
 from shared.envelope import ROLES
 
 ISSUABLE_ROLES = tuple(r for r in ROLES if r != "system")
@@ -19,6 +21,7 @@ SCOPE_SHAPES = {"unit": re.compile(r"u-[0-9a-f]{12}"), "supervisor": re.compile(
                 "respondent": re.compile(r"s-[0-9a-f]{12}")}
 NAME_MAX = 100
 SCOPE_MAX = 100
+SESSION_SECONDS = 12 * 3600  # a dashboard session ends this long after its login
 
 
 class TokenError(ValueError):
@@ -76,6 +79,7 @@ def validate_grant(name, role, scope, *, strict_scope: bool = False) -> None:
 class TokenStore:
     def __init__(self, db):
         self.tokens = db["tokens"]
+        self.sessions = db["sessions"]
 
     def issue(self, name: str, role: str, scope: str | None = None, issued_by: str | None = None,
               *, strict_scope: bool = False) -> dict:
@@ -89,17 +93,53 @@ class TokenStore:
                 "scope": scope}
 
     def authenticate(self, token: str | None) -> Person | None:
+        doc = self._live_token(token)
+        return _person(doc) if doc else None
+
+    def _live_token(self, token: str | None) -> dict | None:
         if not token or not isinstance(token, str) or len(token) > 200:
             return None
-        doc = self.tokens.find_one({"_id": token_hash(token), "revoked": False})
-        if doc is None:
-            return None
-        return Person(doc["person_id"], doc["name"], doc["role"], doc.get("scope"))
+        return self.tokens.find_one({"_id": token_hash(token), "revoked": False})
 
     def revoke(self, person_id: str) -> bool:
-        return self.tokens.update_many({"person_id": person_id, "revoked": False},
-                                       {"$set": {"revoked": True, "revoked_at": utc_now_iso()}}
-                                       ).modified_count > 0
+        """Revokes every token of the person and ends every session opened with them."""
+        revoked = self.tokens.update_many({"person_id": person_id, "revoked": False},
+                                          {"$set": {"revoked": True, "revoked_at": utc_now_iso()}})
+        self.sessions.delete_many({"person_id": person_id})
+        return revoked.modified_count > 0
+
+    # -- the dashboard's sessions. The browser's cookie holds a random session id, never
+    # the API token; this database holds only its sha256, the person, the hash of the token
+    # it was opened with (a revoked token ends it even if the delete above was missed) and
+    # its expiry. Expired sessions are swept as new ones open.
+
+    def open_session(self, token: str | None, seconds: int = SESSION_SECONDS) -> tuple[str, Person] | None:
+        """A new session for a live token: (session id, person), or None."""
+        doc = self._live_token(token)
+        if doc is None:
+            return None
+        now = utc_now()
+        self.sessions.delete_many({"expires_at": {"$lte": iso(now)}})
+        session_id = "ds_" + secrets.token_urlsafe(32)
+        self.sessions.insert_one({"_id": token_hash(session_id), "person_id": doc["person_id"],
+                                  "token": doc["_id"], "opened_at": iso(now),
+                                  "expires_at": iso(now + dt.timedelta(seconds=seconds))})
+        return session_id, _person(doc)
+
+    def session_person(self, session_id: str | None) -> Person | None:
+        """The person of a live session: not expired, its token not revoked."""
+        if not session_id or not isinstance(session_id, str) or len(session_id) > 200:
+            return None
+        session = self.sessions.find_one({"_id": token_hash(session_id),
+                                          "expires_at": {"$gt": utc_now_iso()}})
+        if session is None:
+            return None
+        doc = self.tokens.find_one({"_id": session["token"], "revoked": False})
+        return _person(doc) if doc else None
+
+    def close_session(self, session_id: str | None) -> None:
+        if session_id and isinstance(session_id, str):
+            self.sessions.delete_one({"_id": token_hash(session_id)})
 
     def list(self) -> list[dict]:
         return [{k: v for k, v in d.items() if k != "_id"} for d in self.tokens.find()]
@@ -149,6 +189,10 @@ class TokenStore:
             self.tokens.update_one({"_id": key, "ballot.state": "pending"}, {"$set": {"ballot": {
                 "state": "unknown", "at": utc_now_iso(), "salt": salt,
                 "check": _ballot_check(salt, ballot_token)}}})
+
+
+def _person(doc: dict) -> Person:
+    return Person(doc["person_id"], doc["name"], doc["role"], doc.get("scope"))
 
 
 def _ballot_check(salt: str, ballot_token: str) -> str:

@@ -12,6 +12,7 @@ Each session is one fresh browser context {"viewport": {"width", "height"}, "mob
   {"texts": [key, selector, attribute|null]}  -> every match's text or attribute
   {"eval": [key, javascript]}   -> the expression's value
   {"cookies": key}              -> the context's cookies
+  {"clear_cookies": true}       forget every cookie (a browser restarted on an open page)
   {"shot": name}                -> a full-page PNG under artifacts/
 The answer, on stdout: [{"values", "errors", "outside"} per session]: ``errors`` the page's
 uncaught script errors and what the Content-Security-Policy blocked, ``outside`` every
@@ -70,6 +71,8 @@ def run_session(browser, root: str, artifacts: Path, session: dict) -> dict:
                 values[key] = page.evaluate(expression)
             elif "cookies" in step:
                 values[step["cookies"]] = context.cookies()
+            elif "clear_cookies" in step:
+                context.clear_cookies()
             elif "shot" in step:
                 artifacts.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(artifacts / f"{step['shot']}.png"), full_page=True)

@@ -13,6 +13,7 @@ from requests.adapters import HTTPAdapter
 
 from assembly.stack import wait_until
 from shared import launcher
+from tests.e2e.dashboard_forms import dashboard_login
 from tests.e2e.test_evaluation import Facts, open_and_draw
 
 GOOD_UNIT = {"name": "县委宣传部", "org_type": "党组", "batch": 1}
@@ -296,14 +297,17 @@ def test_its_database_down_is_a_fast_503_that_names_no_host(stack):
         wait_until(lambda: _answers(base + "/api/v1/whoami"), 60, 0.3, "the second gateway")
         token = stack.token("office")
         for method, path, kw in (("GET", "/api/v1/units", {}),
-                                 ("POST", "/api/v1/tokens", {"json": {"name": "x", "role": "office"}}),
-                                 ("POST", "/dashboard/login", {"data": {"token": token}})):
+                                 ("POST", "/api/v1/tokens", {"json": {"name": "x", "role": "office"}})):
             response = requests.request(method, base + path, headers={"Authorization": f"Bearer {token}"},
                                         timeout=10, allow_redirects=False, **kw)
             assert response.status_code == 503, response.text
             assert "127.0.0.1:9" not in response.text and "Topology" not in response.text
-            if path.startswith("/api/"):
-                assert_error(response, 503, "unavailable")
+            assert_error(response, 503, "unavailable")
+        for response in (dashboard_login(requests.Session(), base, token),
+                         requests.get(base + "/dashboard/overview", timeout=10,
+                                      cookies={"dudao_session": "ds_x"})):
+            assert response.status_code == 503, response.text
+            assert "127.0.0.1:9" not in response.text and "Topology" not in response.text
         health = requests.get(base + "/api/v1/health", timeout=30)
         assert health.status_code == 503
         assert "127.0.0.1:9" not in health.text and "Topology" not in health.text
@@ -386,6 +390,5 @@ def test_repeated_bad_tokens_from_one_address_are_429_and_a_valid_token_is_not(s
     assert good.status_code == 200, good.text
     assert_error(bad(neighbour), 401, "unauthenticated")
     # the dashboard's login counts the same failures
-    login = attacker.post(f"http://127.0.0.1:{stack.port}/dashboard/login", data={"token": "guess"},
-                          timeout=10, allow_redirects=False)
+    login = dashboard_login(attacker, f"http://127.0.0.1:{stack.port}", "guess")
     assert login.status_code == 429 and "Retry-After" in login.headers

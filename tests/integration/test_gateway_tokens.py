@@ -72,3 +72,42 @@ def test_the_store_refuses_a_scope_that_is_not_a_string(store):
     with pytest.raises(TokenError):
         store.issue("x", "unit", {"$ne": None})
     assert store.tokens.count_documents({}) == 0
+
+
+# ---------------------------------------------------------------- dashboard sessions
+
+def test_a_session_is_a_random_id_kept_as_its_hash(store):
+    issued = store.issue("王主任", "office")
+    session_id, person = store.open_session(issued["token"])
+    assert person.id == issued["person_id"] and session_id != issued["token"]
+    [kept] = store.sessions.find()
+    assert session_id not in str(kept) and issued["token"] not in str(kept)
+    assert store.session_person(session_id) == person
+    store.close_session(session_id)
+    assert store.session_person(session_id) is None and store.sessions.count_documents({}) == 0
+
+
+def test_no_session_for_a_bad_or_revoked_token(store):
+    assert store.open_session("dd_nothing") is None and store.open_session(None) is None
+    issued = store.issue("王主任", "office")
+    store.revoke(issued["person_id"])
+    assert store.open_session(issued["token"]) is None
+    assert store.sessions.count_documents({}) == 0
+
+
+def test_an_expired_session_opens_nothing_and_is_swept(store):
+    token = store.issue("王主任", "office")["token"]
+    old, _ = store.open_session(token, seconds=-1)
+    assert store.session_person(old) is None
+    fresh, _ = store.open_session(token)  # opening one sweeps the expired
+    assert store.sessions.count_documents({}) == 1 and store.session_person(fresh) is not None
+
+
+def test_revoking_ends_every_session_of_the_person(store):
+    issued, other = store.issue("王主任", "office"), store.issue("李组长", "office")
+    mine = [store.open_session(issued["token"])[0] for _ in range(2)]
+    theirs, _ = store.open_session(other["token"])
+    store.revoke(issued["person_id"])
+    assert [store.session_person(s) for s in mine] == [None, None]
+    assert store.sessions.count_documents({"person_id": issued["person_id"]}) == 0
+    assert store.session_person(theirs) is not None

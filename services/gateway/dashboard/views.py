@@ -2,7 +2,10 @@
 through the same service RPCs as the /api/v1 routes, with the logged-in person's actor,
 after the same role check as the route, so the services' scope rules apply unchanged.
 
-The person's token is pasted once on the login page and kept in an HttpOnly cookie."""
+The person's token is pasted once on the login page; it opens a session
+(services.gateway.tokens) whose random id, never the token, is kept in an HttpOnly
+cookie. Every form (login, logout) is held to services.gateway.dashboard.forms: from
+the dashboard's own origin and with its form token, or refused 403 with nothing done."""
 from __future__ import annotations
 
 import functools
@@ -10,6 +13,7 @@ import json
 import logging
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pymongo.errors import ConnectionFailure
@@ -19,13 +23,17 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.app import ServiceUnavailable, harden
+from services.gateway.dashboard import forms
 from services.gateway.dashboard import labels as L
 from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.routes import all_routes, rpc_fields
-from services.gateway.tokens import Person, TokenStore
+from services.gateway.tokens import SESSION_SECONDS, Person, TokenStore
+from shared.config import settings
 
 PREFIX = "/dashboard"
-COOKIE = "dudao_token"
+COOKIE = "dudao_session"       # the session id
+FORM_COOKIE = "dudao_form"     # the login form's secret (forms: double submit)
+LEGACY_COOKIE = "dudao_token"  # the raw token an older dashboard kept: cleared wherever seen
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 Call = Callable[[str, str, dict], dict]
@@ -77,11 +85,20 @@ ENV = _env()
 
 
 class Dashboard:
+    """Answers one request (the gateway makes one per request): ``self.form_secret`` is
+    the secret this request's forms are signed with."""
+
     def __init__(self, tokens: TokenStore, call: Call, *, limiter: AuthFailureLimiter | None = None,
-                 max_body_bytes: int = 1024 * 1024):
+                 max_body_bytes: int = 1024 * 1024, cookie_secure: str | None = None,
+                 trusted_proxies: tuple[str, ...] | None = None):
         self.tokens, self.call = tokens, call
         self.limiter = limiter if limiter is not None else AuthFailureLimiter()
         self.max_body_bytes = max_body_bytes
+        cfg = settings()
+        self.cookie_secure = cookie_secure if cookie_secure is not None else cfg.cookie_secure
+        self.trusted_proxies = (trusted_proxies if trusted_proxies is not None
+                                else cfg.trusted_proxies)
+        self.form_secret: str | None = None
         self.map = Map([
             Rule(PREFIX + "/", endpoint="home", methods=["GET"]),
             Rule(PREFIX + "/login", endpoint="login", methods=["GET", "POST"]),
@@ -109,6 +126,8 @@ class Dashboard:
         except Exception:
             log.exception("the dashboard failed on %s %s", request.method, request.path)
             response = self._page(None, "error.html", status=500, message="页面出错，已记录，请稍后再试")
+        if LEGACY_COOKIE in request.cookies:
+            response.delete_cookie(LEGACY_COOKIE, path=PREFIX)
         return harden(response, request.path)
 
     def _handle(self, request: Request) -> Response:
@@ -127,13 +146,18 @@ class Dashboard:
             return self._static(args["name"])
         if endpoint == "login":
             return self.login(request)
+        session_id = request.cookies.get(COOKIE)
+        person = self.tokens.session_person(session_id)
+        if person is not None:
+            self.form_secret = session_id
         if endpoint == "logout":
-            response = redirect(PREFIX + "/login")
-            response.delete_cookie(COOKIE, path=PREFIX)
+            return self.logout(request, session_id, person)
+        if person is None:  # to the login, and back to this page after it
+            why = {"expired": ""} if session_id else {}
+            response = redirect(PREFIX + "/login?" + urlencode({**why, "next": request.full_path.rstrip("?")}))
+            if session_id:
+                response.delete_cookie(COOKIE, path=PREFIX)
             return response
-        person = self.tokens.authenticate(request.cookies.get(COOKIE))
-        if person is None:
-            return redirect(PREFIX + "/login")
         try:
             return getattr(self, endpoint)(person, **args)
         except PageError as err:
@@ -150,8 +174,23 @@ class Dashboard:
                         headers={"Cache-Control": "public, max-age=86400"})
 
     def _page(self, person: Person | None, template: str, status: int = 200, **context) -> Response:
-        html = ENV.get_template(template).render(person=person, nav=self._nav(person), **context)
+        csrf = forms.form_token(self.form_secret) if self.form_secret else None
+        html = ENV.get_template(template).render(person=person, nav=self._nav(person), csrf=csrf,
+                                                 csrf_field=forms.FIELD, **context)
         return Response(html, status=status, mimetype="text/html")
+
+    def _set_cookie(self, response: Response, request: Request, name: str, value: str,
+                    samesite: str, max_age: int | None = None) -> None:
+        response.set_cookie(name, value, httponly=True, samesite=samesite, path=PREFIX, max_age=max_age,
+                            secure=forms.cookie_secure(self.cookie_secure, request, self.trusted_proxies))
+
+    def _foreign_form(self, request: Request, secret: str | None) -> str | None:
+        """Why a submitted form is not the dashboard's own (logged: no secret in it), or None."""
+        reason = forms.refusal_reason(request, secret, self.trusted_proxies)
+        if reason:
+            log.warning("refused a dashboard form %s %s from %s: %s (Origin %r)", request.method,
+                        request.path, request.remote_addr, reason, request.headers.get("Origin"))
+        return reason
 
     def _nav(self, person: Person | None) -> list[tuple[str, str]]:
         if person is None:
@@ -196,25 +235,62 @@ class Dashboard:
         return {u["unit_id"]: u for u in self.fetch(person, "units", "list_units")}
 
     # ------------------------------------------------------------------ pages
+    def _login_page(self, request: Request, status: int = 200, **context) -> Response:
+        """The login form, signed with the browser's form secret (a new one if it has none),
+        and the dashboard page to return to after it."""
+        secret = request.cookies.get(FORM_COOKIE)
+        if not secret or len(secret) > 100:
+            secret = forms.new_secret()
+        self.form_secret = secret
+        next_page = after_login(request.values.get("next"))
+        response = self._page(None, "login.html", status=status, next_page=next_page, **context)
+        # Strict: only the dashboard's own pages send it back; no max-age: gone with the browser
+        self._set_cookie(response, request, FORM_COOKIE, secret, samesite="Strict")
+        return response
+
     def login(self, request: Request) -> Response:
         if request.method == "GET":
-            return self._page(None, "login.html")
+            notice = next((text for key, text in LOGIN_NOTICES if key in request.args), None)
+            return self._login_page(request, notice=notice)
+        if self._foreign_form(request, request.cookies.get(FORM_COOKIE)):
+            # nothing tried: no token looked up, no failure counted
+            return self._login_page(request, status=403, error="登录页面已过期或来自其他网站，"
+                                    "请在此页重新粘贴令牌登录")
         token = (request.form.get("token") or "").strip()
-        person = self.tokens.authenticate(token)
-        if person is None:
+        opened = self.tokens.open_session(token)
+        if opened is None:
             address = request.remote_addr or "unknown"
             held_back = self.limiter.retry_after(address)
             self.limiter.failed(address)
             if held_back is not None:
                 wait = self.limiter.retry_after(address) or held_back
-                response = self._page(None, "login.html", status=429,
-                                      error=f"失败次数过多，请 {wait} 秒后再试")
+                response = self._login_page(request, status=429, error=f"失败次数过多，请 {wait} 秒后再试")
                 response.headers["Retry-After"] = str(wait)
                 return response
-            return self._page(None, "login.html", status=401, error="令牌无效或已被吊销，请重新输入")
-        response = redirect(PREFIX + "/")
-        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path=PREFIX,
-                            secure=request.is_secure, max_age=12 * 3600)
+            return self._login_page(request, status=401, error="令牌无效或已被吊销，请重新输入")
+        session_id, _person = opened
+        self.tokens.close_session(request.cookies.get(COOKIE))  # a session this browser had ends
+        response = redirect(after_login(request.form.get("next")) or PREFIX + "/", 303)
+        # Lax, not Strict: a link to a dashboard page from a message or a mail opens it logged
+        # in; every change is a POST, held to the form checks whatever the cookie's SameSite
+        self._set_cookie(response, request, COOKIE, session_id, samesite="Lax", max_age=SESSION_SECONDS)
+        response.delete_cookie(FORM_COOKIE, path=PREFIX)
+        return response
+
+    def logout(self, request: Request, session_id: str | None, person: Person | None) -> Response:
+        """POST ends the session (here and in the database); GET only shows the button."""
+        if person is None:  # no live session: nothing to end
+            response = redirect(PREFIX + "/login", 303)
+            response.delete_cookie(COOKIE, path=PREFIX)
+            return response
+        if request.method == "GET":
+            return self._page(person, "logout.html", title="退出登录")
+        if self._foreign_form(request, session_id):
+            return self._page(person, "logout.html", status=403, title="退出登录",
+                              error="退出请求已过期或来自其他网站，未退出；请点击下面的按钮退出")
+        self.tokens.close_session(session_id)
+        response = redirect(PREFIX + "/login?bye", 303)
+        response.delete_cookie(COOKIE, path=PREFIX)
         return response
 
     def home(self, person: Person) -> Response:
@@ -337,6 +413,20 @@ class Dashboard:
 
 
 # ---------------------------------------------------------------------- helpers
+LOGIN_NOTICES = (("bye", "您已退出登录"), ("expired", "登录已过期或令牌已被吊销，请重新登录"))
+
+
+def after_login(path: str | None) -> str | None:
+    """The dashboard page to go to after login, when ``path`` names one: a path under
+    /dashboard/ on this site (never //host or another scheme: no open redirect), not the
+    login or logout itself."""
+    if not path or len(path) > 2000 or not path.startswith(PREFIX + "/"):
+        return None
+    if "\\" in path or "//" in path or any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in path):
+        return None
+    if path.split("?")[0].rstrip("/") in (PREFIX + "/login", PREFIX + "/logout"):
+        return None
+    return path
 def _days(deadline: str | None, actual: str | None) -> int | None:
     import datetime as dt
     if not deadline or not actual:
