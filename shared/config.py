@@ -25,6 +25,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     auth_failure_limit: int = 20
     auth_failure_window: float = 60.0
+    # how often the scheduler looks for obligations whose due date has passed
+    scheduler_seconds: float = 30.0
     # how long a database call waits for the server before it fails (a fast 503, not a hang)
     db_timeout: float = 5.0
 
@@ -65,4 +67,5 @@ def settings() -> Settings:
         auth_failure_limit=int(env.get("DUDAO_AUTH_FAILURE_LIMIT", "20")),
         auth_failure_window=float(env.get("DUDAO_AUTH_FAILURE_WINDOW", "60")),
         db_timeout=float(env.get("DUDAO_DB_TIMEOUT", "5")),
+        scheduler_seconds=float(env.get("DUDAO_SCHEDULER_SECONDS", "30")),
     )
