@@ -25,6 +25,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     auth_failure_limit: int = 20
     auth_failure_window: float = 60.0
+    # how often the scheduler looks for obligations whose due date has passed
+    scheduler_seconds: float = 30.0
     # how long a database call waits for the server before it fails (a fast 503, not a hang)
     db_timeout: float = 5.0
     # the dashboard's cookies: Secure always, never, or when the request came over TLS
@@ -73,6 +75,7 @@ def settings() -> Settings:
                               ("auto", "true", "false")),
         trusted_proxies=tuple(a.strip() for a in env.get("DUDAO_TRUSTED_PROXIES", "127.0.0.1,::1")
                               .split(",") if a.strip()),
+        scheduler_seconds=float(env.get("DUDAO_SCHEDULER_SECONDS", "30")),
     )
 
 

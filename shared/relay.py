@@ -10,13 +10,12 @@ the service's own database publishes.
 from __future__ import annotations
 
 import logging
-import os
 import time
-import uuid
 
 from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
-from pymongo.errors import DuplicateKeyError
+
+from shared.lease import Lease
 
 LEASE_ID = "relay_lease"
 CHECKPOINT_ID = "relay_checkpoint"
@@ -31,43 +30,26 @@ class Relay:
         self.amqp_uri = amqp_uri
         self.lease_seconds = lease_seconds
         self.batch = batch
-        self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease = Lease(self.meta, LEASE_ID, seconds=lease_seconds, owner=owner)
+        self.owner = self.lease.owner
         self.exchange = get_event_exchange(store.service, {})
         self._connection = None
-        # while this relay holds the lease, the lease's expiry and the published position
-        # are known here: an idle poll costs one indexed read, not three round trips and
-        # a write (every service polls several times a second)
-        self._lease_until = 0.0
+        # while this relay holds the lease, the published position is known here: an idle
+        # poll costs one indexed read, not three round trips and a write (every service
+        # polls several times a second)
         self._published: int | None = None
 
     # -- lease ---------------------------------------------------------------------------
     def hold_lease(self) -> bool:
-        """Take or renew the lease; False while another live relay holds it. Renewed
-        once half of it has run out, so a live holder never lets it lapse."""
-        now = time.time()
-        if self._lease_until - now > self.lease_seconds / 2:
-            return True
-        try:
-            doc = self.meta.find_one_and_update(
-                {"_id": LEASE_ID, "$or": [{"owner": self.owner}, {"expires": {"$lt": now}}]},
-                {"$set": {"owner": self.owner, "expires": now + self.lease_seconds}},
-                upsert=True, return_document=True)
-        except DuplicateKeyError:
-            return self._lost_lease()
-        if doc is None or doc["owner"] != self.owner:
-            return self._lost_lease()
-        if self._lease_until < now:  # newly taken: another holder may have published since
+        """Take or renew the lease; False while another live relay holds it."""
+        held, newly = self.lease.hold()
+        if not held or newly:  # newly taken: another holder may have published since
             self._published = None
-        self._lease_until = now + self.lease_seconds
-        return True
-
-    def _lost_lease(self) -> bool:
-        self._lease_until, self._published = 0.0, None
-        return False
+        return held
 
     def release_lease(self) -> None:
-        self._lost_lease()
-        self.meta.update_one({"_id": LEASE_ID, "owner": self.owner}, {"$set": {"expires": 0}})
+        self._published = None
+        self.lease.release()
 
     # -- publishing ----------------------------------------------------------------------
     def published_position(self) -> int:

@@ -20,11 +20,13 @@ import dataclasses
 from services.supervision import domain as D
 from services.supervision.documents import DOCX_MEDIA_TYPE, briefing_docx
 from services.supervision.domain.checklist import check_work_plan
+from services.supervision.domain.config import config_from_environment
 from services.supervision.projections import (
     BRIEFINGS,
     CONSOLE_GROUPS,
     CONSOLE_UNITS,
     HISTORY,
+    OBLIGATIONS,
     PORTFOLIOS,
     REPORTS,
     TRANSITION_FACTS,
@@ -34,11 +36,12 @@ from services.supervision.projections import (
     transition_application,
 )
 from shared.access import check_read_group, check_read_unit, readable_scope
+from shared.clock import today
 from shared.config import settings
 from shared.domain import Actor, Forbidden, NotFound
 from shared.service_kit import ask_peer
 
-CONFIG = D.SupervisionConfig(soft_unit_limit=settings().soft_group_limit)
+CONFIG = config_from_environment(soft_unit_limit=settings().soft_group_limit)
 DECIDE = D.decider(CONFIG)
 STUDY_WHY = "a group agrees to a unit leaving 学习动员 only with its study readiness"
 
@@ -397,3 +400,51 @@ def unit_history(service, request, actor):
         raise NotFound(f"unit {unit_id} has no supervision history", unit_id=unit_id)
     summary = service.storage.get(CONSOLE_UNITS, unit_id) or {}
     return {**_public(doc), "summary": _public(summary)}
+
+
+# ------------------------------------------------------------------ obligations (督促检查)
+SCHEDULER = Actor(id="system:scheduler", name="scheduler", role="system")
+LISTED = ("obligation_id", "type", "unit_id", "group_id", "owed_by", "subject", "due", "met_on",
+          "status")
+
+
+def list_obligations(service, request, actor):
+    """Every obligation within the reader's scope, by due date; ``days_overdue`` on today's
+    clock (statuses themselves come from the record: overdue once the scheduler said so)."""
+    flt = _listing_scope(actor)
+    for field in ("unit_id", "group_id"):
+        if request.get(field) and field not in flt:
+            flt[field] = request[field]
+    now = today()
+    found = [{**{k: o[k] for k in LISTED}, "days_overdue": D.obligations.days_overdue(o, now)}
+             for doc in service.storage.find(OBLIGATIONS, flt)
+             for o in doc.get("obligations", [])
+             if request.get("status") in (None, o["status"]) and request.get("type") in (None, o["type"])]
+    return sorted(found, key=lambda o: (o["due"], o["obligation_id"]))
+
+
+def waive_obligation(service, command, actor):
+    doc = service.storage.get(OBLIGATIONS, command.unit_id) or {}
+    obligation = next((o for o in doc.get("obligations", [])
+                       if o["obligation_id"] == command.obligation_id), None)
+    run(service, dataclasses.replace(command, obligation=obligation), actor)
+    return {"obligation_id": command.obligation_id, "status": "waived"}
+
+
+def observe_due_obligations(service) -> int:
+    """The scheduler's tick (one instance at a time, by lease): for each unit with open
+    obligations whose due date lies before today, record them falling overdue. Returns how
+    many it recorded."""
+    held, _ = service.scheduler.hold()
+    if not held:
+        return 0
+    now, recorded = today(), 0
+    for doc in service.storage.find(OBLIGATIONS):
+        due = D.obligations.fallen_due(doc.get("obligations", []), now)
+        if due:
+            command = D.RecordOverdue(unit_id=doc["unit_id"], today=now, actor=SCHEDULER,
+                                      obligations=tuple({"obligation_id": o["obligation_id"],
+                                                         "type": o["type"], "due": o["due"]}
+                                                        for o in due))
+            recorded += len(run(service, command, SCHEDULER))
+    return recorded

@@ -17,6 +17,9 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.supervision.domain import commands as C
 from services.supervision.domain.config import DEFAULT_CONFIG
+from services.supervision.domain.obligations import STATUSES as OBLIGATION_STATUSES
+from services.supervision.domain.obligations import TYPES as OBLIGATION_TYPES
+from services.supervision.domain.obligations import unit_of
 from services.supervision.domain.vocabulary import (
     EXTENDABLE_PHASES,
     GROUP_REVIEW_DECISIONS,
@@ -375,6 +378,24 @@ class ReportsQuerySchema(StrictSchema):
     group_id = fields.String()
     kind = fields.String()
     urgent = fields.String()
+
+
+class ObligationsQuerySchema(StrictSchema):
+    """GET /obligations?status=&unit_id=&group_id=&type= (within the reader's scope)"""
+    status = fields.String(validate=validate.OneOf(OBLIGATION_STATUSES))
+    unit_id = fields.String(validate=ID)
+    group_id = fields.String(validate=ID)
+    type = fields.String(validate=validate.OneOf(OBLIGATION_TYPES))
+
+
+class WaiveObligationSchema(CommandSchema):
+    """POST /obligations/{id}/waive {reason}: the office only"""
+    obligation_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+    def make(self, data, edge):
+        return C.WaiveObligation(unit_id=unit_of(data["obligation_id"]), today=edge.today(),
+                                 actor=edge.actor, **data)
 
 
 SCHEMAS = {

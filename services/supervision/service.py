@@ -10,14 +10,20 @@ rules in ``domain/``. The service reads the units log into its fact projections.
 """
 from __future__ import annotations
 
+import logging
+
 from nameko.events import event_handler
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from services.supervision import handlers as H
 from services.supervision import schemas as S
 from services.supervision.projections import build_projections
-from shared.service_kit import DomainService, OutboxRelay, ServiceStorage, Wiring, endpoint
+from shared.config import settings
+from shared.service_kit import DomainService, LeaseHolder, OutboxRelay, ServiceStorage, Wiring, endpoint
 from shared.unit_directory import unit_directory
+
+log = logging.getLogger(__name__)
 
 WIRING = Wiring(service="supervision",
                 projections=(unit_directory(), *build_projections(H.CONFIG)))
@@ -27,10 +33,26 @@ class SupervisionService(DomainService):
     name = "supervision"
     storage = ServiceStorage(WIRING)
     relay = OutboxRelay()
+    scheduler = LeaseHolder("scheduler_lease")
 
     @event_handler("units", "#", requeue_on_error=True)
     def on_units_event(self, envelope):
         self._receive("units", envelope)
+
+    @event_handler("evaluation", "#", requeue_on_error=True)
+    def on_evaluation_event(self, envelope):
+        self._receive("evaluation", envelope)
+
+    # obligations (督促检查): time passing, recorded by one instance at a time
+    @timer(interval=settings().scheduler_seconds)
+    def observe_time(self):
+        try:
+            H.observe_due_obligations(self)
+        except Exception as err:  # the database may be down: the next tick retries
+            log.warning("the scheduler's tick failed: %s", err)
+
+    list_obligations = endpoint(S.ObligationsQuerySchema, H.list_obligations)
+    waive_obligation = endpoint(S.WaiveObligationSchema, H.waive_obligation)
 
     # groups (R1, R2, R18)
     form_group = endpoint(S.FormGroupSchema, H.form_group)

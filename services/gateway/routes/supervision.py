@@ -113,6 +113,14 @@ ROUTES = [
     Route("GET", "/console", S, "console", ("office", "auditor"), 200,
           "The office console: every group's units, deadlines, late arrivals, pending reviews "
           "and approvals, urgent reports"),
+    # obligations (督促检查): what is owed by when, overdue once the scheduler saw it pass
+    Route("GET", "/obligations", S, "list_obligations", ("office", "auditor", "supervisor", "unit"), 200,
+          "Obligations within your scope, by due date (?status=&unit_id=&group_id=&type=): "
+          "{obligation_id, type, unit_id, group_id, owed_by, due, status, days_overdue}",
+          query=("status", "unit_id", "group_id", "type")),
+    Route("POST", "/obligations/<id>/waive", S, "waive_obligation", OFFICE, 201,
+          "The office waives an obligation {reason}", _schema("WaiveObligationSchema"),
+          args={"id": "obligation_id"}),
     Route("GET", "/units/<unit>/supervision", S, "unit_history",
           ("office", "auditor", "supervisor", "unit"), 200, "A unit's supervision history",
           args=UNIT),

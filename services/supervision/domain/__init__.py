@@ -7,6 +7,8 @@ Three aggregates, each one stream (see ``streams``), each module with its own
 - supervised unit (``supervised-unit-<id>``): ``unit.py`` (rules in arrival, plan_review,
   phase_gate, field_work, reports), folded by ``fold_unit``
 - briefing (``briefing-<id>``): ``briefing.py``, folded by ``fold_briefing``
+- a unit's obligations (``obligations-<unit>``): ``obligations.py``, folded by
+  ``fold_obligations``; the obligations themselves are derived from the record there
 
 ``HANDLERS`` merges them: the one table ``decide`` looks a command's rule up in. Every
 command names its stream, so a handler runs each command the same way:
@@ -19,6 +21,7 @@ from services.supervision.domain import (
     briefing,
     events,  # noqa: F401  (registers the event types)
     group,
+    obligations,
     unit,
 )
 from services.supervision.domain.arrival import arrival_deadline  # noqa: F401
@@ -28,10 +31,12 @@ from services.supervision.domain.commands import *  # noqa: F401,F403
 from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
 from services.supervision.domain.events import *  # noqa: F401,F403
 from services.supervision.domain.group import GroupState, evolve_group, fold_group  # noqa: F401
+from services.supervision.domain.obligations import fold_obligations, unit_obligations  # noqa: F401
 from services.supervision.domain.phase_gate import readiness_blockers  # noqa: F401
 from services.supervision.domain.streams import (
     BRIEFING_PREFIX,
     GROUP_PREFIX,
+    OBLIGATIONS_PREFIX,
     UNIT_PREFIX,
     briefing_stream,  # noqa: F401
     group_stream,
@@ -39,11 +44,11 @@ from services.supervision.domain.streams import (
 )
 from services.supervision.domain.unit_state import SupervisedUnitState, evolve_unit, fold_unit  # noqa: F401
 
-HANDLERS = {**group.HANDLERS, **unit.HANDLERS, **briefing.HANDLERS}
+HANDLERS = {**group.HANDLERS, **unit.HANDLERS, **briefing.HANDLERS, **obligations.HANDLERS}
 
 # the fold of each kind of stream (by its id's prefix), for ``fold_for``
 _STREAM_FOLDS = ((GROUP_PREFIX, fold_group), (UNIT_PREFIX, fold_unit),
-                 (BRIEFING_PREFIX, fold_briefing))
+                 (BRIEFING_PREFIX, fold_briefing), (OBLIGATIONS_PREFIX, fold_obligations))
 
 
 def decide(state, command, config: SupervisionConfig = DEFAULT_CONFIG) -> list:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from services.supervision.domain.streams import briefing_stream, group_stream, unit_stream
+from services.supervision.domain.streams import briefing_stream, group_stream, obligations_stream, unit_stream
 from shared.domain import Actor
 
 frozen = dataclasses.dataclass(frozen=True)
@@ -290,3 +290,31 @@ class CompileBriefing:
     @property
     def stream_id(self) -> str:
         return briefing_stream(self.briefing_id)
+
+
+# ------------------------------------------------------------ a unit's obligations
+class _OnObligations:
+    @property
+    def stream_id(self) -> str:
+        return obligations_stream(self.unit_id)
+
+
+@frozen
+class RecordOverdue(_OnObligations):
+    """The scheduler's tick for one unit. ``obligations``: the unit's obligations that
+    fell due before ``today`` ({obligation_id, type, due}), as its projection derived them."""
+    unit_id: str
+    today: str
+    actor: Actor
+    obligations: tuple = ()
+
+
+@frozen
+class WaiveObligation(_OnObligations):
+    """``obligation``: the obligation as its projection derived it (None: no such one)."""
+    unit_id: str
+    obligation_id: str
+    reason: str
+    today: str
+    actor: Actor
+    obligation: dict | None = None

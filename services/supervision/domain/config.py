@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 
 @dataclasses.dataclass(frozen=True)
@@ -15,6 +16,19 @@ class SupervisionConfig:
     max_score: int = 10
     # "这次选派的督导组组长，都是科级干部": ranks a group leader may hold.
     leader_ranks: tuple = ("section", "deputy_section")
+    # R16 "到位后…及时报告联系方式": days after arrival by which contact details are reported.
+    contact_report_days: int = 3
+    # days after opening by which a satisfaction survey is closed.
+    survey_close_days: int = 14
 
 
 DEFAULT_CONFIG = SupervisionConfig()
+
+
+def config_from_environment(env=None, **given) -> SupervisionConfig:
+    """The obligations' numbers from the environment (README: configuration), beside what
+    the caller ``given`` (the soft limit, from shared.config)."""
+    env = os.environ if env is None else env
+    return SupervisionConfig(
+        contact_report_days=int(env.get("DUDAO_CONTACT_REPORT_DAYS", "3")),
+        survey_close_days=int(env.get("DUDAO_SURVEY_CLOSE_DAYS", "14")), **given)

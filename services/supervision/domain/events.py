@@ -288,3 +288,25 @@ class BriefingCompiled(Event):
     # [{kind, label, items: [{report_id, unit_id, group_id, kind, date, title, body, urgent}]}]
     sections: list
     report_ids: list
+
+
+# ---------------------------------------------------------- a unit's obligations stream
+@frozen
+class ObligationBecameOverdue(Event):
+    """The scheduler saw ``due`` pass with the obligation not met (time passing, recorded)."""
+    unit_id: str
+    obligation_id: str
+    kind: str  # the obligation's type (``type`` names the event)
+    due: str
+    observed_on: str
+
+
+@frozen
+class ObligationWaived(Event):
+    """The office waived an obligation, with its reason."""
+    unit_id: str
+    obligation_id: str
+    kind: str
+    reason: str
+    waived_on: str
+    waived_by: str

@@ -6,12 +6,16 @@
   cases). A unit has one such stream, so "one group per unit" and "a group
   agrees once" hold under optimistic concurrency.
 - ``briefing-<id>``: one 简报 the office compiled.
+- ``obligations-<unit id>``: time passing at one unit: its obligations recorded falling
+  overdue (by the scheduler) and waived (by the office). Apart from the unit's stream, so
+  the scheduler's ticks never contend with the group's work there.
 """
 from __future__ import annotations
 
 GROUP_PREFIX = "group-"
 UNIT_PREFIX = "supervised-unit-"
 BRIEFING_PREFIX = "briefing-"
+OBLIGATIONS_PREFIX = "obligations-"
 
 
 def group_stream(group_id: str) -> str:
@@ -24,3 +28,7 @@ def unit_stream(unit_id: str) -> str:
 
 def briefing_stream(briefing_id: str) -> str:
     return f"{BRIEFING_PREFIX}{briefing_id}"
+
+
+def obligations_stream(unit_id: str) -> str:
+    return f"{OBLIGATIONS_PREFIX}{unit_id}"

@@ -17,16 +17,17 @@ from services.supervision.projections.facts import (
     transition_application,
 )
 from services.supervision.projections.history import BRIEFINGS, HISTORY, REPORTS, UNIT_GROUPS, history_projections
+from services.supervision.projections.obligations import OBLIGATIONS, obligation_projections
 from services.supervision.projections.portfolio import PORTFOLIOS, portfolio_projection
 
 
 def build_projections(config: SupervisionConfig = DEFAULT_CONFIG) -> list:
     return [*console_projections(config), portfolio_projection(), *history_projections(),
-            *facts_projections()]
+            *facts_projections(), *obligation_projections(config)]
 
 
 PROJECTIONS = build_projections()
 
 __all__ = ["PROJECTIONS", "build_projections", "CONSOLE_GROUPS", "CONSOLE_UNITS", "PORTFOLIOS",
-           "HISTORY", "UNIT_GROUPS", "REPORTS", "BRIEFINGS", "UNIT_FACTS", "TRANSITION_FACTS",
+           "HISTORY", "UNIT_GROUPS", "REPORTS", "BRIEFINGS", "UNIT_FACTS", "TRANSITION_FACTS", "OBLIGATIONS",
            "transition_application", "speech_draft"]

@@ -1,0 +1,129 @@
+"""``supervision_obligations``: per unit, the facts its obligations are derived from, kept
+from the units, supervision and evaluation logs, and the obligations themselves with their
+statuses (services.supervision.domain.obligations), recomputed from the facts by every event
+that changes them. A pure fold of the logs: a rebuild, or an as-of view at any moment,
+shows the obligations and statuses of that moment (overdue only once the scheduler's
+``ObligationBecameOverdue`` is in the log).
+
+Doc: {unit_id, group_id, meeting_date, arrived_on, contact_reported_on, plan_approved_on,
+requirements_set_on, phases: {phase: {entered_on, deadline, left_on}},
+measures: {measure_id: {due, completed_on}}, surveys: {survey_id: {opened_on, closed_on}},
+overdue: {obligation_id: {due, on}}, waived: {obligation_id: {reason, on, by}},
+obligations: [{obligation_id, type, unit_id, group_id, owed_by, subject, due, met_on, status}]}
+"""
+from __future__ import annotations
+
+from services.supervision.domain.config import SupervisionConfig
+from services.supervision.domain.obligations import unit_obligations
+from services.supervision.projections.common import SUPERVISION, UNITS, by_types
+from shared.projection import Projection
+
+OBLIGATIONS = "supervision_obligations"
+EVALUATION = "evaluation"
+
+
+def _day(env: dict) -> str:
+    return (env.get("occurred_at") or "")[:10]
+
+
+def _first(doc: dict, field: str, value):
+    """The earliest date a thing was done: a later repeat does not move it."""
+    return doc.get(field) or value
+
+
+def _put(mapping: dict | None, key: str, **fields) -> dict:
+    mapping = mapping or {}
+    return {**mapping, key: {**mapping.get(key, {}), **fields}}
+
+
+def _phase_entered(doc: dict, env: dict) -> dict:
+    p = env["payload"]
+    day = p.get("entered_on") or _day(env)
+    phases = doc.get("phases") or {}
+    previous = p.get("previous_phase")
+    if previous in phases and not phases[previous].get("left_on"):
+        phases = _put(phases, previous, left_on=day)
+    return {"phases": _put(phases, p["phase"], entered_on=day, deadline=p.get("deadline"),
+                           left_on=None)}
+
+
+def _deadline_applied(doc: dict, env: dict) -> dict:
+    p = env["payload"]
+    if p["phase"] not in (doc.get("phases") or {}):
+        return {}
+    return {"phases": _put(doc["phases"], p["phase"], deadline=p["until"])}
+
+
+def _measure_done(doc: dict, env: dict) -> dict:
+    p = env["payload"]
+    if p["measure_id"] not in (doc.get("measures") or {}):
+        return {}
+    return {"measures": _put(doc["measures"], p["measure_id"],
+                             completed_on=p.get("completed_on") or _day(env))}
+
+
+def _plan_reviewed(doc: dict, env: dict) -> dict:
+    p = env["payload"]
+    if p.get("decision") != "approve":
+        return {}
+    return {"plan_approved_on": _first(doc, "plan_approved_on", p.get("date") or _day(env))}
+
+
+def _report_filed(doc: dict, env: dict) -> dict:
+    p = env["payload"]
+    if p.get("kind") != "contact_details":
+        return {}
+    return {"contact_reported_on": _first(doc, "contact_reported_on", p.get("date") or _day(env))}
+
+
+def _survey_closed(doc: dict, env: dict) -> dict:
+    p = env["payload"]
+    return {"surveys": _put(doc.get("surveys"), p["survey_id"], closed_on=p.get("closed_on") or _day(env))}
+
+
+UNITS_FACTS = {
+    "MobilizationMeetingScheduled": lambda d, e: {"meeting_date": e["payload"]["date"]},
+    "PhaseEntered": _phase_entered,
+    "DeadlineApplied": _deadline_applied,
+    "RequirementsSet": lambda d, e: {"requirements_set_on": _first(d, "requirements_set_on", _day(e))},
+    "RectificationMeasureAdded": lambda d, e: {"measures": _put(
+        d.get("measures"), e["payload"]["measure_id"], due=e["payload"].get("due"))},
+    "RectificationMeasureCompleted": _measure_done,
+}
+SUPERVISION_FACTS = {
+    "UnitAssigned": lambda d, e: {"group_id": e["payload"]["group_id"]},
+    "GroupArrived": lambda d, e: {"arrived_on": _first(d, "arrived_on", e["payload"]["date"])},
+    "ReportFiled": _report_filed,
+    "WorkPlanReviewed": _plan_reviewed,
+    "ObligationBecameOverdue": lambda d, e: {"overdue": _put(
+        d.get("overdue"), e["payload"]["obligation_id"], due=e["payload"]["due"],
+        on=e["payload"]["observed_on"])},
+    "ObligationWaived": lambda d, e: {"waived": _put(
+        d.get("waived"), e["payload"]["obligation_id"], reason=e["payload"]["reason"],
+        on=e["payload"]["waived_on"], by=e["payload"]["waived_by"])},
+}
+EVALUATION_FACTS = {
+    "SurveyOpened": lambda d, e: {"surveys": _put(
+        d.get("surveys"), e["payload"]["survey_id"], opened_on=e["payload"].get("opened_on") or _day(e))},
+    "SurveyClosed": _survey_closed,
+}
+
+
+def _projection(source: str, facts: dict, config: SupervisionConfig) -> Projection:
+    def handler(update):
+        def apply(doc, env):
+            doc = doc or {"unit_id": env["payload"]["unit_id"]}
+            changed = update(doc, env)
+            if not changed:
+                return doc
+            doc = {**doc, **changed}
+            return {**doc, "obligations": unit_obligations(doc, config)}
+        return apply
+
+    keys, apply = by_types({kind: handler(update) for kind, update in facts.items()}, "unit_id")
+    return Projection(OBLIGATIONS, source, keys, apply, indexes=([("group_id", 1)],))
+
+
+def obligation_projections(config: SupervisionConfig) -> list[Projection]:
+    return [_projection(UNITS, UNITS_FACTS, config), _projection(SUPERVISION, SUPERVISION_FACTS, config),
+            _projection(EVALUATION, EVALUATION_FACTS, config)]

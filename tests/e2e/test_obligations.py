@@ -1,0 +1,139 @@
+"""Obligations through the running system (issue 15): derived from the record, overdue only
+once the scheduler (one instance at a time, by lease) records the due date passing on its
+clock, listed by scope, waived by the office; two schedulers never record one twice, and
+an as-of view shows an obligation open at one moment and overdue at a later one.
+
+The scheduler's clock is moved forward by restarting the supervision service with
+``DUDAO_CLOCK_OFFSET`` (the one clock, shared.clock): the rest of the stack keeps the wall's."""
+import datetime as dt
+import time
+
+import pytest
+
+from assembly.stack import throwaway_stack, wait_until
+from shared.clock import utc_now_iso
+from tests.e2e.test_supervision import assign, day, form_group, register_unit, schedule_meeting
+
+AHEAD = 5  # days the restarted schedulers' clock runs ahead of the wall
+
+
+@pytest.fixture(scope="module")
+def stack(mongo_uri, amqp_base_uri):
+    with throwaway_stack(mongo_uri, amqp_base_uri, label="oblig",
+                         env={"DUDAO_SCHEDULER_SECONDS": "0.5"}) as running:
+        yield running
+
+
+def overdue_events(stack, obligation_id=None) -> int:
+    query = {"type": "ObligationBecameOverdue"}
+    if obligation_id:
+        query["payload.obligation_id"] = obligation_id
+    return stack.db("supervision")["events"].count_documents(query)
+
+
+def supervision_logged(stack) -> int:
+    return stack.db("supervision")["events"].count_documents({})
+
+
+def obligations(stack, token_role="office", scope=None, **query):
+    answer = stack.as_role(token_role, scope=scope).get("/obligations", params=query)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+@pytest.fixture(scope="module")
+def county(stack):
+    """A unit assigned to a group, its meeting in three days: the group owes its arrival
+    by tomorrow, the unit its approved plan by the day after; and a second unit elsewhere."""
+    group = form_group(stack)
+    unit_id = register_unit(stack)
+    assign(stack, group["group_id"], unit_id)
+    schedule_meeting(stack, unit_id, day(3))
+    other_group = form_group(stack)
+    other_unit = register_unit(stack)
+    assign(stack, other_group["group_id"], other_unit)
+    wait_until(lambda: len(obligations(stack, unit_id=unit_id)) == 2, 30,
+               message="the obligations derived from the meeting")
+    return {"group_id": group["group_id"], "unit_id": unit_id, "other_group": other_group["group_id"],
+            "other_unit": other_unit, "before": utc_now_iso()}
+
+
+def test_the_meeting_makes_obligations_that_are_open_on_todays_clock(stack, county):
+    found = {o["type"]: o for o in obligations(stack, unit_id=county["unit_id"])}
+    assert set(found) == {"arrival", "work_plan"}
+    arrival = found["arrival"]
+    assert (arrival["due"], arrival["owed_by"], arrival["group_id"], arrival["status"],
+            arrival["days_overdue"]) == (day(1), "group", county["group_id"], "open", 0)
+    assert found["work_plan"]["due"] == day(2) and found["work_plan"]["owed_by"] == "unit"
+    assert overdue_events(stack) == 0
+
+
+def test_each_reader_sees_only_their_scope(stack, county):
+    mine = obligations(stack, "unit", county["unit_id"])
+    assert {o["unit_id"] for o in mine} == {county["unit_id"]}
+    assert obligations(stack, "unit", county["other_unit"]) == []
+    # a unit asking for another's is answered with its own (scope wins over the filter)
+    assert obligations(stack, "unit", county["other_unit"], unit_id=county["unit_id"]) == []
+    assert {o["unit_id"] for o in obligations(stack, "supervisor", county["group_id"])} == {county["unit_id"]}
+    assert obligations(stack, "supervisor", county["other_group"]) == []
+    assert obligations(stack, "auditor") == obligations(stack, "office")
+    bad = stack.as_role("office").get("/obligations", params={"status": "late-ish"})
+    assert bad.status_code == 422 and "status" in bad.json()["details"]["fields"]
+
+
+def test_two_schedulers_ahead_of_the_wall_record_each_passed_date_once(stack, county):
+    stack.kill("supervision")
+    stack.start("supervision", DUDAO_CLOCK_OFFSET=f"{AHEAD}d")
+    stack.start("supervision", "supervision-2", DUDAO_CLOCK_OFFSET=f"{AHEAD}d")
+    stack.wait_answering(["supervision"])
+    arrival_id = f"{county['unit_id']}:arrival"
+    wait_until(lambda: overdue_events(stack, arrival_id) == 1, 30, message="the arrival recorded overdue")
+    wait_until(lambda: overdue_events(stack, f"{county['unit_id']}:work_plan") == 1, 30,
+               message="the plan recorded overdue")
+    ticks_later = supervision_logged(stack)
+    time.sleep(3)  # several ticks of both schedulers: nothing more to record
+    assert all(stack.processes[k].poll() is None for k in ("supervision", "supervision-2"))
+    assert overdue_events(stack, arrival_id) == 1
+    assert supervision_logged(stack) == ticks_later
+    found = {o["type"]: o for o in obligations(stack, status="overdue", unit_id=county["unit_id"])}
+    assert set(found) == {"arrival", "work_plan"}
+    assert found["arrival"]["days_overdue"] == AHEAD - 1
+    event = stack.db("supervision")["events"].find_one({"payload.obligation_id": arrival_id})
+    assert event["actor"]["role"] == "system" and event["payload"]["observed_on"] == day(AHEAD)
+
+
+def test_as_of_shows_the_arrival_open_before_and_overdue_after(stack, county):
+    wait_until(lambda: overdue_events(stack, f"{county['unit_id']}:arrival") == 1, 30)
+    auditor = stack.as_role("auditor")
+
+    def arrival_at(moment):
+        answer = auditor.get("/audit/as-of", params={"time": moment, "unit": county["unit_id"]})
+        assert answer.status_code == 200, answer.text
+        [doc] = answer.json()["services"]["supervision"]["supervision_obligations"]
+        return next(o for o in doc["obligations"] if o["type"] == "arrival")["status"]
+
+    later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=AHEAD + 1)).strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z")
+    assert arrival_at(county["before"]) == "open"
+    assert arrival_at(later) == "overdue"
+
+
+def test_the_office_waives_an_overdue_obligation_with_a_reason(stack, county):
+    arrival_id = f"{county['unit_id']}:arrival"
+    wait_until(lambda: overdue_events(stack, arrival_id) == 1, 30)
+    office = stack.as_role("office")
+    before = supervision_logged(stack)
+    for token, body, status in ((stack.as_role("supervisor", scope=county["group_id"]), {"reason": "x"}, 403),
+                                (office, {"reason": ""}, 422),
+                                (office, {}, 422)):
+        refused = token.post(f"/obligations/{arrival_id}/waive", json=body)
+        assert refused.status_code == status, refused.text
+    unknown = office.post(f"/obligations/{county['unit_id']}:nothing/waive", json={"reason": "x"})
+    assert unknown.status_code == 404, unknown.text
+    assert supervision_logged(stack) == before
+    waived = office.post(f"/obligations/{arrival_id}/waive", json={"reason": "组长住院，市委同意"})
+    assert waived.status_code == 201, waived.text
+    wait_until(lambda: {o["obligation_id"] for o in obligations(stack, status="waived")} == {arrival_id}, 30,
+               message="the waiver listed")
+    again = office.post(f"/obligations/{arrival_id}/waive", json={"reason": "again"})
+    assert again.status_code == 409, again.text

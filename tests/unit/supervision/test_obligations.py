@@ -1,0 +1,214 @@
+"""Obligations (督促检查), pure: derived from the logs by the projection, statuses from the
+record only, the scheduler's tick and the office's waiver decided on the unit's
+obligations stream."""
+import itertools
+
+import pytest
+
+from services.supervision import domain as D
+from services.supervision.domain.obligations import days_overdue, fallen_due
+from services.supervision.projections.obligations import OBLIGATIONS, obligation_projections
+from shared.domain import SYSTEM, Actor, Conflict, Forbidden, NotFound, Rejected
+from shared.projection import MemoryProjectionRunner
+
+CONFIG = D.SupervisionConfig()
+UNIT, GROUP = "u-000000000001", "g-000000000001"
+OFFICE = Actor(id="office-1", name="王主任", role="office")
+SUPERVISOR = Actor(id="sup-1", name="李组长", role="supervisor", scope=GROUP)
+_positions = itertools.count(1)
+
+
+def env(source_type: str, payload: dict, day: str = "2024-02-01") -> dict:
+    return {"type": source_type, "payload": {"unit_id": UNIT, **payload}, "position": next(_positions),
+            "occurred_at": f"{day}T09:00:00.000Z"}
+
+
+class County:
+    """The obligations projection fed from the three logs."""
+
+    def __init__(self):
+        self.runner = MemoryProjectionRunner(obligation_projections(CONFIG), check_purity=True)
+
+    def units(self, event_type, day="2024-02-01", **payload):
+        self.runner.apply(env(event_type, payload, day), "units")
+        return self
+
+    def supervision(self, event_type, day="2024-02-01", **payload):
+        self.runner.apply(env(event_type, payload, day), "supervision")
+        return self
+
+    def evaluation(self, event_type, day="2024-02-01", **payload):
+        self.runner.apply(env(event_type, payload, day), "evaluation")
+        return self
+
+    @property
+    def doc(self) -> dict:
+        return self.runner.collections[OBLIGATIONS][UNIT]
+
+    def obligation(self, kind: str, subject: str | None = None) -> dict:
+        oid = D.obligations.obligation_id(UNIT, kind, subject)
+        return next(o for o in self.doc["obligations"] if o["obligation_id"] == oid)
+
+    def status(self, kind: str, subject: str | None = None) -> str:
+        return self.obligation(kind, subject)["status"]
+
+
+def assigned_with_meeting(meeting="2024-02-18") -> County:
+    return (County().supervision("UnitAssigned", group_id=GROUP, assigned_on="2024-02-01")
+            .units("MobilizationMeetingScheduled", date=meeting))
+
+
+# ------------------------------------------------------------------- what is derived
+
+def test_the_meeting_makes_the_arrival_and_the_work_plan_due():
+    county = assigned_with_meeting()
+    arrival, plan = county.obligation("arrival"), county.obligation("work_plan")
+    assert (arrival["due"], arrival["owed_by"], arrival["group_id"]) == ("2024-02-16", "group", GROUP)
+    assert (plan["due"], plan["owed_by"]) == ("2024-02-17", "unit")
+    assert {arrival["status"], plan["status"]} == {"open"}
+
+
+def test_moving_the_meeting_moves_the_arrival_and_judges_it_again():
+    county = assigned_with_meeting("2024-02-18").supervision("GroupArrived", group_id=GROUP, date="2024-02-17")
+    assert county.status("arrival") == "met_late"
+    county.units("MobilizationMeetingScheduled", date="2024-02-25", previous_date="2024-02-18")
+    assert county.obligation("arrival")["due"] == "2024-02-23"
+    assert county.status("arrival") == "met_on_time"
+
+
+def test_arriving_makes_the_contact_details_due_within_the_configured_days():
+    county = assigned_with_meeting().supervision("GroupArrived", group_id=GROUP, date="2024-02-15")
+    assert county.obligation("contact_details")["due"] == "2024-02-18"
+    county.supervision("ReportFiled", kind="progress", date="2024-02-16", group_id=GROUP)
+    assert county.status("contact_details") == "open"
+    county.supervision("ReportFiled", kind="contact_details", date="2024-02-19", group_id=GROUP)
+    assert county.status("contact_details") == "met_late"
+
+
+def test_the_plan_is_met_by_its_approval_not_its_return():
+    county = assigned_with_meeting()
+    county.supervision("WorkPlanReviewed", decision="return", date="2024-02-10", group_id=GROUP)
+    assert county.status("work_plan") == "open"
+    county.supervision("WorkPlanReviewed", decision="approve", date="2024-02-12", group_id=GROUP)
+    assert county.status("work_plan") == "met_on_time"
+
+
+def test_each_phase_deadline_and_the_requirements_in_phase_one():
+    county = County().units("PhaseEntered", phase="mobilization", previous_phase="registered",
+                            deadline="2024-04-30", entered_on="2024-02-18")
+    assert county.obligation("phase_deadline", "mobilization")["due"] == "2024-04-30"
+    assert county.obligation("requirements")["due"] == "2024-04-30"
+    county.units("DeadlineApplied", phase="mobilization", until="2024-05-15")
+    assert county.obligation("phase_deadline", "mobilization")["due"] == "2024-05-15"
+    county.units("RequirementsSet", day="2024-03-01", text="五带头", items=[])
+    county.units("PhaseEntered", phase="analysis", previous_phase="mobilization",
+                 deadline="2024-06-30", entered_on="2024-05-20")
+    assert county.status("requirements") == "met_on_time"
+    assert county.obligation("phase_deadline", "mobilization")["met_on"] == "2024-05-20"
+    assert county.status("phase_deadline", "mobilization") == "met_late"
+    assert county.status("phase_deadline", "analysis") == "open"
+
+
+def test_measures_and_surveys_fall_due_too():
+    county = (County().units("RectificationMeasureAdded", measure_id="r-1", due="2024-07-01")
+              .evaluation("SurveyOpened", survey_id="s-1", opened_on="2024-08-01"))
+    assert county.obligation("measure", "r-1")["due"] == "2024-07-01"
+    assert county.obligation("survey_close", "s-1")["due"] == "2024-08-15"
+    county.units("RectificationMeasureCompleted", measure_id="r-1", completed_on="2024-06-20")
+    county.evaluation("SurveyClosed", survey_id="s-1", closed_on="2024-08-20")
+    assert (county.status("measure", "r-1"), county.status("survey_close", "s-1")) == ("met_on_time", "met_late")
+
+
+# ---------------------------------------------------------------- time passing, recorded
+
+def overdue(county: County, kind: str, on: str, subject: str | None = None) -> County:
+    o = county.obligation(kind, subject)
+    return county.supervision("ObligationBecameOverdue", obligation_id=o["obligation_id"],
+                              kind=kind, due=o["due"], observed_on=on)
+
+
+def test_a_passed_due_date_is_open_until_the_scheduler_records_it():
+    county = assigned_with_meeting()
+    assert [o["type"] for o in fallen_due(county.doc["obligations"], "2024-02-17")] == ["arrival"]
+    assert county.status("arrival") == "open"
+    overdue(county, "arrival", "2024-02-17")
+    assert county.status("arrival") == "overdue"
+    assert days_overdue(county.obligation("arrival"), "2024-02-20") == 4
+    assert fallen_due(county.doc["obligations"], "2024-02-20") == [county.obligation("work_plan")]
+    county.supervision("GroupArrived", group_id=GROUP, date="2024-02-18")
+    assert county.status("arrival") == "met_late"
+    assert days_overdue(county.obligation("arrival"), "2024-02-20") == 0
+
+
+def test_an_extension_makes_an_overdue_obligation_open_again():
+    county = County().units("PhaseEntered", phase="rectification", previous_phase="analysis",
+                            deadline="2024-06-30", entered_on="2024-05-01")
+    overdue(county, "phase_deadline", "2024-07-01", "rectification")
+    assert county.status("phase_deadline", "rectification") == "overdue"
+    county.units("DeadlineApplied", phase="rectification", until="2024-07-31")
+    assert county.status("phase_deadline", "rectification") == "open"
+
+
+def test_a_waived_obligation_stays_waived():
+    county = assigned_with_meeting()
+    oid = county.obligation("arrival")["obligation_id"]
+    county.supervision("ObligationWaived", obligation_id=oid, kind="arrival", reason="组长住院",
+                       waived_on="2024-02-15", waived_by="office-1")
+    assert county.status("arrival") == "waived"
+    assert fallen_due(county.doc["obligations"], "2024-03-01") == [county.obligation("work_plan")]
+
+
+# ------------------------------------------------------------ the obligations stream
+
+def tick(history, obligations, today="2024-02-20", actor=SYSTEM):
+    state = D.fold_obligations(history)
+    return D.decide(state, D.RecordOverdue(unit_id=UNIT, today=today, actor=actor,
+                                           obligations=tuple(obligations)), CONFIG)
+
+
+def test_the_scheduler_records_each_passed_due_date_once():
+    arrival = {"obligation_id": f"{UNIT}:arrival", "type": "arrival", "due": "2024-02-16"}
+    later = {"obligation_id": f"{UNIT}:work_plan", "type": "work_plan", "due": "2024-02-25"}
+    [event] = tick([], [arrival, later])
+    assert (event.obligation_id, event.due, event.observed_on) == (arrival["obligation_id"], "2024-02-16",
+                                                                   "2024-02-20")
+    assert tick([event], [arrival, later]) == []  # a second scheduler finds nothing left
+    moved = {**arrival, "due": "2024-02-18"}  # the meeting moved: a new due date, passed too
+    assert [e.due for e in tick([event], [moved])] == ["2024-02-18"]
+
+
+def test_only_the_scheduler_records_time_passing():
+    with pytest.raises(Forbidden):
+        tick([], [], actor=OFFICE)
+
+
+def waive(obligation, reason="组长住院", actor=OFFICE, history=()):
+    state = D.fold_obligations(history)
+    return D.decide(state, D.WaiveObligation(unit_id=UNIT, obligation_id=f"{UNIT}:arrival", reason=reason,
+                                             today="2024-02-20", actor=actor, obligation=obligation), CONFIG)
+
+
+OPEN_ARRIVAL = {"obligation_id": f"{UNIT}:arrival", "type": "arrival", "due": "2024-02-16",
+                "status": "overdue", "met_on": None}
+
+
+def test_the_office_waives_with_a_reason():
+    [event] = waive(OPEN_ARRIVAL)
+    assert (event.reason, event.waived_by, event.kind) == ("组长住院", "office-1", "arrival")
+
+
+@pytest.mark.parametrize("obligation, kwargs, refusal", [
+    (OPEN_ARRIVAL, {"actor": SUPERVISOR}, Forbidden),
+    (OPEN_ARRIVAL, {"reason": "  "}, Rejected),
+    (None, {}, NotFound),
+    ({**OPEN_ARRIVAL, "status": "met_late", "met_on": "2024-02-17"}, {}, Conflict),
+])
+def test_waiving_refuses(obligation, kwargs, refusal):
+    with pytest.raises(refusal):
+        waive(obligation, **kwargs)
+
+
+def test_an_obligation_is_waived_once():
+    [event] = waive(OPEN_ARRIVAL)
+    with pytest.raises(Conflict, match="already waived"):
+        waive(OPEN_ARRIVAL, history=[event])
