@@ -424,7 +424,7 @@ def list_obligations(service, request, actor):
 
 
 def waive_obligation(service, command, actor):
-    doc = service.storage.get(OBLIGATIONS, command.unit_id) or {}
+    doc = service.storage.get(OBLIGATIONS, command.party) or {}
     obligation = next((o for o in doc.get("obligations", [])
                        if o["obligation_id"] == command.obligation_id), None)
     run(service, dataclasses.replace(command, obligation=obligation), actor)
@@ -442,9 +442,40 @@ def observe_due_obligations(service) -> int:
     for doc in service.storage.find(OBLIGATIONS):
         due = D.obligations.fallen_due(doc.get("obligations", []), now)
         if due:
-            command = D.RecordOverdue(unit_id=doc["unit_id"], today=now, actor=SCHEDULER,
+            command = D.RecordOverdue(party=doc["party"], today=now, actor=SCHEDULER,
                                       obligations=tuple({"obligation_id": o["obligation_id"],
                                                          "type": o["type"], "due": o["due"]}
                                                         for o in due))
             recorded += len(run(service, command, SCHEDULER))
     return recorded
+
+
+# ------------------------------------------------------------------ directives (督办)
+def _obligation_of(service, party: str, obligation_id: str | None) -> dict | None:
+    if obligation_id is None:
+        return None
+    doc = service.storage.get(OBLIGATIONS, party) or {}
+    return next((o for o in doc.get("obligations", []) if o["obligation_id"] == obligation_id), None)
+
+
+def send_directive(service, command, actor):
+    """The facts the rule needs: the unit's group (a supervisor directs only its own
+    units), whether the recipient exists, and the obligation named, if any."""
+    unit_id, group_id = command.unit_id, command.recipient_group_id
+    command = dataclasses.replace(
+        command, unit_group_id=group_of(service, unit_id) if unit_id else None,
+        unit_known=bool(unit_id and service.storage.get(UNIT_FACTS, unit_id)),
+        group_known=bool(group_id and service.storage.get(PORTFOLIOS, group_id)),
+        obligation=_obligation_of(service, unit_id or group_id, command.obligation_id))
+    run(service, command, actor)
+    return {"directive_id": command.directive_id}
+
+
+def acknowledge_directive(service, command, actor):
+    [event] = run(service, command, actor)
+    return {"directive_id": command.directive_id, "acknowledged_on": event["payload"]["acknowledged_on"]}
+
+
+def reply_to_directive(service, command, actor):
+    replied = run(service, command, actor)[-1]["payload"]
+    return {"directive_id": command.directive_id, "replied_on": replied["replied_on"]}

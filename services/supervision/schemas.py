@@ -19,7 +19,7 @@ from services.supervision.domain import commands as C
 from services.supervision.domain.config import DEFAULT_CONFIG
 from services.supervision.domain.obligations import STATUSES as OBLIGATION_STATUSES
 from services.supervision.domain.obligations import TYPES as OBLIGATION_TYPES
-from services.supervision.domain.obligations import unit_of
+from services.supervision.domain.obligations import party_of
 from services.supervision.domain.vocabulary import (
     EXTENDABLE_PHASES,
     GROUP_REVIEW_DECISIONS,
@@ -394,8 +394,46 @@ class WaiveObligationSchema(CommandSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
     def make(self, data, edge):
-        return C.WaiveObligation(unit_id=unit_of(data["obligation_id"]), today=edge.today(),
+        return C.WaiveObligation(party=party_of(data["obligation_id"]), today=edge.today(),
                                  actor=edge.actor, **data)
+
+
+class DirectiveSchema(CommandSchema):
+    """POST /directives {unit_id | group_id, obligation_id?, text, reply_by}: 督办通知"""
+    unit_id = fields.String(validate=ID)
+    group_id = fields.String(validate=ID)
+    obligation_id = fields.String(validate=validate.Length(min=1, max=200))
+    text = fields.String(required=True, validate=REQUIRED_TEXT)
+    reply_by = IsoDate(required=True)
+
+    @validates_schema
+    def _one_recipient(self, data, **kwargs):
+        if bool(data.get("unit_id")) == bool(data.get("group_id")):
+            raise ValidationError("give unit_id or group_id: a directive goes to one unit or one group",
+                                  "unit_id")
+
+    def make(self, data, edge):
+        return C.SendDirective(directive_id=edge.new_id("dir"), unit_id=data.get("unit_id"),
+                               recipient_group_id=data.get("group_id"),
+                               obligation_id=data.get("obligation_id"), text=data["text"],
+                               reply_by=data["reply_by"], today=edge.today(), actor=edge.actor)
+
+
+class DirectiveAcknowledgementSchema(CommandSchema):
+    """POST /directives/{id}/acknowledgement (the recipient)"""
+    directive_id = _id()
+
+    def make(self, data, edge):
+        return C.AcknowledgeDirective(today=edge.today(), actor=edge.actor, **data)
+
+
+class DirectiveReplySchema(CommandSchema):
+    """POST /directives/{id}/reply {text} (the recipient)"""
+    directive_id = _id()
+    text = fields.String(required=True, validate=REQUIRED_TEXT)
+
+    def make(self, data, edge):
+        return C.ReplyToDirective(today=edge.today(), actor=edge.actor, **data)
 
 
 SCHEMAS = {

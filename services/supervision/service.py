@@ -53,6 +53,9 @@ class SupervisionService(DomainService):
 
     list_obligations = endpoint(S.ObligationsQuerySchema, H.list_obligations)
     waive_obligation = endpoint(S.WaiveObligationSchema, H.waive_obligation)
+    send_directive = endpoint(S.DirectiveSchema, H.send_directive)
+    acknowledge_directive = endpoint(S.DirectiveAcknowledgementSchema, H.acknowledge_directive)
+    reply_to_directive = endpoint(S.DirectiveReplySchema, H.reply_to_directive)
 
     # groups (R1, R2, R18)
     form_group = endpoint(S.FormGroupSchema, H.form_group)

@@ -121,6 +121,17 @@ ROUTES = [
     Route("POST", "/obligations/<id>/waive", S, "waive_obligation", OFFICE, 201,
           "The office waives an obligation {reason}", _schema("WaiveObligationSchema"),
           args={"id": "obligation_id"}),
+    # 督办: a directive to the unit or group responsible, answered by its reply date
+    Route("POST", "/directives", S, "send_directive", GROUP_ACTORS, 201,
+          "Send a directive (督办通知) {unit_id | group_id, obligation_id?, text, reply_by} → "
+          "{directive_id}; a supervisor only to its own group's units",
+          _schema("DirectiveSchema")),
+    Route("POST", "/directives/<id>/acknowledgement", S, "acknowledge_directive",
+          ("unit", "supervisor"), 201, "The recipient acknowledges a directive",
+          _schema("DirectiveAcknowledgementSchema"), args={"id": "directive_id"}),
+    Route("POST", "/directives/<id>/reply", S, "reply_to_directive", ("unit", "supervisor"), 201,
+          "The recipient replies to a directive {text}", _schema("DirectiveReplySchema"),
+          args={"id": "directive_id"}),
     Route("GET", "/units/<unit>/supervision", S, "unit_history",
           ("office", "auditor", "supervisor", "unit"), 200, "A unit's supervision history",
           args=UNIT),

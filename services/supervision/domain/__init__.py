@@ -7,6 +7,7 @@ Three aggregates, each one stream (see ``streams``), each module with its own
 - supervised unit (``supervised-unit-<id>``): ``unit.py`` (rules in arrival, plan_review,
   phase_gate, field_work, reports), folded by ``fold_unit``
 - briefing (``briefing-<id>``): ``briefing.py``, folded by ``fold_briefing``
+- a directive (``directive-<id>``): ``directives.py``, folded by ``fold_directive``
 - a unit's obligations (``obligations-<unit>``): ``obligations.py``, folded by
   ``fold_obligations``; the obligations themselves are derived from the record there
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from services.supervision.domain import (
     briefing,
+    directives,
     events,  # noqa: F401  (registers the event types)
     group,
     obligations,
@@ -29,12 +31,14 @@ from services.supervision.domain.briefing import BriefingState, arrange_briefing
 from services.supervision.domain.checklist import Checklist, check_work_plan  # noqa: F401
 from services.supervision.domain.commands import *  # noqa: F401,F403
 from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
+from services.supervision.domain.directives import fold_directive  # noqa: F401
 from services.supervision.domain.events import *  # noqa: F401,F403
 from services.supervision.domain.group import GroupState, evolve_group, fold_group  # noqa: F401
 from services.supervision.domain.obligations import fold_obligations, unit_obligations  # noqa: F401
 from services.supervision.domain.phase_gate import readiness_blockers  # noqa: F401
 from services.supervision.domain.streams import (
     BRIEFING_PREFIX,
+    DIRECTIVE_PREFIX,
     GROUP_PREFIX,
     OBLIGATIONS_PREFIX,
     UNIT_PREFIX,
@@ -44,11 +48,13 @@ from services.supervision.domain.streams import (
 )
 from services.supervision.domain.unit_state import SupervisedUnitState, evolve_unit, fold_unit  # noqa: F401
 
-HANDLERS = {**group.HANDLERS, **unit.HANDLERS, **briefing.HANDLERS, **obligations.HANDLERS}
+HANDLERS = {**group.HANDLERS, **unit.HANDLERS, **briefing.HANDLERS, **obligations.HANDLERS,
+            **directives.HANDLERS}
 
 # the fold of each kind of stream (by its id's prefix), for ``fold_for``
 _STREAM_FOLDS = ((GROUP_PREFIX, fold_group), (UNIT_PREFIX, fold_unit),
-                 (BRIEFING_PREFIX, fold_briefing), (OBLIGATIONS_PREFIX, fold_obligations))
+                 (BRIEFING_PREFIX, fold_briefing), (OBLIGATIONS_PREFIX, fold_obligations),
+                 (DIRECTIVE_PREFIX, fold_directive))
 
 
 def decide(state, command, config: SupervisionConfig = DEFAULT_CONFIG) -> list:

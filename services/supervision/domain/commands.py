@@ -12,7 +12,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from services.supervision.domain.streams import briefing_stream, group_stream, obligations_stream, unit_stream
+from services.supervision.domain.streams import (
+    briefing_stream,
+    directive_stream,
+    group_stream,
+    obligations_stream,
+    unit_stream,
+)
 from shared.domain import Actor
 
 frozen = dataclasses.dataclass(frozen=True)
@@ -296,14 +302,15 @@ class CompileBriefing:
 class _OnObligations:
     @property
     def stream_id(self) -> str:
-        return obligations_stream(self.unit_id)
+        return obligations_stream(self.party)
 
 
 @frozen
 class RecordOverdue(_OnObligations):
-    """The scheduler's tick for one unit. ``obligations``: the unit's obligations that
-    fell due before ``today`` ({obligation_id, type, due}), as its projection derived them."""
-    unit_id: str
+    """The scheduler's tick for one unit (or group: ``party``). ``obligations``: its
+    obligations that fell due before ``today`` ({obligation_id, type, due}), as its
+    projection derived them."""
+    party: str
     today: str
     actor: Actor
     obligations: tuple = ()
@@ -312,9 +319,49 @@ class RecordOverdue(_OnObligations):
 @frozen
 class WaiveObligation(_OnObligations):
     """``obligation``: the obligation as its projection derived it (None: no such one)."""
-    unit_id: str
+    party: str
     obligation_id: str
     reason: str
     today: str
     actor: Actor
     obligation: dict | None = None
+
+
+# ------------------------------------------------------------------ a directive (督办)
+class _OnDirective:
+    @property
+    def stream_id(self) -> str:
+        return directive_stream(self.directive_id)
+
+
+@frozen
+class SendDirective(_OnDirective):
+    """To one unit (``unit_id``) or one group (``recipient_group_id``). Facts filled in by
+    the handler: the unit's group, whether the recipient exists, the obligation named."""
+    directive_id: str
+    text: str
+    reply_by: str
+    today: str
+    actor: Actor
+    unit_id: str | None = None
+    recipient_group_id: str | None = None
+    obligation_id: str | None = None
+    unit_group_id: str | None = None
+    unit_known: bool = False
+    group_known: bool = False
+    obligation: dict | None = None
+
+
+@frozen
+class AcknowledgeDirective(_OnDirective):
+    directive_id: str
+    today: str
+    actor: Actor
+
+
+@frozen
+class ReplyToDirective(_OnDirective):
+    directive_id: str
+    text: str
+    today: str
+    actor: Actor

@@ -293,8 +293,9 @@ class BriefingCompiled(Event):
 # ---------------------------------------------------------- a unit's obligations stream
 @frozen
 class ObligationBecameOverdue(Event):
-    """The scheduler saw ``due`` pass with the obligation not met (time passing, recorded)."""
-    unit_id: str
+    """The scheduler saw ``due`` pass with the obligation not met (time passing, recorded).
+    ``party``: the unit it belongs to (or the group, for a directive to a group)."""
+    party: str
     obligation_id: str
     kind: str  # the obligation's type (``type`` names the event)
     due: str
@@ -304,9 +305,44 @@ class ObligationBecameOverdue(Event):
 @frozen
 class ObligationWaived(Event):
     """The office waived an obligation, with its reason."""
-    unit_id: str
+    party: str
     obligation_id: str
     kind: str
     reason: str
     waived_on: str
     waived_by: str
+
+
+# ------------------------------------------------------------------ directive stream (督办)
+@frozen
+class DirectiveSent(Event):
+    """A 督办通知 to a unit (``group_id`` its group then) or to a group (``unit_id`` None)."""
+    directive_id: str
+    recipient: str  # unit | group
+    unit_id: str | None
+    group_id: str | None
+    obligation_id: str | None
+    text: str
+    reply_by: str
+    sent_on: str
+    sent_by: str
+    sender_role: str
+
+
+@frozen
+class DirectiveAcknowledged(Event):
+    directive_id: str
+    unit_id: str | None
+    group_id: str | None
+    acknowledged_on: str
+    acknowledged_by: str
+
+
+@frozen
+class DirectiveReplied(Event):
+    directive_id: str
+    unit_id: str | None
+    group_id: str | None
+    text: str
+    replied_on: str
+    replied_by: str

@@ -8,8 +8,8 @@ one unit from the facts its projection collected (services.supervision.projectio
 
 Time passing is recorded, not read: an obligation is ``overdue`` only once the scheduler has
 appended ``ObligationBecameOverdue`` for it (``record_overdue`` below, on the unit's
-``obligations-<unit>`` stream), so a rebuild or an as-of view reproduces every status. The
-statuses:
+``obligations-<unit>`` stream; a group's own directives on ``obligations-<group>``), so a
+rebuild or an as-of view reproduces every status. The statuses:
 
 - ``waived``: the office waived it, with a reason;
 - ``met_on_time`` / ``met_late``: done, on or before its due date, or after;
@@ -39,17 +39,19 @@ OWED_BY = {
     "phase_deadline": "unit",      # R6: each phase left by its deadline (补课 included)
     "measure": "unit",             # each rectification measure by its due date
     "survey_close": "group",       # the survey closed within a set time of opening
+    "directive": "recipient",      # a 督办通知 answered by its reply date: its unit or group
 }
 TYPES = tuple(OWED_BY)
 STATUSES = ("open", "met_on_time", "met_late", "overdue", "waived")
 
 
-def obligation_id(unit_id: str, kind: str, subject: str | None = None) -> str:
-    return f"{unit_id}:{kind}" + (f":{subject}" if subject else "")
+def obligation_id(party: str, kind: str, subject: str | None = None) -> str:
+    return f"{party}:{kind}" + (f":{subject}" if subject else "")
 
 
-def unit_of(obligation: str) -> str:
-    """The unit an obligation id belongs to (ids start with it)."""
+def party_of(obligation: str) -> str:
+    """The unit (or, for a directive to a group, the group) an obligation id belongs to:
+    ids start with it, and its obligations stream is named after it."""
     return obligation.split(":", 1)[0]
 
 
@@ -58,10 +60,11 @@ def _shift(iso: str, days: int) -> str:
 
 
 def _obligation(facts: dict, kind: str, due: str, met_on: str | None, subject: str | None = None,
-                **extra) -> dict:
-    return {"obligation_id": obligation_id(facts["unit_id"], kind, subject), "type": kind,
-            "unit_id": facts["unit_id"], "group_id": facts.get("group_id"),
-            "owed_by": OWED_BY[kind], "subject": subject, "due": due, "met_on": met_on, **extra}
+                owed_by: str | None = None) -> dict:
+    party = facts.get("party") or facts["unit_id"]  # the unit, or a group for its directives
+    return {"obligation_id": obligation_id(party, kind, subject), "type": kind,
+            "unit_id": facts.get("unit_id"), "group_id": facts.get("group_id"),
+            "owed_by": owed_by or OWED_BY[kind], "subject": subject, "due": due, "met_on": met_on}
 
 
 def _meeting_obligations(facts: dict, config: SupervisionConfig) -> list[dict]:
@@ -108,8 +111,14 @@ def _survey_obligations(facts: dict, config: SupervisionConfig) -> list[dict]:
             for survey_id, s in (facts.get("surveys") or {}).items() if s.get("opened_on")]
 
 
+def _directive_obligations(facts: dict, config: SupervisionConfig) -> list[dict]:
+    return [_obligation(facts, "directive", d["reply_by"], d.get("replied_on"), directive_id,
+                        owed_by=d["recipient"])
+            for directive_id, d in (facts.get("directives") or {}).items()]
+
+
 DERIVATIONS = (_meeting_obligations, _arrival_obligations, _phase_obligations,
-               _measure_obligations, _survey_obligations)
+               _measure_obligations, _survey_obligations, _directive_obligations)
 
 
 def status_of(obligation: dict, facts: dict) -> str:
@@ -146,7 +155,7 @@ def days_overdue(obligation: dict, today: str) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class ObligationsState:
-    unit_id: str | None = None
+    party: str | None = None
     overdue: dict = dataclasses.field(default_factory=dict)  # obligation_id -> due recorded passing
     waived: dict = dataclasses.field(default_factory=dict)  # obligation_id -> reason
 
@@ -156,10 +165,10 @@ EMPTY_OBLIGATIONS = ObligationsState()
 
 def evolve_obligations(state: ObligationsState, event) -> ObligationsState:
     if isinstance(event, ev.ObligationBecameOverdue):
-        return dataclasses.replace(state, unit_id=event.unit_id,
+        return dataclasses.replace(state, party=event.party,
                                    overdue=put(state.overdue, event.obligation_id, event.due))
     if isinstance(event, ev.ObligationWaived):
-        return dataclasses.replace(state, unit_id=event.unit_id,
+        return dataclasses.replace(state, party=event.party,
                                    waived=put(state.waived, event.obligation_id, event.reason))
     return state
 
@@ -175,7 +184,7 @@ def record_overdue(state: ObligationsState, cmd: RecordOverdue, config: Supervis
     if cmd.actor.role != "system":
         raise Forbidden("only the scheduler records an obligation falling overdue", role=cmd.actor.role)
     today = parse_date(cmd.today, "today").isoformat()
-    return [ev.ObligationBecameOverdue(unit_id=cmd.unit_id, obligation_id=o["obligation_id"],
+    return [ev.ObligationBecameOverdue(party=cmd.party, obligation_id=o["obligation_id"],
                                        kind=o["type"], due=o["due"], observed_on=today)
             for o in cmd.obligations
             if o["due"] < today and state.overdue.get(o["obligation_id"]) != o["due"]
@@ -194,7 +203,7 @@ def waive(state: ObligationsState, cmd: WaiveObligation, config: SupervisionConf
     if cmd.obligation["status"] in ("met_on_time", "met_late"):
         raise Conflict(f"obligation {cmd.obligation_id} was met on {cmd.obligation['met_on']}: "
                        f"there is nothing to waive", obligation_id=cmd.obligation_id)
-    return [ev.ObligationWaived(unit_id=cmd.unit_id, obligation_id=cmd.obligation_id,
+    return [ev.ObligationWaived(party=cmd.party, obligation_id=cmd.obligation_id,
                                 kind=cmd.obligation["type"], reason=reason, waived_on=cmd.today,
                                 waived_by=cmd.actor.id)]
 

@@ -9,6 +9,7 @@
 - ``obligations-<unit id>``: time passing at one unit: its obligations recorded falling
   overdue (by the scheduler) and waived (by the office). Apart from the unit's stream, so
   the scheduler's ticks never contend with the group's work there.
+- ``directive-<id>``: one 督办通知, its acknowledgement and its reply.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ GROUP_PREFIX = "group-"
 UNIT_PREFIX = "supervised-unit-"
 BRIEFING_PREFIX = "briefing-"
 OBLIGATIONS_PREFIX = "obligations-"
+DIRECTIVE_PREFIX = "directive-"
 
 
 def group_stream(group_id: str) -> str:
@@ -32,3 +34,7 @@ def briefing_stream(briefing_id: str) -> str:
 
 def obligations_stream(unit_id: str) -> str:
     return f"{OBLIGATIONS_PREFIX}{unit_id}"
+
+
+def directive_stream(directive_id: str) -> str:
+    return f"{DIRECTIVE_PREFIX}{directive_id}"

@@ -5,9 +5,11 @@ that changes them. A pure fold of the logs: a rebuild, or an as-of view at any m
 shows the obligations and statuses of that moment (overdue only once the scheduler's
 ``ObligationBecameOverdue`` is in the log).
 
-Doc: {unit_id, group_id, meeting_date, arrived_on, contact_reported_on, plan_approved_on,
+One doc per unit, and one per group that was sent a directive of its own (``unit_id`` None).
+Doc: {party (the unit or group id), unit_id, group_id, meeting_date, arrived_on, contact_reported_on, plan_approved_on,
 requirements_set_on, phases: {phase: {entered_on, deadline, left_on}},
 measures: {measure_id: {due, completed_on}}, surveys: {survey_id: {opened_on, closed_on}},
+directives: {directive_id: {recipient, reply_by, sent_on, replied_on}},
 overdue: {obligation_id: {due, on}}, waived: {obligation_id: {reason, on, by}},
 obligations: [{obligation_id, type, unit_id, group_id, owed_by, subject, due, met_on, status}]}
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from services.supervision.domain.config import SupervisionConfig
 from services.supervision.domain.obligations import unit_obligations
-from services.supervision.projections.common import SUPERVISION, UNITS, by_types
+from services.supervision.projections.common import SUPERVISION, UNITS
 from shared.projection import Projection
 
 OBLIGATIONS = "supervision_obligations"
@@ -90,6 +92,19 @@ UNITS_FACTS = {
         d.get("measures"), e["payload"]["measure_id"], due=e["payload"].get("due"))},
     "RectificationMeasureCompleted": _measure_done,
 }
+def _directive_sent(doc: dict, env: dict) -> dict:
+    p = env["payload"]
+    return {"directives": _put(doc.get("directives"), p["directive_id"], recipient=p["recipient"],
+                               reply_by=p["reply_by"], sent_on=p["sent_on"])}
+
+
+def _directive_replied(doc: dict, env: dict) -> dict:
+    p = env["payload"]
+    if p["directive_id"] not in (doc.get("directives") or {}):
+        return {}
+    return {"directives": _put(doc["directives"], p["directive_id"], replied_on=p["replied_on"])}
+
+
 SUPERVISION_FACTS = {
     "UnitAssigned": lambda d, e: {"group_id": e["payload"]["group_id"]},
     "GroupArrived": lambda d, e: {"arrived_on": _first(d, "arrived_on", e["payload"]["date"])},
@@ -101,6 +116,8 @@ SUPERVISION_FACTS = {
     "ObligationWaived": lambda d, e: {"waived": _put(
         d.get("waived"), e["payload"]["obligation_id"], reason=e["payload"]["reason"],
         on=e["payload"]["waived_on"], by=e["payload"]["waived_by"])},
+    "DirectiveSent": _directive_sent,
+    "DirectiveReplied": _directive_replied,
 }
 EVALUATION_FACTS = {
     "SurveyOpened": lambda d, e: {"surveys": _put(
@@ -109,18 +126,32 @@ EVALUATION_FACTS = {
 }
 
 
-def _projection(source: str, facts: dict, config: SupervisionConfig) -> Projection:
-    def handler(update):
-        def apply(doc, env):
-            doc = doc or {"unit_id": env["payload"]["unit_id"]}
-            changed = update(doc, env)
-            if not changed:
-                return doc
-            doc = {**doc, **changed}
-            return {**doc, "obligations": unit_obligations(doc, config)}
-        return apply
+def _party(payload: dict) -> str | None:
+    """Whose obligations an event touches: its unit, or the group a directive went to
+    (the obligations stream's events name it ``party``)."""
+    return (payload.get("party") or payload.get("unit_id")
+            or (payload.get("group_id") if "directive_id" in payload else None))
 
-    keys, apply = by_types({kind: handler(update) for kind, update in facts.items()}, "unit_id")
+
+def _new(key: str, payload: dict) -> dict:
+    if payload.get("recipient") == "group":  # a group's own directives (DirectiveSent)
+        return {"party": key, "unit_id": None, "group_id": key}
+    return {"party": key, "unit_id": key}
+
+
+def _projection(source: str, facts: dict, config: SupervisionConfig) -> Projection:
+    def keys(env):
+        party = _party(env["payload"]) if env["type"] in facts else None
+        return [party] if party else []
+
+    def apply(doc, env, key):
+        doc = doc or _new(key, env["payload"])
+        changed = facts[env["type"]](doc, env)
+        if not changed:
+            return doc
+        doc = {**doc, **changed}
+        return {**doc, "obligations": unit_obligations(doc, config)}
+
     return Projection(OBLIGATIONS, source, keys, apply, indexes=([("group_id", 1)],))
 
 

@@ -123,7 +123,7 @@ def test_measures_and_surveys_fall_due_too():
 
 def overdue(county: County, kind: str, on: str, subject: str | None = None) -> County:
     o = county.obligation(kind, subject)
-    return county.supervision("ObligationBecameOverdue", obligation_id=o["obligation_id"],
+    return county.supervision("ObligationBecameOverdue", party=UNIT, obligation_id=o["obligation_id"],
                               kind=kind, due=o["due"], observed_on=on)
 
 
@@ -152,7 +152,7 @@ def test_an_extension_makes_an_overdue_obligation_open_again():
 def test_a_waived_obligation_stays_waived():
     county = assigned_with_meeting()
     oid = county.obligation("arrival")["obligation_id"]
-    county.supervision("ObligationWaived", obligation_id=oid, kind="arrival", reason="组长住院",
+    county.supervision("ObligationWaived", party=UNIT, obligation_id=oid, kind="arrival", reason="组长住院",
                        waived_on="2024-02-15", waived_by="office-1")
     assert county.status("arrival") == "waived"
     assert fallen_due(county.doc["obligations"], "2024-03-01") == [county.obligation("work_plan")]
@@ -162,7 +162,7 @@ def test_a_waived_obligation_stays_waived():
 
 def tick(history, obligations, today="2024-02-20", actor=SYSTEM):
     state = D.fold_obligations(history)
-    return D.decide(state, D.RecordOverdue(unit_id=UNIT, today=today, actor=actor,
+    return D.decide(state, D.RecordOverdue(party=UNIT, today=today, actor=actor,
                                            obligations=tuple(obligations)), CONFIG)
 
 
@@ -184,7 +184,7 @@ def test_only_the_scheduler_records_time_passing():
 
 def waive(obligation, reason="组长住院", actor=OFFICE, history=()):
     state = D.fold_obligations(history)
-    return D.decide(state, D.WaiveObligation(unit_id=UNIT, obligation_id=f"{UNIT}:arrival", reason=reason,
+    return D.decide(state, D.WaiveObligation(party=UNIT, obligation_id=f"{UNIT}:arrival", reason=reason,
                                              today="2024-02-20", actor=actor, obligation=obligation), CONFIG)
 
 
