@@ -389,7 +389,13 @@ def console(service, request, actor):
         "urgent_reports": [{**r, "group_id": g["group_id"]} for g in groups
                            for r in g["urgent_reports"]],
         "over_soft_limit": [g["group_id"] for g in groups if g["over_soft_limit"]],
+        # 督办: what is overdue across the county, unanswered directives included
+        "overdue": _overdue(service),
     }
+
+
+def _overdue(service) -> list[dict]:
+    return list_obligations(service, {"status": "overdue"}, SCHEDULER)
 
 
 def unit_history(service, request, actor):
@@ -416,11 +422,15 @@ def list_obligations(service, request, actor):
         if request.get(field) and field not in flt:
             flt[field] = request[field]
     now = today()
-    found = [{**{k: o[k] for k in LISTED}, "days_overdue": D.obligations.days_overdue(o, now)}
-             for doc in service.storage.find(OBLIGATIONS, flt)
+    found = [_listed(o, now) for doc in service.storage.find(OBLIGATIONS, flt)
              for o in doc.get("obligations", [])
              if request.get("status") in (None, o["status"]) and request.get("type") in (None, o["type"])]
     return sorted(found, key=lambda o: (o["due"], o["obligation_id"]))
+
+
+def _listed(obligation: dict, now: str) -> dict:
+    return {**{k: obligation[k] for k in LISTED},
+            "days_overdue": D.obligations.days_overdue(obligation, now)}
 
 
 def waive_obligation(service, command, actor):

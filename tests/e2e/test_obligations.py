@@ -137,3 +137,49 @@ def test_the_office_waives_an_overdue_obligation_with_a_reason(stack, county):
                message="the waiver listed")
     again = office.post(f"/obligations/{arrival_id}/waive", json={"reason": "again"})
     assert again.status_code == 409, again.text
+
+
+def test_a_directive_is_sent_refused_answered_and_falls_overdue_unanswered(stack, county):
+    """The supervision service's clock runs AHEAD days ahead here (the tests above)."""
+    unit_id, group_id = county["unit_id"], county["group_id"]
+    office, sup = stack.as_role("office"), stack.as_role("supervisor", scope=group_id)
+    before = supervision_logged(stack)
+    refusals = ((stack.as_role("unit", scope=unit_id), {"unit_id": unit_id}, 403),
+                (stack.as_role("supervisor", scope=county["other_group"]), {"unit_id": unit_id}, 403),
+                (sup, {"group_id": group_id}, 403),
+                (office, {"unit_id": unit_id, "reply_by": day(1)}, 422),
+                (office, {"unit_id": unit_id, "group_id": group_id}, 422),
+                (office, {"unit_id": "u-000000000000"}, 404))
+    for token, body, status in refusals:
+        answer = token.post("/directives", json={"text": "请报告", "reply_by": day(AHEAD + 1), **body})
+        assert answer.status_code == status, (body, answer.text)
+    assert supervision_logged(stack) == before
+
+    sent = sup.post("/directives", json={"unit_id": unit_id, "obligation_id": f"{unit_id}:work_plan",
+                                         "text": "工作方案尚未审批，请于两日内报送", "reply_by": day(AHEAD + 1)})
+    assert sent.status_code == 201, sent.text
+    to_group = office.post("/directives", json={"group_id": group_id, "text": "请报告到位情况",
+                                                "reply_by": day(AHEAD + 1)})
+    assert to_group.status_code == 201, to_group.text
+    directive_id = sent.json()["directive_id"]
+    stranger = stack.as_role("unit", scope=county["other_unit"])
+    assert stranger.post(f"/directives/{directive_id}/reply", json={"text": "x"}).status_code == 403
+    own = stack.as_role("unit", scope=unit_id)
+    assert own.post(f"/directives/{directive_id}/acknowledgement", json={}).status_code == 201
+    replied = own.post(f"/directives/{directive_id}/reply", json={"text": "已报送修改后的方案"})
+    assert replied.status_code == 201, replied.text
+    assert own.post(f"/directives/{directive_id}/reply", json={"text": "again"}).status_code == 409
+
+    # the group's own directive goes unanswered: with the clock past its reply date it is overdue
+    stack.kill("supervision")
+    stack.kill("supervision-2")
+    stack.start("supervision", DUDAO_CLOCK_OFFSET=f"{AHEAD + 3}d")
+    stack.wait_answering(["supervision"])
+    group_directive = f"{group_id}:directive:{to_group.json()['directive_id']}"
+    wait_until(lambda: overdue_events(stack, group_directive) == 1, 30, message="the directive overdue")
+    console = office.get("/console").json()
+    assert group_directive in {o["obligation_id"] for o in console["overdue"]}
+    mine = {o["obligation_id"]: o for o in obligations(stack, "supervisor", group_id, type="directive")}
+    assert mine[group_directive]["status"] == "overdue" and mine[group_directive]["owed_by"] == "group"
+    answered = mine[f"{unit_id}:directive:{directive_id}"]
+    assert answered["status"] == "met_on_time" and answered["owed_by"] == "unit"
