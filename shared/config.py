@@ -48,10 +48,14 @@ class Settings:
         return {name: value for name, value in wanted.items() if f"{name.lower()}=" not in given}
 
     def nameko_config(self) -> dict:
+        # a broker outage of any length is ridden out (shared/service_kit/container.py)
+        from shared.service_kit.container import CONTAINER_PATH, TRANSPORT_OPTIONS
         return {"AMQP_URI": self.amqp_uri,
                 "WEB_SERVER_ADDRESS": f"{self.gateway_host}:{self.gateway_port}",
                 "max_workers": 10,
-                "serializer": "json"}
+                "serializer": "json",
+                "SERVICE_CONTAINER_CLS": CONTAINER_PATH,
+                "TRANSPORT_OPTIONS": dict(TRANSPORT_OPTIONS)}
 
 
 def settings() -> Settings:

@@ -73,6 +73,15 @@ def amqp_uri(amqp_base_uri):
     launcher.delete_vhost(amqp_base_uri, vhost)
 
 
+@pytest.fixture(scope="session")
+def broker_node(tmp_path_factory):
+    """A throwaway RabbitMQ node for the tests that stop and start the broker (never the
+    shared one); ``broker_node.vhost(name)`` keeps each test's queues apart."""
+    from tests.rabbit_node import rabbit_node
+    with rabbit_node(tmp_path_factory.mktemp("rabbit")) as node:
+        yield node
+
+
 @pytest.fixture
 def make_stack(mongo_uri, amqp_uri, db_prefix, tmp_path):
     """Build a Stack of real service processes; everything it started is stopped after."""

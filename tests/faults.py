@@ -13,6 +13,8 @@ FAULT is one of
 - ``relay-kill-after-publish``: the relay dies once the broker confirmed a batch, before
   it moves its checkpoint: restarted, it publishes them again;
 - ``relay-disabled``: the relay never starts (the test puts deliveries on the wire itself);
+- ``slow-reply=METHOD:SECONDS``: the service's answers to the RPC METHOD leave SECONDS
+  after its worker finished (so a test can stop the broker while an answer is on its way);
 - ``poison-name=NAME``: the unit directory cannot apply the events of the unit named NAME,
   as a bug would (restarting the service without the fault is "the fix").
 """
@@ -68,6 +70,22 @@ def relay_disabled(_arg: str) -> None:
     OutboxRelay.start = start
 
 
+def slow_reply(arg: str) -> None:
+    import eventlet
+    from nameko.rpc import Responder
+    method, _, seconds = arg.partition(":")
+    if not method or not seconds:
+        raise SystemExit("slow-reply needs the RPC and the delay: slow-reply=METHOD:SECONDS")
+    send = Responder.send_response
+
+    def slow(self, result, exc_info):
+        if self.message.delivery_info["routing_key"].endswith("." + method):
+            eventlet.sleep(float(seconds))
+        return send(self, result, exc_info)
+
+    Responder.send_response = slow
+
+
 def poison_name(poison: str) -> None:
     # before any service module builds its unit directory: unit_directory() takes the
     # module's _apply when it is called
@@ -87,6 +105,7 @@ def poison_name(poison: str) -> None:
 FAULTS = {"relay-kill-before-publish": relay_kill_before_publish,
           "relay-kill-after-publish": relay_kill_after_publish,
           "relay-disabled": relay_disabled,
+          "slow-reply": slow_reply,
           "poison-name": poison_name}
 
 

@@ -5,6 +5,7 @@
 - ``relay_provider``: the outbox relay running beside the service;
 - ``lease_provider``: a lease, so that one instance of a service does a thing at a time;
 - ``peers``: RPC to another service named at call time, and the one failure rule;
+- ``container``: the nameko container and broker options that ride out RabbitMQ outages;
 - ``base``: the RPCs every service answers (audit, health, parked events), the
   catch-up timer, and ``endpoint`` that declares a typed RPC.
 
