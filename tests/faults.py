@@ -12,6 +12,9 @@ FAULT is one of
   publish, before sending any: they are committed, not published;
 - ``relay-kill-after-publish``: the relay dies once the broker confirmed a batch, before
   it moves its checkpoint: restarted, it publishes them again;
+- ``kill-before-commit``: the service dies (SIGKILL) inside its first append's
+  transaction, once the events and the log head are written, before the commit: the
+  dead transaction holds its write locks in the server;
 - ``relay-disabled``: the relay never starts (the test puts deliveries on the wire itself);
 - ``slow-reply=METHOD:SECONDS``: the service's answers to the RPC METHOD leave SECONDS
   after its worker finished (so a test can stop the broker while an answer is on its way);
@@ -61,6 +64,18 @@ def relay_kill_after_publish(_arg: str) -> None:
     Relay.advance = _before(Relay.advance, _die)
 
 
+def kill_before_commit(_arg: str) -> None:
+    # ``_write`` is the transaction's work: head read, events inserted, head moved
+    from shared.eventstore.mongo import MongoEventStore
+    write = MongoEventStore._write
+
+    def write_then_die(self, session, batch):
+        write(self, session, batch)
+        _die()
+
+    MongoEventStore._write = write_then_die
+
+
 def relay_disabled(_arg: str) -> None:
     from shared.service_kit.relay_provider import OutboxRelay
 
@@ -104,6 +119,7 @@ def poison_name(poison: str) -> None:
 
 FAULTS = {"relay-kill-before-publish": relay_kill_before_publish,
           "relay-kill-after-publish": relay_kill_after_publish,
+          "kill-before-commit": kill_before_commit,
           "relay-disabled": relay_disabled,
           "slow-reply": slow_reply,
           "poison-name": poison_name}

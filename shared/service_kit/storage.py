@@ -16,6 +16,7 @@ from shared.eventstore.mongo import MongoEventStore
 from shared.inbox import Inbox
 from shared.projection import Projection
 from shared.projection_store import MongoProjector
+from shared.service_kit.sessions import SessionLedger
 
 COMMAND_ATTEMPTS = 5
 
@@ -77,6 +78,7 @@ class Storage:
         self.wiring = wiring
         self.client = MongoClient(mongo_uri, **(mongo_options or {}))
         self.db = self.client[database]
+        self.sessions = SessionLedger(self.client, self.db)  # before any transaction
         self.own = MongoProjector(self.db, [p for p in wiring.projections if p.source == self.service])
         self.foreign = MongoProjector(self.db, [p for p in wiring.projections if p.source != self.service])
         self.store = MongoEventStore(self.service, self.client, database, upcasters=wiring.upcasters,
@@ -86,6 +88,7 @@ class Storage:
                            retries=settings().inbox_retries, on_commit=self.store.wake_relay_if_appended)
 
     def ensure_ready(self) -> None:
+        self.sessions.end_predecessors()  # a process killed mid-transaction holds locks
         self.store.ensure_indexes()
         self.own.ensure_indexes()
         self.foreign.ensure_indexes()
