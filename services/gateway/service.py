@@ -19,9 +19,11 @@ from services.gateway.openapi import build_openapi
 from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.tokens import TokenStore
 from shared.config import DOMAIN_SERVICES, settings
+from shared.service_kit.container import BROKER_ERRORS
 from shared.service_kit.peers import ClusterRpc
 
 log = logging.getLogger(__name__)
+BROKER_DOWN = "the message broker is not answering"
 # a service that raised one of these could not reach its own database: a 503, not a 500
 DATABASE_DOWN = {"ConnectionFailure", "AutoReconnect", "ServerSelectionTimeoutError",
                  "NetworkTimeout", "NotPrimaryError", "WaitQueueTimeoutError"}
@@ -114,6 +116,8 @@ def rpc_call(cluster, service: str, method: str, kwargs: dict, timeout: float):
         raise ServiceUnavailable(service, f"no answer within {timeout:.0f}s") from None
     except UnknownService:
         raise ServiceUnavailable(service, "not running") from None
+    except BROKER_ERRORS:  # the request could not be sent, or its answer could not come back
+        raise ServiceUnavailable(service, BROKER_DOWN) from None
     except RemoteError as err:
         if err.exc_type in DATABASE_DOWN:
             raise ServiceUnavailable(service, "its database is not answering") from None
@@ -163,8 +167,10 @@ class GatewayService:
         services = {name: thread.wait() for name, thread in asked.items()}
         mongo = database.wait()
         ok = mongo["ok"] and all(s.get("ok") for s in services.values())
+        broker = {"ok": True} if not any(BROKER_DOWN in s.get("error", "") for s in services.values()) \
+            else {"ok": False, "error": BROKER_DOWN}
         body = {"status": "ok" if ok else "degraded", "services": services,
-                "dependencies": {"mongodb": mongo, "rabbitmq": {"ok": True}}}
+                "dependencies": {"mongodb": mongo, "rabbitmq": broker}}
         return body, 200 if ok else 503
 
     @http("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/v1/<path:path>")

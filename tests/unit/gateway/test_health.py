@@ -57,3 +57,29 @@ def test_hanging_services_and_database_are_reported_down_together_not_one_after_
     assert body["dependencies"]["mongodb"]["ok"] is False
     # asked at once: about one HEALTH_SECONDS in all, not one per hanging part (4 here)
     assert took < 3 * G.HEALTH_SECONDS, took
+
+
+class BrokerDown:
+    def __getitem__(self, name):
+        from kombu.exceptions import OperationalError
+
+        class Proxy:
+            def __getattr__(self, method):
+                def call(**kwargs):
+                    raise OperationalError("[Errno 111] ECONNREFUSED")
+                return call
+        return Proxy()
+
+
+def test_the_broker_down_is_a_503_naming_the_broker_not_a_500():
+    try:
+        G.rpc_call(BrokerDown(), "units", "register_unit", {}, 5)
+    except G.ServiceUnavailable as err:
+        assert "message broker is not answering" in str(err) and err.service == "units"
+    else:
+        raise AssertionError("no ServiceUnavailable")
+    svc = gateway(set(), False)
+    svc.cluster = BrokerDown()
+    body, status = svc._health()
+    assert status == 503
+    assert body["dependencies"]["rabbitmq"] == {"ok": False, "error": "the message broker is not answering"}
