@@ -82,4 +82,12 @@ def test_the_broker_down_is_a_503_naming_the_broker_not_a_500():
     svc.cluster = BrokerDown()
     body, status = svc._health()
     assert status == 503
-    assert body["dependencies"]["rabbitmq"] == {"ok": False, "error": "the message broker is not answering"}
+    assert body["dependencies"]["rabbitmq"] == {"ok": False, "error": "not answering"}
+
+
+def test_a_broker_whose_port_is_closed_is_reported_down_naming_no_host(monkeypatch):
+    from shared import launcher
+    monkeypatch.setenv("DUDAO_AMQP_URI", f"amqp://guest:guest@127.0.0.1:{launcher.free_port()}/")
+    body, status = gateway({"units", "supervision", "study", "evaluation"}, False)._health()
+    assert status == 503 and body["status"] == "degraded"
+    assert body["dependencies"]["rabbitmq"] == {"ok": False, "error": "not answering"}
