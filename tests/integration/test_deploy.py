@@ -256,6 +256,14 @@ def test_deployments_have_probes_resources_and_safe_replicas():
         assert container["readinessProbe"]["exec"]["command"] == ["dudao-healthcheck", name]
 
 
+def test_mongo_reaps_a_killed_clients_transaction_within_seconds_not_a_minute():
+    # a service on another host (a rescheduled pod) cannot end its predecessor's sessions
+    (mongod,) = next(doc for _, doc in k8s_resources() if doc["kind"] == "StatefulSet"
+                     and doc["metadata"]["name"] == "mongo")["spec"]["template"]["spec"]["containers"]
+    for args in (compose()["services"]["mongo"]["command"], mongod["args"]):
+        assert args[args.index("--setParameter") + 1] == "transactionLifetimeLimitSeconds=15"
+
+
 def test_credentials_live_in_secrets_and_mongo_is_a_replica_set():
     by_kind: dict[str, list[dict]] = {}
     for _, doc in k8s_resources():
