@@ -59,6 +59,8 @@ class SessionLedger:
         client.start_session = recording_start_session  # every transaction begins here
 
     def _note(self, session_id) -> None:
+        if session_id in self._known:  # nearly always: pymongo reuses its server sessions
+            return
         with self._lock:
             if session_id in self._known:
                 return

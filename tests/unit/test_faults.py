@@ -121,3 +121,35 @@ def test_no_production_module_reads_a_fault_setting():
     found = [str(path.relative_to(ROOT)) for top in ("shared", "services", "assembly")
              for path in (ROOT / top).rglob("*.py") if "DUDAO_FAULT" in path.read_text("utf-8")]
     assert found == []
+
+
+def test_kill_before_commit_dies_after_the_transactions_writes(monkeypatch):
+    from shared.eventstore.mongo import MongoEventStore
+    written = []
+    monkeypatch.setattr(MongoEventStore, "_write", lambda self, session, batch: written.append(batch))
+    monkeypatch.setattr(faults, "_die", killed)
+    faults.FAULTS["kill-before-commit"]("")
+    with pytest.raises(Killed):
+        MongoEventStore._write(None, "session", ["request"])
+    assert written == [["request"]]
+
+
+def test_slow_reply_delays_only_the_named_rpcs_answers(monkeypatch):
+    import eventlet
+    from nameko.rpc import Responder
+    sent, slept = [], []
+    monkeypatch.setattr(Responder, "send_response", lambda self, result, exc_info: sent.append(result))
+    monkeypatch.setattr(eventlet, "sleep", slept.append)
+    faults.FAULTS["slow-reply"]("verify:2.5")
+
+    class Message:
+        def __init__(self, routing_key):
+            self.delivery_info = {"routing_key": routing_key}
+
+    for key in ("units.verify", "units.head"):
+        responder = Responder.__new__(Responder)
+        responder.message = Message(key)
+        Responder.send_response(responder, key, None)
+    assert sent == ["units.verify", "units.head"] and slept == [2.5]
+    with pytest.raises(SystemExit):
+        faults.FAULTS["slow-reply"]("verify")
