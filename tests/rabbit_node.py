@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import uuid
 from pathlib import Path
@@ -27,20 +29,33 @@ def available() -> bool:
     return os.path.exists(SERVER) or shutil.which("rabbitmq-server") is not None
 
 
-def _ports() -> tuple[int, int]:
-    """An AMQP port and the distribution port beside it, both free (Erlang wants the
-    distribution port explicit when several nodes share a machine)."""
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _quiet_port() -> int:
+    """A free port below the kernel's ephemeral range, so that no outgoing connection takes
+    it while the node is stopped (the AMQP port must stay the node's across restarts)."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
     while True:
-        port = launcher.free_port()
-        if port + 1 < 65536 and not launcher.port_open("127.0.0.1", port + 1):
-            return port, port + 1
+        port = random.randrange(10000, max(low, 10002) - 1)
+        if _bindable(port):
+            return port
 
 
 class RabbitNode:
     def __init__(self, workdir: Path):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.port, self.dist_port = _ports()
+        self.port, self.dist_port = _quiet_port(), 0
         self.name = f"dudao-test-{uuid.uuid4().hex[:8]}@localhost"
         self.uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
         (self.dir / "enabled_plugins").write_text("[].\n")
@@ -56,11 +71,12 @@ class RabbitNode:
                 "RABBITMQ_CONFIG_FILE": f"{d}/rabbitmq.conf",
                 "RABBITMQ_ENABLED_PLUGINS_FILE": f"{d}/enabled_plugins",
                 "RABBITMQ_NODENAME": self.name, "RABBITMQ_NODE_PORT": str(self.port),
-                "RABBITMQ_DIST_PORT": str(self.dist_port),
+                "RABBITMQ_DIST_PORT": str(self.dist_port),  # Erlang's, any free one
                 "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
                 "RABBITMQ_MNESIA_BASE": f"{d}/mnesia", "RABBITMQ_LOG_BASE": f"{d}/log"}
 
     def start(self, timeout: float = 90) -> None:
+        self.dist_port = _quiet_port()  # needs no stability: a fresh one each start
         server = SERVER if os.path.exists(SERVER) else shutil.which("rabbitmq-server")
         log = open(self.dir / "server.log", "ab")
         self.proc = subprocess.Popen([server], env=self._env(), stdout=log, stderr=subprocess.STDOUT,
