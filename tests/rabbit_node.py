@@ -80,7 +80,7 @@ class RabbitNode:
         server = SERVER if os.path.exists(SERVER) else shutil.which("rabbitmq-server")
         log = open(self.dir / "server.log", "ab")
         self.proc = subprocess.Popen([server], env=self._env(), stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     cwd=self.dir, start_new_session=True)  # its crash dumps too
 
         def up():
             if self.proc.poll() is not None:
