@@ -21,6 +21,8 @@ from services.supervision import domain as D
 from services.supervision.documents import DOCX_MEDIA_TYPE, briefing_docx
 from services.supervision.domain.checklist import check_work_plan
 from services.supervision.domain.config import config_from_environment
+from services.supervision.obligations_workbook import XLSX_MEDIA_TYPE
+from services.supervision.obligations_workbook import workbook_bytes as obligations_workbook_bytes
 from services.supervision.projections import (
     BRIEFINGS,
     CONSOLE_GROUPS,
@@ -431,6 +433,16 @@ def list_obligations(service, request, actor):
 def _listed(obligation: dict, now: str) -> dict:
     return {**{k: obligation[k] for k in LISTED},
             "days_overdue": D.obligations.days_overdue(obligation, now)}
+
+
+def obligations_workbook(service, request, actor):
+    """The obligations ``list_obligations`` answers, as an Excel workbook (a file result)."""
+    listed = list_obligations(service, request, actor)
+    units = {d["_id"]: d.get("name") for d in service.storage.find(UNIT_FACTS, {}) if d.get("name")}
+    groups = {d["_id"]: d.get("name") for d in service.storage.find(PORTFOLIOS, {}) if d.get("name")}
+    content = obligations_workbook_bytes(listed, units, groups)
+    return {"__file__": {"filename": f"obligations-{today()}.xlsx", "media_type": XLSX_MEDIA_TYPE,
+                         "content_base64": base64.b64encode(content).decode("ascii")}}
 
 
 def waive_obligation(service, command, actor):

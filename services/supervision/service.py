@@ -52,6 +52,7 @@ class SupervisionService(DomainService):
             log.warning("the scheduler's tick failed: %s", err)
 
     list_obligations = endpoint(S.ObligationsQuerySchema, H.list_obligations)
+    obligations_workbook = endpoint(S.ObligationsQuerySchema, H.obligations_workbook)
     waive_obligation = endpoint(S.WaiveObligationSchema, H.waive_obligation)
     send_directive = endpoint(S.DirectiveSchema, H.send_directive)
     acknowledge_directive = endpoint(S.DirectiveAcknowledgementSchema, H.acknowledge_directive)

@@ -328,7 +328,7 @@ def test_a_supervisor_sees_only_their_own_group(stack, county):
         {"text": ["message", "#message"]},
         {"goto": "/dashboard/overview", "as": "overview", "charts": False}))
     assert v["landed"] == f"/dashboard/groups/{mine}"
-    assert v["nav"] == ["督导组", "学习情况", "满意度测评", "紧急报告"]
+    assert v["nav"] == ["督导组", "学习情况", "满意度测评", "紧急报告", "督办"]  # 督办: their own units
     assert v["rows"] == [mine]
     assert v["other"]["status"] == 403 and "无权查看" in v["message"]
     assert v["overview"]["status"] == 403
@@ -409,6 +409,28 @@ def test_urgent_reports(stack, county):
         assert v[f"{r['report_id']}:date"] == r["date"]
 
 
+def test_the_obligations_page_lists_what_is_owed_with_the_countys_counts(stack, county):
+    listed = stack.as_role("office").get("/obligations").json()
+    assert listed, "the county's meetings make obligations"
+    steps = [{"goto": "/dashboard/obligations?status=all", "charts": False},
+             {"texts": ["rows", "#obligations tbody tr", "data-obligation"]},
+             {"texts": ["statuses", "#obligations tbody tr [data-field='status']", None]},
+             {"texts": ["arrival-counts", "#obligation-counts tr[data-type='arrival'] td[data-status]", None]},
+             {"shot": "obligations-desktop"},
+             {"goto": "/dashboard/obligations", "charts": False},
+             {"texts": ["overdue-rows", "#obligations tbody tr", "data-obligation"]}]
+    [v] = browse(stack, session(stack.token("office"), *steps))
+    assert sorted(v["rows"]) == sorted(o["obligation_id"] for o in listed)
+    labels = {"open": "待完成", "met_on_time": "按期完成", "met_late": "逾期完成", "overdue": "已逾期",
+              "waived": "已免除"}
+    assert sorted(v["statuses"]) == sorted(labels[o["status"]] for o in listed)
+    arrivals = [o for o in listed if o["type"] == "arrival"]
+    assert [int(n) for n in v["arrival-counts"]] == [sum(o["status"] == s for o in arrivals)
+                                                     for s in ("overdue", "open", "met_late", "met_on_time",
+                                                               "waived")]
+    assert sorted(v["overdue-rows"]) == sorted(o["obligation_id"] for o in listed if o["status"] == "overdue")
+
+
 def test_a_units_page_with_its_timeline(stack, county):
     unit_id = county["units"][2]  # meeting held, members studying, assigned to a group
     unit_api = stack.as_role("unit", scope=unit_id)
@@ -468,11 +490,13 @@ def test_a_surveyed_units_page_lists_every_survey_round(stack, county):
 def test_every_page_fits_a_phone_screen(stack, county):
     pages = {"overview": "/overview", "groups": "/groups", "group": f"/groups/{county['groups'][0]}",
              "study": "/study", "surveys": "/surveys", "reports": "/reports",
+             "obligations": "/obligations?status=all",
              "unit": f"/units/{county['units'][2]}",
              "surveyed-unit": f"/units/{surveyed_unit(stack)['unit_id']}"}
     steps = []
     for name, path in pages.items():
-        steps += [{"goto": "/dashboard" + path, "as": f"{name}:page", "charts": name != "reports"},
+        steps += [{"goto": "/dashboard" + path, "as": f"{name}:page",
+                   "charts": name not in ("reports", "obligations")},
                   {"eval": [f"{name}:width", "window.innerWidth"]},
                   {"eval": [f"{name}:scroll", "Math.max(document.documentElement.scrollWidth, "
                                               "document.body.scrollWidth)"]},

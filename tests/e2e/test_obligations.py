@@ -68,6 +68,25 @@ def test_the_meeting_makes_obligations_that_are_open_on_todays_clock(stack, coun
     assert overdue_events(stack) == 0
 
 
+def test_the_obligations_as_an_excel_workbook(stack, county):
+    import io
+
+    from openpyxl import load_workbook
+
+    answer = stack.as_role("office").get("/obligations.xlsx", params={"unit_id": county["unit_id"]})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(answer.content))
+    rows = list(book["督办台账"].iter_rows(min_row=2, values_only=True))
+    listed = obligations(stack, unit_id=county["unit_id"])
+    assert sorted(r[-1] for r in rows) == sorted(o["obligation_id"] for o in listed)
+    counts = {r[0]: r[-1] for r in book["统计"].iter_rows(min_row=2, values_only=True)}
+    assert counts["督导组到位"] == 1 and counts["实施方案审批"] == 1
+    other = stack.as_role("unit", scope=county["other_unit"]).get("/obligations.xlsx")
+    assert other.status_code == 200
+    assert list(load_workbook(io.BytesIO(other.content))["督办台账"].iter_rows(min_row=2)) == []
+
+
 def test_each_reader_sees_only_their_scope(stack, county):
     mine = obligations(stack, "unit", county["unit_id"])
     assert {o["unit_id"] for o in mine} == {county["unit_id"]}

@@ -22,7 +22,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.app import ServiceUnavailable, harden
+from services.gateway.app import ServiceUnavailable, file_response, harden
 from services.gateway.dashboard import forms
 from services.gateway.dashboard import labels as L
 from services.gateway.ratelimit import AuthFailureLimiter
@@ -99,6 +99,7 @@ class Dashboard:
         self.trusted_proxies = (trusted_proxies if trusted_proxies is not None
                                 else cfg.trusted_proxies)
         self.form_secret: str | None = None
+        self.query: dict = {}  # this request's query string (the pages that filter read it)
         self.map = Map([
             Rule(PREFIX + "/", endpoint="home", methods=["GET"]),
             Rule(PREFIX + "/login", endpoint="login", methods=["GET", "POST"]),
@@ -109,6 +110,8 @@ class Dashboard:
             Rule(PREFIX + "/study", endpoint="study", methods=["GET"]),
             Rule(PREFIX + "/surveys", endpoint="surveys", methods=["GET"]),
             Rule(PREFIX + "/reports", endpoint="reports", methods=["GET"]),
+            Rule(PREFIX + "/obligations", endpoint="obligations", methods=["GET"]),
+            Rule(PREFIX + "/obligations.xlsx", endpoint="obligations_xlsx", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>", endpoint="unit", methods=["GET"]),
             Rule(PREFIX + "/static/<name>", endpoint="static", methods=["GET"]),
         ], strict_slashes=False)
@@ -144,6 +147,7 @@ class Dashboard:
             return page
         if endpoint == "static":
             return self._static(args["name"])
+        self.query = request.args.to_dict()
         if endpoint == "login":
             return self.login(request)
         session_id = request.cookies.get(COOKIE)
@@ -199,7 +203,8 @@ class Dashboard:
                  ("groups", "督导组", ("supervision", "list_groups")),
                  ("study", "学习情况", ("study", "county")),
                  ("surveys", "满意度测评", ("evaluation", "county")),
-                 ("reports", "紧急报告", ("supervision", "list_reports"))]
+                 ("reports", "紧急报告", ("supervision", "list_reports")),
+                 ("obligations", "督办", ("supervision", "list_obligations"))]
         nav = [(PREFIX + "/" + key, label) for key, label, rpc in items
                if person.role in _route_roles().get(rpc, ())]
         if person.role == "unit" and person.scope:
@@ -386,6 +391,39 @@ class Dashboard:
         groups = {g["group_id"]: g["name"] for g in self.fetch(person, "supervision", "list_groups")}
         return self._page(person, "reports.html", title="紧急报告", reports=reports,
                           units=units, groups=groups)
+
+    def _obligation_filter(self) -> dict:
+        """The page's filters (status defaults to overdue: what needs urging)."""
+        chosen = {k: v for k, v in self.query.items() if k in ("status", "type", "group_id", "unit_id") and v}
+        chosen.setdefault("status", "overdue")
+        if chosen["status"] == "all":
+            del chosen["status"]
+        if chosen.get("status", "overdue") not in L.OBLIGATION_STATUS:
+            raise PageError(422, "未知的状态")
+        if chosen.get("type", "arrival") not in L.OBLIGATION_TYPE:
+            raise PageError(422, "未知的事项")
+        return chosen
+
+    def obligations(self, person: Person) -> Response:
+        """督办: what is owed by when, overdue first, by unit, group, type and days overdue,
+        with the county's (or the reader's scope's) counts by type and status."""
+        chosen = self._obligation_filter()
+        listed = self.fetch(person, "supervision", "list_obligations", query=chosen)
+        everything = self.fetch(person, "supervision", "list_obligations")
+        counts = {kind: {status: 0 for status in L.OBLIGATION_STATUS} for kind in L.OBLIGATION_TYPE}
+        for o in everything:
+            counts[o["type"]][o["status"]] += 1
+        listed.sort(key=lambda o: (-o["days_overdue"], o["due"], o["obligation_id"]))
+        groups = {g["group_id"]: g["name"] for g in self.fetch(person, "supervision", "list_groups")} \
+            if person.role in _route_roles().get(("supervision", "list_groups"), ()) else {}
+        return self._page(person, "obligations.html", title="督办", listed=listed, counts=counts,
+                          chosen=chosen, units=self._unit_names(person), groups=groups,
+                          download=PREFIX + "/obligations.xlsx?" + urlencode(
+                              {**chosen, "status": chosen.get("status", "all")}))
+
+    def obligations_xlsx(self, person: Person) -> Response:
+        spec = self.fetch(person, "supervision", "obligations_workbook", query=self._obligation_filter())
+        return file_response(spec["__file__"], 200)
 
     def unit(self, person: Person, unit: str) -> Response:
         card = self.fetch(person, "units", "get_unit", {"unit": unit})

@@ -118,6 +118,9 @@ ROUTES = [
           "Obligations within your scope, by due date (?status=&unit_id=&group_id=&type=): "
           "{obligation_id, type, unit_id, group_id, owed_by, due, status, days_overdue}",
           query=("status", "unit_id", "group_id", "type")),
+    Route("GET", "/obligations.xlsx", S, "obligations_workbook", ("office", "auditor", "supervisor", "unit"),
+          200, "The same obligations as an Excel workbook (督办台账), overdue rows coloured, with counts",
+          query=("status", "unit_id", "group_id", "type")),
     Route("POST", "/obligations/<id>/waive", S, "waive_obligation", OFFICE, 201,
           "The office waives an obligation {reason}", _schema("WaiveObligationSchema"),
           args={"id": "obligation_id"}),
