@@ -455,19 +455,24 @@ def waive_obligation(service, command, actor):
 
 def observe_due_obligations(service) -> int:
     """The scheduler's tick (one instance at a time, by lease): for each unit with open
-    obligations whose due date lies before today, record them falling overdue. Returns how
-    many it recorded."""
+    obligations whose due date lies before today, record them falling overdue, and those
+    recorded overdue that are met now (or moved) no longer so. Returns how many events it
+    recorded."""
     held, _ = service.scheduler.hold()
     if not held:
         return 0
     now, recorded = today(), 0
     for doc in service.storage.find(OBLIGATIONS):
-        due = D.obligations.fallen_due(doc.get("obligations", []), now)
-        if due:
-            command = D.RecordOverdue(party=doc["party"], today=now, actor=SCHEDULER,
-                                      obligations=tuple({"obligation_id": o["obligation_id"],
-                                                         "type": o["type"], "due": o["due"]}
-                                                        for o in due))
+        listed = doc.get("obligations", [])
+        due = D.obligations.fallen_due(listed, now)
+        settled = D.obligations.no_longer_overdue(listed, doc)
+        if due or settled:
+            command = D.RecordOverdue(
+                party=doc["party"], today=now, actor=SCHEDULER,
+                obligations=tuple({"obligation_id": o["obligation_id"], "type": o["type"], "due": o["due"]}
+                                  for o in due),
+                settled=tuple({"obligation_id": o["obligation_id"], "type": o["type"], "status": o["status"]}
+                              for o in settled))
             recorded += len(run(service, command, SCHEDULER))
     return recorded
 

@@ -1,8 +1,8 @@
 """Read models of the units service, as pure functions of event envelopes.
 
 - ``unit_cards``: one card per unit (phase, deadlines, group, arrival, open
-  application, flags). Fed by the units log and by supervision's and
-  evaluation's logs (three Projection objects on one collection, one per source).
+  application, overdue obligations, flags). Fed by the units log and by supervision's
+  and evaluation's logs (four Projection objects on one collection).
   The county overview is a query over cards: ``county_overview(cards)``.
 - ``unit_members``: one document per member (unit, section, study group, flags).
 """
@@ -39,6 +39,8 @@ def _new_card(p: dict) -> dict:
         "retired_without_group": [], "study_groups": {}, "contact_points": {},
         "rectification": {"total": 0, "completed": 0, "open": []},
         "notifications": [], "current_survey_id": None, "history": [], "flags": [],
+        # obligations the scheduler recorded overdue and not since met or waived (supervision)
+        "overdue": {"count": 0, "types": [], "obligations": {}},
     }
 
 
@@ -59,6 +61,8 @@ def _flags(card: dict) -> list[str]:
         flags.append("requirements_missing")
     if card["phase"] == P.REMEDIAL:
         flags.append("remedial")
+    if (card.get("overdue") or {}).get("count"):
+        flags.append("overdue")
     return flags
 
 
@@ -238,6 +242,29 @@ def _transition_agreed(doc, env):
     return doc
 
 
+def _overdue(obligations: dict) -> dict:
+    return {"count": len(obligations), "types": sorted(set(obligations.values())),
+            "obligations": obligations}
+
+
+def _obligation_handler(overdue: bool):
+    """The card's overdue obligations, as supervision's scheduler records them: one fell
+    overdue; one is no longer (met, moved) or was waived. Only a unit's obligations reach a
+    card (a group's own directives have none)."""
+    def handler(doc, env):
+        if doc is None:
+            return None
+        p = env["payload"]
+        current = dict((doc.get("overdue") or {}).get("obligations") or {})
+        if overdue:
+            current[p["obligation_id"]] = p["kind"]
+        else:
+            current.pop(p["obligation_id"], None)
+        doc = {**doc, "overdue": _overdue(current)}
+        return {**doc, "flags": _flags(doc)}
+    return handler
+
+
 def _survey_opened(doc, env):
     return {**doc, "current_survey_id": env["payload"]["survey_id"]}
 
@@ -277,6 +304,11 @@ _sup_keys, _sup_apply = by_type({
     "TransitionAgreed": _foreign_handler(_transition_agreed),
 }, "unit_id")
 _eval_keys, _eval_apply = by_type({"SurveyOpened": _foreign_handler(_survey_opened)}, "unit_id")
+_obligation_keys, _obligation_apply = by_type({
+    "ObligationBecameOverdue": _obligation_handler(True),
+    "ObligationNoLongerOverdue": _obligation_handler(False),
+    "ObligationWaived": _obligation_handler(False),
+}, "party")
 
 CARD_INDEXES = ([("batch", 1), ("phase", 1)], [("group_id", 1)])
 
@@ -286,6 +318,8 @@ UNIT_CARDS_FROM_SUPERVISION = Projection(collection=CARDS, source="supervision",
                                          apply=_sup_apply)
 UNIT_CARDS_FROM_EVALUATION = Projection(collection=CARDS, source="evaluation", keys=_eval_keys,
                                         apply=_eval_apply)
+UNIT_CARDS_OVERDUE = Projection(collection=CARDS, source="supervision", keys=_obligation_keys,
+                                apply=_obligation_apply)
 
 
 # --- member list ----------------------------------------------------------------
@@ -318,7 +352,8 @@ def _member_apply(doc, env, key):
 UNIT_MEMBERS = Projection(collection=MEMBERS, source="units", keys=_member_keys, apply=_member_apply,
                           indexes=([("unit_id", 1), ("section", 1)], [("unit_id", 1), ("study_group_id", 1)]))
 
-PROJECTIONS = [UNIT_CARDS, UNIT_CARDS_FROM_SUPERVISION, UNIT_CARDS_FROM_EVALUATION, UNIT_MEMBERS]
+PROJECTIONS = [UNIT_CARDS, UNIT_CARDS_FROM_SUPERVISION, UNIT_CARDS_FROM_EVALUATION, UNIT_CARDS_OVERDUE,
+               UNIT_MEMBERS]
 
 
 # --- queries over the read models ------------------------------------------------

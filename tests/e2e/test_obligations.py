@@ -31,6 +31,12 @@ def overdue_events(stack, obligation_id=None) -> int:
     return stack.db("supervision")["events"].count_documents(query)
 
 
+def card(stack, unit_id) -> dict:
+    answer = stack.as_role("office").get(f"/units/{unit_id}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
 def supervision_logged(stack) -> int:
     return stack.db("supervision")["events"].count_documents({})
 
@@ -116,6 +122,10 @@ def test_two_schedulers_ahead_of_the_wall_record_each_passed_date_once(stack, co
     assert supervision_logged(stack) == ticks_later
     found = {o["type"]: o for o in obligations(stack, status="overdue", unit_id=county["unit_id"])}
     assert set(found) == {"arrival", "work_plan"}
+    wait_until(lambda: card(stack, county["unit_id"])["overdue"]["count"] == 2, 30,
+               message="the unit card to carry its overdue obligations")
+    assert card(stack, county["unit_id"])["overdue"]["types"] == ["arrival", "work_plan"]
+    assert "overdue" in card(stack, county["unit_id"])["flags"]
     assert found["arrival"]["days_overdue"] == AHEAD - 1
     event = stack.db("supervision")["events"].find_one({"payload.obligation_id": arrival_id})
     assert event["actor"]["role"] == "system" and event["payload"]["observed_on"] == day(AHEAD)
@@ -156,6 +166,8 @@ def test_the_office_waives_an_overdue_obligation_with_a_reason(stack, county):
                message="the waiver listed")
     again = office.post(f"/obligations/{arrival_id}/waive", json={"reason": "again"})
     assert again.status_code == 409, again.text
+    wait_until(lambda: card(stack, county["unit_id"])["overdue"]["types"] == ["work_plan"], 30,
+               message="the waived arrival off the unit card")
 
 
 def test_a_directive_is_sent_refused_answered_and_falls_overdue_unanswered(stack, county):

@@ -15,7 +15,7 @@ FLAG = {
     "requirements_missing": "未制定具体要求", "retired_members_without_group": "离退休党员未编组",
     "work_plan_missing": "未报实施方案", "work_plan_returned": "实施方案被退回",
     "work_plan_missing_guarantee_systems": "实施方案缺保障制度", "remedial": "测评不合格，补课中",
-    "meeting_not_scheduled": "动员会未安排", "overdue": "阶段超期",
+    "meeting_not_scheduled": "动员会未安排", "overdue": "有逾期事项",
     "open_rectification": "整改未完成", "group_over_soft_limit": "督导组单位过多",
 }
 REPORT_KIND = {

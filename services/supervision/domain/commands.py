@@ -308,12 +308,14 @@ class _OnObligations:
 @frozen
 class RecordOverdue(_OnObligations):
     """The scheduler's tick for one unit (or group: ``party``). ``obligations``: its
-    obligations that fell due before ``today`` ({obligation_id, type, due}), as its
+    obligations that fell due before ``today`` ({obligation_id, type, due}); ``settled``:
+    those recorded overdue that no longer are ({obligation_id, type, status}); both as its
     projection derived them."""
     party: str
     today: str
     actor: Actor
     obligations: tuple = ()
+    settled: tuple = ()
 
 
 @frozen

@@ -303,6 +303,18 @@ class ObligationBecameOverdue(Event):
 
 
 @frozen
+class ObligationNoLongerOverdue(Event):
+    """The scheduler saw an obligation it had recorded overdue (for ``due``) met, or its due
+    date moved by an extension: ``now`` its status then (met_on_time, met_late or open)."""
+    party: str
+    obligation_id: str
+    kind: str
+    due: str
+    now: str
+    observed_on: str
+
+
+@frozen
 class ObligationWaived(Event):
     """The office waived an obligation, with its reason."""
     party: str

@@ -144,6 +144,16 @@ def fallen_due(obligations: Iterable[dict], today: str) -> list[dict]:
     return [o for o in obligations if o["status"] == "open" and o["due"] < today]
 
 
+def no_longer_overdue(obligations: Iterable[dict], facts: dict) -> list[dict]:
+    """Obligations recorded overdue whose status is no longer that (met, or the due date
+    moved) and not yet recorded so: for the scheduler, so that who follows the record
+    (the unit cards) hears of it."""
+    recorded, cleared = facts.get("overdue") or {}, facts.get("cleared") or {}
+    return [o for o in obligations
+            if o["obligation_id"] in recorded and o["status"] not in ("overdue", "waived")
+            and cleared.get(o["obligation_id"]) != recorded[o["obligation_id"]]["due"]]
+
+
 def days_overdue(obligation: dict, today: str) -> int:
     """Days past due for an obligation not met (0 when not yet due, met or waived)."""
     if obligation["status"] not in ("open", "overdue"):
@@ -157,6 +167,7 @@ def days_overdue(obligation: dict, today: str) -> int:
 class ObligationsState:
     party: str | None = None
     overdue: dict = dataclasses.field(default_factory=dict)  # obligation_id -> due recorded passing
+    cleared: dict = dataclasses.field(default_factory=dict)  # obligation_id -> due recorded no longer so
     waived: dict = dataclasses.field(default_factory=dict)  # obligation_id -> reason
 
 
@@ -167,6 +178,9 @@ def evolve_obligations(state: ObligationsState, event) -> ObligationsState:
     if isinstance(event, ev.ObligationBecameOverdue):
         return dataclasses.replace(state, party=event.party,
                                    overdue=put(state.overdue, event.obligation_id, event.due))
+    if isinstance(event, ev.ObligationNoLongerOverdue):
+        return dataclasses.replace(state, party=event.party,
+                                   cleared=put(state.cleared, event.obligation_id, event.due))
     if isinstance(event, ev.ObligationWaived):
         return dataclasses.replace(state, party=event.party,
                                    waived=put(state.waived, event.obligation_id, event.reason))
@@ -178,17 +192,25 @@ def fold_obligations(history: Iterable) -> ObligationsState:
 
 
 def record_overdue(state: ObligationsState, cmd: RecordOverdue, config: SupervisionConfig) -> list:
-    """The scheduler's tick for one unit: an event for each obligation whose due date has
-    passed and was not recorded passing yet (so two schedulers never record one twice: the
-    second decides on the first's events and finds nothing left)."""
+    """The scheduler's tick for one party: an event for each obligation whose due date has
+    passed and was not recorded passing yet, and for each recorded overdue that is no longer
+    (``cmd.settled``); so two schedulers never record one twice: the second decides on the
+    first's events and finds nothing left."""
     if cmd.actor.role != "system":
         raise Forbidden("only the scheduler records an obligation falling overdue", role=cmd.actor.role)
     today = parse_date(cmd.today, "today").isoformat()
-    return [ev.ObligationBecameOverdue(party=cmd.party, obligation_id=o["obligation_id"],
-                                       kind=o["type"], due=o["due"], observed_on=today)
-            for o in cmd.obligations
-            if o["due"] < today and state.overdue.get(o["obligation_id"]) != o["due"]
-            and o["obligation_id"] not in state.waived]
+    fallen = [ev.ObligationBecameOverdue(party=cmd.party, obligation_id=o["obligation_id"],
+                                         kind=o["type"], due=o["due"], observed_on=today)
+              for o in cmd.obligations
+              if o["due"] < today and state.overdue.get(o["obligation_id"]) != o["due"]
+              and o["obligation_id"] not in state.waived]
+    settled = [ev.ObligationNoLongerOverdue(party=cmd.party, obligation_id=o["obligation_id"],
+                                            kind=o["type"], due=state.overdue[o["obligation_id"]],
+                                            now=o["status"], observed_on=today)
+               for o in cmd.settled
+               if o["obligation_id"] in state.overdue
+               and state.cleared.get(o["obligation_id"]) != state.overdue[o["obligation_id"]]]
+    return fallen + settled
 
 
 def waive(state: ObligationsState, cmd: WaiveObligation, config: SupervisionConfig) -> list:

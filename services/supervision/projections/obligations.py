@@ -10,7 +10,7 @@ Doc: {party (the unit or group id), unit_id, group_id, meeting_date, arrived_on,
 requirements_set_on, phases: {phase: {entered_on, deadline, left_on}},
 measures: {measure_id: {due, completed_on}}, surveys: {survey_id: {opened_on, closed_on}},
 directives: {directive_id: {recipient, reply_by, sent_on, replied_on}},
-overdue: {obligation_id: {due, on}}, waived: {obligation_id: {reason, on, by}},
+overdue: {obligation_id: {due, on}}, cleared: {obligation_id: due}, waived: {obligation_id: {reason, on, by}},
 obligations: [{obligation_id, type, unit_id, group_id, owed_by, subject, due, met_on, status}]}
 """
 from __future__ import annotations
@@ -113,6 +113,8 @@ SUPERVISION_FACTS = {
     "ObligationBecameOverdue": lambda d, e: {"overdue": _put(
         d.get("overdue"), e["payload"]["obligation_id"], due=e["payload"]["due"],
         on=e["payload"]["observed_on"])},
+    "ObligationNoLongerOverdue": lambda d, e: {"cleared": {
+        **(d.get("cleared") or {}), e["payload"]["obligation_id"]: e["payload"]["due"]}},
     "ObligationWaived": lambda d, e: {"waived": _put(
         d.get("waived"), e["payload"]["obligation_id"], reason=e["payload"]["reason"],
         on=e["payload"]["waived_on"], by=e["payload"]["waived_by"])},

@@ -212,3 +212,31 @@ def test_an_obligation_is_waived_once():
     [event] = waive(OPEN_ARRIVAL)
     with pytest.raises(Conflict, match="already waived"):
         waive(OPEN_ARRIVAL, history=[event])
+
+
+def test_the_scheduler_records_an_overdue_obligation_settled_once():
+    arrival = {"obligation_id": f"{UNIT}:arrival", "type": "arrival", "due": "2024-02-16"}
+    [fell] = tick([], [arrival])
+    met = {**arrival, "status": "met_late"}
+    state = D.fold_obligations([fell])
+    [settled] = D.decide(state, D.RecordOverdue(party=UNIT, today="2024-02-21", actor=SYSTEM,
+                                                settled=(met,)), CONFIG)
+    assert (settled.obligation_id, settled.due, settled.now) == (arrival["obligation_id"], "2024-02-16", "met_late")
+    again = D.decide(D.fold_obligations([fell, settled]),
+                     D.RecordOverdue(party=UNIT, today="2024-02-22", actor=SYSTEM, settled=(met,)), CONFIG)
+    assert again == []
+    never = D.decide(D.fold_obligations([]), D.RecordOverdue(party=UNIT, today="2024-02-22", actor=SYSTEM,
+                                                             settled=(met,)), CONFIG)
+    assert never == []  # nothing recorded overdue: nothing to settle
+
+
+def test_what_the_scheduler_settles_is_derived_from_the_record():
+    county = assigned_with_meeting()
+    overdue(county, "arrival", "2024-02-17")
+    assert D.obligations.no_longer_overdue(county.doc["obligations"], county.doc) == []
+    county.supervision("GroupArrived", group_id=GROUP, date="2024-02-18")
+    [settled] = D.obligations.no_longer_overdue(county.doc["obligations"], county.doc)
+    assert settled["type"] == "arrival" and settled["status"] == "met_late"
+    county.supervision("ObligationNoLongerOverdue", party=UNIT, obligation_id=settled["obligation_id"],
+                       kind="arrival", due="2024-02-16", now="met_late", observed_on="2024-02-19")
+    assert D.obligations.no_longer_overdue(county.doc["obligations"], county.doc) == []

@@ -174,3 +174,31 @@ def test_county_overview_counts_units_by_batch_and_phase():
     assert overview["by_batch"] == {"1": {"registered": 1, "mobilization": 1}, "2": {"registered": 1}}
     assert overview["by_phase"] == {"registered": 2, "mobilization": 1}
     assert {f["unit_id"] for f in overview["flagged"]} == {"a", "b", "c"}  # no study groups yet
+
+
+def test_the_card_carries_what_the_scheduler_recorded_overdue_until_it_is_settled():
+    log = registered_log()
+    arrival, plan = f"{U}:arrival", f"{U}:work_plan"
+
+    def overdue(obligation_id, kind):
+        return foreign("ObligationBecameOverdue", {"party": U, "obligation_id": obligation_id, "kind": kind,
+                                                   "due": "2024-02-16", "observed_on": "2024-02-17"})
+
+    fallen = [overdue(arrival, "arrival"), overdue(plan, "work_plan"),
+              foreign("ObligationBecameOverdue", {"party": "g-1", "obligation_id": "g-1:directive:d",
+                                                  "kind": "directive", "due": "2024-02-16",
+                                                  "observed_on": "2024-02-17"})]
+    cards = runner(log.envelopes, fallen).collections[CARDS]
+    assert set(cards) == {U}  # a group's own directive makes no card
+    card = cards[U]
+    assert (card["overdue"]["count"], card["overdue"]["types"]) == (2, ["arrival", "work_plan"])
+    assert "overdue" in card["flags"]
+    settled = [*fallen,
+               foreign("ObligationNoLongerOverdue", {"party": U, "obligation_id": arrival, "kind": "arrival",
+                                                     "due": "2024-02-16", "now": "met_late",
+                                                     "observed_on": "2024-02-18"}),
+               foreign("ObligationWaived", {"party": U, "obligation_id": plan, "kind": "work_plan",
+                                            "reason": "x", "waived_on": "2024-02-18", "waived_by": "o"})]
+    card = runner(log.envelopes, settled).collections[CARDS][U]
+    assert card["overdue"] == {"count": 0, "types": [], "obligations": {}}
+    assert "overdue" not in card["flags"]
