@@ -104,8 +104,9 @@ def _with_group(service, command, actor: Actor):
 
 
 def grant_exemption(service, command: D.GrantExemption, actor: Actor) -> dict:
-    """R7: "一般" allows a recorded exemption, never a silent one, and never the unit's own:
-    the unit's supervision group or the office grants it."""
+    """R7: a recorded exemption, by the unit's supervision group or the office, never the unit.
+
+    "一般" allows an exemption, never a silent one, and never the unit's judgement of itself."""
     _execute(service, _with_roster(service, _with_group(service, command, actor)), actor)
     return {"unit_id": command.unit_id, "member_id": command.member_id}
 
