@@ -6,7 +6,11 @@ import datetime as dt
 import io
 import uuid
 
+from pymongo import MongoClient
+
 from assembly.stack import wait_until
+from shared.eventstore import NewEvent
+from shared.eventstore.mongo import MongoEventStore
 
 TODAY = dt.date.today()
 
@@ -527,6 +531,39 @@ def test_the_phase_gate_end_to_end(stack):
                                json={"decision": "approve"}), 404, before=before)
     refused(stack, sup.post("/transitions/t-nope/group-review", json={"decision": "agree"}), 404,
             before=before)
+
+
+def test_a_group_reviews_no_application_of_a_unit_it_has_not_arrived_at(stack):
+    """Through the API a unit applies only after its meeting, which needs the group there;
+    a unit whose application came first (a log written before the meeting gate, here
+    appended as the units service would have) is still refused the review."""
+    unit_id, transition_id = "u-" + uuid.uuid4().hex[:12], "t-" + uuid.uuid4().hex[:12]
+    client = MongoClient(stack.mongo_uri)
+    try:
+        MongoEventStore("units", client, f"{stack.db_prefix}_units").append(
+            f"unit-{unit_id}", None, [NewEvent(t, p) for t, p in (
+                ("UnitRegistered", {"unit_id": unit_id, "name": "县档案局", "org_type": "党组",
+                                    "batch": 1, "sections": [], "deadlines": {}}),
+                ("PhaseEntered", {"unit_id": unit_id, "phase": "mobilization",
+                                  "previous_phase": "registered", "deadline": None,
+                                  "reason": "e2e fixture", "entered_on": day(0)}),
+                ("TransitionApplied", {"unit_id": unit_id, "transition_id": transition_id,
+                                       "from_phase": "mobilization", "to_phase": "analysis",
+                                       "summary": "学习动员阶段总结"}))],
+            actor={"id": "e2e-fixture", "name": "e2e fixture", "role": "system", "scope": None})
+    finally:
+        client.close()
+    group = form_group(stack)
+    wait_until(lambda: facts(stack, unit_id).get("name") and stack.db("supervision")[
+        "supervision_transition_facts"].find_one({"_id": transition_id}),
+        message="supervision to learn of the unit and its application")
+    assign(stack, group["group_id"], unit_id)
+    sup = supervisor(stack, group["group_id"])
+    before = logged(stack)
+    for decision in ({"decision": "agree"}, {"decision": "return", "comments": "学习不够"}):
+        body = refused(stack, sup.post(f"/transitions/{transition_id}/group-review", json=decision),
+                       409, "conflict", before=before, contains="arrive")
+        assert body["details"]["missing"] == ["group_arrival"]
 
 
 def test_a_returned_application_goes_back_to_the_unit(stack):
