@@ -9,7 +9,8 @@ secretary names ("建设全省水电大县和茶叶大县": the water-resources 
   registered            registered only (batch 3 waits its turn)
   scheduled             mobilisation meeting scheduled ahead, group arrived on time
   mobilization          meeting held, study under way: members below the 40-学时 floor
-  mobilization_returned B's unit: its four-system plan returned by the group
+  plan_returned         B's unit: its four-system plan returned by the group, so its
+                        meeting waits (held only with an approved plan)
   mobilization_applied  ready, its transition application awaiting the group's review
   analysis              分析评议, with phase-2 records
   rectification         整改提高, measures open
@@ -46,7 +47,7 @@ def _u(name, org_type, batch, sections, target, group, **kw):
 UNITS: tuple[DemoUnit, ...] = (
     # ---- batch 1: county organs, started with B's meeting -----------------------------------
     _u("县委办公室", "党支部", 1, ("秘书科", "综合科", "信息科", "督查室", "机要局", "保密局"),
-       "mobilization_returned", 0, b_plan=True),
+       "plan_returned", 0, b_plan=True),
     _u("县委组织部", "党支部", 1, ("干部科", "组织科", "办公室", "老干部科"), "accepted_clear", 0),
     _u("县委宣传部", "党支部", 1, ("理论科", "宣传科", "办公室", "文明办"), "accepted_exact", 0),
     _u("县纪委", "党支部", 1, ("办公室", "纪检监察室", "案件审理室", "党风廉政室"), "remedial", 0),

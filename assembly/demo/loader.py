@@ -45,7 +45,13 @@ SURVEY_OUTCOMES = {
     "remedial": (21, 19),         # campaign 19/30 < 2/3: failed, 补课
 }
 
-RANK = {"registered": 0, "scheduled": 1, "mobilization": 2, "mobilization_returned": 2,
+# the office formed the groups and assigned the units some days before the load: a group
+# arrives on time (动员会前两天) only after its assignment and never after today
+GROUPS_FORMED = -10
+UNITS_ASSIGNED = -5
+ARRIVED = -3
+
+RANK = {"registered": 0, "scheduled": 1, "mobilization": 2, "plan_returned": 2,
         "mobilization_applied": 2, "analysis": 3, "rectification": 4, "survey": 5,
         "accepted_clear": 6, "accepted_exact": 6, "remedial": 6}
 
@@ -148,7 +154,8 @@ class Loader:
             members = [{"name": C.person_name(rng, used), "rank": r, "home_unit": h, "post": p}
                        for r, h, p in spec["members"]]
             formed = self.api.post("/groups", self.office, {"name": spec["name"], "leader": leader,
-                                                            "members": members})
+                                                            "members": members,
+                                                            "formed_on": day(GROUPS_FORMED)})
             group_id = formed["group_id"]
             self.groups.append({"group_id": group_id, "name": spec["name"],
                                 "leader": leader["name"],
@@ -197,7 +204,8 @@ class Loader:
             # supervision learns the plan after the meeting date (one log, in order)
             api.until(lambda: api.get(f"{u}/work-plan/checklist", office, retry=(404,))
                       .get("plan_version") == version, f"supervision to see {spec.name}'s plan")
-        api.post(f"/groups/{group['group_id']}/units", office, {"unit_id": unit_id}, retry=(404,))
+        api.post(f"/groups/{group['group_id']}/units", office,
+                 {"unit_id": unit_id, "date": day(UNITS_ASSIGNED)}, retry=(404,))
         if rank == 0:
             return result
         if spec.late_arrival:
@@ -205,7 +213,7 @@ class Loader:
         elif spec.target == "scheduled":
             arrival = TODAY
         else:
-            arrival = day(-3)
+            arrival = day(ARRIVED)
         answer = api.post(f"/groups/{group['group_id']}/arrivals", sup,
                           {"unit_id": unit_id, "date": arrival})
         result["late_arrival"] = answer["late"]
@@ -213,22 +221,23 @@ class Loader:
             return result
 
         api.post(f"{u}/speech-draft/read", sup, {"comments": "讲话稿要更加联系本单位实际"})
-        api.post(f"{u}/mobilization-meeting/held", unit, {})
+        if spec.b_plan:
+            api.post(f"{u}/work-plan/review", sup,
+                     {"decision": "return", "comments": "方案缺少成果验收制度，请补充完善后重新报送"})
+            return result  # the meeting waits for the plan the group can approve
+        api.post(f"{u}/work-plan/review", sup, {"decision": "approve", "comments": "方案可行"})
+        # held once the units service has heard of the arrival and the approval (409 until then)
+        api.post(f"{u}/mobilization-meeting/held", unit, {}, retry=(409,))
         first_phase_only = spec.target == "mobilization" and spec.batch == 2
         if not first_phase_only:
             api.put(f"{u}/requirements", unit, C.REQUIREMENTS)
-        self.study(spec, rng, unit_id, unit, people, complete=rank >= 3
+        self.study(spec, rng, unit_id, unit, sup, people, complete=rank >= 3
                    or spec.target == "mobilization_applied",
                    sessions=2 if first_phase_only else 7)
         api.post(f"{u}/arrival-tasks/supervise_mobilization_meeting/done", sup,
                  {"note": "动员会开得隆重简朴，党员参会率高"}, retry=(422,))
         api.post(f"{u}/arrival-tasks/prepare_leader_speech/done", sup,
                  {"note": "督导组长讲话：结合单位实际，抓好学习动员"})
-        if spec.b_plan:
-            api.post(f"{u}/work-plan/review", sup,
-                     {"decision": "return", "comments": "方案缺少成果验收制度，请补充完善后重新报送"})
-        else:
-            api.post(f"{u}/work-plan/review", sup, {"decision": "approve", "comments": "方案可行"})
         if spec.target == "mobilization_applied":
             applied = api.post(f"{u}/transitions", unit, {"summary": "学习动员阶段总结：集中学习40学时，全员达标"})
             result["open_application"] = applied["transition_id"]
@@ -316,7 +325,7 @@ class Loader:
             api.put(f"{u}/members/{leader}/contact-points", unit, {"sections": mine})
         return people
 
-    def study(self, spec, rng, unit_id, unit, people, complete: bool, sessions: int):
+    def study(self, spec, rng, unit_id, unit, sup, people, complete: bool, sessions: int):
         """The study plan (四落实) and centralised sessions with attendance. Complete: ten
         4-学时 sessions, everyone present but one retired cadre exempted on record.
         Otherwise the unit is part-way and some members are below the floor."""
@@ -347,8 +356,8 @@ class Loader:
                        "assessment": "学习笔记、心得体会检查"}},
             retry=(422,))  # the study service may not have heard of a new study group yet
         exempt = people["retired"][0] if complete else None
-        if exempt:
-            api.post(f"{u}/study-exemptions", unit, {"member_id": exempt,
+        if exempt:  # the unit's group exempts, never the unit itself
+            api.post(f"{u}/study-exemptions", sup, {"member_id": exempt,
                                                      "reason": "年老体弱，经批准免于集中学习"})
         present = [m for m in people["all"] if m != exempt]
         total = 10 if complete else sessions

@@ -4,7 +4,8 @@ Collections (documents keyed by ``_id``):
 
 * ``evaluation_unit_facts`` (from units): per unit its phase, members, latest public
   notification and survey round — the facts ``decide`` needs (``unit_facts_from_docs``).
-* ``evaluation_unit_groups`` (from supervision): per unit its supervision group.
+* ``evaluation_unit_groups`` (from supervision): per unit its supervision group and the
+  day the group arrived there (``arrived_on``).
 * ``ballot_tokens`` (own, private): per token hash the survey it belongs to, so the
   handler can route ``POST /ballots {token}``. Never served over HTTP.
 * ``survey_results`` (own, public): per survey its status and, once closed, the result
@@ -92,10 +93,16 @@ UNIT_FACTS_PROJECTION = Projection(collection=UNIT_FACTS, source="units", keys=_
 
 def _unit_assigned(doc, env):
     p = _payload(env)
-    return {"unit_id": p["unit_id"], "group_id": p["group_id"]}
+    return {**(doc or {}), "unit_id": p["unit_id"], "group_id": p["group_id"]}
 
 
-_groups_keys, _groups_apply = by_type({"UnitAssigned": _unit_assigned}, "unit_id")
+def _group_arrived(doc, env):
+    p = _payload(env)
+    return {**(doc or {"unit_id": p["unit_id"], "group_id": p["group_id"]}), "arrived_on": p["date"]}
+
+
+_groups_keys, _groups_apply = by_type({"UnitAssigned": _unit_assigned,
+                                       "GroupArrived": _group_arrived}, "unit_id")
 
 UNIT_GROUPS_PROJECTION = Projection(collection=UNIT_GROUPS, source="supervision",
                                     keys=_groups_keys, apply=_groups_apply,

@@ -96,16 +96,23 @@ def record_attendance(service, command: D.RecordAttendance, actor: Actor) -> dic
             "member_ids": list(command.member_ids)}
 
 
+def _with_group(service, command, actor: Actor):
+    """A supervisor exempts only at a unit of its own group: the domain is told which."""
+    if actor.role != "supervisor":
+        return command
+    return dataclasses.replace(command, unit_group_id=_group_of(service, command.unit_id))
+
+
 def grant_exemption(service, command: D.GrantExemption, actor: Actor) -> dict:
-    """R7: "一般" allows a recorded exemption, never a silent one."""
-    check_unit_acts_on_itself(actor, command.unit_id)
-    _execute(service, _with_roster(service, command), actor)
+    """R7: a recorded exemption, by the unit's supervision group or the office, never the unit.
+
+    "一般" allows an exemption, never a silent one, and never the unit's judgement of itself."""
+    _execute(service, _with_roster(service, _with_group(service, command, actor)), actor)
     return {"unit_id": command.unit_id, "member_id": command.member_id}
 
 
 def revoke_exemption(service, command: D.RevokeExemption, actor: Actor) -> dict:
-    check_unit_acts_on_itself(actor, command.unit_id)
-    _execute(service, command, actor)
+    _execute(service, _with_group(service, command, actor), actor)
     return {"unit_id": command.unit_id, "member_id": command.member_id, "revoked": True}
 
 

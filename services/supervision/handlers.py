@@ -152,8 +152,9 @@ def assign_unit(service, command, actor):
     facts = _facts(service, unit_id)
     registered = (bool(facts.get("name"))
                   or service.storage.get("unit_directory", unit_id) is not None)
+    group = D.fold_group(service.storage.load(D.group_stream(group_id)))
     command = dataclasses.replace(
-        command, group_exists=bool(service.storage.load(D.group_stream(group_id))),
+        command, group_exists=group.formed, group_formed_on=group.formed_on,
         group_unit_count=int(group_doc.get("unit_count") or 0), unit_registered=registered,
         meeting_date=facts.get("meeting_date"))
     [event] = run(service, command, actor)

@@ -77,6 +77,8 @@ class AssignUnitSchema(CommandSchema):
     """POST /groups/{group}/units (the facts the rule needs are the handler's)"""
     group_id = _id()
     unit_id = fields.String(required=True, validate=ID)
+    # recorded after the fact: the day the office assigned the unit (default today)
+    date = IsoDate()
 
     def make(self, data, edge):
         return C.AssignUnit(**data, today=edge.today(), actor=edge.actor)
@@ -84,10 +86,12 @@ class AssignUnitSchema(CommandSchema):
 
 class ArrivalSchema(CommandSchema):
     """POST /groups/{group}/arrivals"""
-    command = C.RecordArrival
     group_id = _id()
     unit_id = fields.String(required=True, validate=ID)
     date = IsoDate(required=True)
+
+    def make(self, data, edge):
+        return C.RecordArrival(**data, today=edge.today(), actor=edge.actor)
 
 
 class BranchRulesSchema(StrictSchema):

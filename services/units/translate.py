@@ -12,7 +12,7 @@ from .domain import commands as C
 
 # source service -> event types the units aggregate consumes
 CONSUMED = {
-    "supervision": ("WorkPlanReviewed", "TransitionApproved", "TransitionReturned",
+    "supervision": ("WorkPlanReviewed", "GroupArrived", "TransitionApproved", "TransitionReturned",
                     "TransitionRejected", "DeadlineExtended"),
     "evaluation": ("SurveyPassed", "SurveyFailed"),
 }
@@ -26,6 +26,9 @@ def command_for(env: dict, actor: Actor = SYSTEM):
         return C.NoteWorkPlanReview(actor=actor, unit_id=p["unit_id"], plan_version=int(p["plan_version"]),
                                     decision=p["decision"], comments=p.get("comments") or "",
                                     missing=tuple(p.get("missing") or ()), group_id=p.get("group_id"))
+    if kind == "GroupArrived":
+        return C.NoteGroupArrival(actor=actor, unit_id=p["unit_id"], group_id=p["group_id"],
+                                  date=p["date"])
     if kind == "TransitionApproved":
         return C.ApplyApprovedTransition(actor=actor, unit_id=p["unit_id"], transition_id=p["transition_id"],
                                          from_phase=p["from_phase"], to_phase=p["to_phase"], today=today,

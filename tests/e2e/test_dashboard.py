@@ -52,6 +52,16 @@ def person(name, rank="staff", post="科员"):
 
 
 # ---------------------------------------------------------------- a small county via the API
+FULL_PLAN = {
+    "leader_measures": ["participate_as_ordinary_member", "lead_study", "give_party_lecture",
+                        "find_problems", "lead_criticism", "set_rectification"],
+    "problems": [{"category": "party_and_government_style", "description": "联系群众不够",
+                  "measures": ["领导班子成员分片联系科室"]}],
+    "guarantee_systems": ["leadership_responsibility", "contact_points", "supervision_inspection",
+                          "mass_evaluation", "acceptance"],
+}
+
+
 def build_county(stack) -> dict:
     office = stack.as_role("office")
     units = []
@@ -68,7 +78,8 @@ def build_county(stack) -> dict:
         groups.append(ok(office.post("/groups", json={
             "name": name, "leader": person(name + "组长", "section", "副局长"),
             "members": [person(name + "组员甲"), person(name + "组员乙")]}))["group_id"])
-    for unit_id, meeting in ((first, day(10)), (late, day(5))):
+    # an arrival is never dated after today: the late unit's meeting is tomorrow instead
+    for unit_id, meeting in ((first, day(10)), (late, day(1))):
         ok(stack.as_role("unit", scope=unit_id).post(f"/units/{unit_id}/mobilization-meeting",
                                                      json={"date": meeting}))
         wait_until(lambda: (sup_facts.find_one({"_id": unit_id}) or {}).get("meeting_date") == meeting,
@@ -78,7 +89,7 @@ def build_county(stack) -> dict:
     ok(office.post(f"/groups/{groups[1]}/units", json={"unit_id": studying}))
     sup = stack.as_role("supervisor", scope=groups[0])
     ok(sup.post(f"/groups/{groups[0]}/arrivals", json={"unit_id": first, "date": day(0)}))
-    ok(sup.post(f"/groups/{groups[0]}/arrivals", json={"unit_id": late, "date": day(9)}))
+    ok(sup.post(f"/groups/{groups[0]}/arrivals", json={"unit_id": late, "date": day(0)}))
     ok(sup.post("/reports", json={"unit_id": first, "kind": "major_issue", "title": "群众集体上访苗头",
                                   "body": "需及时处置", "date": day(0)}))
     ok(sup.post("/reports", json={"unit_id": first, "kind": "progress", "title": "学习动员进展",
@@ -90,7 +101,16 @@ def build_county(stack) -> dict:
         "name": n, "section": s, "is_leader": s == "领导班子"}))["member_id"]
         for n, s in (("王局长", "领导班子"), ("李科长", "综合科"), ("张干事", "综合科"))]
     ok(unit.post(f"/units/{studying}/mobilization-meeting", json={"date": day(0)}))
-    ok(unit.post(f"/units/{studying}/mobilization-meeting/held", json={}))
+    # the meeting is held with its group arrived and the work plan approved (issue 15's gate)
+    sup2 = stack.as_role("supervisor", scope=groups[1])
+    ok(sup2.post(f"/groups/{groups[1]}/arrivals", json={"unit_id": studying, "date": day(0)}))
+    ok(unit.put(f"/units/{studying}/work-plan", json=FULL_PLAN))
+    ok(wait_until(lambda: (lambda r: r if r.status_code != 404 else None)(sup2.post(
+        f"/units/{studying}/work-plan/review", json={"decision": "approve"})),
+        message="supervision to know the plan"))
+    ok(wait_until(lambda: (lambda r: r if r.status_code != 409 else None)(unit.post(
+        f"/units/{studying}/mobilization-meeting/held", json={})),
+        message="units to hear of the arrival and the approval"))
     rosters = stack.db("study")["study_rosters"]
     wait_until(lambda: len((rosters.find_one({"_id": studying}) or {}).get("members", [])) == 3,
                message="the study roster")
@@ -125,13 +145,16 @@ def _surveyed_unit(stack):
             actor=FIXTURE_ACTOR)
         supervision.append(f"group-{group_id}", None, [NewEvent("UnitAssigned", {
             "group_id": group_id, "unit_id": unit_id, "over_soft_limit": False, "unit_count": 1,
-            "soft_limit": 10, "assigned_on": day(0)})], actor=FIXTURE_ACTOR)
+            "soft_limit": 10, "assigned_on": day(0)}), NewEvent("GroupArrived", {
+                "group_id": group_id, "unit_id": unit_id, "date": day(0), "deadline": None,
+                "late": False, "meeting_date": None, "tasks": []})], actor=FIXTURE_ACTOR)
     finally:
         client.close()
     db = stack.db("evaluation")
     wait_until(lambda: (db["evaluation_unit_facts"].find_one(
         {"_id": unit_id, "phase": "survey", "latest_notification": {"$ne": None}})
-        and db["evaluation_unit_groups"].find_one({"_id": unit_id, "group_id": group_id})),
+        and db["evaluation_unit_groups"].find_one({"_id": unit_id, "group_id": group_id,
+                                                   "arrived_on": day(0)})),
         30, message="evaluation to learn the surveyed unit")
     sup = stack.as_role("supervisor", scope=group_id)
     survey_id = ok(sup.post("/surveys", json={"unit_id": unit_id, "sample_size": 6}))["survey_id"]

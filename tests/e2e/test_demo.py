@@ -21,7 +21,7 @@ PHASES = {"registered", "mobilization", "analysis", "rectification", "survey", "
           "remedial"}
 # where each target leaves a unit
 PHASE_OF_TARGET = {"registered": "registered", "scheduled": "registered",
-                   "mobilization": "mobilization", "mobilization_returned": "mobilization",
+                   "mobilization": "mobilization", "plan_returned": "registered",
                    "mobilization_applied": "mobilization", "analysis": "analysis",
                    "rectification": "rectification", "survey": "survey",
                    "accepted_clear": "accepted", "accepted_exact": "accepted",

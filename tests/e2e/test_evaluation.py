@@ -41,7 +41,7 @@ class Facts:
                           actor=FIXTURE_ACTOR)
 
     def unit(self, *, phase: str, people: int = 10, group_id: str | None = None,
-             leaders=("L1",), members=("M1",)) -> dict:
+             leaders=("L1",), members=("M1",), arrived: bool = True) -> dict:
         unit_id = "u-" + uuid.uuid4().hex[:12]
         group_id = group_id or "g-" + uuid.uuid4().hex[:8]
         scope = [f"{unit_id}-person-{i:02d}" for i in range(people)]
@@ -57,13 +57,20 @@ class Facts:
                     ("PublicNotified", {"unit_id": unit_id, "notification_id": "n-" + unit_id,
                                         "scope": scope, "date": TODAY}))
         self.enter(unit_id, phase)
-        self.supervision.append(f"group-{group_id}", None, [NewEvent("UnitAssigned", {
+        # the group is assigned and (unless told otherwise) has arrived: a survey needs it there
+        supervised = [NewEvent("UnitAssigned", {
             "group_id": group_id, "unit_id": unit_id, "over_soft_limit": False, "unit_count": 1,
-            "soft_limit": 10, "assigned_on": TODAY})], actor=FIXTURE_ACTOR)
+            "soft_limit": 10, "assigned_on": TODAY})]
+        if arrived:
+            supervised.append(NewEvent("GroupArrived", {
+                "group_id": group_id, "unit_id": unit_id, "date": TODAY, "deadline": None,
+                "late": False, "meeting_date": None, "tasks": []}))
+        self.supervision.append(f"group-{group_id}", None, supervised, actor=FIXTURE_ACTOR)
         db = self.stack.db("evaluation")
+        known = {"_id": unit_id, "group_id": group_id, "arrived_on": TODAY if arrived else None}
         wait_until(lambda: (db["evaluation_unit_facts"].find_one(
             {"_id": unit_id, "phase": phase, "latest_notification": {"$ne": None}})
-            and db["evaluation_unit_groups"].find_one({"_id": unit_id, "group_id": group_id})),
+            and db["evaluation_unit_groups"].find_one(known)),
             30, message=f"evaluation to learn unit {unit_id}'s facts")
         return {"unit_id": unit_id, "group_id": group_id, "scope": scope}
 
@@ -369,6 +376,17 @@ def test_a_survey_opens_only_in_phase_survey_and_only_for_the_units_group(stack,
         "/surveys", json={"unit_id": "u-nobody", "sample_size": 2})
     assert_refused(stack, r, 404, "not_found")
     assert count(stack) == before
+
+
+def test_a_group_opens_a_survey_only_at_a_unit_it_has_arrived_at(stack, facts):
+    unit = facts.unit(phase="survey", arrived=False)
+    before = count(stack)
+    r = stack.as_role("supervisor", scope=unit["group_id"]).post(
+        "/surveys", json={"unit_id": unit["unit_id"], "sample_size": 2})
+    assert_refused(stack, r, 409, "conflict", "has not arrived")
+    assert r.json()["details"]["missing"] == ["group_arrival"]
+    assert count(stack) == before
+    assert stack.db("evaluation")["sealed_seeds"].count_documents({"unit_id": unit["unit_id"]}) == 0
 
 
 # ---------------------------------------------------------------- phase 2 records

@@ -328,22 +328,27 @@ def test_r7_exemption_needs_a_reason_and_a_grantor_and_counts_for_readiness(stac
     assert readiness(stack, unit_id)["members_below"][0]["member_id"] == ids["李科员"]
 
     path = f"/units/{unit_id}/study-exemptions"
+    office = stack.as_role("office")
+    group = stack.as_role("supervisor", scope=supervising_group(stack, unit_id))
     before = study_logged(stack)
-    assert_error(unit.post(path, json={"member_id": ids["李科员"]}), 422, "invalid")
-    assert_error(unit.post(path, json={"member_id": ids["李科员"], "reason": "   "}), 422,
+    assert_error(office.post(path, json={"member_id": ids["李科员"]}), 422, "invalid")
+    assert_error(office.post(path, json={"member_id": ids["李科员"], "reason": "   "}), 422,
                  message="reason")
-    assert_error(unit.post(path, json={"member_id": neighbour[1]["赵邻"], "reason": "病"}), 422,
+    assert_error(office.post(path, json={"member_id": neighbour[1]["赵邻"], "reason": "病"}), 422,
                  message="member of the unit")
+    # issue 15: never the unit for itself (nor another unit), nor another group's supervisor
+    assert_error(unit.post(path, json={"member_id": ids["李科员"], "reason": "病"}), 403)
     other = stack.as_role("unit", scope=neighbour[0])
     assert_error(other.post(path, json={"member_id": ids["李科员"], "reason": "病"}), 403)
     assert_error(stack.as_role("supervisor", scope="g-x").post(
-        path, json={"member_id": ids["李科员"], "reason": "病"}), 403)
+        path, json={"member_id": ids["李科员"], "reason": "病"}), 403, "forbidden",
+        message="not in your supervision group")
     assert study_logged(stack) == before
 
     granted = stack.as_role("office", name="办公室 刘").post(
         path, json={"member_id": ids["李科员"], "reason": "住院治疗，经批准免除"})
     assert granted.status_code == 201, granted.text
-    assert_error(unit.post(path, json={"member_id": ids["李科员"], "reason": "again"}), 409)
+    assert_error(group.post(path, json={"member_id": ids["李科员"], "reason": "again"}), 409)
     ready = readiness(stack, unit_id)
     assert ready["ready"] is True and ready["members_below"] == []
     assert ready["exempted"] == [ids["李科员"]]
@@ -356,10 +361,11 @@ def test_r7_exemption_needs_a_reason_and_a_grantor_and_counts_for_readiness(stac
     # revoking also needs a reason; then the member is below the floor again
     member_path = f"{path}/{ids['李科员']}"
     before = study_logged(stack)
-    assert_error(unit.delete(member_path), 422, "invalid")
-    assert_error(unit.delete(f"{path}/{ids['张主任']}?reason=x"), 404)
+    assert_error(office.delete(member_path), 422, "invalid")
+    assert_error(office.delete(f"{path}/{ids['张主任']}?reason=x"), 404)
+    assert_error(unit.delete(member_path + "?reason=已出院"), 403)
     assert study_logged(stack) == before
-    revoked = unit.delete(member_path + "?reason=已出院，补学")
+    revoked = group.delete(member_path + "?reason=已出院，补学")
     assert revoked.status_code == 200, revoked.text
     assert readiness(stack, unit_id)["ready"] is False
 
@@ -530,8 +536,8 @@ def test_rebuilding_the_projections_from_the_logs_gives_the_same_figures(stack):
     for day in WINDOW[:3]:
         attend(unit, record_session(unit, unit_id, date=day, hours=3.5),
                ids["张主任"], ids["李科员"])
-    unit.post(f"/units/{unit_id}/study-exemptions",
-              json={"member_id": ids["李科员"], "reason": "长期外派"})
+    stack.as_role("office").post(f"/units/{unit_id}/study-exemptions",
+                                 json={"member_id": ids["李科员"], "reason": "长期外派"})
     sheet_before = unit.get(f"/units/{unit_id}/study").json()
     county_before = stack.as_role("office").get("/study/county").json()
 

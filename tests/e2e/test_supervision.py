@@ -6,7 +6,11 @@ import datetime as dt
 import io
 import uuid
 
+from pymongo import MongoClient
+
 from assembly.stack import wait_until
+from shared.eventstore import NewEvent
+from shared.eventstore.mongo import MongoEventStore
 
 TODAY = dt.date.today()
 
@@ -102,6 +106,15 @@ def submit_plan(stack, unit_id, plan):
     wait_until(lambda: facts(stack, unit_id).get("plan_version") == version,
                message="supervision to learn of the plan")
     return version
+
+
+def hold_meeting(stack, unit_id):
+    """The unit holds its meeting once the units service has heard of the group's arrival
+    and the plan's approval (supervision's events reach it a moment later)."""
+    unit = unit_client(stack, unit_id)
+    wait_until(lambda: unit.post(f"/units/{unit_id}/mobilization-meeting/held",
+                                 json={}).status_code in (200, 201),
+               message="the units service to learn of the arrival and the approved plan")
 
 
 def arrived_unit(stack, meeting_offset=10, arrive_offset=0):
@@ -248,27 +261,30 @@ def test_arrival_deadline_is_the_meeting_minus_two_days_and_late_arrival_is_repo
     group = form_group(stack)
     gid = group["group_id"]
     on_time, late, moved = register_unit(stack), register_unit(stack), register_unit(stack)
+    # an arrival is never dated after today: the meetings are set near today instead
+    schedule_meeting(stack, late, day(1))
     for unit_id in (on_time, late, moved):
-        schedule_meeting(stack, unit_id, day(10))
+        if unit_id != late:
+            schedule_meeting(stack, unit_id, day(10))
         assign(stack, gid, unit_id)
     # the meeting moves earlier: the deadline moves with it
-    schedule_meeting(stack, moved, day(6))
+    schedule_meeting(stack, moved, day(1))
     sup = supervisor(stack, gid)
-    r = sup.post(f"/groups/{gid}/arrivals", json={"unit_id": on_time, "date": day(8)})
+    r = sup.post(f"/groups/{gid}/arrivals", json={"unit_id": on_time, "date": day(0)})
     assert r.status_code == 201, r.text
     assert r.json()["deadline"] == day(8) and r.json()["late"] is False
     assert set(r.json()["tasks"]) == {"review_work_plan", "supervise_mobilization_meeting",
                                       "prepare_leader_speech"}
-    r = sup.post(f"/groups/{gid}/arrivals", json={"unit_id": late, "date": day(9)})
+    r = sup.post(f"/groups/{gid}/arrivals", json={"unit_id": late, "date": day(0)})
     assert r.status_code == 201 and r.json()["late"] is True
-    r = sup.post(f"/groups/{gid}/arrivals", json={"unit_id": moved, "date": day(5)})
-    assert r.status_code == 201 and r.json()["deadline"] == day(4) and r.json()["late"] is True
+    r = sup.post(f"/groups/{gid}/arrivals", json={"unit_id": moved, "date": day(0)})
+    assert r.status_code == 201 and r.json()["deadline"] == day(-1) and r.json()["late"] is True
     console = stack.as_role("office").get("/console").json()
     reported = {(a["unit_id"], a["group_id"]) for a in console["late_arrivals"]}
     assert {(late, gid), (moved, gid)} <= reported and (on_time, gid) not in reported
     unit_docs = {u["unit_id"]: u for g in console["groups"] for u in g["units"]}
     assert unit_docs[on_time]["arrival_deadline"] == day(8)
-    assert unit_docs[moved]["arrival_deadline"] == day(4)
+    assert unit_docs[moved]["arrival_deadline"] == day(-1)
 
 
 def test_arrival_refusals(stack):
@@ -294,6 +310,54 @@ def test_arrival_refusals(stack):
         before=before)
 
 
+def test_an_arrival_is_dated_neither_before_the_assignment_nor_after_today(stack):
+    """Issue 15: "an arrival dated a year before the assignment is 'on time'"."""
+    group = form_group(stack)
+    gid = group["group_id"]
+    unit_id = register_unit(stack)
+    schedule_meeting(stack, unit_id, day(10))
+    assign(stack, gid, unit_id)  # today
+    sup = supervisor(stack, gid)
+    before = logged(stack)
+    for date, missing in ((day(-365), "arrival_on_or_after_assignment"),
+                          (day(-1), "arrival_on_or_after_assignment"),
+                          (day(1), "arrival_not_after_today")):
+        body = refused(stack, sup.post(f"/groups/{gid}/arrivals",
+                                       json={"unit_id": unit_id, "date": date}),
+                       409, "conflict", before=before)
+        assert body["details"]["missing"] == [missing], body
+    assert body["details"]["today"] == day(0)
+    assert stack.as_role("office").get(f"/groups/{gid}").json()["units"][unit_id]["arrived_on"] is None
+    r = sup.post(f"/groups/{gid}/arrivals", json={"unit_id": unit_id, "date": day(0)})
+    assert r.status_code == 201 and r.json()["late"] is False, r.text
+
+
+def test_the_office_records_an_assignment_made_earlier_never_a_future_one(stack):
+    office = stack.as_role("office")
+    r = office.post("/groups", json={"name": "第" + uuid.uuid4().hex[:4] + "督导组",
+                                     "leader": person("组长" + uuid.uuid4().hex[:4], "section"),
+                                     "members": [person("组员甲")], "formed_on": day(-10)})
+    assert r.status_code == 201, r.text
+    gid = r.json()["group_id"]
+    unit_id = register_unit(stack)
+    before = logged(stack)
+    for date, missing in ((day(1), "assignment_not_after_today"),
+                          (day(-11), "assignment_on_or_after_group_formation")):
+        body = refused(stack, office.post(f"/groups/{gid}/units", json={"unit_id": unit_id, "date": date}),
+                       409, "conflict", before=before)
+        assert body["details"]["missing"] == [missing], body
+    r = office.post(f"/groups/{gid}/units", json={"unit_id": unit_id, "date": day(-5)})
+    assert r.status_code == 201, r.text
+    assert office.get(f"/groups/{gid}").json()["units"][unit_id]["assigned_on"] == day(-5)
+    # the arrival is held to the recorded assignment: after it, not before it
+    sup = supervisor(stack, gid)
+    before = logged(stack)
+    refused(stack, sup.post(f"/groups/{gid}/arrivals", json={"unit_id": unit_id, "date": day(-6)}),
+            409, before=before)
+    assert sup.post(f"/groups/{gid}/arrivals",
+                    json={"unit_id": unit_id, "date": day(-3)}).status_code == 201
+
+
 # ------------------------------------------------------------------ R3 tasks
 def test_arrival_opens_three_tasks_tracked_to_done(stack):
     group = form_group(stack)
@@ -303,9 +367,9 @@ def test_arrival_opens_three_tasks_tracked_to_done(stack):
     assign(stack, gid, unit_id)
     sup = supervisor(stack, gid)
     before = logged(stack)
-    refused(stack, sup.post(f"/units/{unit_id}/speech-draft/read", json={}), 422, before=before,
+    refused(stack, sup.post(f"/units/{unit_id}/speech-draft/read", json={}), 409, before=before,
             contains="arrive")
-    assert sup.post(f"/groups/{gid}/arrivals", json={"unit_id": unit_id, "date": day(-3)}).status_code == 201
+    assert sup.post(f"/groups/{gid}/arrivals", json={"unit_id": unit_id, "date": day(0)}).status_code == 201
     before = logged(stack)
     refused(stack, sup.post(f"/units/{unit_id}/speech-draft/read", json={}), 422, before=before,
             contains="speech draft")
@@ -318,15 +382,15 @@ def test_arrival_opens_three_tasks_tracked_to_done(stack):
     submit_plan(stack, unit_id, FULL_PLAN)
     assert sup.post(f"/units/{unit_id}/speech-draft/read",
                     json={"comments": "讲话稿联系实际不够"}).status_code == 201
-    r = unit_client(stack, unit_id).post(f"/units/{unit_id}/mobilization-meeting/held", json={})
-    assert r.status_code in (200, 201), r.text
+    # the meeting is held with the plan approved (issue 15's gate): the group approves first
+    assert sup.post(f"/units/{unit_id}/work-plan/review",
+                    json={"decision": "approve", "comments": "方案可行"}).status_code == 201
+    hold_meeting(stack, unit_id)
     wait_until(lambda: facts(stack, unit_id).get("meeting_held_on"), message="meeting held")
     assert sup.post(f"/units/{unit_id}/arrival-tasks/supervise_mobilization_meeting/done",
                     json={"note": "会议开得好"}).status_code == 201
     assert sup.post(f"/units/{unit_id}/arrival-tasks/prepare_leader_speech/done",
                     json={"note": "组长讲话提纲"}).status_code == 201
-    assert sup.post(f"/units/{unit_id}/work-plan/review",
-                    json={"decision": "approve", "comments": "方案可行"}).status_code == 201
     tasks = sup.get(f"/groups/{gid}").json()["units"][unit_id]["tasks"]
     assert tasks == {"review_work_plan": "done", "supervise_mobilization_meeting": "done",
                      "prepare_leader_speech": "done"}
@@ -376,9 +440,10 @@ def test_work_plan_checklist_flags_b_missing_acceptance_and_the_group_returns_it
 
 
 # ------------------------------------------------------------ R5 phase gate
-def _unit_in_mobilization_and_ready(stack):
-    """A unit in 学习动员 that may apply: meeting held, requirements set, its one member
-    exempted from the study floor on record."""
+def _unit_in_mobilization_and_ready(stack, group_id):
+    """A unit of ``group_id`` in 学习动员 that may apply: the group arrived and approved the
+    plan, meeting held, requirements set, its one member exempted from the study floor on
+    record."""
     unit_id = register_unit(stack)
     unit = unit_client(stack, unit_id)
     r = unit.post(f"/units/{unit_id}/members", json={"name": "张三", "section": None,
@@ -390,7 +455,14 @@ def _unit_in_mobilization_and_ready(stack):
         json={"member_id": member_id, "reason": "年老体弱，经批准免于集中学习"}).status_code == 201,
         message="the study service to know the member")
     schedule_meeting(stack, unit_id, day(0))
-    assert unit.post(f"/units/{unit_id}/mobilization-meeting/held", json={}).status_code in (200, 201)
+    assign(stack, group_id, unit_id)
+    sup = supervisor(stack, group_id)
+    assert sup.post(f"/groups/{group_id}/arrivals",
+                    json={"unit_id": unit_id, "date": day(0)}).status_code == 201
+    submit_plan(stack, unit_id, FULL_PLAN)
+    assert sup.post(f"/units/{unit_id}/work-plan/review",
+                    json={"decision": "approve"}).status_code == 201
+    hold_meeting(stack, unit_id)
     assert unit.put(f"/units/{unit_id}/requirements", json={
         "text": "党员先进性的具体要求", "items": ["理想信念坚定"]}).status_code in (200, 201)
     wait_until(lambda: facts(stack, unit_id).get("requirements_present")
@@ -412,8 +484,7 @@ def _apply(stack, unit_id):
 def test_the_phase_gate_end_to_end(stack):
     group = form_group(stack)
     gid = group["group_id"]
-    unit_id = _unit_in_mobilization_and_ready(stack)
-    assign(stack, gid, unit_id)
+    unit_id = _unit_in_mobilization_and_ready(stack, gid)
     transition_id = _apply(stack, unit_id)
     office, sup = stack.as_role("office"), supervisor(stack, gid)
     console = office.get("/console").json()
@@ -462,11 +533,43 @@ def test_the_phase_gate_end_to_end(stack):
             before=before)
 
 
+def test_a_group_reviews_no_application_of_a_unit_it_has_not_arrived_at(stack):
+    """Through the API a unit applies only after its meeting, which needs the group there;
+    a unit whose application came first (a log written before the meeting gate, here
+    appended as the units service would have) is still refused the review."""
+    unit_id, transition_id = "u-" + uuid.uuid4().hex[:12], "t-" + uuid.uuid4().hex[:12]
+    client = MongoClient(stack.mongo_uri)
+    try:
+        MongoEventStore("units", client, f"{stack.db_prefix}_units").append(
+            f"unit-{unit_id}", None, [NewEvent(t, p) for t, p in (
+                ("UnitRegistered", {"unit_id": unit_id, "name": "县档案局", "org_type": "党组",
+                                    "batch": 1, "sections": [], "deadlines": {}}),
+                ("PhaseEntered", {"unit_id": unit_id, "phase": "mobilization",
+                                  "previous_phase": "registered", "deadline": None,
+                                  "reason": "e2e fixture", "entered_on": day(0)}),
+                ("TransitionApplied", {"unit_id": unit_id, "transition_id": transition_id,
+                                       "from_phase": "mobilization", "to_phase": "analysis",
+                                       "summary": "学习动员阶段总结"}))],
+            actor={"id": "e2e-fixture", "name": "e2e fixture", "role": "system", "scope": None})
+    finally:
+        client.close()
+    group = form_group(stack)
+    wait_until(lambda: facts(stack, unit_id).get("name") and stack.db("supervision")[
+        "supervision_transition_facts"].find_one({"_id": transition_id}),
+        message="supervision to learn of the unit and its application")
+    assign(stack, group["group_id"], unit_id)
+    sup = supervisor(stack, group["group_id"])
+    before = logged(stack)
+    for decision in ({"decision": "agree"}, {"decision": "return", "comments": "学习不够"}):
+        body = refused(stack, sup.post(f"/transitions/{transition_id}/group-review", json=decision),
+                       409, "conflict", before=before, contains="arrive")
+        assert body["details"]["missing"] == ["group_arrival"]
+
+
 def test_a_returned_application_goes_back_to_the_unit(stack):
     group = form_group(stack)
     gid = group["group_id"]
-    unit_id = _unit_in_mobilization_and_ready(stack)
-    assign(stack, gid, unit_id)
+    unit_id = _unit_in_mobilization_and_ready(stack, gid)
     transition_id = _apply(stack, unit_id)
     sup, office = supervisor(stack, gid), stack.as_role("office")
     before = logged(stack)
@@ -489,8 +592,7 @@ def test_a_returned_application_goes_back_to_the_unit(stack):
 # ------------------------------------------------------- R6 deadline extension
 def test_office_extends_the_current_phase_deadline_with_a_reason(stack):
     group = form_group(stack)
-    unit_id = _unit_in_mobilization_and_ready(stack)
-    assign(stack, group["group_id"], unit_id)
+    unit_id = _unit_in_mobilization_and_ready(stack, group["group_id"])
     office = stack.as_role("office")
     before = logged(stack)
     refused(stack, office.post(f"/units/{unit_id}/deadline-extensions", json={
@@ -527,7 +629,8 @@ def test_inspection_scores_the_seven_points(stack):
     sup = supervisor(stack, group["group_id"])
     body = {"unit_id": unit_id, "date": day(0), "scores": SEVEN, "findings": "整体较好"}
     before = logged(stack)
-    refused(stack, sup.post("/inspections", json=body), 422, before=before, contains="arrive")
+    body_ = refused(stack, sup.post("/inspections", json=body), 409, before=before, contains="arrive")
+    assert body_["details"]["missing"] == ["group_arrival"]
     sup.post(f"/groups/{group['group_id']}/arrivals", json={"unit_id": unit_id, "date": day(0)})
     before = logged(stack)
     partial = {k: v for k, v in SEVEN.items() if k != "work_promoted"}

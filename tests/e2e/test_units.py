@@ -60,14 +60,38 @@ def card(stack, unit_id):
 
 
 def in_mobilization(stack, name):
-    """A registered unit with a leader, whose meeting was held today."""
+    """A registered unit with a leader, whose meeting was held today (its group arrived and
+    approved the work plan first)."""
     unit_id = register(stack, name)
     unit = stack.as_role("unit", scope=unit_id)
     leader = enrol(unit, unit_id, "王主任", "领导班子", is_leader=True)
     assert unit.post(f"/units/{unit_id}/mobilization-meeting", json={"date": TODAY}).status_code == 201
-    held = unit.post(f"/units/{unit_id}/mobilization-meeting/held", json={})
+    arrived_and_approved(stack, unit, unit_id)
+    held = hold_when_known(unit, unit_id)
     assert held.status_code == 201, held.text
     return unit_id, unit, leader
+
+
+def arrived_and_approved(stack, unit, unit_id):
+    """The unit's group arrives today and approves the unit's full work plan."""
+    group_id, supervisor = supervised(stack, unit_id)
+    arrived = supervisor.post(f"/groups/{group_id}/arrivals", json={"unit_id": unit_id, "date": TODAY})
+    assert arrived.status_code == 201, arrived.text
+    assert unit.put(f"/units/{unit_id}/work-plan", json=FULL_PLAN).status_code in (200, 201)
+    approved = wait_until(lambda: (lambda r: r if r.status_code != 404 else None)(
+        supervisor.post(f"/units/{unit_id}/work-plan/review", json={"decision": "approve"})),
+        message="supervision to know the plan")
+    assert approved.status_code == 201, approved.text
+    return group_id, supervisor
+
+
+def hold_when_known(unit, unit_id):
+    """Hold the meeting once the units service has heard of the arrival and the approval
+    (supervision's events reach it a moment later)."""
+    def hold():
+        answer = unit.post(f"/units/{unit_id}/mobilization-meeting/held", json={})
+        return answer if answer.status_code != 409 or "already held" in answer.text else None
+    return wait_until(hold, message="the units service to learn of the arrival and the approval")
 
 
 # --- registration and reads by scope --------------------------------------------------------
@@ -253,12 +277,42 @@ def test_holding_a_meeting_that_was_never_scheduled_is_refused(stack):
     assert card(stack, unit_id)["phase"] == "registered"
 
 
+def test_the_meeting_is_held_only_with_the_group_arrived_and_the_plan_approved(stack):
+    """Issue 15: "the mobilisation meeting can be held with the plan unreviewed"."""
+    unit_id = register(stack, "县审计局")
+    unit = stack.as_role("unit", scope=unit_id)
+    assert unit.post(f"/units/{unit_id}/mobilization-meeting", json={"date": TODAY}).status_code == 201
+    before = logged(stack)
+    body = refused(stack, unit.post(f"/units/{unit_id}/mobilization-meeting/held", json={}), 409,
+                   "conflict", says="group_arrival, work_plan_approved", before=before)
+    assert body["details"]["missing"] == ["group_arrival", "work_plan_approved"]
+    group_id, supervisor = supervised(stack, unit_id)
+    assert supervisor.post(f"/groups/{group_id}/arrivals",
+                           json={"unit_id": unit_id, "date": TODAY}).status_code == 201
+    assert unit.put(f"/units/{unit_id}/work-plan", json=FULL_PLAN).status_code in (200, 201)
+    wait_until(lambda: stack.db("units")["events"].find_one(
+        {"type": "GroupArrivalNoted", "payload.unit_id": unit_id}), message="units to note the arrival")
+    before = logged(stack)
+    body = refused(stack, unit.post(f"/units/{unit_id}/mobilization-meeting/held", json={}), 409,
+                   "conflict", says="work_plan_approved", before=before)
+    assert body["details"] == {"missing": ["work_plan_approved"], "work_plan_status": "submitted",
+                               "work_plan_version": 1}
+    assert card(stack, unit_id)["phase"] == "registered"
+    approved = wait_until(lambda: (lambda r: r if r.status_code != 404 else None)(
+        supervisor.post(f"/units/{unit_id}/work-plan/review", json={"decision": "approve"})),
+        message="supervision to know the plan")
+    assert approved.status_code == 201, approved.text
+    assert hold_when_known(unit, unit_id).status_code == 201
+    assert card(stack, unit_id)["phase"] == "mobilization"
+
+
 def test_holding_the_scheduled_meeting_starts_phase_one(stack):
     unit_id = register(stack, "县科技局")
     unit = stack.as_role("unit", scope=unit_id)
     scheduled = unit.post(f"/units/{unit_id}/mobilization-meeting", json={"date": TODAY})
     assert scheduled.status_code == 201, scheduled.text
-    held = unit.post(f"/units/{unit_id}/mobilization-meeting/held", json={})
+    arrived_and_approved(stack, unit, unit_id)
+    held = hold_when_known(unit, unit_id)
     assert held.status_code == 201, held.text
     assert held.json()["phase"] == "mobilization"
     got = card(stack, unit_id)
@@ -298,8 +352,9 @@ def test_leaving_phase_one_needs_requirements_and_study_readiness_then_one_open_
                    422, "rejected", says="below the centralised-study floor", before=before)
     assert [m["member_id"] for m in body["details"]["members_below"]] == [leader]
 
-    # a recorded exemption (never a silent one) makes the unit ready
-    exempted = unit.post(f"/units/{unit_id}/study-exemptions", json={"member_id": leader, "reason": "长期病休"})
+    # a recorded exemption (never a silent one, and never the unit's own) makes the unit ready
+    exempted = stack.as_role("office").post(f"/units/{unit_id}/study-exemptions",
+                                            json={"member_id": leader, "reason": "长期病休"})
     assert exempted.status_code == 201, exempted.text
     applied = unit.post(f"/units/{unit_id}/transitions", json={"summary": "学习动员阶段总结"})
     assert applied.status_code == 201, applied.text
@@ -352,7 +407,11 @@ PERSON = {"rank": "section", "home_unit": "县委组织部", "post": "科长"}
 
 
 def supervised(stack, unit_id):
-    """A group formed by the office with the unit assigned to it; its supervisor client."""
+    """The unit's group, formed by the office and assigned the unit unless it has one; its
+    supervisor client."""
+    group_id = card(stack, unit_id).get("group_id")
+    if group_id:
+        return group_id, stack.as_role("supervisor", scope=group_id)
     office = stack.as_role("office")
     formed = office.post("/groups", json={"name": "第一督导组", "leader": dict(PERSON, name="钱组长"),
                                           "members": [dict(PERSON, name="吴组员", rank="staff")]})
@@ -413,9 +472,9 @@ def test_the_phase_changes_only_when_supervision_approves(stack):
     assert unit.put(f"/units/{unit_id}/requirements", json={"text": "具体要求"}).status_code == 200
     wait_until(lambda: stack.as_role("office").get(f"/units/{unit_id}/study").status_code == 200,
                message="study to know the unit")
-    assert unit.post(f"/units/{unit_id}/study-exemptions",
-                     json={"member_id": leader, "reason": "长期病休"}).status_code == 201
     group_id, supervisor = supervised(stack, unit_id)
+    assert supervisor.post(f"/units/{unit_id}/study-exemptions",
+                           json={"member_id": leader, "reason": "长期病休"}).status_code == 201
 
     # the group returns the first application: it is closed, the unit stays and applies again
     first = unit.post(f"/units/{unit_id}/transitions", json={"summary": "学习动员总结（初稿）"}).json()

@@ -68,12 +68,15 @@ def make_unit(stack):
             ("PhaseEntered", {"unit_id": unit_id, "phase": phase, "previous_phase": "registered",
                               "deadline": None, "reason": "rpc fixture", "entered_on": TODAY}))],
             actor=FIXTURE)
+        # assigned and arrived: a group opens a survey only at a unit it has arrived at
         supervision.append(f"group-{group_id}", None, [NewEvent("UnitAssigned", {
             "group_id": group_id, "unit_id": unit_id, "over_soft_limit": False, "unit_count": 1,
-            "soft_limit": 10, "assigned_on": TODAY})], actor=FIXTURE)
+            "soft_limit": 10, "assigned_on": TODAY}), NewEvent("GroupArrived", {
+                "group_id": group_id, "unit_id": unit_id, "date": TODAY, "deadline": None,
+                "late": False, "meeting_date": None, "tasks": []})], actor=FIXTURE)
         wait_until(lambda: facts.find_one({"_id": unit_id, "phase": phase,
                                            "latest_notification": {"$ne": None}})
-                   and groups.find_one({"_id": unit_id, "group_id": group_id}),
+                   and groups.find_one({"_id": unit_id, "group_id": group_id, "arrived_on": TODAY}),
                    30, message=f"evaluation to learn unit {unit_id}")
         return {"unit_id": unit_id, "group_id": group_id, "scope": scope}
 

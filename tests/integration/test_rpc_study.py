@@ -116,8 +116,11 @@ def test_commands_and_queries_over_rpc(stack, rpc):
     book = load_workbook(io.BytesIO(base64.b64decode(workbook["content_base64"])))
     assert book.sheetnames == ["党员学时", "学习场次", "出勤登记"]
 
+    # never the unit for itself (issue 15): the office revokes, as it granted
+    assert_refused(rpc.study.revoke_exemption(unit_id=unit_id, member_id=clerk, reason="已返岗",
+                                              actor=unit), 403, "forbidden")
     revoked = unwrap(rpc.study.revoke_exemption(unit_id=unit_id, member_id=clerk,
-                                                reason="已返岗", actor=unit))
+                                                reason="已返岗", actor=OFFICE))
     assert revoked["revoked"] is True
 
 
@@ -142,6 +145,10 @@ def test_refusals_are_typed_answers_and_store_nothing(stack, rpc):
     assert_refused(rpc.study.record_attendance(session_id="ss-nope", member_ids=[member],
                                                actor=unit_actor(unit_id)), 404, "not_found")
     assert_refused(rpc.study.readiness(), 422, "invalid")
+    # a unit never exempts its own members (issue 15), whatever the gateway lets through
+    answer = assert_refused(rpc.study.grant_exemption(unit_id=unit_id, member_id=member, reason="病",
+                                                      actor=unit_actor(unit_id)), 403, "forbidden")
+    assert "never by the unit" in answer["message"]
     assert logged(stack) == before
 
     # a supervisor of a group the unit is not assigned to (supervision is asked)

@@ -2,18 +2,30 @@
 service or a county system would: a plain ``ClusterRpcProxy``, named fields plus
 ``actor``, and the one answer shape (``shared.edge``) back — no gateway, no URLs.
 
-Only the units process runs (one per module): the study service's absence is itself
-one of the refusals shown (the readiness question to a peer that is not running)."""
+The units and supervision processes run (one each per module; the mobilisation meeting
+waits for the group's arrival and approved work plan, which units learn from supervision's
+log): the study service's absence is itself one of the refusals shown (the readiness
+question to a peer that is not running)."""
 import datetime
 from pathlib import Path
 
 import pytest
 
-from assembly.stack import throwaway_stack
+from assembly.stack import throwaway_stack, wait_until
 from shared.edge import ERROR_CODES, Refused, unwrap
 
 OFFICE = {"id": "office-1", "name": "领导小组办公室", "role": "office", "scope": None}
 AUDITOR = {"id": "audit-1", "name": "审计员", "role": "auditor", "scope": None}
+
+
+FULL_PLAN = {
+    "leader_measures": ["participate_as_ordinary_member", "lead_study", "give_party_lecture",
+                        "find_problems", "lead_criticism", "set_rectification"],
+    "problems": [{"category": "party_and_government_style", "description": "联系基层和群众不够",
+                  "measures": ["领导班子成员分片联系科室"]}],
+    "guarantee_systems": ["leadership_responsibility", "contact_points", "supervision_inspection",
+                          "mass_evaluation", "acceptance"],
+}
 
 
 def unit_actor(unit_id):
@@ -22,7 +34,7 @@ def unit_actor(unit_id):
 
 @pytest.fixture(scope="module")
 def stack(mongo_uri, amqp_base_uri):
-    with throwaway_stack(mongo_uri, amqp_base_uri, ["units"], {"DUDAO_RPC_TIMEOUT": "5"},
+    with throwaway_stack(mongo_uri, amqp_base_uri, ["units", "supervision"], {"DUDAO_RPC_TIMEOUT": "5"},
                          label="rpc-units") as running:
         yield running
 
@@ -103,11 +115,33 @@ def test_a_refusal_is_a_typed_answer_and_unwrap_raises_it(units, unit_id):
     assert ERROR_CODES[answer["error"]] == answer["status"]
 
 
-def test_study_readiness_from_a_peer_that_is_not_running_is_a_503_naming_it(units):
+def arrived_and_approved(stack, units, unit_id, today):
+    """The unit's group arrives and approves its work plan, over supervision's RPC; the
+    units service hears of both from supervision's log."""
+    person = {"rank": "section", "home_unit": "县委组织部", "post": "科长"}
+    with stack.rpc() as rpc:
+        group_id = unwrap(rpc.supervision.form_group(
+            name="第一督导组", leader={"name": "钱组长", **person},
+            members=[{"name": "吴组员", **person}], actor=OFFICE))["group_id"]
+        wait_until(lambda: rpc.supervision.assign_unit(group_id=group_id, unit_id=unit_id,
+                                                       actor=OFFICE)["ok"],
+                   message="supervision to know the unit")
+        supervisor = {"id": "p-sup", "name": "钱组长", "role": "supervisor", "scope": group_id}
+        unwrap(rpc.supervision.record_arrival(group_id=group_id, unit_id=unit_id, date=today,
+                                              actor=supervisor))
+        unwrap(units.submit_work_plan(unit_id=unit_id, **FULL_PLAN, actor=unit_actor(unit_id)))
+        wait_until(lambda: rpc.supervision.review_work_plan(unit_id=unit_id, decision="approve",
+                                                            actor=supervisor)["ok"],
+                   message="supervision to know the plan")
+
+
+def test_study_readiness_from_a_peer_that_is_not_running_is_a_503_naming_it(stack, units):
     unit_id = unwrap(units.register_unit(name="县卫生局", org_type="党委", batch=1, actor=OFFICE))["unit_id"]
     me, today = unit_actor(unit_id), datetime.date.today().isoformat()
     unwrap(units.schedule_meeting(unit_id=unit_id, date=today, actor=me))
-    held = unwrap(units.hold_meeting(unit_id=unit_id, actor=me))
+    arrived_and_approved(stack, units, unit_id, today)
+    held = wait_until(lambda: (lambda a: a if a["ok"] else None)(units.hold_meeting(unit_id=unit_id, actor=me)),
+                      message="units to hear of the arrival and the approval")["result"]
     assert (held["date"], held["phase"]) == (today, "mobilization")
     unwrap(units.set_requirements(unit_id=unit_id, text="五带头", actor=me))
 

@@ -32,6 +32,7 @@ class UnitFacts:
     unit_id: str
     phase: str
     group_id: str | None = None
+    group_arrived_on: str | None = None  # supervision's GroupArrived: the group is at the unit
     members: tuple[MemberFact, ...] = ()
     latest_notification: NotificationFact | None = None
     # how many times the unit has entered phase "survey" (1 the first time, 2 after
@@ -57,6 +58,7 @@ def unit_facts_from_docs(unit_doc: Mapping[str, Any], group_doc: Mapping[str, An
         unit_id=unit_doc["unit_id"],
         phase=unit_doc.get("phase", "registered"),
         group_id=(group_doc or {}).get("group_id"),
+        group_arrived_on=(group_doc or {}).get("arrived_on"),
         members=tuple(MemberFact(m["member_id"], m.get("name", ""), bool(m.get("is_leader")),
                                  bool(m.get("is_retired")))
                       for m in unit_doc.get("members", [])),

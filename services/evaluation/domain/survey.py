@@ -244,6 +244,10 @@ def _open(state: SurveysState, c: OpenSurvey, config: EvaluationConfig) -> list[
     guards.require_unit_group(c.unit.group_id, c.group_id, c.unit_id)
     if c.survey_id in state.surveys:
         raise Conflict(f"survey {c.survey_id} already exists", survey_id=c.survey_id)
+    if c.unit.group_arrived_on is None:
+        raise Conflict(f"group {c.group_id} has not arrived at unit {c.unit_id}; it opens a survey "
+                       "only at a unit it has arrived at", unit_id=c.unit_id, group_id=c.group_id,
+                       missing=["group_arrival"])
     # "原则上在巩固扩大整改成果工作结束时进行" (A): only once the unit is waiting for its survey
     if c.unit.phase != SURVEY_PHASE:
         raise Conflict(f"unit {c.unit_id} is in phase {c.unit.phase!r}; a survey opens only in phase "

@@ -4,6 +4,7 @@ from services.gateway.routes import Route
 
 S = "services.study.schemas:"
 SHEET_READERS = ("office", "auditor", "unit", "supervisor")
+EXEMPTION_GRANTORS = ("office", "supervisor")  # the study service holds a supervisor to its group
 
 ROUTES = [
     Route("PUT", "/units/<unit>/study-plan", "study", "set_study_plan", ("unit",), 201,
@@ -16,11 +17,12 @@ ROUTES = [
           "Record attendance {member_ids} at a session of the caller's unit",
           S + "AttendanceSchema", args={"id": "session_id"}),
     Route("POST", "/units/<unit>/study-exemptions", "study", "grant_exemption",
-          ("office", "unit"), 201,
-          "Exempt a member from the 40-学时 floor {member_id, reason} (R7, never silent)",
+          EXEMPTION_GRANTORS, 201,
+          "Exempt a member from the 40-学时 floor {member_id, reason} (R7, never silent; "
+          "by the unit's supervision group or the office, never the unit itself)",
           S + "ExemptionSchema", args={"unit": "unit_id"}),
     Route("DELETE", "/units/<unit>/study-exemptions/<member>", "study", "revoke_exemption",
-          ("office", "unit"), 200, "Revoke an exemption; give ?reason=… (or a JSON body)",
+          EXEMPTION_GRANTORS, 200, "Revoke an exemption; give ?reason=… (or a JSON body)",
           args={"unit": "unit_id", "member": "member_id"}, query=("reason",)),
     Route("GET", "/units/<unit>/study", "study", "unit_study", SHEET_READERS, 200,
           "The unit's compliance sheet: hours, coverage, members below the floor first, "

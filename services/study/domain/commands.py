@@ -54,6 +54,8 @@ class GrantExemption:
     actor: Actor
     roster: UnitRoster | None
     today: str
+    # the unit's supervision group (asked of supervision when a supervisor acts)
+    unit_group_id: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,3 +65,4 @@ class RevokeExemption:
     reason: str
     actor: Actor
     today: str
+    unit_group_id: str | None = None  # as for GrantExemption

@@ -22,7 +22,9 @@ from .roster import UnitRoster
 from .state import StudyState
 
 # Who may record an exemption: the unit's own Party organisation or the office.
-EXEMPTION_GRANTORS = ("unit", "office")
+# R7's exemption is someone else's judgement of the unit's members, never the unit's own:
+# its supervision group's, or the office's
+EXEMPTION_GRANTORS = ("supervisor", "office")
 
 
 def decide(state: StudyState, command, config: StudyConfig = DEFAULT_CONFIG) -> list:
@@ -280,14 +282,17 @@ def _record_attendance(state: StudyState, cmd: RecordAttendance, config: StudyCo
 
 # ---------------------------------------------------------------- exemptions (R7 "一般")
 
-def _actor_may_exempt(actor, unit_id: str) -> None:
-    if actor.role not in EXEMPTION_GRANTORS or (actor.role == "unit" and actor.scope != unit_id):
-        raise Forbidden("only the unit itself or the office may record a study exemption",
-                        role=actor.role)
+def _actor_may_exempt(actor, unit_id: str, unit_group_id: str | None) -> None:
+    if actor.role not in EXEMPTION_GRANTORS:
+        raise Forbidden("a study exemption is granted or revoked by the unit's supervision group or "
+                        "the office, never by the unit for itself", role=actor.role, unit_id=unit_id)
+    if actor.role == "supervisor" and (unit_group_id is None or actor.scope != unit_group_id):
+        raise Forbidden(f"unit {unit_id} is not in your supervision group", unit_id=unit_id,
+                        your_group=actor.scope, unit_group_id=unit_group_id)
 
 
 def _grant_exemption(state: StudyState, cmd: GrantExemption, config: StudyConfig) -> list:
-    _actor_may_exempt(cmd.actor, cmd.unit_id)
+    _actor_may_exempt(cmd.actor, cmd.unit_id, cmd.unit_group_id)
     roster = _known_roster(cmd.roster, cmd.unit_id)
     if cmd.member_id not in roster.members:
         raise Rejected("an exemption can only be granted to a member of the unit",
@@ -304,7 +309,7 @@ def _grant_exemption(state: StudyState, cmd: GrantExemption, config: StudyConfig
 
 
 def _revoke_exemption(state: StudyState, cmd: RevokeExemption, config: StudyConfig) -> list:
-    _actor_may_exempt(cmd.actor, cmd.unit_id)
+    _actor_may_exempt(cmd.actor, cmd.unit_id, cmd.unit_group_id)
     if cmd.member_id not in state.exemptions:
         raise NotFound("this member has no exemption", member_id=cmd.member_id)
     reason = _text(cmd.reason)

@@ -32,13 +32,46 @@ def assign(state: SupervisedUnitState, cmd: AssignUnit, config: SupervisionConfi
     if state.group_id is not None:
         raise Conflict(f"unit {cmd.unit_id} is already assigned to group {state.group_id}",
                        unit_id=cmd.unit_id, assigned_group=state.group_id)
+    assigned_on = _assignment_date(cmd)
     # "一个督导组负责10个左右单位": beyond the soft limit the assignment stands, with a warning.
     unit_count = cmd.group_unit_count + 1
     return [ev.UnitAssigned(
         group_id=cmd.group_id, unit_id=cmd.unit_id,
         over_soft_limit=unit_count > config.soft_unit_limit, unit_count=unit_count,
-        soft_limit=config.soft_unit_limit, assigned_on=cmd.today, meeting_date=cmd.meeting_date,
+        soft_limit=config.soft_unit_limit, assigned_on=assigned_on, meeting_date=cmd.meeting_date,
         arrival_deadline=arrival_deadline(cmd.meeting_date, config))]
+
+
+def _assignment_date(cmd: AssignUnit) -> str:
+    """The day the office assigned the unit: today, or a day recorded later, never one
+    ahead of today or before the group was formed (the arrival is held to it)."""
+    if cmd.date is None:
+        return cmd.today
+    assigned_on = parse_date(cmd.date, "date")
+    if assigned_on > parse_date(cmd.today, "today"):
+        raise Conflict(f"an assignment cannot be dated {cmd.date}, after today ({cmd.today})",
+                       date=cmd.date, today=cmd.today, missing=["assignment_not_after_today"])
+    if cmd.group_formed_on is not None and assigned_on < parse_date(cmd.group_formed_on, "formed_on"):
+        raise Conflict(f"group {cmd.group_id} was formed on {cmd.group_formed_on}; it cannot have "
+                       f"been assigned a unit on {cmd.date}", date=cmd.date,
+                       formed_on=cmd.group_formed_on, missing=["assignment_on_or_after_group_formation"])
+    return cmd.date
+
+
+def _check_arrival_date(state: SupervisedUnitState, cmd: RecordArrival):
+    """An arrival happens after the group was assigned the unit, and has happened: dated
+    neither before the assignment nor after today."""
+    arrived_on = parse_date(cmd.date, "date")
+    if arrived_on > parse_date(cmd.today, "today"):
+        raise Conflict(f"an arrival cannot be recorded for {cmd.date}, after today ({cmd.today})",
+                       unit_id=cmd.unit_id, date=cmd.date, today=cmd.today,
+                       missing=["arrival_not_after_today"])
+    if state.assigned_on is not None and arrived_on < parse_date(state.assigned_on, "assigned_on"):
+        raise Conflict(f"the group was assigned unit {cmd.unit_id} on {state.assigned_on}; it cannot "
+                       f"have arrived there on {cmd.date}", unit_id=cmd.unit_id, date=cmd.date,
+                       assigned_on=state.assigned_on,
+                       missing=["arrival_on_or_after_assignment"])
+    return arrived_on
 
 
 def arrive(state: SupervisedUnitState, cmd: RecordArrival, config: SupervisionConfig) -> list:
@@ -49,7 +82,7 @@ def arrive(state: SupervisedUnitState, cmd: RecordArrival, config: SupervisionCo
     if state.arrived:
         raise Conflict(f"the group already arrived at unit {cmd.unit_id} on "
                        f"{state.arrival['date']}", unit_id=cmd.unit_id)
-    arrived_on = parse_date(cmd.date, "date")
+    arrived_on = _check_arrival_date(state, cmd)
     deadline = arrival_deadline(cmd.meeting_date, config)
     late = deadline is not None and arrived_on > parse_date(deadline, "deadline")
     return [ev.GroupArrived(group_id=cmd.group_id, unit_id=cmd.unit_id, date=cmd.date,
@@ -58,9 +91,11 @@ def arrive(state: SupervisedUnitState, cmd: RecordArrival, config: SupervisionCo
 
 
 def require_arrived(state: SupervisedUnitState, unit_id: str, doing: str) -> None:
+    """The group works at a unit only once it is there (R3: 进驻 comes first): a 409 that
+    names the missing arrival."""
     if not state.arrived:
-        raise Rejected(f"the group must arrive at unit {unit_id} before it can {doing}",
-                       unit_id=unit_id)
+        raise Conflict(f"the group must arrive at unit {unit_id} before it can {doing}",
+                       unit_id=unit_id, missing=["group_arrival"])
 
 
 def read_speech_draft(state: SupervisedUnitState, cmd: ReadSpeechDraft, config) -> list:

@@ -131,6 +131,8 @@ class AssignUnit(_OnUnit):
     group_unit_count: int = 0  # units the group has before this one
     unit_registered: bool = False  # the units service knows the unit
     meeting_date: str | None = None  # mobilisation meeting, if scheduled
+    date: str | None = None  # the day the office assigned the unit, when recorded later
+    group_formed_on: str | None = None  # the group's GroupFormed.formed_on
 
 
 @frozen
@@ -139,6 +141,7 @@ class RecordArrival(_OnUnit):
     unit_id: str
     date: str
     actor: Actor
+    today: str  # the day the arrival is recorded: it cannot be dated later
     meeting_date: str | None = None  # the current mobilisation-meeting date
 
 

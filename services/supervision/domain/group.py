@@ -36,6 +36,7 @@ class GroupState:
     branch: dict | None = None  # {secretary_member_id, rules, established_on}
     leaves: dict = dataclasses.field(default_factory=dict)  # leave_id -> {member_id, ..., status}
     batches: dict = dataclasses.field(default_factory=dict)  # member_id -> 2 | 3
+    formed_on: str | None = None
 
     @property
     def formed(self) -> bool:
@@ -49,7 +50,7 @@ EMPTY_GROUP = GroupState()
 def _formed(state: GroupState, event: ev.GroupFormed) -> GroupState:
     people = {p["member_id"]: p for p in [event.leader, *event.members]}
     return dataclasses.replace(state, group_id=event.group_id, name=event.name,
-                               leader=event.leader, people=people)
+                               leader=event.leader, people=people, formed_on=event.formed_on)
 
 
 def _branch(state: GroupState, event: ev.TemporaryBranchEstablished) -> GroupState:

@@ -14,6 +14,7 @@ no open rectification measure.
 from __future__ import annotations
 
 from services.supervision.domain import events as ev
+from services.supervision.domain.arrival import require_arrived
 from services.supervision.domain.commands import (
     DecideTransition,
     ExtendDeadline,
@@ -79,6 +80,7 @@ def review_transition(state: SupervisedUnitState, cmd: ReviewTransition, config)
                        unit_id=app.unit_id)
     check_supervisor_of(cmd.actor, cmd.unit_id, state.group_id)
     _forbid_own(cmd.actor.id, app.applicant_id, cmd.transition_id)
+    require_arrived(state, cmd.unit_id, "review its transition application")
     previous = state.transitions.get(cmd.transition_id)
     if previous is not None:
         raise Conflict(f"the group already reviewed application {cmd.transition_id} "

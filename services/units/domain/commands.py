@@ -157,6 +157,15 @@ class NoteWorkPlanReview:
 
 
 @frozen
+class NoteGroupArrival:
+    """From supervision's GroupArrived: the group is at the unit (R2, R3)."""
+    actor: Actor
+    unit_id: str
+    group_id: str
+    date: str
+
+
+@frozen
 class ApplyApprovedTransition:
     """From supervision's TransitionApproved: the ONLY way a unit leaves a phase by application."""
     actor: Actor

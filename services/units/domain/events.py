@@ -86,6 +86,14 @@ class WorkPlanReviewNoted(Event):
 
 
 @frozen
+class GroupArrivalNoted(Event):
+    """The unit's record of supervision's GroupArrived: its group is at the unit."""
+    unit_id: str
+    group_id: str
+    date: str
+
+
+@frozen
 class RequirementsSet(Event):
     unit_id: str
     text: str

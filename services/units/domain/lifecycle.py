@@ -54,8 +54,35 @@ def hold_meeting(state: UnitState | None, cmd: C.HoldMobilizationMeeting,
     if date > cmd.today:
         raise Rejected(f"the meeting scheduled for {date} cannot be marked held before it happens",
                        date=date, today=cmd.today)
+    _check_ready_to_hold(state)
     return [E.MobilizationMeetingHeld(unit_id=cmd.unit_id, date=date),
             _enter(state, P.MOBILIZATION, date, config, reason=f"mobilisation meeting (动员会) held on {date}")]
+
+
+def _check_ready_to_hold(state: UnitState) -> None:
+    """"各督导组必须在派驻单位动员会前两天到位…审查派驻单位的工作方案" (A, R2-R4): the
+    meeting is held with the group there and the work plan it approved."""
+    missing = []
+    if state.group_arrived_on is None:
+        missing.append("group_arrival")
+    if state.work_plan is None or state.work_plan.status != "approved":
+        missing.append("work_plan_approved")
+    if missing:
+        plan = state.work_plan
+        raise Conflict("the mobilisation meeting is held only once the supervision group has arrived "
+                       "and approved the work plan; missing: " + ", ".join(missing),
+                       missing=missing, work_plan_status=plan.status if plan else None,
+                       work_plan_version=plan.version if plan else None)
+
+
+def note_group_arrival(state: UnitState | None, cmd: C.NoteGroupArrival,
+                       config: UnitsConfig) -> list[E.Event]:
+    require_system(cmd.actor)
+    state = require_unit(state, cmd.unit_id)
+    require_date(cmd.date, "date")
+    if state.group_arrived_on == cmd.date:
+        return []  # delivered again
+    return [E.GroupArrivalNoted(unit_id=cmd.unit_id, group_id=cmd.group_id, date=cmd.date)]
 
 
 def _enter(state: UnitState, phase: str, today: str, config: UnitsConfig, reason: str,
@@ -222,6 +249,7 @@ def _pct(share) -> str:
 HANDLERS = {
     C.ScheduleMobilizationMeeting: schedule_meeting,
     C.HoldMobilizationMeeting: hold_meeting,
+    C.NoteGroupArrival: note_group_arrival,
     C.ApplyForTransition: apply_for_transition,
     C.ApplyApprovedTransition: apply_approved_transition,
     C.CloseTransition: close_transition,

@@ -83,6 +83,7 @@ class UnitState:
     requirements: dict | None = None  # {"text", "items"}
     meeting_date: str | None = None
     meeting_held_on: str | None = None
+    group_arrived_on: str | None = None  # supervision's GroupArrived, noted by the system
     phase: str = P.REGISTERED
     deadlines: dict = dataclasses.field(default_factory=dict)  # phase -> ISO date
     centralised_study_start: str | None = None
@@ -171,6 +172,10 @@ def _plan_reviewed(s: UnitState, e: E.WorkPlanReviewNoted) -> UnitState:
     return dataclasses.replace(s, work_plan=plan)
 
 
+def _group_arrived(s: UnitState, e: E.GroupArrivalNoted) -> UnitState:
+    return dataclasses.replace(s, group_arrived_on=e.date)
+
+
 def _requirements(s: UnitState, e: E.RequirementsSet) -> UnitState:
     return dataclasses.replace(s, requirements={"text": e.text, "items": list(e.items)})
 
@@ -231,6 +236,7 @@ _HANDLERS = {
     E.ContactPointsAssigned: _contact_points,
     E.WorkPlanSubmitted: _plan_submitted,
     E.WorkPlanReviewNoted: _plan_reviewed,
+    E.GroupArrivalNoted: _group_arrived,
     E.RequirementsSet: _requirements,
     E.MobilizationMeetingScheduled: _scheduled,
     E.MobilizationMeetingHeld: _held,

@@ -41,9 +41,9 @@ def members(leaders=("L1", "L2"), others=("M1", "M2", "M3")) -> tuple:
 
 
 def facts(phase="survey", *, group_id=GROUP, scope=tuple(FRAME), survey_round=1,
-          notification_id="n1", member_list=None) -> UnitFacts:
+          notification_id="n1", member_list=None, arrived_on="2005-02-15") -> UnitFacts:
     note = NotificationFact(notification_id, tuple(scope), "2005-06-01") if scope is not None else None
-    return UnitFacts(unit_id=UNIT, phase=phase, group_id=group_id,
+    return UnitFacts(unit_id=UNIT, phase=phase, group_id=group_id, group_arrived_on=arrived_on,
                      members=member_list if member_list is not None else members(),
                      latest_notification=note, survey_round=survey_round)
 

@@ -70,6 +70,8 @@ def feed_units(r, unit_id=UNIT, name="县委办公室", batch=1):
     ], source="units")
     r.apply(foreign("UnitAssigned", group_id=GROUP, unit_id=unit_id, over_soft_limit=False,
                     unit_count=1), source="supervision")
+    r.apply(foreign("GroupArrived", group_id=GROUP, unit_id=unit_id, date="2005-02-15",
+                    deadline=None, late=False), source="supervision")
 
 
 def run_survey(r, votes, survey_id="s-1", state=sv.INITIAL, unit=None, seed=None):
@@ -96,6 +98,18 @@ def test_unit_facts_feed_decide():
     assert unit.group_id == GROUP and unit.leader_ids == ("L1",) and unit.member_ids == ("L1", "M1")
     assert unit.latest_notification.notification_id == "n1"
     assert decide(sv.INITIAL, open_cmd(unit=unit))[0].frame == FRAME
+
+
+def test_the_groups_arrival_reaches_the_unit_facts_and_opens_the_way_to_a_survey():
+    r = runner()
+    feed_units(r)
+    assert r.collections[UNIT_GROUPS][UNIT] == {"_id": UNIT, "unit_id": UNIT, "group_id": GROUP,
+                                                "arrived_on": "2005-02-15"}
+    unit = unit_facts_from_docs(r.collections[UNIT_FACTS][UNIT], r.collections[UNIT_GROUPS][UNIT])
+    assert unit.group_arrived_on == "2005-02-15"
+    not_arrived = unit_facts_from_docs(r.collections[UNIT_FACTS][UNIT],
+                                       {"unit_id": UNIT, "group_id": GROUP})
+    assert not_arrived.group_arrived_on is None
 
 
 def test_re_enrolment_replaces_a_member_and_second_survey_entry_counts_a_round():

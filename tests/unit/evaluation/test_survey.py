@@ -95,6 +95,11 @@ def test_open_refused_for_unit_facts(unit, error):
     refused(error, sv.INITIAL, open_cmd(unit=unit, sample_size=1))
 
 
+def test_a_group_opens_a_survey_only_at_a_unit_it_has_arrived_at():
+    error = refused(Conflict, sv.INITIAL, open_cmd(unit=facts(arrived_on=None)))
+    assert error.details["missing"] == ["group_arrival"] and "arrived" in error.message
+
+
 def test_open_refuses_sample_larger_than_frame_and_bad_sizes():
     err = refused(Rejected, sv.INITIAL, open_cmd(sample_size=len(FRAME) + 1))
     assert err.details["frame_size"] == len(FRAME)

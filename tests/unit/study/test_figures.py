@@ -11,7 +11,7 @@ from services.study.domain import (
     roster_from,
 )
 
-from .helpers import UNIT, UNIT_ACTOR, meeting, run, standard_roster, standard_units_log, with_sessions
+from .helpers import OFFICE, UNIT, meeting, run, standard_roster, standard_units_log, with_sessions
 
 ALL = ["m1", "m2", "m3", "m4"]
 
@@ -58,14 +58,14 @@ def test_readiness_names_members_below_the_floor_furthest_short_first():
 def test_exemption_counts_for_readiness_and_is_named():
     state, _ = with_sessions(*ten_half_days(attendees=["m1", "m2", "m3"]))
     _, state = run(state, GrantExemption(unit_id=UNIT, member_id="m4", reason="长期卧病",
-                                         actor=UNIT_ACTOR, roster=standard_roster(),
+                                         actor=OFFICE, roster=standard_roster(),
                                          today="2024-02-20"))
     answer = readiness(state, standard_roster(), StudyConfig())
     assert answer["ready"] is True and answer["exempted"] == ["m4"]
     [row] = [r for r in compliance_sheet(state, standard_roster(), StudyConfig())["members"]
              if r["member_id"] == "m4"]
     assert row["exempted"] and not row["below_floor"] and row["short_by"] == 40
-    assert row["exemption"]["granted_by"]["name"] == UNIT_ACTOR.name
+    assert row["exemption"]["granted_by"]["name"] == OFFICE.name
 
 
 def test_floor_is_configurable():

@@ -143,11 +143,27 @@ def test_exemptions_granted_and_revoked_with_a_reason():
     ok(svc.grant_exemption(unit_id=UNIT, member_id="m4", reason="长期卧病", actor=OFFICE))
     assert ok(svc.readiness(unit_id=UNIT))["exempted"] == ["m4"]
     revoked = ok(svc.revoke_exemption(unit_id=UNIT, member_id="m4", reason="已康复",
-                                      actor=UNIT_TOKEN))
+                                      actor=OFFICE))
     assert revoked == {"unit_id": UNIT, "member_id": "m4", "revoked": True}
-    refused(svc.revoke_exemption(unit_id=UNIT, member_id="m4", actor=UNIT_TOKEN), 422, "invalid")
+    refused(svc.revoke_exemption(unit_id=UNIT, member_id="m4", actor=OFFICE), 422, "invalid")
     refused(svc.grant_exemption(unit_id=UNIT, member_id="m4", reason="x",
                                 actor=supervisor("g-1")), 403, "forbidden")
+
+
+def test_the_units_own_group_exempts_and_the_unit_itself_never_does():
+    supervision = FakeSupervision(group_id="g-1")
+    svc = service(supervision)
+    body = refused(svc.grant_exemption(unit_id=UNIT, member_id="m4", reason="长期卧病",
+                                       actor=UNIT_TOKEN), 403, "forbidden")
+    assert "never by the unit" in body["message"]
+    refused(svc.grant_exemption(unit_id=UNIT, member_id="m4", reason="长期卧病",
+                                actor=supervisor("g-2")), 403, "forbidden")
+    assert svc.storage.streams == {}
+    ok(svc.grant_exemption(unit_id=UNIT, member_id="m4", reason="长期卧病", actor=supervisor("g-1")))
+    assert supervision.asked == [UNIT, UNIT]  # only a supervisor's grant asks for the group
+    refused(svc.revoke_exemption(unit_id=UNIT, member_id="m4", reason="已康复", actor=UNIT_TOKEN),
+            403, "forbidden")
+    ok(svc.revoke_exemption(unit_id=UNIT, member_id="m4", reason="已康复", actor=supervisor("g-1")))
 
 
 def test_readiness_answers_the_one_shape_for_peers():

@@ -46,7 +46,7 @@ def test_member_rows_carry_hours_coverage_and_exemption_below_floor_first():
     assert zhang[12] == 2 and "党章" not in zhang[13]
     assert wang[5] == 2                          # self-study counted apart
     assert zhao[3] == "是" and zhao[8] == "否" and zhao[9] == "是"
-    assert zhao[10] == "长期卧病" and zhao[11] == "县委办公室党支部"
+    assert zhao[10] == "长期卧病" and zhao[11] == "领导小组办公室"  # the office granted it
 
 
 def test_session_and_attendance_rows():

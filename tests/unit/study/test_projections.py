@@ -11,8 +11,8 @@ from services.study.projections import PROJECTIONS, county_view, member_view, sh
 from shared.projection import MemoryProjectionRunner
 
 from .helpers import (
+    OFFICE,
     UNIT,
-    UNIT_ACTOR,
     enrolled,
     foreign,
     run,
@@ -50,7 +50,7 @@ def scenario():
                 "content_keys": (), "local_document": {"title": "本办制度", "reference": "办发3号"}},
          ["m3"]))
     new, state = run(state, GrantExemption(unit_id=UNIT, member_id="m4", reason="长期卧病",
-                                           actor=UNIT_ACTOR, roster=standard_roster(),
+                                           actor=OFFICE, roster=standard_roster(),
                                            today="2024-02-20"))
     return state, events + new
 
@@ -79,7 +79,7 @@ def test_member_record_shows_hours_coverage_floor_and_exemption():
 def test_revoked_exemption_disappears_from_the_member_record():
     state, events = scenario()
     revoked, _ = run(state, RevokeExemption(unit_id=UNIT, member_id="m4", reason="康复",
-                                            actor=UNIT_ACTOR, today="2024-02-21"))
+                                            actor=OFFICE, today="2024-02-21"))
     m4 = members_of(project(standard_units_log(), events + revoked))["m4"]
     assert m4["exemption"] is None and m4["below_floor"] is True
 

@@ -101,7 +101,7 @@ def test_unknown_group_or_unit_is_not_found():
 # -------------------------------------------------------------------- arrival
 def arrive(**kw):
     args = dict(group_id=G1, unit_id=UNIT, date="2005-02-16", actor=SUP1,
-                meeting_date="2005-02-18")
+                meeting_date="2005-02-18", today="2005-02-20")
     args.update(kw)
     return RecordArrival(**args)
 
@@ -164,6 +164,35 @@ def test_arrival_with_a_bad_date_is_refused():
     refused(assigned_unit(), arrive(date="yesterday"), Rejected)
 
 
+def test_an_arrival_dated_before_the_assignment_is_refused():
+    # issue 15: "an arrival dated a year before the assignment is 'on time'"
+    for date in ("2004-01-25", "2005-01-24"):
+        error = refused(assigned_unit(), arrive(date=date), Conflict)
+        assert error.details["missing"] == ["arrival_on_or_after_assignment"]
+        assert error.details["assigned_on"] == "2005-01-25"
+    [event] = decide(assigned_unit(), arrive(date="2005-01-25"))  # the day of the assignment
+    assert event.late is False
+
+
+def test_an_arrival_dated_after_today_is_refused():
+    error = refused(assigned_unit(), arrive(date="2005-02-16", today="2005-02-15"), Conflict)
+    assert error.details["missing"] == ["arrival_not_after_today"]
+    [event] = decide(assigned_unit(), arrive(date="2005-02-15", today="2005-02-15"))
+    assert event.date == "2005-02-15"
+
+
+def test_the_office_may_record_an_assignment_made_earlier_but_not_a_future_one():
+    [event] = decide(EMPTY_UNIT, assign(date="2005-01-22", group_formed_on="2005-01-20"))
+    assert event.assigned_on == "2005-01-22"
+    assert fold_unit([event]).assigned_on == "2005-01-22"
+    error = refused(EMPTY_UNIT, assign(date="2005-01-26"), Conflict)
+    assert error.details["missing"] == ["assignment_not_after_today"]
+    error = refused(EMPTY_UNIT, assign(date="2005-01-19", group_formed_on="2005-01-20"), Conflict)
+    assert error.details["missing"] == ["assignment_on_or_after_group_formation"]
+    [event] = decide(EMPTY_UNIT, assign())
+    assert event.assigned_on == "2005-01-25"  # today, unless the office says otherwise
+
+
 # ------------------------------------------------------------------ the tasks
 def read(**kw):
     args = dict(unit_id=UNIT, date="2005-02-16", comments="讲话稿较好", actor=SUP1,
@@ -192,7 +221,8 @@ def test_reading_a_draft_never_submitted_is_refused():
 
 
 def test_reading_before_arrival_is_refused():
-    refused(assigned_unit(), read(), Rejected)
+    error = refused(assigned_unit(), read(), Conflict)
+    assert error.details["missing"] == ["group_arrival"]
 
 
 def test_supervising_the_meeting_is_done_after_reading_the_draft_and_the_meeting():
@@ -231,6 +261,6 @@ def test_task_done_twice_conflicts_and_unknown_task_is_refused():
 
 
 def test_tasks_need_arrival_and_the_right_group():
-    refused(assigned_unit(), task(), Rejected)
+    refused(assigned_unit(), task(), Conflict)
     refused(arrived_unit(READ), task(actor=SUP2), Forbidden)
     refused(arrived_unit(), read(actor=SUP2), Forbidden)

@@ -79,7 +79,7 @@ def test_the_scale_is_configurable():
 
 def test_inspection_rules_on_who_when_and_ids():
     refused(arrived_unit(), inspection(actor=SUP2), Forbidden)
-    refused(assigned_unit(), inspection(), Rejected)
+    refused(assigned_unit(), inspection(), Conflict)
     refused(arrived_unit(), inspection(notes={"mood": "x"}), Rejected)
     [event] = decide(arrived_unit(), inspection())
     refused(arrived_unit(event), inspection(), Conflict)
@@ -101,7 +101,7 @@ def test_group_attends_the_units_committee_meeting():
 
 def test_committee_meeting_refusals():
     refused(arrived_unit(), meeting(topic=""), Rejected)
-    refused(assigned_unit(), meeting(), Rejected)
+    refused(assigned_unit(), meeting(), Conflict)
     refused(arrived_unit(), meeting(actor=SUP2), Forbidden)
 
 
@@ -125,7 +125,7 @@ def test_working_office_refusals():
     refused(arrived_unit(), office(office_established=False, staff_trained=True), Rejected)
     refused(arrived_unit(), office(office_established="yes"), Rejected)
     refused(arrived_unit(), office(actor=SUP2), Forbidden)
-    refused(assigned_unit(), office(), Rejected)
+    refused(assigned_unit(), office(), Conflict)
 
 
 # ----------------------------------------------------- R13, legacy events

@@ -59,7 +59,8 @@ def test_commands_name_their_stream_and_fold():
                      formed_on="2005-01-20", actor=OFFICE)
     assert form.stream_id == group_stream(G1) == "group-g1"
     assert fold_for(form) is fold_group
-    arrive = RecordArrival(group_id=G1, unit_id=UNIT, date="2005-02-16", actor=SUP1)
+    arrive = RecordArrival(group_id=G1, unit_id=UNIT, date="2005-02-16", actor=SUP1,
+                           today="2005-02-16")
     assert arrive.stream_id == "supervised-unit-u1" and fold_for(arrive) is fold_unit
 
 

@@ -31,6 +31,7 @@ from tests.unit.supervision.helpers import (
     UNIT,
     UNIT_ACTOR,
     application,
+    arrived_unit,
     assigned,
     assigned_unit,
 )
@@ -64,8 +65,14 @@ RETURNED = TransitionReturned(transition_id="t1", unit_id=UNIT, group_id=G1, com
 
 
 # ------------------------------------------------------------------ group review
+def test_a_group_reviews_only_a_unit_it_has_arrived_at():
+    for decision, comments in (("agree", "同意转段"), ("return", "学习不够")):
+        error = refused(assigned_unit(), group_review(decision=decision, comments=comments), Conflict)
+        assert error.details["missing"] == ["group_arrival"] and "arrive" in error.message
+
+
 def test_group_agrees_a_ready_application_recording_what_it_was_shown():
-    [event] = decide(assigned_unit(), group_review())
+    [event] = decide(arrived_unit(), group_review())
     assert isinstance(event, TransitionAgreed)
     assert (event.from_phase, event.to_phase, event.group_id) == ("mobilization", "analysis", G1)
     assert event.readiness["study"]["ready"] is True
@@ -73,44 +80,44 @@ def test_group_agrees_a_ready_application_recording_what_it_was_shown():
 
 
 def test_group_returns_with_comments():
-    [event] = decide(assigned_unit(), group_review(decision="return", comments="学习时间不足"))
+    [event] = decide(arrived_unit(), group_review(decision="return", comments="学习时间不足"))
     assert isinstance(event, TransitionReturned) and event.comments == "学习时间不足"
 
 
 def test_returning_without_comments_is_refused():
-    refused(assigned_unit(), group_review(decision="return", comments=""), Rejected)
+    refused(arrived_unit(), group_review(decision="return", comments=""), Rejected)
 
 
 def test_a_group_agreeing_twice_conflicts():
-    error = refused(assigned_unit(AGREED), group_review(), Conflict)
+    error = refused(arrived_unit(AGREED), group_review(), Conflict)
     assert error.details["current_status"] == "agreed"
 
 
 def test_a_returned_application_cannot_then_be_agreed():
-    refused(assigned_unit(RETURNED), group_review(), Conflict)
+    refused(arrived_unit(RETURNED), group_review(), Conflict)
 
 
 def test_reviewing_an_application_that_does_not_exist_is_not_found():
-    refused(assigned_unit(), group_review(application=None), NotFound)
+    refused(arrived_unit(), group_review(application=None), NotFound)
 
 
 def test_a_supervisor_of_another_group_is_forbidden():
-    refused(assigned_unit(), group_review(actor=SUP2), Forbidden)
+    refused(arrived_unit(), group_review(actor=SUP2), Forbidden)
     refused(EMPTY_UNIT, group_review(), Forbidden)
 
 
 def test_the_office_cannot_do_the_groups_review():
-    refused(assigned_unit(), group_review(actor=OFFICE), Forbidden)
+    refused(arrived_unit(), group_review(actor=OFFICE), Forbidden)
 
 
 def test_nobody_reviews_their_own_application():
-    refused(assigned_unit(), group_review(application=application(applicant_id="p-lead")),
+    refused(arrived_unit(), group_review(application=application(applicant_id="p-lead")),
             Forbidden)
 
 
 def test_first_transition_without_specific_requirements_cannot_be_agreed():
     readiness = dataclasses.replace(READY, requirements_present=False)
-    error = refused(assigned_unit(), group_review(readiness=readiness), Rejected)
+    error = refused(arrived_unit(), group_review(readiness=readiness), Rejected)
     assert [b["check"] for b in error.details["blockers"]] == ["requirements"]
 
 
@@ -118,19 +125,19 @@ def test_members_below_the_study_floor_block_agreement_and_are_named():
     below = [{"member_id": "m7", "name": "赵", "hours": 30, "short_by": 10}]
     readiness = Readiness(study={**READY_STUDY, "ready": False, "members_below": below},
                           requirements_present=True)
-    error = refused(assigned_unit(), group_review(readiness=readiness), Rejected)
+    error = refused(arrived_unit(), group_review(readiness=readiness), Rejected)
     assert error.details["blockers"][0]["members_below"] == below
 
 
 def test_unknown_study_readiness_blocks_leaving_mobilisation():
     readiness = Readiness(study=None, requirements_present=True)
-    error = refused(assigned_unit(), group_review(readiness=readiness), Rejected)
+    error = refused(arrived_unit(), group_review(readiness=readiness), Rejected)
     assert error.details["blockers"][0]["check"] == "study"
 
 
 def test_a_unit_not_ready_can_still_be_returned():
     readiness = Readiness(study=None, requirements_present=False)
-    [event] = decide(assigned_unit(), group_review(readiness=readiness, decision="return",
+    [event] = decide(arrived_unit(), group_review(readiness=readiness, decision="return",
                                                    comments="未制定具体要求"))
     assert event.readiness["requirements_present"] is False
 
@@ -138,9 +145,9 @@ def test_a_unit_not_ready_can_still_be_returned():
 def test_open_rectifications_block_leaving_rectification_only():
     rect = application(from_phase="rectification", to_phase="survey")
     readiness = Readiness(study=None, requirements_present=False, open_rectifications=2)
-    refused(assigned_unit(), group_review(application=rect, readiness=readiness), Rejected)
+    refused(arrived_unit(), group_review(application=rect, readiness=readiness), Rejected)
     analysis = application(from_phase="analysis", to_phase="rectification")
-    [event] = decide(assigned_unit(), group_review(application=analysis, readiness=readiness))
+    [event] = decide(arrived_unit(), group_review(application=analysis, readiness=readiness))
     assert event.to_phase == "rectification"
 
 
@@ -150,11 +157,11 @@ def test_a_phase_can_never_be_skipped(from_phase, to_phase):
     readiness = Readiness(study=READY_STUDY, requirements_present=True)
     command = group_review(application=app, readiness=readiness)
     if NEXT_PHASE.get(from_phase) == to_phase:
-        [event] = decide(assigned_unit(), command)
+        [event] = decide(arrived_unit(), command)
         assert event.to_phase == to_phase
     else:
         with pytest.raises(Rejected):
-            decide(assigned_unit(), command)
+            decide(arrived_unit(), command)
 
 
 # --------------------------------------------------------------- office decision

@@ -125,6 +125,6 @@ def test_a_resubmitted_version_can_be_approved_after_a_return():
 
 
 def test_review_needs_arrival_the_right_group_and_a_valid_decision():
-    refused(assigned_unit(), review(), Rejected)
+    refused(assigned_unit(), review(), Conflict)
     refused(arrived_unit(), review(actor=SUP2), Forbidden)
     refused(arrived_unit(), review(decision="maybe"), Rejected)

@@ -49,7 +49,7 @@ def test_major_and_policy_issues_are_flagged_urgent(kind):
 def test_contact_details_after_arrival():
     command = report(kind="contact_details", title="联系方式", body="",
                      contact={"phone": "0571-1234567", "address": "县委党校"})
-    refused(assigned_unit(), command, Rejected)
+    refused(assigned_unit(), command, Conflict)
     [event] = decide(arrived_unit(), command)
     assert event.contact == {"phone": "0571-1234567", "address": "县委党校"}
     refused(arrived_unit(), report(kind="contact_details", contact={}), Rejected)

@@ -70,8 +70,22 @@ def scheduled(state=None, date="2024-02-18"):
     return step(state or staffed(), C.ScheduleMobilizationMeeting(UNIT, U, date, today="2024-02-01"))
 
 
+def group_arrived(state, date="2024-02-15"):
+    return step(state, C.NoteGroupArrival(SYS, U, "g1", date))
+
+
+def plan_approved(state):
+    state = step(state, C.SubmitWorkPlan(UNIT, U, FULL_PLAN))
+    return step(state, C.NoteWorkPlanReview(SYS, U, state.work_plan.version, "approve", group_id="g1"))
+
+
+def ready_to_hold(state=None):
+    """Scheduled, the group arrived and the work plan approved: the meeting may be held."""
+    return plan_approved(group_arrived(scheduled(state)))
+
+
 def mobilizing(state=None):
-    return step(scheduled(state), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-18"))
+    return step(ready_to_hold(state), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-18"))
 
 
 def approve(state, transition_id, today="2024-03-20"):

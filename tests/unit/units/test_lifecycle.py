@@ -10,14 +10,18 @@ from services.units.domain import events as E
 from shared.domain import Conflict, Forbidden, Rejected
 
 from .helpers import (
+    FULL_PLAN,
     OTHER_UNIT,
     READY,
     SYS,
     UNIT,
     U,
+    group_arrived,
     in_phase,
     leave_current_phase,
     mobilizing,
+    plan_approved,
+    ready_to_hold,
     refused,
     run,
     scheduled,
@@ -44,7 +48,7 @@ def test_schedule_refusals():
 
 
 def test_holding_the_meeting_starts_phase_one_with_the_batch_deadline():
-    events, state = run(scheduled(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-18"))
+    events, state = run(ready_to_hold(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-18"))
     assert events == [
         E.MobilizationMeetingHeld(unit_id=U, date="2024-02-18"),
         E.PhaseEntered(unit_id=U, phase="mobilization", previous_phase="registered", deadline="2024-03-20",
@@ -53,16 +57,41 @@ def test_holding_the_meeting_starts_phase_one_with_the_batch_deadline():
     assert (state.phase, state.meeting_held_on) == ("mobilization", "2024-02-18")
 
 
+def test_the_meeting_waits_for_the_groups_arrival_and_the_approved_work_plan():
+    hold = C.HoldMobilizationMeeting(UNIT, U, today="2024-02-18")
+    err = refused(Conflict, scheduled(), hold)
+    assert err.details["missing"] == ["group_arrival", "work_plan_approved"]
+    assert "group_arrival" in err.message and "work_plan_approved" in err.message
+    err = refused(Conflict, group_arrived(scheduled()), hold)
+    assert err.details["missing"] == ["work_plan_approved"]
+    err = refused(Conflict, plan_approved(scheduled()), hold)
+    assert err.details["missing"] == ["group_arrival"]
+    # a plan submitted or returned is not an approved one
+    submitted = step(group_arrived(scheduled()), C.SubmitWorkPlan(UNIT, U, FULL_PLAN))
+    assert refused(Conflict, submitted, hold).details["work_plan_status"] == "submitted"
+    returned = step(submitted, C.NoteWorkPlanReview(SYS, U, 1, "return", "缺成果验收制度"))
+    assert refused(Conflict, returned, hold).details["missing"] == ["work_plan_approved"]
+    assert run(ready_to_hold(), hold)[1].phase == "mobilization"
+
+
+def test_the_groups_arrival_is_noted_once_and_only_by_the_system():
+    events, state = run(scheduled(), C.NoteGroupArrival(SYS, U, "g1", "2024-02-15"))
+    assert events == [E.GroupArrivalNoted(unit_id=U, group_id="g1", date="2024-02-15")]
+    assert state.group_arrived_on == "2024-02-15"
+    assert decide(state, C.NoteGroupArrival(SYS, U, "g1", "2024-02-15")) == []  # delivered again
+    refused(Forbidden, scheduled(), C.NoteGroupArrival(UNIT, U, "g1", "2024-02-15"))
+
+
 def test_holding_a_meeting_never_scheduled_is_refused():
     err = refused(Rejected, staffed(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-18"))
     assert "never scheduled" in err.message
 
 
 def test_hold_refusals():
-    refused(Rejected, scheduled(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-17"))  # not yet
-    refused(Rejected, scheduled(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-25", date="2024-02-19"))
+    refused(Rejected, ready_to_hold(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-17"))  # not yet
+    refused(Rejected, ready_to_hold(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-25", date="2024-02-19"))
     refused(Conflict, mobilizing(), C.HoldMobilizationMeeting(UNIT, U, today="2024-02-25"))
-    refused(Forbidden, scheduled(), C.HoldMobilizationMeeting(OTHER_UNIT, U, today="2024-02-18"))
+    refused(Forbidden, ready_to_hold(), C.HoldMobilizationMeeting(OTHER_UNIT, U, today="2024-02-18"))
 
 
 # --- applying to leave a phase (R5) -------------------------------------------------

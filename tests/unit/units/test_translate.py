@@ -28,6 +28,12 @@ def test_work_plan_reviewed():
     assert cmd == C.NoteWorkPlanReview(SYSTEM, "u1", 2, "return", "缺", ("acceptance",), "g1")
 
 
+def test_group_arrived():
+    cmd = command_for(env("GroupArrived", {"group_id": "g1", "unit_id": "u1", "date": "2024-02-16",
+                                           "deadline": "2024-02-16", "late": False}))
+    assert cmd == C.NoteGroupArrival(SYSTEM, "u1", "g1", "2024-02-16")
+
+
 def test_deadline_extended():
     cmd = command_for(env("DeadlineExtended", {"unit_id": "u1", "phase": "analysis", "until": "2024-05-01",
                                                "reason": "进度服从质量"}))
@@ -45,6 +51,7 @@ def test_survey_results():
 def test_unused_types_give_no_command_and_every_consumed_type_gives_one():
     assert command_for(env("GroupFormed", {"group_id": "g1"})) is None
     samples = {"WorkPlanReviewed": {"unit_id": "u", "plan_version": 1, "decision": "approve"},
+               "GroupArrived": {"unit_id": "u", "group_id": "g", "date": "2024-02-16"},
                "TransitionApproved": {"unit_id": "u", "transition_id": "t", "from_phase": "a", "to_phase": "b"},
                "TransitionReturned": {"unit_id": "u", "transition_id": "t"},
                "TransitionRejected": {"unit_id": "u", "transition_id": "t"},
