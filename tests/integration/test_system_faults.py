@@ -115,9 +115,15 @@ class Faults:
         self.done.append(f"kill -9 {key}")
 
     def relay_holder(self) -> str:
-        lease = self.stack.db("units")["meta"].find_one({"_id": "relay_lease"})
-        pid = int(lease["owner"].split(":")[1])
-        return next(k for k, p in self.stack.processes.items() if p.pid == pid)
+        """The running units instance that holds the relay's lease. Just after a units
+        process was killed its lease outlives it (until it expires, 10 s): wait for a live
+        holder."""
+        def live_holder():
+            lease = self.stack.db("units")["meta"].find_one({"_id": "relay_lease"}) or {}
+            pid = int(lease.get("owner", "::0").split(":")[1] or 0)
+            return next((k for k, p in self.stack.processes.items()
+                         if p.pid == pid and p.poll() is None and k.startswith("units")), None)
+        return wait_until(live_holder, 30, 0.2, "a live units instance to hold the relay's lease")
 
     def kill_database(self) -> None:
         os.killpg(self.db.pid, signal.SIGKILL)
