@@ -46,6 +46,18 @@ HEADERS = {429: {"Retry-After": {"description": "seconds until a token is tried 
                            "schema": {"type": "string", "minLength": 1}}}}
 
 
+# what every answer carries (services/gateway/app.py harden_headers): name -> its one value
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                    "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def _hardened(headers: dict | None = None) -> dict:
+    """A response's headers: its own and the security headers every answer carries."""
+    every = {name: {"$ref": f"#/components/headers/{name}"}
+             for name in (*SECURITY_HEADERS, "Content-Security-Policy")}
+    return {**(headers or {}), **every}
+
+
 def schema_class(ref: str):
     module, _, name = ref.partition(":")
     return getattr(importlib.import_module(module), name)
@@ -103,7 +115,7 @@ def _success(route: Route) -> dict:
                                     "schema": IDEMPOTENCY_KEY}}
                if route.method in COMMANDS else {})
     content = {route.media_type: {"schema": route.result if route.result is not None else {}}}
-    return {"description": "success", "content": content, **({"headers": headers} if headers else {})}
+    return {"description": "success", "content": content, "headers": _hardened(headers)}
 
 
 def _operation(route: Route, plugin: MarshmallowPlugin) -> dict:
@@ -134,7 +146,12 @@ def _add_components(spec: APISpec) -> None:
     for code, name in RESPONSE_NAMES.items():
         description = ERRORS.get(code, "the path does not take this method (Allow names those it takes)")
         spec.components.response(name, {"description": description, "content": _json(error),
-                                        **({"headers": HEADERS[code]} if code in HEADERS else {})})
+                                        "headers": _hardened(HEADERS.get(code))})
+    for header, value in SECURITY_HEADERS.items():
+        spec.components.header(header, {"required": True, "schema": {"type": "string", "enum": [value]}})
+    spec.components.header("Content-Security-Policy", {
+        "required": True, "schema": {"type": "string", "pattern": "default-src 'self'"},
+        "description": "scripts and styles from the gateway only"})
 
 
 def _gateway_paths(spec: APISpec) -> None:
@@ -149,13 +166,13 @@ def _gateway_paths(spec: APISpec) -> None:
     spec.path(path=PREFIX + "/health", operations={"get": {
         "summary": "Each service and dependency up or down", "operationId": "gateway.health",
         "tags": ["gateway"], "security": [],
-        "responses": {"200": {"description": "all up", "content": _json(health)},
+        "responses": {"200": {"description": "all up", "content": _json(health), "headers": _hardened()},
                       "503": {"description": "something down (or the gateway's database)",
-                              "content": _json({"oneOf": [health, error]})}}}})
+                              "content": _json({"oneOf": [health, error]}), "headers": _hardened()}}}})
     spec.path(path=PREFIX + "/openapi.json", operations={"get": {
         "summary": "This document", "operationId": "gateway.openapi", "tags": ["gateway"],
         "security": [],
-        "responses": {"200": {"description": "the OpenAPI document",
+        "responses": {"200": {"description": "the OpenAPI document", "headers": _hardened(),
                               "content": _json({"type": "object", "required": ["openapi", "paths"]})}}}})
 
 

@@ -102,3 +102,13 @@ def test_health_and_this_document_are_get_only_and_need_no_token():
     for path in ("/api/v1/health", "/api/v1/openapi.json"):
         assert list(SPEC["paths"][path]) == ["get"]
         assert SPEC["paths"][path]["get"]["security"] == []
+
+
+def test_every_answer_documents_the_security_headers_it_carries():
+    responses = [r for ops in SPEC["paths"].values() for op in ops.values() for r in op["responses"].values()]
+    components = SPEC["components"]["responses"]
+    for response in responses:
+        response = components[response["$ref"].rpartition("/")[2]] if "$ref" in response else response
+        assert {"X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Cache-Control",
+                "Content-Security-Policy"} <= set(response["headers"])
+    assert SPEC["components"]["headers"]["X-Frame-Options"]["schema"]["enum"] == ["DENY"]
