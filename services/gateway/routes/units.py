@@ -11,6 +11,7 @@ from services.gateway.routes.shapes import (
     dict_of,
     document,
     nullable,
+    one_of,
     record,
 )
 
@@ -20,17 +21,26 @@ ON_UNIT = {"unit": "unit_id"}  # the path's <unit> is the RPC's unit_id
 
 # the unit's card (services/units/projections.py): what GET /units and /units/{unit} answer
 MEETING = document(scheduled=nullable(DATE), held=nullable(DATE))
+APPLICATION = document(transition_id=ID, from_phase=STR, to_phase=STR, applied_on=DATE,
+                       status=one_of("applied", "agreed"))
 CARD = document(
     unit_id=ID, name=STR, org_type=STR, batch=INT, sections=array(STR, unique=True),
     phase=STR, phase_label=STR, phase_entered_on=nullable(DATE), deadlines=dict_of(nullable(DATE)),
     deadline=nullable(DATE), group_id=nullable(ID), group_over_soft_limit=BOOL,
-    arrival=nullable(OBJECT), mobilization_meeting=MEETING, work_plan=nullable(OBJECT),
-    requirements_set=BOOL, open_application=nullable(OBJECT), last_application=nullable(OBJECT),
-    agreed_transitions=array(STR), members=document(count=INT, leaders=INT, retired=INT),
+    arrival=nullable(document(group_id=ID, date=DATE, deadline=nullable(DATE), late=BOOL)),
+    mobilization_meeting=MEETING,
+    work_plan=nullable(document(version=INT, status=one_of("submitted", "approved", "returned"),
+                                submitted_on=DATE, missing=OBJECT, review_comments=nullable(STR),
+                                review_missing=array())),
+    requirements_set=BOOL, open_application=nullable(APPLICATION),
+    last_application=nullable(document(transition_id=ID, outcome=STR, comments=nullable(STR))),
+    agreed_transitions=array(ID), members=document(count=INT, leaders=INT, retired=INT),
     retired_without_group=array(STR), study_groups=dict_of(nullable(STR)),
     contact_points=dict_of(array(STR)),
     rectification=document(total=INT, completed=INT, open=array()),
-    notifications=array(OBJECT), current_survey_id=nullable(ID), history=array(OBJECT),
+    notifications=array(document(notification_id=ID, date=DATE, scope_size=INT, subject=STR)),
+    current_survey_id=nullable(ID),
+    history=array(document(phase=STR, previous_phase=nullable(STR), reason=nullable(STR), entered_on=DATE)),
     flags=array(STR))
 MEMBER = document(member_id=ID, unit_id=ID, name=STR, section=nullable(STR),
                   study_group_id=nullable(ID), is_leader=BOOL, is_retired=BOOL,
