@@ -124,6 +124,23 @@ def test_every_route_answers_every_caller_as_its_roles_and_scope_say(stack, coun
     assert len(results) == len(pairs) >= 12 * len(all_routes())
 
 
+
+def test_every_path_answers_a_method_it_does_not_take_with_a_json_405_naming_those_it_does(stack, county):
+    declared: dict = {}
+    for route in all_routes():
+        declared.setdefault(path_for(route, county.ids), set()).add(route.method)
+    token = county.people["office"].token
+    wrong = []
+    for path, methods in declared.items():
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+            response = requests.request(method, stack.base_url + path, timeout=30,
+                                        headers={"Authorization": f"Bearer {token}"})
+            allowed = set(response.headers.get("Allow", "").split(", ")) - {"HEAD", "OPTIONS"}
+            if (response.status_code, allowed, response.headers.get("Content-Type")) != (
+                    405, methods, "application/json") or response.json()["error"] != "method_not_allowed":
+                wrong.append(f"  {method} {path}: {response.status_code} Allow {allowed} (takes {methods})")
+    assert not wrong, "\n".join(wrong)
+
 # --- schemathesis, once per role's token ---------------------------------------------------
 
 ST = Path(sys.executable).with_name("st")  # schemathesis' command, installed by the dev extra
