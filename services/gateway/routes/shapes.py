@@ -54,8 +54,9 @@ def document(**fields: dict) -> dict:
 
 
 def optional(schema: dict, *names: str) -> dict:
-    """The schema with ``names`` no longer required."""
-    return {**schema, "required": [n for n in schema["required"] if n not in names]}
+    """The schema with ``names`` no longer required (JSON Schema wants no empty list)."""
+    required = [n for n in schema["required"] if n not in names]
+    return {**{k: v for k, v in schema.items() if k != "required"}, **({"required": required} if required else {})}
 
 
 RATIO = document(numerator=INT, denominator=INT, value=NUM)

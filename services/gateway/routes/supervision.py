@@ -19,6 +19,7 @@ from services.gateway.routes.shapes import (
     document,
     nullable,
     one_of,
+    optional,
     record,
 )
 
@@ -40,9 +41,10 @@ BRIEFING = {"id": "briefing_id"}
 # the read models' shapes (services/supervision/projections): the fields always there (a
 # group's soft limit comes with its first unit)
 REPORT_REF = document(report_id=ID, kind=STR, title=STR, date=DATE)
+LATE = document(unit_id=ID, date=DATE, deadline=nullable(DATE))
 GROUP_ROW = document(group_id=ID, name=STR, leader_name=STR, unit_ids=array(ID, unique=True),
                      unit_count=INT, soft_limit=nullable(INT), over_soft_limit=BOOL, warnings=array(),
-                     late_arrivals=array(OBJECT), urgent_reports=array(REPORT_REF))
+                     late_arrivals=array(LATE), urgent_reports=array(REPORT_REF))
 GROUP_DOC = document(group_id=ID, name=STR, formed_on=DATE, leader_id=ID, people=dict_of(OBJECT),
                      branch=nullable(OBJECT), leaves=dict_of(OBJECT), unit_ids=array(ID, unique=True),
                      unit_count=INT, soft_limit=nullable(INT), over_soft_limit=BOOL, units=dict_of(OBJECT))
@@ -51,15 +53,23 @@ CHECKLIST = document(unit_id=GIVEN_ID, plan_version=INT, look_one=OBJECT, look_t
 REPORT = document(report_id=ID, unit_id=ID, group_id=ID, kind=STR, title=STR, body=STR, date=DATE,
                   urgent=BOOL)
 PENDING = array(document(unit_id=ID, transition_id=ID))
-CONSOLE = document(groups=array(document(group_id=ID, units=array(OBJECT))),
-                   late_arrivals=array(document(unit_id=ID, group_id=ID)),
+# a unit as the console sees it (projections/console.py): known facts, null until they arrive
+CONSOLE_UNIT = document(
+    unit_id=ID, name=nullable(STR), batch=nullable(INT), group_id=nullable(ID), phase=nullable(STR),
+    phase_deadline=nullable(DATE), meeting_date=nullable(DATE), meeting_held_on=nullable(DATE),
+    arrival_deadline=nullable(DATE), arrived_on=nullable(DATE), late=BOOL, tasks=dict_of(STR),
+    plan=document(latest_version=nullable(INT), reviews=dict_of(STR), pending_review=BOOL),
+    transitions=dict_of(document(status=STR)), pending_group_reviews=array(ID),
+    pending_office_approvals=array(ID), extensions=array(OBJECT), urgent_reports=array(REPORT_REF))
+CONSOLE = document(groups=array(document(group_id=ID, name=STR, units=array(CONSOLE_UNIT))),
+                   late_arrivals=array(document(unit_id=ID, date=DATE, group_id=ID)),
                    pending_plan_reviews=array(ID), pending_group_reviews=PENDING,
                    pending_office_approvals=PENDING,
                    urgent_reports=array(document(report_id=ID, unit_id=ID, group_id=ID)),
                    over_soft_limit=array(ID))
 HISTORY = document(unit_id=ID, entries=array(document(position=INT, occurred_at=STR, type=STR,
                                                       actor=OBJECT, payload=OBJECT)),
-                   summary=OBJECT)
+                   summary=optional(CONSOLE_UNIT, *CONSOLE_UNIT["required"]))
 
 
 def _schema(name: str) -> str:
