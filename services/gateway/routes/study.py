@@ -24,18 +24,25 @@ EXEMPTION_GRANTORS = ("office", "supervisor")  # the study service holds a super
 
 # the read models' shapes (services/study/projections.py): the fields always there
 MEETING = document(scheduled=nullable(DATE), held=nullable(DATE))
+COVERAGE = document(covered=array(STR), missing=array(STR), covered_count=INT, required_count=INT,
+                    complete=BOOL)
+MEMBER_ROW = document(member_id=ID, name=STR, section=nullable(STR), is_leader=BOOL, is_retired=BOOL,
+                      study_group_ids=array(ID), centralised_hours=NUM, self_study_hours=NUM, floor=NUM,
+                      short_by=NUM, below_floor=BOOL, exempted=BOOL, exemption=nullable(OBJECT),
+                      coverage=COVERAGE, session_count=INT)
+SESSION = document(session_id=ID, date=DATE, form=STR, mode=STR, hours=NUM, content_keys=array(STR),
+                   attendee_ids=array(ID, unique=True), attendee_count=INT, calendar_flags=array())
 SHEET = document(unit_id=ID, name=STR, org_type=STR, batch=INT, floor=NUM, member_count=INT,
                  below_floor_count=INT, exempted_count=INT, compliant_count=INT,
                  compliance=nullable(NUM), ready=BOOL, mobilization_meeting=MEETING, calendar=OBJECT,
-                 conflicts=array(OBJECT), has_plan=BOOL, readiness=OBJECT,
-                 members=array(document(member_id=ID, name=STR, centralised_hours=NUM,
-                                        below_floor=BOOL, exempted=BOOL)),
-                 coverage=OBJECT, sessions=array(document(session_id=ID, date=DATE, hours=NUM)),
+                 conflicts=array(document(code=STR, message=STR)), has_plan=BOOL,
+                 readiness=document(unit_id=ID, ready=BOOL, floor=NUM, members_below=array(),
+                                    exempted=array(ID), member_count=INT),
+                 members=array(MEMBER_ROW), coverage=COVERAGE, sessions=array(SESSION),
                  plan=nullable(OBJECT))
-MEMBER_RECORD = document(member_id=ID, unit_id=ID, name=STR, centralised_hours=NUM,
-                         self_study_hours=NUM, floor=NUM, short_by=NUM, below_floor=BOOL,
-                         exempted=BOOL, exemption=nullable(OBJECT), coverage=OBJECT,
-                         sessions=array(document(session_id=ID, date=DATE, hours=NUM)))
+MEMBER_RECORD = document(**MEMBER_ROW["properties"], unit_id=ID,
+                         sessions=array(document(session_id=ID, date=DATE, form=STR, mode=STR, hours=NUM,
+                                                 content_keys=array(STR))))
 COUNTY = document(floor=NUM, units=array(document(unit_id=ID, name=STR, batch=INT, ready=BOOL,
                                                   compliance=nullable(NUM))))
 
