@@ -124,6 +124,8 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict:
           "tags": [route.service],
           "security": [{"bearer": []}],
           "x-roles": list(route.roles),
+          # how a scoped token's reach narrows the answer (the role x route matrix checks it)
+          "x-scope": "published" if route.public else "own",
           "parameters": _parameters(route, plugin),
           "responses": {str(route.status): _success(route),
                         **{str(code): {"$ref": f"#/components/responses/{RESPONSE_NAMES[code]}"}

@@ -98,6 +98,11 @@ def test_a_declared_shape_refuses_an_answer_that_strays_from_it():
             jsonschema.validate(stray, shape)
 
 
+def test_published_answers_are_marked_and_the_rest_is_narrowed_to_the_callers_own():
+    scopes = {name(route): operation(route)["x-scope"] for route in ROUTES}
+    assert scopes["GET /surveys/<survey>"] == "published" and scopes["GET /units/<unit>"] == "own"
+
+
 def test_health_and_this_document_are_get_only_and_need_no_token():
     for path in ("/api/v1/health", "/api/v1/openapi.json"):
         assert list(SPEC["paths"][path]) == ["get"]
