@@ -113,9 +113,9 @@ def people(stack, units: dict, groups: dict, surveys: dict, ballot_survey: str) 
 # --- a request body for any route, from its RPC schema ------------------------------------
 
 TODAY = dt.date.today().isoformat()
-# optional fields a required one's first choice makes necessary (a report of kind
-# contact_details needs its contact entries)
-ALSO_GIVEN = ("contact",)
+# optional fields given all the same: a report of kind contact_details (the first kind)
+# needs its contact entries; a directive names the unit it is for (or a group)
+ALSO_GIVEN = ("contact", "unit_id")
 
 
 def body_for(route, ids: dict) -> dict | None:

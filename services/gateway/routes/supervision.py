@@ -14,6 +14,7 @@ from services.gateway.routes.shapes import (
     NUM,
     OBJECT,
     STR,
+    XLSX,
     array,
     dict_of,
     document,
@@ -52,6 +53,9 @@ CHECKLIST = document(unit_id=GIVEN_ID, plan_version=INT, look_one=OBJECT, look_t
                      look_three=OBJECT, missing=array(STR), missing_labels=array(STR), passed=BOOL)
 REPORT = document(report_id=ID, unit_id=ID, group_id=ID, kind=STR, title=STR, body=STR, date=DATE,
                   urgent=BOOL)
+# an obligation as listed (handlers.LISTED): whose, what, by when, and its status
+OBLIGATION = document(obligation_id=STR, type=STR, unit_id=nullable(ID), group_id=nullable(ID), owed_by=STR,
+                      subject=nullable(STR), due=DATE, met_on=nullable(DATE), status=STR, days_overdue=INT)
 PENDING = array(document(unit_id=ID, transition_id=ID))
 # a unit as the console sees it (projections/console.py): known facts, null until they arrive
 CONSOLE_UNIT = document(
@@ -203,24 +207,27 @@ ROUTES = [
     Route("GET", "/obligations", S, "list_obligations", ("office", "auditor", "supervisor", "unit"), 200,
           "Obligations within your scope, by due date (?status=&unit_id=&group_id=&type=): "
           "{obligation_id, type, unit_id, group_id, owed_by, due, status, days_overdue}",
-          query=("status", "unit_id", "group_id", "type")),
+          _schema("ObligationsQuerySchema"), query=("status", "unit_id", "group_id", "type"),
+          result=array(OBLIGATION)),
     Route("GET", "/obligations.xlsx", S, "obligations_workbook", ("office", "auditor", "supervisor", "unit"),
           200, "The same obligations as an Excel workbook (督办台账), overdue rows coloured, with counts",
-          query=("status", "unit_id", "group_id", "type")),
+          _schema("ObligationsQuerySchema"), query=("status", "unit_id", "group_id", "type"),
+          result=BINARY, media_type=XLSX),
     Route("POST", "/obligations/<id>/waive", S, "waive_obligation", OFFICE, 201,
           "The office waives an obligation {reason}", _schema("WaiveObligationSchema"),
-          args={"id": "obligation_id"}),
+          args={"id": "obligation_id"}, result=record(obligation_id=GIVEN_ID, status=one_of("waived"))),
     # 督办: a directive to the unit or group responsible, answered by its reply date
     Route("POST", "/directives", S, "send_directive", GROUP_ACTORS, 201,
           "Send a directive (督办通知) {unit_id | group_id, obligation_id?, text, reply_by} → "
           "{directive_id}; a supervisor only to its own group's units",
-          _schema("DirectiveSchema")),
+          _schema("DirectiveSchema"), result=record(directive_id=ID)),
     Route("POST", "/directives/<id>/acknowledgement", S, "acknowledge_directive",
           ("unit", "supervisor"), 201, "The recipient acknowledges a directive",
-          _schema("DirectiveAcknowledgementSchema"), args={"id": "directive_id"}),
+          _schema("DirectiveAcknowledgementSchema"), args={"id": "directive_id"},
+          result=record(directive_id=GIVEN_ID, acknowledged_on=DATE)),
     Route("POST", "/directives/<id>/reply", S, "reply_to_directive", ("unit", "supervisor"), 201,
           "The recipient replies to a directive {text}", _schema("DirectiveReplySchema"),
-          args={"id": "directive_id"}),
+          args={"id": "directive_id"}, result=record(directive_id=GIVEN_ID, replied_on=DATE)),
     Route("GET", "/units/<unit>/supervision", S, "unit_history",
           ("office", "auditor", "supervisor", "unit"), 200, "A unit's supervision history",
           args=UNIT,
