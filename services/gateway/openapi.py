@@ -93,9 +93,10 @@ def _parameters(route: Route, plugin: MarshmallowPlugin) -> list[dict]:
     for name in route.query:
         field = fields.get(name)
         schema = plugin.converter.field2property(field) if field is not None else {"type": "string"}
-        schema = {k: v for k, v in schema.items() if k not in ("default", "nullable")}
+        # an empty value is no value (services/gateway/routes rpc_fields): ?unit_id= filters nothing
+        schema = {k: v for k, v in schema.items() if k not in ("default", "nullable", "minLength")}
         query.append({"name": name, "in": "query", "required": bool(field is not None and field.required),
-                      "schema": schema})
+                      "allowEmptyValue": True, "schema": schema})
     header = ([{"name": "Idempotency-Key", "in": "header", "required": False, "schema": IDEMPOTENCY_KEY,
                 "description": "optional: a retry with the same key answers the first outcome "
                                "instead of acting twice; echoed in the answer"}]
