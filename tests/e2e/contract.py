@@ -131,6 +131,13 @@ def body_for(route, ids: dict) -> dict | None:
             if (field.required or name in ALSO_GIVEN) and name not in given}
 
 
+def query_for(route, ids: dict) -> dict:
+    """The query parameters the route's schema requires (a revocation's reason)."""
+    declared = schema_class(route.schema)._declared_fields if route.schema else {}
+    return {name: value_for(declared[name], name, ids) for name in route.query
+            if name in declared and declared[name].required}
+
+
 def value_for(field: fields.Field, name: str, ids: dict):
     if name in ids:
         return ids[name]

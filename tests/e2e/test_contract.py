@@ -22,7 +22,7 @@ import requests
 from assembly.stack import throwaway_stack, wait_until
 from services.gateway.openapi import openapi_path
 from services.gateway.routes import all_routes
-from tests.e2e.contract import STACK_ENV, body_for, load_county
+from tests.e2e.contract import STACK_ENV, body_for, load_county, query_for
 
 SERVICES = ("units", "supervision", "study", "evaluation")
 UNSCOPED = ("office", "auditor", "operator")
@@ -70,7 +70,7 @@ def send(stack, route, person, ids: dict) -> dict:
     body = body_for(route, ids)
     headers = {"Authorization": f"Bearer {person.token}"} if person.token else {}
     response = requests.request(route.method, stack.base_url + path_for(route, ids), json=body,
-                                headers=headers, timeout=30)
+                                params=query_for(route, ids), headers=headers, timeout=30)
     return {"route": f"{route.method} {route.path}", "person": person.name, "status": response.status_code,
             "text": response.text, "expected": expected(route, person, body),
             "public": route.public, "media_type": response.headers.get("Content-Type", "").partition(";")[0],
