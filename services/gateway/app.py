@@ -88,6 +88,12 @@ def error(status: int, code: str, message: str, /, headers: dict | None = None, 
     return json_response({"error": code, "message": message, "details": details}, status, headers)
 
 
+def method_not_allowed(request: Request, allowed) -> Response:
+    allowed = sorted(allowed)
+    return error(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}",
+                 headers={"Allow": ", ".join(allowed)}, allowed=allowed)
+
+
 def internal_error() -> Response:
     return error(500, "internal", "the gateway could not handle this request; the failure is logged")
 
@@ -138,6 +144,8 @@ class Gateway:
     def _handle(self, request: Request) -> Response:
         if request.content_length is not None and request.content_length > self.max_body_bytes:
             raise body_too_large(self.max_body_bytes)
+        if request.path in (PREFIX + "/health", PREFIX + "/openapi.json") and request.method != "GET":
+            return method_not_allowed(request, ["GET"])
         if request.path == PREFIX + "/health":
             body, status = self.health()
             return json_response(body, status)
@@ -148,10 +156,7 @@ class Gateway:
         except NotFound:
             return error(404, "not_found", f"no route {request.method} {request.path}")
         except MethodNotAllowed as err:
-            allowed = sorted(err.valid_methods or [])
-            return error(405, "method_not_allowed",
-                         f"{request.method} is not allowed on {request.path}",
-                         headers={"Allow": ", ".join(allowed)}, allowed=allowed)
+            return method_not_allowed(request, err.valid_methods or [])
         person = self._authenticate(request)
         if not isinstance(person, Person):
             return person

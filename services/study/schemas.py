@@ -14,7 +14,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from shared.edge import CommandSchema
-from shared.schema_fields import IsoDate, StrictFloat, StrictSchema
+from shared.schema_fields import IsoDate, StrictFloat, StrictSchema, unique
 
 from .domain.catalog import FORMS, REQUIRED_CONTENT
 from .domain.commands import GrantExemption, RecordAttendance, RecordStudySession, RevokeExemption, SetStudyPlan
@@ -111,7 +111,7 @@ class AttendanceSchema(CommandSchema):
     unit through the session (``unit_id`` is filled in there)."""
     session_id = fields.Str(required=True, validate=PATH_ID)
     member_ids = fields.List(fields.Str(validate=ID), required=True,
-                             validate=validate.Length(min=1, max=1000))
+                             validate=[validate.Length(min=1, max=1000), unique])
 
     def make(self, data, edge):
         return RecordAttendance(unit_id=None, session_id=data["session_id"],

@@ -23,10 +23,19 @@ class Route:
     schema: str | None = None  # "module:SchemaClass" of the request body, for OpenAPI
     # "unit": a unit token may only touch its own unit (path <unit> or body unit_id)
     unit_scoped: bool = True
+    # published: every role it names reads all of it whatever their scope (a survey's result
+    # and the check of its draw, R12; the county tables); else a scoped token reaches its own
+    public: bool = False
     # the RPC's field each path variable fills, e.g. {"unit": "unit_id"}
     args: tuple = ()
-    # the query-string parameters passed on as fields (others are ignored)
+    # the query-string parameters passed on as fields (others are ignored); a GET or
+    # DELETE route's ``schema`` is its RPC's, which types them for OpenAPI
     query: tuple = ()
+    # the success answer's JSON Schema (routes/shapes.py) and media type, for OpenAPI
+    result: dict | None = dataclasses.field(default=None, hash=False, compare=False)
+    media_type: str = "application/json"
+    # the body's JSON Schema where no service schema gives it (the gateway's own routes)
+    body: dict | None = dataclasses.field(default=None, hash=False, compare=False)
 
     def __post_init__(self):
         if isinstance(self.args, dict):

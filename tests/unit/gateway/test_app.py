@@ -33,8 +33,8 @@ def gateway(call=None, tokens=None, clock=None, max_body_bytes=1024) -> Gateway:
                    lambda: ({"status": "ok"}, 200), limiter=limiter, max_body_bytes=max_body_bytes)
 
 
-def request(method, path, token="good", remote="10.1.1.1", **kw) -> Request:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+def request(method, path, token="good", remote="10.1.1.1", headers=None, **kw) -> Request:
+    headers = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
     env = EnvironBuilder(method=method, path="/api/v1" + path, headers=headers,
                          environ_base={"REMOTE_ADDR": remote}, **kw).get_environ()
     return Request(env)
@@ -192,3 +192,26 @@ def test_a_second_ballot_is_409_and_never_reaches_the_service():
         raise AssertionError("forwarded")
     response = ballot(gateway(never, BallotTokens([None])))
     assert response.status_code == 409 and body(response)["error"] == "conflict"
+
+
+@pytest.mark.parametrize("path", ["/health", "/openapi.json"])
+def test_health_and_the_openapi_document_answer_get_only(path):
+    response = Gateway(Tokens(), lambda *a: {}, lambda: ({"status": "ok"}, 200), openapi=lambda: {},
+                       limiter=AuthFailureLimiter(3, 60)).handle(request("PUT", path, token=None))
+    assert response.status_code == 405 and response.headers["Allow"] == "GET"
+    assert body(response)["details"] == {"allowed": ["GET"]}
+
+
+@pytest.mark.parametrize("key", ["", "a b", "x" * 201, "ключ"])
+def test_a_malformed_idempotency_key_is_a_400_that_calls_no_service(key):
+    calls = []
+    response = gateway(lambda *a: calls.append(a)).handle(
+        request("POST", "/units", json={"name": "x"}, headers={"Idempotency-Key": key}))
+    assert response.status_code == 400 and body(response)["details"] == {"header": "Idempotency-Key"}
+    assert calls == []
+
+
+def test_a_well_formed_idempotency_key_goes_through():
+    response = gateway(lambda *a: {"ok": True, "result": {"unit_id": "u-1"}}).handle(
+        request("POST", "/units", json={"name": "x"}, headers={"Idempotency-Key": "k-" + "x" * 198}))
+    assert response.status_code == 201
