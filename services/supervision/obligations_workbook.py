@@ -10,13 +10,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from shared.obligation_vocabulary import OWED_BY_LABELS, STATUS_LABELS, TYPE_LABELS
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TYPE_LABELS = {"arrival": "督导组到位", "contact_details": "报告联系方式", "work_plan": "实施方案审批",
-               "requirements": "制定具体要求", "phase_deadline": "阶段期限", "measure": "整改措施",
-               "survey_close": "测评结束", "directive": "督办回复"}
-STATUS_LABELS = {"open": "待完成", "met_on_time": "按期完成", "met_late": "逾期完成",
-                 "overdue": "已逾期", "waived": "已免除"}
-OWED_LABELS = {"unit": "单位", "group": "督导组", "office": "活动办"}
 HEADERS = ["事项", "对象", "单位", "督导组", "责任方", "期限", "完成日期", "状态", "逾期天数", "编号"]
 _FILLS = {"overdue": PatternFill("solid", fgColor="FFC7CE"), "met_late": PatternFill("solid", fgColor="FFEB9C"),
           "waived": PatternFill("solid", fgColor="D9D9D9")}
@@ -34,7 +30,7 @@ def workbook_bytes(obligations: Iterable[dict], unit_names: dict, group_names: d
         sheet.append([TYPE_LABELS.get(o["type"], o["type"]), o.get("subject") or "",
                       unit_names.get(o.get("unit_id"), o.get("unit_id") or ""),
                       group_names.get(o.get("group_id"), o.get("group_id") or ""),
-                      OWED_LABELS.get(o["owed_by"], o["owed_by"]), o["due"], o.get("met_on") or "",
+                      OWED_BY_LABELS.get(o["owed_by"], o["owed_by"]), o["due"], o.get("met_on") or "",
                       STATUS_LABELS.get(o["status"], o["status"]), o["days_overdue"], o["obligation_id"]])
         fill = _FILLS.get(o["status"])
         if fill:

@@ -1,6 +1,8 @@
 """Chinese labels for the dashboard (codes stay English in the code and the API)."""
 from __future__ import annotations
 
+from shared.obligation_vocabulary import OWED_BY_LABELS, STATUS_LABELS, TYPE_LABELS
+
 PHASES = ("registered", "mobilization", "analysis", "rectification", "survey", "remedial", "accepted")
 PHASE = {
     "registered": "已登记", "mobilization": "学习动员", "analysis": "分析评议",
@@ -22,12 +24,7 @@ REPORT_KIND = {
     "major_issue": "重大问题", "policy_issue": "政策性问题", "progress": "工作进展",
     "contact_details": "联系方式", "typical_experience": "典型经验", "other": "其他",
 }
-OBLIGATION_TYPE = {"arrival": "督导组到位", "contact_details": "报告联系方式", "work_plan": "实施方案审批",
-                   "requirements": "制定具体要求", "phase_deadline": "阶段期限", "measure": "整改措施",
-                   "survey_close": "测评结束", "directive": "督办回复"}
-OBLIGATION_STATUS = {"overdue": "已逾期", "open": "待完成", "met_late": "逾期完成",
-                     "met_on_time": "按期完成", "waived": "已免除"}
-OWED_BY = {"unit": "单位", "group": "督导组", "office": "活动办"}
+OBLIGATION_TYPE, OBLIGATION_STATUS, OWED_BY = TYPE_LABELS, STATUS_LABELS, OWED_BY_LABELS
 TASK = {"review_work_plan": "审阅实施方案", "supervise_mobilization_meeting": "督导动员大会",
         "prepare_leader_speech": "指导领导讲话"}
 TASK_STATE = {"open": "未完成", "done": "已完成"}
