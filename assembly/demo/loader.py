@@ -403,12 +403,17 @@ class Loader:
                 "source": source, "source_name": name, "led_by_member_id": leaders[i % len(leaders)],
                 "date": TODAY, "opinion_count": rng.randint(8, 40),
                 "summary": "意见集中在服务效率和工作作风方面"}, retry=(404, 409, 422) if i == 0 else ())
-        api.post(f"{u}/talks", unit, {"member_id": leaders[0], "with_whom": "班子成员",
-                                      "date": TODAY, "notes": "开诚布公，交换意见"})
+        for leader in leaders if complete else leaders[:1]:  # every leader's 谈心 when finished
+            api.post(f"{u}/talks", unit, {"member_id": leader, "with_whom": "班子成员",
+                                          "date": TODAY, "notes": "开诚布公，交换意见"})
         for leader in leaders:
             api.post(f"{u}/party-spirit-analyses", unit, {
                 "member_id": leader, "date": TODAY, "summary": "对照党章查找差距，剖析思想根源"})
         if complete:
+            # leaving 分析评议 needs every member's analysis on record too (evaluation's readiness)
+            for member in (m for m in people["all"] if m not in leaders):
+                api.post(f"{u}/party-spirit-analyses", unit, {
+                    "member_id": member, "date": TODAY, "summary": "对照党章查找差距，联系思想实际"})
             api.post(f"{u}/democratic-life-meetings", unit, {
                 "date": TODAY, "participant_member_ids": leaders,
                 "summary": "开展批评与自我批评，明确整改方向"})

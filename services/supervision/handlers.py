@@ -46,6 +46,7 @@ from shared.service_kit import ask_peer
 CONFIG = config_from_environment(soft_unit_limit=settings().soft_group_limit)
 DECIDE = D.decider(CONFIG)
 STUDY_WHY = "a group agrees to a unit leaving 学习动员 only with its study readiness"
+ANALYSIS_WHY = "a group agrees to a unit leaving 分析评议 only with its phase-2 readiness"
 
 
 def run(service, command, actor: Actor) -> list[dict]:
@@ -109,8 +110,12 @@ def _readiness(service, unit_id: str, from_phase: str | None) -> D.Readiness:
     study = None
     if from_phase == "mobilization":
         study = ask_peer(service.cluster, "study", "readiness", STUDY_WHY, unit_id=unit_id)
+    analysis = None
+    if from_phase == "analysis":
+        analysis = ask_peer(service.cluster, "evaluation", "readiness", ANALYSIS_WHY, unit_id=unit_id)
     return D.Readiness(study=study, requirements_present=bool(facts.get("requirements_present")),
-                       open_rectifications=len(facts.get("open_rectifications") or []))
+                       open_rectifications=len(facts.get("open_rectifications") or []),
+                       analysis=analysis)
 
 
 def _reading_everything(actor: Actor, what: str) -> None:

@@ -29,6 +29,7 @@ from shared.service_kit import PeerUnavailable, ask_peer
 CONFIG = config_from_environment()
 
 WHY_READINESS = "a unit leaves 学习动员 only with its study readiness"
+WHY_ANALYSIS = "a unit leaves 分析评议 only with the evaluation service's phase-2 readiness"
 
 
 def decide(state, command):
@@ -125,27 +126,47 @@ def hold_meeting(service, command: D.HoldMobilizationMeeting, actor):
 
 # --- the phase gate (R5): the unit applies; supervision decides ------------------------------
 
-def study_readiness(service, unit_id: str) -> dict:
-    """The study service's readiness(unit_id) answer (R7), or the 503 refusal of
-    ``ask_peer`` (the one failure rule for questions to a peer)."""
-    answer = ask_peer(service.cluster, "study", "readiness", WHY_READINESS, unit_id=unit_id)
+def _peer_readiness(service, peer: str, why: str, unit_id: str) -> dict:
+    """A peer's readiness(unit_id) answer, or the 503 refusal of ``ask_peer`` (the one
+    failure rule for questions to a peer)."""
+    answer = ask_peer(service.cluster, peer, "readiness", why, unit_id=unit_id)
     if not isinstance(answer, dict) or "ready" not in answer:
-        raise PeerUnavailable(f"the study service's readiness answer is malformed; {WHY_READINESS}",
-                              service="study")
+        raise PeerUnavailable(f"the {peer} service's readiness answer is malformed; {why}", service=peer)
     return answer
 
 
-def _asks_study(state, command: D.ApplyForTransition, actor: Actor) -> bool:
-    """Only when its answer decides: the domain refuses every other application first."""
-    return (state is not None and state.phase == P.MOBILIZATION and state.open_application is None
-            and state.requirements is not None and CONFIG.require_study_readiness
+def study_readiness(service, unit_id: str) -> dict:
+    """The study service's readiness(unit_id) answer (R7)."""
+    return _peer_readiness(service, "study", WHY_READINESS, unit_id)
+
+
+def analysis_readiness(service, unit_id: str) -> dict:
+    """The evaluation service's phase-2 readiness(unit_id) answer (R22, R23)."""
+    return _peer_readiness(service, "evaluation", WHY_ANALYSIS, unit_id)
+
+
+def _may_apply(state, command: D.ApplyForTransition, actor: Actor) -> bool:
+    """Only when a peer's answer decides: the domain refuses every other application first."""
+    return (state is not None and state.open_application is None
             and actor.role == "unit" and actor.scope == command.unit_id)
+
+
+def _asks_study(state, command: D.ApplyForTransition, actor: Actor) -> bool:
+    return (_may_apply(state, command, actor) and state.phase == P.MOBILIZATION
+            and state.requirements is not None and CONFIG.require_study_readiness)
+
+
+def _asks_evaluation(state, command: D.ApplyForTransition, actor: Actor) -> bool:
+    return (_may_apply(state, command, actor) and state.phase == P.ANALYSIS
+            and CONFIG.require_analysis_readiness)
 
 
 def apply_for_transition(service, command: D.ApplyForTransition, actor):
     state = D.fold_for(command)(service.storage.load(D.stream_of(command)))
     if _asks_study(state, command, actor):
         command = dataclasses.replace(command, study_readiness=study_readiness(service, command.unit_id))
+    if _asks_evaluation(state, command, actor):
+        command = dataclasses.replace(command, analysis_readiness=analysis_readiness(service, command.unit_id))
     applied = _payload(_run(service, command, actor), "TransitionApplied")
     return {"transition_id": command.transition_id, "from_phase": applied.get("from_phase"),
             "to_phase": applied.get("to_phase")}

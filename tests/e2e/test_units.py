@@ -446,6 +446,28 @@ def pass_gate(stack, unit, unit_id, supervisor, summary):
     return transition
 
 
+def phase_two_done(unit, unit_id, leader):
+    """The unit's 分析评议 records, leaders first (R22, R23): opinions from every source led
+    by its leader, a 谈心, the leader's 党性分析材料 and the 专题民主生活会."""
+    def first_opinion():  # evaluation learns the unit entered 分析评议 from the units log
+        answer = unit.post(f"/units/{unit_id}/analysis/opinions",
+                           json={"source": "departments", "source_name": "县直部门", "led_by_member_id": leader,
+                                 "date": TODAY, "opinion_count": 4, "summary": "征求意见"})
+        return answer if answer.status_code == 201 else None
+    wait_until(first_opinion, message="evaluation to know the unit is in 分析评议")
+    records = [("opinions", {"source": "townships", "source_name": "城关镇", "led_by_member_id": leader,
+                             "date": TODAY, "opinion_count": 3, "summary": "征求意见"}),
+               ("opinions", {"source": "frequent_visitors", "source_name": "办事群众", "led_by_member_id": leader,
+                             "date": TODAY, "opinion_count": 5, "summary": "征求意见"}),
+               ("talks", {"member_id": leader, "with_whom": "班子成员", "date": TODAY, "notes": "谈心"}),
+               ("party-spirit-analyses", {"member_id": leader, "date": TODAY, "summary": "党性分析"}),
+               ("democratic-life-meetings", {"date": TODAY, "participant_member_ids": [leader],
+                                             "summary": "批评与自我批评"})]
+    for path, body in records:
+        recorded = unit.post(f"/units/{unit_id}/analysis/{path}", json=body)
+        assert recorded.status_code == 201, recorded.text
+
+
 def run_survey(stack, unit, unit_id, supervisor, rating):
     """Notify a scope, open a survey over it, every sampled person rates ``rating``, close."""
     people = ["群众甲", "乡镇代表乙", "办事群众丙"]
@@ -501,8 +523,19 @@ def test_the_phase_changes_only_when_supervision_approves(stack):
     assert extended.status_code == 201, extended.text
     wait_until(lambda: card(stack, unit_id)["deadline"] == until, message="the extension on the card")
 
+    # leaving 分析评议 needs evaluation's phase-2 readiness, leaders' records first: refused, nothing stored
+    before = logged(stack)
+    body = refused(stack, unit.post(f"/units/{unit_id}/transitions", json={"summary": "分析评议总结"}), 409,
+                   "conflict", says="分析评议 is not finished", before=before)
+    assert body["details"]["missing"][0] == "leader_party_spirit_analysis", body
+    assert "opinions_from_townships" in body["details"]["missing"]
+    phase_two_done(unit, unit_id, leader)
+    left = pass_gate(stack, unit, unit_id, supervisor, "分析评议总结")
+    agreed = stack.db("supervision")["events"].find_one({"type": "TransitionAgreed",
+                                                         "payload.transition_id": left["transition_id"]})
+    assert agreed["payload"]["readiness"]["analysis"]["ready"] is True  # the group's review showed it
+
     # 整改提高: measures by every leader, completed; then on to the survey, which it leaves only by result
-    pass_gate(stack, unit, unit_id, supervisor, "分析评议总结")
     due = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
     added = unit.post(f"/units/{unit_id}/rectification-measures",
                       json={"kind": "commitment", "description": "带头兑现整改承诺", "owner_member_id": leader,

@@ -45,10 +45,14 @@ class Readiness:
     unit leaves 学习动员 (None otherwise; when study cannot answer, the edge refuses
     with 503 ``unavailable`` before any command is built, and a None here still never
     lets a group agree to leave 学习动员); ``requirements_present`` is R11;
-    ``open_rectifications`` counts rectification measures not yet completed."""
+    ``open_rectifications`` counts rectification measures not yet completed; ``analysis``
+    is the evaluation service's phase-2 readiness(unit_id) answer ({"unit_id", "ready",
+    "missing"}), asked only when the unit leaves 分析评议 and, like study, never lets a
+    group agree when it is None."""
     study: dict | None = None
     requirements_present: bool = False
     open_rectifications: int = 0
+    analysis: dict | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -49,11 +49,24 @@ def readiness_blockers(from_phase: str, readiness: Readiness) -> list[dict]:
             blockers.append({"check": "study",
                              "message": "members are below the study floor without exemption",
                              "members_below": list(study.get("members_below") or [])})
+    if from_phase == "analysis":
+        blockers.extend(_analysis_blockers(readiness.analysis))
     if from_phase in ("rectification", "remedial") and readiness.open_rectifications > 0:
         blockers.append({"check": "rectifications",
                          "message": f"{readiness.open_rectifications} rectification measures "
                                     "are still open"})
     return blockers
+
+
+def _analysis_blockers(analysis: dict | None) -> list[dict]:
+    """Leaving 分析评议, "承上启下的关键环节": what the evaluation service says is missing."""
+    if analysis is None:
+        return [{"check": "analysis", "message": "phase-2 readiness could not be obtained"}]
+    if analysis.get("ready"):
+        return []
+    missing = list(analysis.get("missing") or [])
+    return [{"check": "analysis", "message": "分析评议 is not finished (evaluation's phase-2 readiness)",
+             "missing": [item.get("code") for item in missing], "items": missing}]
 
 
 def _check_path(app: TransitionApplication) -> None:
@@ -97,7 +110,8 @@ def review_transition(state: SupervisedUnitState, cmd: ReviewTransition, config)
     blockers = readiness_blockers(app.from_phase, cmd.readiness)
     if blockers:
         raise Rejected("the unit is not ready to leave its phase: return the application with "
-                       "comments", blockers=blockers)
+                       "comments", blockers=blockers,
+                       missing=[code for b in blockers for code in (b.get("missing") or [b["check"]])])
     comments = cmd.comments.strip() if isinstance(cmd.comments, str) else ""
     return [ev.TransitionAgreed(comments=comments, applicant_id=app.applicant_id, **common)]
 

@@ -107,6 +107,9 @@ class ApplyForTransition:
     # the study service's readiness(unit_id) answer, fetched by the entrypoint when
     # the unit is in 学习动员: {"ready": bool, "members_below": [...], ...}
     study_readiness: dict | None = None
+    # the evaluation service's phase-2 readiness(unit_id) answer, fetched by the entrypoint
+    # when the unit is in 分析评议: {"ready": bool, "missing": [{"code", "message", ...}]}
+    analysis_readiness: dict | None = None
 
 
 @frozen

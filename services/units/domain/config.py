@@ -44,6 +44,9 @@ class UnitsConfig:
     # Leaving 学习动员 needs the study service's readiness answer (R7, 40 学时 or a recorded
     # exemption). A county may switch this off; it is never skipped silently.
     require_study_readiness: bool = True
+    # Leaving 分析评议 ("承上启下的关键环节") needs the evaluation service's phase-2 readiness
+    # (leaders' 党性分析材料 first, 谈心, 专题民主生活会, opinions from every source).
+    require_analysis_readiness: bool = True
     # R22: "带头制定整改措施" — every leadership member owns a measure before leaving 整改提高.
     require_leader_measures: bool = True
 

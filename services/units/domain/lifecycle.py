@@ -131,6 +131,8 @@ def _check_ready_to_leave(state: UnitState, cmd: C.ApplyForTransition, config: U
                            phase=state.phase)
         if config.require_study_readiness:
             _check_study_readiness(cmd.study_readiness)
+    if state.phase == P.ANALYSIS and config.require_analysis_readiness:
+        _check_analysis_readiness(cmd.analysis_readiness)
     if state.phase in P.RECTIFYING:
         _check_rectification(state, config)
 
@@ -142,6 +144,18 @@ def _check_study_readiness(readiness: dict | None) -> None:
         raise Rejected("members are below the centralised-study floor (一般不得少于40学时) "
                        "without a recorded exemption",
                        members_below=readiness.get("members_below", []), floor=readiness.get("floor"))
+
+
+def _check_analysis_readiness(readiness: dict | None) -> None:
+    """The evaluation service's answer names what phase 2 still lacks, leaders' records first."""
+    if readiness is None:
+        raise Conflict("the evaluation service's phase-2 readiness answer is required before leaving "
+                       "分析评议", missing=["analysis_readiness"])
+    if not readiness.get("ready"):
+        items = list(readiness.get("missing") or [])
+        codes = [item.get("code") for item in items] or ["analysis_readiness"]
+        raise Conflict("分析评议 is not finished; missing: " + ", ".join(codes),
+                       missing=codes, items=items)
 
 
 def _check_rectification(state: UnitState, config: UnitsConfig) -> None:

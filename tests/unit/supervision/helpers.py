@@ -96,4 +96,6 @@ def application(transition_id: str = "t1", from_phase: str = "mobilization",
 
 
 READY_STUDY = {"unit_id": UNIT, "ready": True, "floor": 40, "members_below": [], "exempted": []}
-READY = Readiness(study=READY_STUDY, requirements_present=True, open_rectifications=0)
+READY_ANALYSIS = {"unit_id": UNIT, "ready": True, "missing": []}
+READY = Readiness(study=READY_STUDY, requirements_present=True, open_rectifications=0,
+                  analysis=READY_ANALYSIS)

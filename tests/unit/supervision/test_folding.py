@@ -138,4 +138,4 @@ def test_unready_readiness_is_serialised_into_the_returned_event():
                                application=application(), readiness=Readiness())
     [event] = decide(fold_unit(history()), command)
     assert json.loads(json.dumps(event.payload()))["readiness"] == {
-        "study": None, "requirements_present": False, "open_rectifications": 0}
+        "study": None, "requirements_present": False, "open_rectifications": 0, "analysis": None}

@@ -25,6 +25,7 @@ from tests.unit.supervision.helpers import (
     G1,
     OFFICE,
     READY,
+    READY_ANALYSIS,
     READY_STUDY,
     SUP1,
     SUP2,
@@ -144,17 +145,37 @@ def test_a_unit_not_ready_can_still_be_returned():
 
 def test_open_rectifications_block_leaving_rectification_only():
     rect = application(from_phase="rectification", to_phase="survey")
-    readiness = Readiness(study=None, requirements_present=False, open_rectifications=2)
+    readiness = Readiness(study=None, requirements_present=False, open_rectifications=2,
+                          analysis=READY_ANALYSIS)
     refused(arrived_unit(), group_review(application=rect, readiness=readiness), Rejected)
     analysis = application(from_phase="analysis", to_phase="rectification")
     [event] = decide(arrived_unit(), group_review(application=analysis, readiness=readiness))
     assert event.to_phase == "rectification"
 
 
+def test_leaving_analysis_needs_evaluations_phase_two_readiness_and_names_what_is_missing():
+    analysis = application(from_phase="analysis", to_phase="rectification")
+    missing = [{"code": "leader_party_spirit_analysis", "message": "leaders without …",
+                "member_ids": ["L1"]},
+               {"code": "opinions_from_townships", "message": "no opinions solicited from 乡镇"}]
+    not_ready = Readiness(analysis={"unit_id": UNIT, "ready": False, "missing": missing})
+    error = refused(arrived_unit(), group_review(application=analysis, readiness=not_ready), Rejected)
+    assert error.details["missing"] == ["leader_party_spirit_analysis", "opinions_from_townships"]
+    assert error.details["blockers"][0]["items"] == missing
+    unknown = refused(arrived_unit(), group_review(application=analysis, readiness=Readiness()), Rejected)
+    assert unknown.details["missing"] == ["analysis"]
+    [returned] = decide(arrived_unit(), group_review(application=analysis, readiness=not_ready,
+                                                     decision="return", comments="党性分析材料未交齐"))
+    assert returned.readiness["analysis"]["ready"] is False  # the review shows it, recorded
+    [agreed] = decide(arrived_unit(), group_review(application=analysis,
+                                                   readiness=Readiness(analysis=READY_ANALYSIS)))
+    assert agreed.to_phase == "rectification"
+
+
 @given(st.sampled_from(PHASES), st.sampled_from(PHASES))
 def test_a_phase_can_never_be_skipped(from_phase, to_phase):
     app = application(from_phase=from_phase, to_phase=to_phase)
-    readiness = Readiness(study=READY_STUDY, requirements_present=True)
+    readiness = Readiness(study=READY_STUDY, requirements_present=True, analysis=READY_ANALYSIS)
     command = group_review(application=app, readiness=readiness)
     if NEXT_PHASE.get(from_phase) == to_phase:
         [event] = decide(arrived_unit(), command)

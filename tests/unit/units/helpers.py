@@ -18,6 +18,7 @@ SYS = SYSTEM
 
 SECTIONS = ("领导班子", "人事科", "综合科")
 READY = {"unit_id": U, "ready": True, "floor": 40, "members_below": [], "exempted": []}
+ANALYSIS_READY = {"unit_id": U, "ready": True, "missing": []}
 FULL_PLAN = {
     "leader_measures": ["participate_as_ordinary_member", "lead_study", "give_party_lecture",
                         "find_problems", "lead_criticism", "set_rectification"],
@@ -102,7 +103,8 @@ def leave_current_phase(state, transition_id, today="2024-03-20"):
             state = step(state, C.AddRectificationMeasure(UNIT, U, f"{state.phase}-m{i}", "commitment",
                                                           "兑现整改承诺", leader.member_id, "2024-12-31",
                                                           today=today))
-    state = step(state, C.ApplyForTransition(UNIT, U, transition_id, "本阶段工作总结", study_readiness=READY))
+    state = step(state, C.ApplyForTransition(UNIT, U, transition_id, "本阶段工作总结", study_readiness=READY,
+                                                analysis_readiness=ANALYSIS_READY))
     return approve(state, transition_id, today)
 
 

@@ -10,6 +10,7 @@ from services.units.domain import events as E
 from shared.domain import Conflict, Forbidden, Rejected
 
 from .helpers import (
+    ANALYSIS_READY,
     FULL_PLAN,
     OTHER_UNIT,
     READY,
@@ -132,6 +133,22 @@ def test_first_transition_needs_study_readiness():
     refused(Rejected, ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", None))
     relaxed = UnitsConfig(require_study_readiness=False)
     assert decide(ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", None), relaxed)
+
+
+def test_leaving_analysis_needs_evaluations_phase_two_readiness():
+    state = in_phase("analysis")
+    missing = [{"code": "leader_party_spirit_analysis", "message": "leaders without …", "member_ids": ["L1"]},
+               {"code": "leader_democratic_life_meeting", "message": "…", "member_ids": ["L1", "L2"]}]
+    err = refused(Conflict, state, C.ApplyForTransition(UNIT, U, "t2", "分析评议总结",
+                                                        analysis_readiness={"ready": False, "missing": missing}))
+    assert err.details["missing"] == ["leader_party_spirit_analysis", "leader_democratic_life_meeting"]
+    assert "leader_party_spirit_analysis" in err.message and err.details["items"] == missing
+    err = refused(Conflict, state, C.ApplyForTransition(UNIT, U, "t2", "分析评议总结"))
+    assert err.details["missing"] == ["analysis_readiness"]
+    [applied] = decide(state, C.ApplyForTransition(UNIT, U, "t2", "分析评议总结", analysis_readiness=ANALYSIS_READY))
+    assert (applied.from_phase, applied.to_phase) == ("analysis", "rectification")
+    relaxed = UnitsConfig(require_analysis_readiness=False)
+    assert decide(state, C.ApplyForTransition(UNIT, U, "t2", "分析评议总结"), relaxed)
 
 
 def test_leaving_rectification_needs_measures_led_by_every_leader():

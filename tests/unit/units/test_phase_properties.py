@@ -7,7 +7,7 @@ from services.units.domain import commands as C
 from services.units.domain import events as E
 from shared.domain import DomainError
 
-from .helpers import READY, SYS, UNIT, U, in_phase
+from .helpers import ANALYSIS_READY, READY, SYS, UNIT, U, in_phase
 
 # walks also start deep in the life cycle, so that survey, remedial and re-survey get explored
 STARTS = {phase: in_phase(phase) for phase in
@@ -26,7 +26,7 @@ def candidate_commands(state, i):
         C.ScheduleMobilizationMeeting(UNIT, U, "2024-02-18", today="2024-02-01"),
         C.HoldMobilizationMeeting(UNIT, U, today="2024-02-18"),
         C.SetRequirements(UNIT, U, "具体要求", ()),
-        C.ApplyForTransition(UNIT, U, f"t{i}", "总结", READY),
+        C.ApplyForTransition(UNIT, U, f"t{i}", "总结", READY, ANALYSIS_READY),
         *[C.AddRectificationMeasure(UNIT, U, f"m{i}-{lid}", "commitment", "整改", lid, "2024-12-31", DAY)
           for lid in leader_ids],
         C.CloseTransition(SYS, U, tid, "returned"),
