@@ -16,7 +16,7 @@ secretary names ("建设全省水电大县和茶叶大县": the water-resources 
   rectification         整改提高, measures open
   survey                waiting for the satisfaction survey, the public notified
   accepted_clear        survey passed comfortably, acceptance inspection passed
-  accepted_exact        survey passed at exactly 2/3 (20 of 30)
+  accepted_exact        survey passed at exactly 2/3 (20 of 30), acceptance inspection passed
   remedial              survey failed just below 2/3 (19 of 30): 补课
 """
 from __future__ import annotations

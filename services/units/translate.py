@@ -14,7 +14,7 @@ from .domain import commands as C
 CONSUMED = {
     "supervision": ("WorkPlanReviewed", "GroupArrived", "TransitionApproved", "TransitionReturned",
                     "TransitionRejected", "DeadlineExtended"),
-    "evaluation": ("SurveyPassed", "SurveyFailed"),
+    "evaluation": ("SurveyPassed", "SurveyFailed", "AcceptanceInspectionRecorded"),
 }
 
 
@@ -45,4 +45,8 @@ def command_for(env: dict, actor: Actor = SYSTEM):
                                    passed=kind == "SurveyPassed", today=today,
                                    share_leadership=p.get("share_leadership"),
                                    share_campaign=p.get("share_campaign"))
+    if kind == "AcceptanceInspectionRecorded":
+        return C.ApplyInspectionResult(actor=actor, unit_id=p["unit_id"], inspection_id=p["inspection_id"],
+                                       survey_id=p["survey_id"], passed=p["result"] == "pass",
+                                       notes=p.get("notes") or "", today=today)
     return None

@@ -570,7 +570,35 @@ def test_the_phase_changes_only_when_supervision_approves(stack):
     assert unit.post(f"/units/{unit_id}/rectification-measures/{redo.json()['measure_id']}/completion",
                      json={}).status_code == 201
     pass_gate(stack, unit, unit_id, supervisor, "补课总结")
+
+    # a passed survey is not yet acceptance: the unit awaits 检查验收 in the survey phase
+    passed = run_survey(stack, unit, unit_id, supervisor, "satisfied")
+    wait_until(lambda: stack.db("units")["events"].find_one({"type": "SurveyPassNoted",
+                                                             "payload.survey_id": passed}),
+               message="the units service to note the passed survey")
+    assert card(stack, unit_id)["phase"] == "survey"
+    # a failed inspection sends it back to 整改提高 with the inspection's findings
+    inspect(supervisor, unit_id, "fail", "整改措施落实不到位")
+    wait_until(lambda: card(stack, unit_id)["phase"] == "rectification", message="the unit back in 整改提高")
+    assert "整改措施落实不到位" in card(stack, unit_id)["history"][-1]["reason"]
+    before = stack.db("evaluation")["events"].count_documents({})
+    again = supervisor.post(f"/units/{unit_id}/acceptance-inspections",
+                            json={"result": "pass", "date": TODAY})
+    assert again.status_code == 409 and again.json()["details"]["missing"] == ["new_passed_survey"], again.text
+    assert stack.db("evaluation")["events"].count_documents({}) == before
+    pass_gate(stack, unit, unit_id, supervisor, "整改提高总结（复查）")
     run_survey(stack, unit, unit_id, supervisor, "satisfied")
+    inspect(supervisor, unit_id, "pass", "成果扎实")  # only a passed inspection accepts the unit
     wait_until(lambda: card(stack, unit_id)["phase"] == "accepted", message="the unit to be accepted")
     phases = [h["phase"] for h in card(stack, unit_id)["history"]]
-    assert phases == ["mobilization", "analysis", "rectification", "survey", "remedial", "survey", "accepted"]
+    assert phases == ["mobilization", "analysis", "rectification", "survey", "remedial", "survey",
+                      "rectification", "survey", "accepted"]
+
+
+def inspect(supervisor, unit_id, result, notes):
+    """检查验收 once evaluation has closed the passed survey (R13)."""
+    def inspected():
+        answer = supervisor.post(f"/units/{unit_id}/acceptance-inspections",
+                                 json={"result": result, "notes": notes, "date": TODAY})
+        return answer if answer.status_code == 201 else None
+    return wait_until(inspected, message="evaluation to record the inspection")

@@ -427,6 +427,11 @@ def _inspect(state: SurveysState, c: RecordAcceptanceInspection, config: Evaluat
     if any(i["survey_id"] == latest.survey_id and i["result"] == "pass" for i in state.inspections):
         raise Conflict(f"unit {c.unit_id} already passed acceptance inspection",
                        survey_id=latest.survey_id)
+    if any(i["survey_id"] == latest.survey_id for i in state.inspections):
+        # a failed inspection sent the unit back to 整改提高: the next one follows a new survey
+        raise Conflict(f"unit {c.unit_id} failed acceptance inspection after survey {latest.survey_id}; "
+                       "it is inspected again only after rectification and a new passed survey",
+                       survey_id=latest.survey_id, missing=["new_passed_survey"])
     return [AcceptanceInspectionRecorded(
         inspection_id=c.inspection_id, unit_id=c.unit_id, survey_id=latest.survey_id,
         group_id=c.group_id, result=c.result, notes=c.notes, date=c.date,

@@ -212,5 +212,17 @@ class ApplySurveyResult:
     share_campaign: float | None = None
 
 
+@frozen
+class ApplyInspectionResult:
+    """From evaluation's AcceptanceInspectionRecorded (检查验收, R13)."""
+    actor: Actor
+    unit_id: str
+    inspection_id: str
+    survey_id: str
+    passed: bool
+    notes: str
+    today: str
+
+
 __all__ = [name for name, value in list(globals().items())
            if isinstance(value, type) and dataclasses.is_dataclass(value) and value is not Actor]

@@ -144,6 +144,28 @@ class PhaseEntered(Event):
 
 
 @frozen
+class SurveyPassNoted(Event):
+    """Evaluation's SurveyPassed: the unit stays in the survey phase awaiting 检查验收 (R13)."""
+    unit_id: str
+    survey_id: str
+    date: str
+    share_leadership: float | None = None
+    share_campaign: float | None = None
+
+
+@frozen
+class InspectionNoted(Event):
+    """Evaluation's AcceptanceInspectionRecorded, with its findings: passed, the unit is
+    accepted; failed, it goes back to 整改提高 (the PhaseEntered that follows)."""
+    unit_id: str
+    inspection_id: str
+    survey_id: str
+    passed: bool
+    notes: str
+    date: str
+
+
+@frozen
 class DeadlineApplied(Event):
     """The unit's record of supervision's DeadlineExtended (R6)."""
     unit_id: str

@@ -2,7 +2,8 @@
 and the survey's verdict (R12). The phase changes only through:
   - the mobilisation meeting being held (registered -> mobilization),
   - supervision's TransitionApproved (ApplyApprovedTransition),
-  - evaluation's SurveyPassed / SurveyFailed (ApplySurveyResult).
+  - evaluation's SurveyFailed (ApplySurveyResult) and AcceptanceInspectionRecorded
+    (ApplyInspectionResult): a passed survey only readies the unit for 检查验收.
 """
 from __future__ import annotations
 
@@ -98,8 +99,10 @@ def _deadline_on_entry(state: UnitState, phase: str, today: str, config: UnitsCo
         return None
     if phase == P.REMEDIAL:
         return add_days(today, config.remedial_days)
-    if phase == P.SURVEY and any(h.phase == P.REMEDIAL for h in state.history):
+    if phase == P.SURVEY and any(h.phase == P.SURVEY for h in state.history):
         return add_days(today, config.resurvey_days)  # the calendar's survey date is long gone
+    if phase == P.RECTIFICATION and any(h.phase == P.RECTIFICATION for h in state.history):
+        return add_days(today, config.remedial_days)  # back after a failed inspection
     # the batch calendar's date as registered, with any extension already granted
     return state.deadlines.get(phase)
 
@@ -247,13 +250,37 @@ def apply_survey_result(state: UnitState | None, cmd: C.ApplySurveyResult,
                        survey_id=cmd.survey_id, phase=state.phase)
     require_date(cmd.today, "today")
     if cmd.passed:
-        return [_enter(state, P.ACCEPTED, cmd.today, config, survey_id=cmd.survey_id,
-                       reason=f"satisfaction survey {cmd.survey_id} passed (at least two thirds satisfied)")]
+        # "检查验收" follows the survey (A, R13): only a passed inspection accepts the unit
+        return [E.SurveyPassNoted(unit_id=cmd.unit_id, survey_id=cmd.survey_id, date=cmd.today,
+                                  share_leadership=cmd.share_leadership, share_campaign=cmd.share_campaign)]
     # 群众满意度达不到三分之二的，要重新进行"补课" (A)
     shares = f"leadership {_pct(cmd.share_leadership)}, campaign {_pct(cmd.share_campaign)}"
     return [_enter(state, P.REMEDIAL, cmd.today, config, survey_id=cmd.survey_id,
                    reason=f"satisfaction survey {cmd.survey_id} failed: {shares} satisfied, "
                           "below two thirds; 补课 required")]
+
+
+def apply_inspection_result(state: UnitState | None, cmd: C.ApplyInspectionResult,
+                            config: UnitsConfig) -> list[E.Event]:
+    require_system(cmd.actor)
+    state = require_unit(state, cmd.unit_id)
+    if cmd.inspection_id in state.inspections_applied:
+        return []  # delivered again
+    if state.phase != P.SURVEY or state.awaiting_inspection != cmd.survey_id:
+        raise Conflict("an acceptance inspection follows the unit's passed survey, in the survey phase",
+                       inspection_id=cmd.inspection_id, survey_id=cmd.survey_id, phase=state.phase,
+                       awaiting_inspection=state.awaiting_inspection, missing=["passed_survey"])
+    require_date(cmd.today, "today")
+    noted = E.InspectionNoted(unit_id=cmd.unit_id, inspection_id=cmd.inspection_id, survey_id=cmd.survey_id,
+                              passed=cmd.passed, notes=cmd.notes or "", date=cmd.today)
+    if cmd.passed:
+        return [noted, _enter(state, P.ACCEPTED, cmd.today, config, survey_id=cmd.survey_id,
+                              reason=f"satisfaction survey {cmd.survey_id} passed and acceptance "
+                                     f"inspection {cmd.inspection_id} (检查验收) passed")]
+    findings = f": {cmd.notes}" if cmd.notes else ""
+    return [noted, _enter(state, P.RECTIFICATION, cmd.today, config, survey_id=cmd.survey_id,
+                          reason=f"acceptance inspection {cmd.inspection_id} (检查验收) failed{findings}; "
+                                 "back to 整改提高")]
 
 
 def _pct(share) -> str:
@@ -269,4 +296,5 @@ HANDLERS = {
     C.CloseTransition: close_transition,
     C.ApplyDeadlineExtension: apply_deadline_extension,
     C.ApplySurveyResult: apply_survey_result,
+    C.ApplyInspectionResult: apply_inspection_result,
 }

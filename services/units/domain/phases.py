@@ -1,8 +1,9 @@
 """The unit life cycle (DESIGN.md "Unit life cycle"): the only path a unit may take.
 
 registered -(mobilisation meeting held)-> mobilization -(approved)-> analysis
--(approved)-> rectification -(approved)-> survey -(SurveyPassed)-> accepted
+-(approved)-> rectification -(approved)-> survey -(SurveyPassed, then inspection passed)-> accepted
                                                   -(SurveyFailed)-> remedial -(approved)-> survey ...
+                                                  -(inspection failed)-> rectification -> survey ...
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ ALLOWED_EDGES = frozenset({
     (RECTIFICATION, SURVEY),
     (SURVEY, ACCEPTED),
     (SURVEY, REMEDIAL),
+    (SURVEY, RECTIFICATION),  # a failed acceptance inspection (检查验收) sends the unit back
     (REMEDIAL, SURVEY),
 })
 
@@ -54,7 +56,8 @@ def why_cannot_apply(phase: str) -> str:
     if phase == REGISTERED:
         return "a registered unit starts phase 学习动员 by holding its mobilisation meeting, not by application"
     if phase == SURVEY:
-        return "a unit in the satisfaction survey leaves it only by the survey's result"
+        return ("a unit in the satisfaction survey leaves it only by the survey's result and the "
+                "acceptance inspection (检查验收) after it")
     if phase == ACCEPTED:
         return "an accepted unit has finished the campaign"
     return f"phase {phase!r} cannot be left by application"

@@ -90,6 +90,8 @@ class UnitState:
     open_application: Application | None = None
     closed_transitions: dict = dataclasses.field(default_factory=dict)  # id -> outcome
     surveys_applied: tuple = ()
+    awaiting_inspection: str | None = None  # the passed survey 检查验收 has yet to follow
+    inspections_applied: tuple = ()
     measures: dict = dataclasses.field(default_factory=dict)  # id -> Measure
     notifications: dict = dataclasses.field(default_factory=dict)  # id -> scope tuple
     history: tuple = ()  # HistoryEntry, in order
@@ -209,6 +211,16 @@ def _phase_entered(s: UnitState, e: E.PhaseEntered) -> UnitState:
                                history=s.history + (entry,))
 
 
+def _survey_passed(s: UnitState, e: E.SurveyPassNoted) -> UnitState:
+    return dataclasses.replace(s, surveys_applied=s.surveys_applied + (e.survey_id,),
+                               awaiting_inspection=e.survey_id)
+
+
+def _inspected(s: UnitState, e: E.InspectionNoted) -> UnitState:
+    return dataclasses.replace(s, inspections_applied=s.inspections_applied + (e.inspection_id,),
+                               awaiting_inspection=None)
+
+
 def _deadline(s: UnitState, e: E.DeadlineApplied) -> UnitState:
     return dataclasses.replace(s, deadlines=_put(s.deadlines, e.phase, e.until))
 
@@ -244,6 +256,8 @@ _HANDLERS = {
     E.TransitionApplicationClosed: _closed,
     E.PhaseEntered: _phase_entered,
     E.DeadlineApplied: _deadline,
+    E.SurveyPassNoted: _survey_passed,
+    E.InspectionNoted: _inspected,
     E.RectificationMeasureAdded: _measure_added,
     E.RectificationMeasureCompleted: _measure_completed,
     E.PublicNotified: _notified,

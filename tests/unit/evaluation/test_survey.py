@@ -327,10 +327,11 @@ def test_inspection_refusals():
     refused(Conflict, done, inspect_cmd(inspection_id="i-2"))             # already passed
 
 
-def test_failed_inspection_can_be_followed_by_another():
+def test_a_failed_inspection_is_followed_only_after_a_new_passed_survey():
+    # issue 15: a failed inspection sends the unit back to 整改提高, so its survey is spent
     _, state = apply(passed_state(), inspect_cmd(result="fail"))
-    events = decide(state, inspect_cmd(inspection_id="i-2"))
-    assert events[0].result == "pass"
+    err = refused(Conflict, state, inspect_cmd(inspection_id="i-2"))
+    assert err.details["missing"] == ["new_passed_survey"]
 
 
 # ---------------------------------------------------------------- properties

@@ -119,5 +119,7 @@ def in_phase(phase: str):
         state = leave_current_phase(state, f"t{i}")
     if phase in (P.ACCEPTED, P.REMEDIAL):
         state = step(state, C.ApplySurveyResult(SYS, U, "s1", phase == P.ACCEPTED, "2024-06-20", 0.5, 0.6))
+    if phase == P.ACCEPTED:  # 检查验收 after the passed survey
+        state = step(state, C.ApplyInspectionResult(SYS, U, "i1", "s1", True, "成果扎实", "2024-06-25"))
     assert state.phase == phase
     return state

@@ -245,11 +245,36 @@ def test_extension_refusals():
 
 # --- the survey's verdict: accepted or remedial --------------------------------------
 
-def test_passed_survey_accepts_the_unit():
+def test_a_passed_survey_awaits_inspection_and_a_passed_inspection_accepts_the_unit():
     events, state = run(in_phase("survey"), C.ApplySurveyResult(SYS, U, "s1", True, "2024-06-20"))
-    assert [(e.phase, e.previous_phase, e.deadline, e.survey_id) for e in events] == \
+    assert [type(e) for e in events] == [E.SurveyPassNoted]  # still in the survey phase
+    assert (state.phase, state.awaiting_inspection) == ("survey", "s1")
+    events, state = run(state, C.ApplyInspectionResult(SYS, U, "i1", "s1", True, "成果扎实", "2024-06-25"))
+    assert [(e.phase, e.previous_phase, e.deadline, e.survey_id) for e in events[1:]] == \
         [("accepted", "survey", None, "s1")]
-    assert state.phase == "accepted"
+    assert events[0].passed and state.phase == "accepted" and "i1" in state.history[-1].reason
+
+
+def test_a_failed_inspection_sends_the_unit_back_to_rectification_with_its_findings():
+    state = step(in_phase("survey"), C.ApplySurveyResult(SYS, U, "s1", True, "2024-06-20"))
+    events, state = run(state, C.ApplyInspectionResult(SYS, U, "i1", "s1", False, "整改措施未落实到位",
+                                                       "2024-06-25"))
+    assert (events[0].passed, events[0].notes) == (False, "整改措施未落实到位")
+    assert (state.phase, events[1].deadline) == ("rectification", "2024-07-25")  # remedial_days
+    assert "整改措施未落实到位" in state.history[-1].reason
+    assert decide(state, C.ApplyInspectionResult(SYS, U, "i1", "s1", False, "", "2024-06-25")) == []
+    # back to the survey after rework: a new survey, a new deadline
+    state = leave_current_phase(state, "t-again", today="2024-07-10")
+    assert (state.phase, state.deadlines["survey"]) == ("survey", "2024-07-30")
+
+
+def test_inspection_refusals_name_the_missing_passed_survey():
+    err = refused(Conflict, in_phase("survey"), C.ApplyInspectionResult(SYS, U, "i1", "s1", True, "", "2024-06-25"))
+    assert err.details["missing"] == ["passed_survey"]
+    passed = step(in_phase("survey"), C.ApplySurveyResult(SYS, U, "s1", True, "2024-06-20"))
+    refused(Conflict, passed, C.ApplyInspectionResult(SYS, U, "i1", "s0", True, "", "2024-06-25"))
+    refused(Conflict, in_phase("remedial"), C.ApplyInspectionResult(SYS, U, "i1", "s1", True, "", "2024-06-25"))
+    refused(Forbidden, passed, C.ApplyInspectionResult(UNIT, U, "i1", "s1", True, "", "2024-06-25"))
 
 
 def test_failed_survey_sends_the_unit_to_remedial_with_the_reason_in_its_history():
@@ -265,6 +290,7 @@ def test_remedial_leads_back_to_a_new_survey_and_then_acceptance():
     assert state.phase == "survey"
     assert state.deadlines["survey"] == "2024-08-04"  # resurvey_days after re-entry
     state = step(state, C.ApplySurveyResult(SYS, U, "s2", True, "2024-08-01"))
+    state = step(state, C.ApplyInspectionResult(SYS, U, "i2", "s2", True, "", "2024-08-03"))
     assert [h.phase for h in state.history] == ["mobilization", "analysis", "rectification", "survey",
                                                 "remedial", "survey", "accepted"]
 

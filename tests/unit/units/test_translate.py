@@ -57,7 +57,9 @@ def test_unused_types_give_no_command_and_every_consumed_type_gives_one():
                "TransitionRejected": {"unit_id": "u", "transition_id": "t"},
                "DeadlineExtended": {"unit_id": "u", "phase": "analysis", "until": "2024-05-01"},
                "SurveyPassed": {"unit_id": "u", "survey_id": "s"},
-               "SurveyFailed": {"unit_id": "u", "survey_id": "s"}}
+               "SurveyFailed": {"unit_id": "u", "survey_id": "s"},
+               "AcceptanceInspectionRecorded": {"unit_id": "u", "inspection_id": "i", "survey_id": "s",
+                                                "result": "fail", "notes": "未达标"}}
     for types in CONSUMED.values():
         for type_ in types:
             assert command_for(env(type_, samples[type_])).actor == SYSTEM
