@@ -127,6 +127,9 @@ class SubmitPartySpiritAnalysisSchema(CommandSchema):
     member_id = fields.String(required=True, validate=ID)
     date = IsoDate(required=True)
     summary = fields.String(required=True, validate=TEXT)
+    # R19: work since the 16th Party Congress (the default); thinking may reach further back
+    work_since = IsoDate()
+    thinking_since = IsoDate()
 
 
 class RecordDemocraticLifeMeetingSchema(CommandSchema):

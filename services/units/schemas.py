@@ -157,6 +157,10 @@ class TransitionApplicationSchema(UnitCommandSchema):
     """POST /units/{unit}/transitions -> the new application's id (the handler adds the
     study service's readiness answer when it decides, R7)."""
     summary = fields.String(required=True, validate=TEXT)
+    # R19, the 分析评议 summary's review period: work since the 16th Party Congress (the
+    # default), thinking optionally from earlier
+    work_since = IsoDate()
+    thinking_since = IsoDate()
 
     def make(self, data, edge):
         return C.ApplyForTransition(actor=edge.actor, transition_id=edge.new_id("t"), **data)

@@ -455,12 +455,17 @@ def phase_two_done(unit, unit_id, leader):
                                  "date": TODAY, "opinion_count": 4, "summary": "征求意见"})
         return answer if answer.status_code == 201 else None
     wait_until(first_opinion, message="evaluation to know the unit is in 分析评议")
+    # R19: work reviewed since the 16th Party Congress; an analysis starting later is refused
+    late = unit.post(f"/units/{unit_id}/analysis/party-spirit-analyses",
+                     json={"member_id": leader, "date": TODAY, "summary": "党性分析", "work_since": "2004-01-01"})
+    assert late.status_code == 409 and late.json()["details"]["field"] == "work_since", late.text
     records = [("opinions", {"source": "townships", "source_name": "城关镇", "led_by_member_id": leader,
                              "date": TODAY, "opinion_count": 3, "summary": "征求意见"}),
                ("opinions", {"source": "frequent_visitors", "source_name": "办事群众", "led_by_member_id": leader,
                              "date": TODAY, "opinion_count": 5, "summary": "征求意见"}),
                ("talks", {"member_id": leader, "with_whom": "班子成员", "date": TODAY, "notes": "谈心"}),
-               ("party-spirit-analyses", {"member_id": leader, "date": TODAY, "summary": "党性分析"}),
+               ("party-spirit-analyses", {"member_id": leader, "date": TODAY, "summary": "党性分析",
+                                          "thinking_since": "1997-09-12"}),  # R19: thinking further back
                ("democratic-life-meetings", {"date": TODAY, "participant_member_ids": [leader],
                                              "summary": "批评与自我批评"})]
     for path, body in records:
@@ -530,7 +535,22 @@ def test_the_phase_changes_only_when_supervision_approves(stack):
     assert body["details"]["missing"][0] == "leader_party_spirit_analysis", body
     assert "opinions_from_townships" in body["details"]["missing"]
     phase_two_done(unit, unit_id, leader)
+    analysis = stack.db("evaluation")["events"].find_one({"type": "PartySpiritAnalysisSubmitted",
+                                                          "payload.unit_id": unit_id})
+    assert analysis["payload"]["review_period"] == {"work_since": "2002-11-08", "thinking_since": "1997-09-12"}
+    assert stack.db("evaluation")["events"].count_documents({"type": "PartySpiritAnalysisSubmitted",
+                                                             "payload.unit_id": unit_id}) == 1  # the late one refused
+    # R19: the work reviewed runs from the 16th Party Congress; a later start is refused, nothing stored
+    before, evaluated = logged(stack), stack.db("evaluation")["events"].count_documents({})
+    body = refused(stack, unit.post(f"/units/{unit_id}/transitions",
+                                    json={"summary": "分析评议总结", "work_since": "2004-01-01"}),
+                   409, "conflict", says="16th Party Congress", before=before)
+    assert body["details"]["field"] == "work_since"
+    assert stack.db("evaluation")["events"].count_documents({}) == evaluated
     left = pass_gate(stack, unit, unit_id, supervisor, "分析评议总结")
+    applied = stack.db("units")["events"].find_one({"type": "TransitionApplied",
+                                                    "payload.transition_id": left["transition_id"]})
+    assert applied["payload"]["review_period"] == {"work_since": "2002-11-08", "thinking_since": "2002-11-08"}
     agreed = stack.db("supervision")["events"].find_one({"type": "TransitionAgreed",
                                                          "payload.transition_id": left["transition_id"]})
     assert agreed["payload"]["readiness"]["analysis"]["ready"] is True  # the group's review showed it

@@ -24,6 +24,7 @@ from services.evaluation.domain import guards
 from services.evaluation.domain.config import EvaluationConfig
 from services.evaluation.domain.facts import UnitFacts
 from shared.domain import SYSTEM, Actor, Conflict, Event, NotFound, Rejected
+from shared.review_period import review_period
 
 OPINION_SOURCES = {
     "departments": "部办委局",
@@ -69,6 +70,8 @@ class PartySpiritAnalysisSubmitted(Event):
     is_leader: bool
     date: str
     summary: str
+    # R19: {"work_since", "thinking_since"} (None on analyses recorded before it was kept)
+    review_period: dict | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +133,8 @@ class SubmitPartySpiritAnalysis(AnalysisCommand):
     summary: str
     unit: UnitFacts | None = None
     actor: Actor = SYSTEM
+    work_since: str | None = None      # R19: the 16th Party Congress unless earlier
+    thinking_since: str | None = None  # R19: the thinking may reach further back
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,6 +234,7 @@ def _analysis(state: AnalysisState, c: SubmitPartySpiritAnalysis, config: Evalua
                        member_id=c.member_id)
     if not c.summary or not c.summary.strip():
         raise Rejected("the Party-spirit analysis (党性分析材料) needs its text or summary")
+    period = review_period(c.work_since, c.thinking_since)
     if config.leaders_first and not member.is_leader:
         leaders = c.unit.leader_ids
         if not leaders:
@@ -239,7 +245,8 @@ def _analysis(state: AnalysisState, c: SubmitPartySpiritAnalysis, config: Evalua
             raise Rejected("leaders write their Party-spirit analyses first (带头撰写党性分析材料); "
                            "some leaders have not submitted yet", leaders_pending=pending)
     return [PartySpiritAnalysisSubmitted(unit_id=c.unit_id, member_id=c.member_id,
-                                         is_leader=member.is_leader, date=c.date, summary=c.summary)]
+                                         is_leader=member.is_leader, date=c.date, summary=c.summary,
+                                         review_period=period)]
 
 
 def _meeting(state: AnalysisState, c: RecordDemocraticLifeMeeting, config: EvaluationConfig) -> list[Event]:

@@ -110,6 +110,9 @@ class ApplyForTransition:
     # the evaluation service's phase-2 readiness(unit_id) answer, fetched by the entrypoint
     # when the unit is in 分析评议: {"ready": bool, "missing": [{"code", "message", ...}]}
     analysis_readiness: dict | None = None
+    # R19: the 分析评议 summary's review period (defaults: the 16th Party Congress)
+    work_since: str | None = None
+    thinking_since: str | None = None
 
 
 @frozen

@@ -120,6 +120,8 @@ class TransitionApplied(Event):
     from_phase: str
     to_phase: str
     summary: str
+    # R19: the 分析评议 summary's {"work_since", "thinking_since"}; None for other phases
+    review_period: dict | None = None
 
 
 @frozen

@@ -8,6 +8,7 @@ and the survey's verdict (R12). The phase changes only through:
 from __future__ import annotations
 
 from shared.domain import Conflict, Rejected
+from shared.review_period import review_period
 
 from . import commands as C
 from . import events as E
@@ -121,9 +122,21 @@ def apply_for_transition(state: UnitState | None, cmd: C.ApplyForTransition,
     if cmd.transition_id in state.closed_transitions:
         raise Conflict(f"transition id {cmd.transition_id!r} was already used", transition_id=cmd.transition_id)
     summary = require_text(cmd.summary, "summary")
+    period = _review_period(state, cmd)
     _check_ready_to_leave(state, cmd, config)
     return [E.TransitionApplied(unit_id=cmd.unit_id, transition_id=cmd.transition_id,
-                                from_phase=state.phase, to_phase=to_phase, summary=summary)]
+                                from_phase=state.phase, to_phase=to_phase, summary=summary,
+                                review_period=period)]
+
+
+def _review_period(state: UnitState, cmd: C.ApplyForTransition) -> dict | None:
+    """The 分析评议 summary reviews "近年来" (R19); other summaries have no such period."""
+    if state.phase == P.ANALYSIS:
+        return review_period(cmd.work_since, cmd.thinking_since)
+    if cmd.work_since or cmd.thinking_since:
+        raise Rejected("a review period (R19) belongs to the 分析评议 summary only", phase=state.phase,
+                       field="work_since" if cmd.work_since else "thinking_since")
+    return None
 
 
 def _check_ready_to_leave(state: UnitState, cmd: C.ApplyForTransition, config: UnitsConfig) -> None:

@@ -113,6 +113,17 @@ def test_leader_analysis_accepted_first():
     assert events[0].is_leader is True
 
 
+def test_an_analysis_records_its_review_period_r19():
+    [event] = decide(an.INITIAL, analysis("L1"))
+    assert event.review_period == {"work_since": "2002-11-08", "thinking_since": "2002-11-08"}
+    earlier = dataclasses.replace(analysis("L1"), thinking_since="1997-09-12")
+    assert decide(an.INITIAL, earlier)[0].review_period["thinking_since"] == "1997-09-12"
+    late = dataclasses.replace(analysis("L1"), work_since="2003-03-01")
+    with pytest.raises(Conflict) as info:
+        decide(an.INITIAL, late)
+    assert info.value.details["field"] == "work_since"
+
+
 def test_member_analysis_waits_for_every_leader():
     err = refused(Rejected, an.INITIAL, analysis("M1"))
     assert err.details["leaders_pending"] == ["L1", "L2"]

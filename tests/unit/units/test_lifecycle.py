@@ -151,6 +151,24 @@ def test_leaving_analysis_needs_evaluations_phase_two_readiness():
     assert decide(state, C.ApplyForTransition(UNIT, U, "t2", "分析评议总结"), relaxed)
 
 
+def test_the_analysis_summary_records_its_review_period_r19():
+    state = in_phase("analysis")
+    apply = C.ApplyForTransition(UNIT, U, "t2", "分析评议总结", analysis_readiness=ANALYSIS_READY,
+                                 thinking_since="1997-09-12")
+    [applied] = decide(state, apply)
+    assert applied.review_period == {"work_since": "2002-11-08", "thinking_since": "1997-09-12"}
+    err = refused(Conflict, state, dataclasses.replace(apply, work_since="2004-07-01"))
+    assert err.details["field"] == "work_since"
+    # not ready and a late period: the period is named first, nothing is decided
+    err = refused(Conflict, state, dataclasses.replace(apply, analysis_readiness=None, thinking_since="2003-01-01"))
+    assert err.details["field"] == "thinking_since"
+    # only the 分析评议 summary has a review period
+    err = refused(Rejected, ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", READY,
+                                                                     work_since="2002-11-08"))
+    assert err.details["field"] == "work_since"
+    assert decide(ready_mobilizing(), C.ApplyForTransition(UNIT, U, "t1", "总结", READY))[0].review_period is None
+
+
 def test_leaving_rectification_needs_measures_led_by_every_leader():
     state = in_phase("rectification")
     refused(Rejected, state, C.ApplyForTransition(UNIT, U, "t9", "整改总结"))
