@@ -444,11 +444,18 @@ def _listed(obligation: dict, now: str) -> dict:
 def obligations_workbook(service, request, actor):
     """The obligations ``list_obligations`` answers, as an Excel workbook (a file result)."""
     listed = list_obligations(service, request, actor)
-    units = {d["_id"]: d.get("name") for d in service.storage.find(UNIT_FACTS, {}) if d.get("name")}
-    groups = {d["_id"]: d.get("name") for d in service.storage.find(PORTFOLIOS, {}) if d.get("name")}
+    units = _names(service, UNIT_FACTS, {o["unit_id"] for o in listed})
+    groups = _names(service, PORTFOLIOS, {o["group_id"] for o in listed})
     content = obligations_workbook_bytes(listed, units, groups)
     return {"__file__": {"filename": f"obligations-{today()}.xlsx", "media_type": XLSX_MEDIA_TYPE,
                          "content_base64": base64.b64encode(content).decode("ascii")}}
+
+
+def _names(service, collection: str, ids: set) -> dict:
+    """The names of just the units or groups listed (not every one in the county)."""
+    wanted = sorted(i for i in ids if i)
+    return {d["_id"]: d["name"] for d in service.storage.find(collection, {"_id": {"$in": wanted}})
+            if d.get("name")} if wanted else {}
 
 
 def waive_obligation(service, command, actor):

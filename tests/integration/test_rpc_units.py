@@ -13,19 +13,10 @@ import pytest
 
 from assembly.stack import throwaway_stack, wait_until
 from shared.edge import ERROR_CODES, Refused, unwrap
+from tests.e2e.test_units import FULL_PLAN
 
 OFFICE = {"id": "office-1", "name": "领导小组办公室", "role": "office", "scope": None}
 AUDITOR = {"id": "audit-1", "name": "审计员", "role": "auditor", "scope": None}
-
-
-FULL_PLAN = {
-    "leader_measures": ["participate_as_ordinary_member", "lead_study", "give_party_lecture",
-                        "find_problems", "lead_criticism", "set_rectification"],
-    "problems": [{"category": "party_and_government_style", "description": "联系基层和群众不够",
-                  "measures": ["领导班子成员分片联系科室"]}],
-    "guarantee_systems": ["leadership_responsibility", "contact_points", "supervision_inspection",
-                          "mass_evaluation", "acceptance"],
-}
 
 
 def unit_actor(unit_id):

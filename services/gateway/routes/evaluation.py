@@ -1,17 +1,17 @@
 from services.gateway.routes import ALL_ROLES, READERS, Route
 from services.gateway.routes.shapes import (
-                  BOOL,
-                  DATE,
-                  GIVEN_ID,
-                  ID,
-                  INT,
-                  OBJECT,
-                  STR,
-                  array,
-                  dict_of,
-                  document,
-                  nullable,
-                  record,
+    BOOL,
+    DATE,
+    GIVEN_ID,
+    ID,
+    INT,
+    OBJECT,
+    STR,
+    array,
+    dict_of,
+    document,
+    nullable,
+    record,
 )
 
 SCHEMAS = "services.evaluation.schemas:"
