@@ -3,9 +3,11 @@
 throwaway copy."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -79,9 +81,11 @@ def run(load_demo: bool = True) -> int:
             env["DUDAO_AMQP_URI"] = _checkout_vhost(env["DUDAO_AMQP_URI"])
         port = env.setdefault("DUDAO_GATEWAY_PORT", "8080")
         base = f"http://127.0.0.1:{port}"
-        env.setdefault("DUDAO_CAMPAIGN_START", _campaign_start(var))
-        config = write_supervisor_config(var, env)
-        return _supervise(config, env, base, load_demo, var)
+        history = _demo_history_days(env, var, load_demo)
+        env.setdefault("DUDAO_CAMPAIGN_START", _campaign_start(var, days_ago=history))
+        password = secrets.token_hex(16)
+        config = write_supervisor_config(var, env, password, clock_days_behind=history)
+        return _supervise(config, env, base, load_demo, var, password, history)
     finally:
         if db is not None:
             db.terminate()
@@ -155,22 +159,27 @@ def _ini(value) -> str:
     return str(value)
 
 
-def write_supervisor_config(var: Path, env: dict) -> Path:
+def write_supervisor_config(var: Path, env: dict, password: str | None = None,
+                            clock_days_behind: int = 0, running: bool = False) -> Path:
     """supervisord's configuration, made afresh from the Procfile at every start: one program
-    per line, all in one group (stopped together), output in var/log/NAME.log."""
+    per line, all in one group (stopped together), output in var/log/NAME.log.
+    ``clock_days_behind``: every service's clock set back that many days (DUDAO_CLOCK_OFFSET),
+    while the demo county is loaded as it stood then; ``running``: rewritten for the running
+    supervisord (`supervisorctl update`), with the password it was started with."""
     config = supervisor_config_path(var)
     config.parent.mkdir(parents=True, exist_ok=True)
     logs = var / "log"
     logs.mkdir(exist_ok=True)
     socket = _socket_path(var)
-    if _socket_answers(socket):
+    if not running and _socket_answers(socket):
         raise launcher.LaunchError(f"a `make run` is already running on {var} "
                                    f"(`dudao dev ctl status`); stop it first")
     processes = procfile()
     # the socket is the owner's only (chmod), and supervisorctl still has to log in: the
     # password is made anew each start and lives only in this file (mode 0600)
-    import secrets
-    auth = ["username=dudao", f"password={secrets.token_hex(16)}"]
+    auth = ["username=dudao", f"password={password or secrets.token_hex(16)}"]
+    behind = ([f'environment=DUDAO_CLOCK_OFFSET="-{clock_days_behind}d"'] if clock_days_behind
+              else [])
     lines = [
         "; written by `dudao dev run` from the Procfile at each start; edits are lost",
         "[supervisord]", "nodaemon=true", f"logfile={_ini(logs / 'supervisord.log')}",
@@ -196,7 +205,7 @@ def write_supervisor_config(var: Path, env: dict) -> Path:
             "stopsignal=TERM", f"stopwaitsecs={SUPERVISOR_STOPWAITSECS}",
             "stopasgroup=true", "killasgroup=true",  # each runs in a process group of its own
             "redirect_stderr=true", f"stdout_logfile={_ini(logs / (name + '.log'))}",
-            "stdout_logfile_maxbytes=10MB", "stdout_logfile_backups=3",
+            "stdout_logfile_maxbytes=10MB", "stdout_logfile_backups=3", *behind,
         ]
     config.unlink(missing_ok=True)
     fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -214,7 +223,8 @@ def _die_with_parent() -> None:
         pass
 
 
-def _supervise(config: Path, env: dict, base: str, load_demo: bool, var: Path) -> int:
+def _supervise(config: Path, env: dict, base: str, load_demo: bool, var: Path, password: str,
+               history_days: int = 0) -> int:
     exe = shutil.which("supervisord", path=env["PATH"]) or str(Path(sys.executable).with_name("supervisord"))
     # its own session: Ctrl-C reaches `dev run` only, which then stops supervisord, which
     # stops every service (SIGTERM, SIGKILL after stopwaitsecs) before it exits
@@ -239,7 +249,9 @@ def _supervise(config: Path, env: dict, base: str, load_demo: bool, var: Path) -
             return
         token = issue_token(env, "Demo office", "office")
         if load_demo:
-            _load_demo(env, base, token)
+            _load_demo(env, base, token, history_days)
+        if history_days and not _run_on_to_today(config, env, base, var, password):
+            return
         print("\n" + "=" * 70 +
               f"\nDudao is up.\n  API:        {base}/api/v1/health\n"
               f"  OpenAPI:    {base}/api/v1/openapi.json\n"
@@ -287,20 +299,47 @@ def _checkout_vhost(base_uri: str) -> str:
         return base_uri
 
 
-def _campaign_start(var: Path) -> str:
-    """The local stack's campaign calendar starts the day of its first `make run` and keeps
-    that day (var/campaign-start) as long as var/db keeps its events
-    (shared/campaign_calendar.py)."""
+def _campaign_start(var: Path, days_ago: int = 0) -> str:
+    """The local stack's campaign calendar starts the day of its first `make run` (the day
+    the demo county is loaded as of, ``days_ago``) and keeps that day (var/campaign-start) as
+    long as var/db keeps its events (shared/campaign_calendar.py)."""
     pinned = var / "campaign-start"
     if not pinned.exists():
-        pinned.write_text(today() + "\n")
+        start = dt.date.fromisoformat(today()) - dt.timedelta(days=days_ago)
+        pinned.write_text(start.isoformat() + "\n")
     return pinned.read_text().strip()
 
 
-def _load_demo(env, base, token):
+def _demo_history_days(env: dict, var: Path, load_demo: bool) -> int:
+    """How many days back a first `make run` loads the demo county (assembly/demo/county.py):
+    none when the demo is not loaded, on a later start, or when the operator set the
+    calendar or the clock themselves."""
+    from assembly.demo import HISTORY_DAYS
+    fresh = not (var / "campaign-start").exists()
+    own_time = env.get("DUDAO_CAMPAIGN_START") or env.get("DUDAO_CLOCK_OFFSET")
+    return HISTORY_DAYS if load_demo and fresh and not own_time else 0
+
+
+def _run_on_to_today(config: Path, env: dict, base: str, var: Path, password: str) -> bool:
+    """Restart every service on the wall's clock: the scheduler then records what fell due
+    while the demo county's weeks went by. False (said why) when the stack did not come back."""
+    print("demo: the county stands as it did then; every service now restarts on today's "
+          "clock …", flush=True)
+    write_supervisor_config(var, env, password, running=True)
+    exe = shutil.which("supervisorctl", path=env["PATH"]) or str(Path(sys.executable).with_name("supervisorctl"))
+    subprocess.call([exe, "-c", str(config), "update"], env=env, stdout=subprocess.DEVNULL)
+    try:
+        wait_healthy(base + "/api/v1/health")
+    except launcher.LaunchError as err:
+        print(f"\n!! {err}; see the logs in {var / 'log'}", flush=True)
+        return False
+    return True
+
+
+def _load_demo(env, base, token, days_ago: int = 0):
     from assembly import demo
     try:
-        demo.load(base, token)
+        demo.load(base, token, days_ago=days_ago)
     except Exception as err:  # the stack stays up and its banner still shows the token
         print(f"\n!! the demo county was not loaded completely: {err}", flush=True)
 

@@ -8,6 +8,8 @@ secretary names ("建设全省水电大县和茶叶大县": the water-resources 
 ``target`` is where the loader takes the unit through the real API:
   registered            registered only (batch 3 waits its turn)
   scheduled             mobilisation meeting scheduled ahead, group arrived on time
+  group_absent          meeting scheduled ten days ahead, its group never arrives: by
+                        today (HISTORY_DAYS later) its arrival and plan are overdue
   mobilization          meeting held, study under way: members below the 40-学时 floor
   plan_returned         B's unit: its four-system plan returned by the group, so its
                         meeting waits (held only with an approved plan)
@@ -18,10 +20,20 @@ secretary names ("建设全省水电大县和茶叶大县": the water-resources 
   accepted_clear        survey passed comfortably, acceptance inspection passed
   accepted_exact        survey passed at exactly 2/3 (20 of 30), acceptance inspection passed
   remedial              survey failed just below 2/3 (19 of 30): 补课
+
+The county is loaded as it stood ``HISTORY_DAYS`` ago (`make run` runs the services that
+far behind the wall while it loads, then at the wall's time): five weeks into a campaign
+whose batch 1 began on the day of loading. By today the group that never came to 县农业局
+is overdue, as are the plans not yet approved for meetings now passed, batch 1's phase-1
+deadline for the units still in 学习动员, 补课's deadline, the measures due three weeks in
+that are still open, and the office's unanswered directive; another directive was answered.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+# days between the county's loading and today: more than batch 1's phase 1 (33 days)
+HISTORY_DAYS = 35
 
 # sections per kind of unit (the leadership team is a section of its own: 领导班子)
 LEADERSHIP = "领导班子"
@@ -70,7 +82,7 @@ UNITS: tuple[DemoUnit, ...] = (
     _u("县民政局", "党组", 2, ("办公室", "救灾救济股", "优抚安置股"), "registered", 2),
     _u("县交通局", "党组", 2, ("办公室", "运输股", "公路段"), "registered", 2),
     _u("县国土资源局", "党组", 2, ("办公室", "地籍股", "矿管股", "利用股"), "registered", 2),
-    _u("县农业局", "党组", 2, ("办公室", "农技站", "植保站", "经管站"), "registered", 0),
+    _u("县农业局", "党组", 2, ("办公室", "农技站", "植保站", "经管站"), "group_absent", 0),
     # ---- batch 3 ----------------------------------------------------------------------------
     _u("县林业局", "党组", 3, ("办公室", "营林股", "林政股"), "registered", 0),
     _u("县建设局", "党组", 3, ("办公室", "规划股", "城建股"), "registered", 0),

@@ -51,7 +51,7 @@ GROUPS_FORMED = -10
 UNITS_ASSIGNED = -5
 ARRIVED = -3
 
-RANK = {"registered": 0, "scheduled": 1, "mobilization": 2, "plan_returned": 2,
+RANK = {"registered": 0, "scheduled": 1, "group_absent": 1, "mobilization": 2, "plan_returned": 2,
         "mobilization_applied": 2, "analysis": 3, "rectification": 4, "survey": 5,
         "accepted_clear": 6, "accepted_exact": 6, "remedial": 6}
 
@@ -178,6 +178,7 @@ class Loader:
         if errors:
             raise DemoError("the demo county did not load completely:\n  " + "\n  ".join(errors))
         self.reports()
+        self.directives()
         return self.results
 
     # -- one unit ----------------------------------------------------------------------------
@@ -197,7 +198,8 @@ class Loader:
                   "group_id": group["group_id"]}
 
         if rank >= 1:
-            meeting = day(rng.randint(12, 25)) if spec.target == "scheduled" else TODAY
+            meeting = {"scheduled": day(rng.randint(12, 25)), "group_absent": day(10)}.get(
+                spec.target, TODAY)
             api.post(f"{u}/mobilization-meeting", unit, {"date": meeting})
             plan = {"leader_measures": list(C.LEADER_MEASURES), "problems": rng.sample(C.PROBLEMS, 2),
                     "guarantee_systems": list(C.B_SYSTEMS if spec.b_plan else C.ALL_SYSTEMS),
@@ -208,7 +210,7 @@ class Loader:
                       .get("plan_version") == version, f"supervision to see {spec.name}'s plan")
         api.post(f"/groups/{group['group_id']}/units", office,
                  {"unit_id": unit_id, "date": day(UNITS_ASSIGNED)}, retry=(404,))
-        if rank == 0:
+        if rank == 0 or spec.target == "group_absent":
             return result
         if spec.late_arrival:
             arrival = TODAY  # the meeting is today: the group should have come two days ago
@@ -219,6 +221,11 @@ class Loader:
         answer = api.post(f"/groups/{group['group_id']}/arrivals", sup,
                           {"unit_id": unit_id, "date": arrival})
         result["late_arrival"] = answer["late"]
+        if not spec.late_arrival:  # R16: the late group is late reporting too (overdue by today)
+            api.post("/reports", sup, {
+                "unit_id": unit_id, "kind": "contact_details", "title": f"进驻{spec.name}督导组联系方式",
+                "date": arrival, "contact": {"组长": group["leader"], "电话": "0797-8321000"}},
+                retry=(409,))
         if rank == 1:
             return result
 
@@ -256,10 +263,12 @@ class Loader:
         measures = []
         for i, leader in enumerate(people["leaders"]):
             problem = C.PROBLEMS[i % len(C.PROBLEMS)]
+            # the second leader's measure falls due three weeks in: open at HISTORY_DAYS, overdue
+            due = day(21) if i == 1 else day(rng.randint(20, 45))
             measures.append(api.post(f"{u}/rectification-measures", unit, {
                 "kind": "commitment" if i == 0 else "measure",
                 "description": problem["measures"][i % len(problem["measures"])],
-                "owner_member_id": leader, "due": day(rng.randint(20, 45))})["measure_id"])
+                "owner_member_id": leader, "due": due})["measure_id"])
         if rank == 4:
             for measure in measures[:1]:  # the secretary leads: the first is done already
                 api.post(f"{u}/rectification-measures/{measure}/completion", unit, {"note": "已落实"})
@@ -444,6 +453,28 @@ class Loader:
         api.post(f"/surveys/{survey_id}/close", sup, {})
         return survey_id
 
+    # -- 督办 ---------------------------------------------------------------------------------
+    def directives(self):
+        """The office urges: the group that has not arrived at 县农业局 (left unanswered, so it
+        falls overdue by its reply date), and 县发改局 on its measures (acknowledged and
+        answered)."""
+        by_name = self.results
+        if "县农业局" in by_name:
+            absent = by_name["县农业局"]
+            self.api.post("/directives", self.office, {
+                "group_id": absent["group_id"], "reply_by": day(3),
+                "text": "县农业局动员会临近，督导组尚未进驻，请于三日内进驻并报告"})
+        if "县发改局" in by_name:
+            unit_id = by_name["县发改局"]["unit_id"]
+            sent = self.api.post("/directives", self.office, {
+                "unit_id": unit_id, "reply_by": day(7),
+                "text": "请报告整改措施落实进度，逐条说明完成时限"}, retry=(404,))
+            unit = self.token("县发改局党组织", "unit", unit_id)
+            directive = f"/directives/{sent['directive_id']}"
+            self.api.post(f"{directive}/acknowledgement", unit, {})
+            self.api.post(f"{directive}/reply", unit, {
+                "text": "整改措施已分解到班子成员，首项承诺已兑现，其余按期推进"})
+
     # -- the groups' reports -------------------------------------------------------------------
     def reports(self):
         by_name = {name: r for name, r in self.results.items()}
@@ -467,11 +498,15 @@ class Loader:
 
 
 def load(base_url: str, office_token: str, seed: int = 2024, workers: int = 6,
-         log=print, units: tuple[C.DemoUnit, ...] = C.UNITS) -> dict:
+         log=print, units: tuple[C.DemoUnit, ...] = C.UNITS, days_ago: int = 0) -> dict:
     """Load the demo county unless units exist already. Returns a summary. ``units``: a
-    few of county.UNITS instead of all (the tests' small county, every group formed)."""
+    few of county.UNITS instead of all (the tests' small county, every group formed).
+
+    ``days_ago``: the services stand that many days behind this clock (DUDAO_CLOCK_OFFSET,
+    as `make run` loads the county: county.HISTORY_DAYS), and every command is dated on
+    their day; run on to today, what fell due in between becomes overdue."""
     global TODAY
-    TODAY = today()
+    TODAY = (dt.date.fromisoformat(today()) - dt.timedelta(days=days_ago)).isoformat()
     api = Api(base_url)
     existing = api.get("/units", office_token)
     if existing:

@@ -1,5 +1,9 @@
 """The demo county (issue 9) loaded into a real stack through the HTTP API: the promised
-mix of states is there, read back through the API, and loading twice adds nothing."""
+mix of states is there, read back through the API, and loading twice adds nothing.
+
+Loaded as `make run` loads it (issue 15): every service's clock HISTORY_DAYS behind the wall
+while the county is loaded, then the stack restarted on the wall's time, when what fell due
+in between is recorded overdue."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,13 +19,15 @@ from assembly.demo import county
 from assembly.stack import Stack, wait_until
 from shared import launcher
 
-TODAY = dt.date.today().isoformat()
+# the day the county stands at when loaded, HISTORY_DAYS before today; batch 1 began then
+LOADED_ON = (dt.date.today() - dt.timedelta(days=demo.HISTORY_DAYS)).isoformat()
 
 PHASES = {"registered", "mobilization", "analysis", "rectification", "survey", "accepted",
           "remedial"}
 # where each target leaves a unit
 PHASE_OF_TARGET = {"registered": "registered", "scheduled": "registered",
-                   "mobilization": "mobilization", "plan_returned": "registered",
+                   "group_absent": "registered", "mobilization": "mobilization",
+                   "plan_returned": "registered",
                    "mobilization_applied": "mobilization", "analysis": "analysis",
                    "rectification": "rectification", "survey": "survey",
                    "accepted_clear": "accepted", "accepted_exact": "accepted",
@@ -32,14 +38,15 @@ SERVICES = ("units", "supervision", "study", "evaluation")
 @pytest.fixture(scope="module")
 def stack(mongo_uri, amqp_base_uri):
     """The e2e stack (tests/e2e/conftest.py) with the campaign calendar `make run` gives
-    it: batch 1's centralised study starts today (DUDAO_CAMPAIGN_START, shared/campaign_calendar.py)."""
+    it: batch 1's centralised study starts the day the county is loaded as of
+    (DUDAO_CAMPAIGN_START, shared/campaign_calendar.py)."""
     vhost = "dudao-e2e-" + uuid.uuid4().hex[:8]
     amqp = launcher.create_vhost(amqp_base_uri, vhost)
     with tempfile.TemporaryDirectory(prefix="dudao-e2e-") as tmp:
         running = Stack(mongo_uri, amqp, "e" + uuid.uuid4().hex[:9], Path(tmp),
-                        extra_env={"DUDAO_CAMPAIGN_START": TODAY})
+                        extra_env={"DUDAO_CAMPAIGN_START": LOADED_ON})
         try:
-            running.start_all()
+            running.start_all(DUDAO_CLOCK_OFFSET=f"-{demo.HISTORY_DAYS}d")
             yield running
         finally:
             running.stop_all()
@@ -48,8 +55,12 @@ def stack(mongo_uri, amqp_base_uri):
 
 @pytest.fixture(scope="module")
 def loaded(stack):
-    summary = demo.load(stack.base_url, stack.token("office", "demo office"), seed=7)
+    summary = demo.load(stack.base_url, stack.token("office", "demo office"), seed=7,
+                        days_ago=demo.HISTORY_DAYS)
     assert summary["loaded"] is True
+    # then on to today, as `make run` does (assembly/devstack.py, _run_on_to_today)
+    stack.stop_all()
+    stack.start_all(DUDAO_SCHEDULER_SECONDS="0.5")
     print(f"\ndemo loaded in {summary['seconds']}s")
     for key, (n, secs) in summary["timings"]:
         print(f"  {key:50s} {n:5d} {secs:7.1f}s {secs / n * 1000:6.0f}ms")
@@ -116,8 +127,9 @@ def test_the_late_arrival_is_reported(units, office):
     assert late == {units["县公安局"]["unit_id"]}
     arrived = [u for g in console["groups"] for u in g["units"] if u["arrived_on"]]
     assert [u["unit_id"] for u in arrived if u["late"]] == [units["县公安局"]["unit_id"]]
-    # every unit past registration, and those with a meeting scheduled, saw its group arrive
-    assert len(arrived) == sum(1 for s in county.UNITS if s.target != "registered")
+    # every unit past registration, and those with a meeting scheduled, saw its group arrive,
+    # but for the one whose group never came
+    assert len(arrived) == sum(1 for s in county.UNITS if s.target not in ("registered", "group_absent"))
 
 
 def test_bs_plan_is_returned_for_its_missing_acceptance_system(units, office):
@@ -181,20 +193,53 @@ def test_urgent_reports_reach_the_office(units, office):
 
 
 def test_the_campaign_runs_on_the_calendar_make_run_sets(units, office):
-    """Batch 1 started today: its meetings and sessions sit in its calendar, nothing is
-    overdue; batches 2 and 3 wait for theirs."""
+    """Batch 1 started the day the county was loaded as of: its meetings and sessions sit in
+    its calendar; batches 2 and 3 wait for theirs."""
     for spec in county.UNITS:
         card = units[spec.name]
         if card["deadline"]:
-            assert card["deadline"] >= TODAY, (spec.name, card["deadline"])
+            assert card["deadline"] >= LOADED_ON, (spec.name, card["deadline"])
     table = office.get("/study/county").json()["units"]
     batch_one = [row for row in table if row["batch"] == 1]
     assert len(batch_one) == 12
     assert all(row["conflict_codes"] == [] for row in batch_one), batch_one
     sheet = office.get(f"/units/{units['县委组织部']['unit_id']}/study").json()
-    assert sheet["calendar"]["centralised_start"] == TODAY
-    assert {s["date"] for s in sheet["sessions"]} == {TODAY}
-    assert units["县委统战部"]["deadlines"]["mobilization"] > TODAY
+    assert sheet["calendar"]["centralised_start"] == LOADED_ON
+    assert {s["date"] for s in sheet["sessions"]} == {LOADED_ON}
+    assert units["县委统战部"]["deadlines"]["mobilization"] > LOADED_ON
+
+
+def overdue_in_the_county(office) -> dict:
+    found: dict = {}
+    for obligation in office.get("/obligations", params={"status": "overdue"}).json():
+        found.setdefault(obligation["type"], set()).update({obligation["unit_id"], obligation["group_id"]})
+    return found
+
+
+def test_what_fell_due_in_the_weeks_since_is_overdue_and_urged(units, office):
+    """Issue 15's demo: overdue arrivals and plans, a passed phase deadline, an overdue
+    measure, and an answered and an unanswered directive (the latter overdue itself)."""
+    ids = {name: card["unit_id"] for name, card in units.items()}
+    expected = {"arrival", "contact_details", "work_plan", "phase_deadline", "measure", "directive"}
+    wait_until(lambda: expected <= set(overdue_in_the_county(office)), 60,
+               message="the scheduler to record what fell due")
+    found = overdue_in_the_county(office)
+    assert ids["县农业局"] in found["arrival"] & found["work_plan"]  # its group never came
+    assert ids["县公安局"] in found["phase_deadline"]  # still in 学习动员 after batch 1's deadline
+    assert {ids["县发改局"], ids["县财政局"]} <= found["measure"]  # due three weeks in, still open
+    assert units["县农业局"]["group_id"] in found["directive"]  # to its group, never answered
+    mine = office.get("/obligations", params={"unit_id": ids["县发改局"], "type": "directive"}).json()
+    assert [o["status"] for o in mine] == ["met_on_time"]  # answered the day it came
+    late = office.get("/obligations", params={"unit_id": ids["县公安局"], "type": "arrival"}).json()
+    assert [o["status"] for o in late] == ["met_late"]
+    # every other arrived group reported its contact details the day it came (R16)
+    contacts = office.get("/obligations", params={"status": "overdue", "type": "contact_details"}).json()
+    assert [o["unit_id"] for o in contacts] == [ids["县公安局"]]
+    card = office.get(f"/units/{ids['县农业局']}").json()
+    assert {"arrival", "work_plan"} <= set(card["overdue"]["types"]) and "overdue" in card["flags"]
+    console = office.get("/console").json()
+    assert {o["obligation_id"] for o in console["overdue"]} >= {f"{ids['县农业局']}:arrival"}
+    assert all(o["days_overdue"] > 0 for o in console["overdue"])
 
 
 def test_loading_again_adds_nothing(stack, units, office):

@@ -3,6 +3,7 @@ supervisord's own parser: one program per Procfile line running that line's comm
 restarted whatever its exit, in a process group of its own, logging under the var dir."""
 from __future__ import annotations
 
+import datetime as dt
 import shlex
 import sys
 from pathlib import Path
@@ -15,10 +16,10 @@ from shared import launcher
 BIN = str(Path(sys.executable).parent)
 
 
-def parsed(var: Path):
+def parsed(var: Path, **kwargs):
     from supervisor.datatypes import RestartUnconditionally
     from supervisor.options import ServerOptions
-    config = devstack.write_supervisor_config(var, {"PATH": BIN})
+    config = devstack.write_supervisor_config(var, {"PATH": BIN}, **kwargs)
     options = ServerOptions()
     options.configfile = str(config)
     options.process_config(do_usage=False)
@@ -81,3 +82,31 @@ def test_a_second_run_on_the_same_var_dir_is_refused(tmp_path):
         server.listen()
         with pytest.raises(launcher.LaunchError, match="already running"):
             devstack.write_supervisor_config(var, {"PATH": BIN})
+
+
+def test_the_demos_history_runs_every_service_behind_then_all_on_todays_clock(tmp_path):
+    """A first `make run` loads the demo county as it stood HISTORY_DAYS ago: each program's
+    clock is set back as far, then the running supervisord is given the same password and
+    programs without the offset (`supervisorctl update` restarts them on the wall's time)."""
+    var = tmp_path / "var"
+    behind, _, group, _ = parsed(var, password="secret", clock_days_behind=35)
+    assert {p.environment.get("DUDAO_CLOCK_OFFSET") for p in group.process_configs} == {"-35d"}
+    assert "password=secret" in behind.read_text()
+    today, _, group, _ = parsed(var, password="secret", running=True)
+    assert all(not p.environment for p in group.process_configs)
+    assert "password=secret" in today.read_text()
+
+
+def test_only_a_first_run_with_the_demo_and_no_time_of_its_own_loads_history(tmp_path):
+    from assembly.demo import HISTORY_DAYS
+    from shared.clock import today
+    var = tmp_path / "var"
+    var.mkdir()
+    assert devstack._demo_history_days({}, var, load_demo=False) == 0
+    assert devstack._demo_history_days({"DUDAO_CAMPAIGN_START": "2024-02-16"}, var, True) == 0
+    assert devstack._demo_history_days({"DUDAO_CLOCK_OFFSET": "-3d"}, var, True) == 0
+    assert devstack._demo_history_days({}, var, True) == HISTORY_DAYS
+    start = devstack._campaign_start(var, days_ago=HISTORY_DAYS)  # batch 1 began that day
+    assert dt.date.fromisoformat(today()) - dt.date.fromisoformat(start) == dt.timedelta(HISTORY_DAYS)
+    assert devstack._demo_history_days({}, var, True) == 0  # a later start: the county is there
+    assert devstack._campaign_start(var) == start  # and keeps its calendar
