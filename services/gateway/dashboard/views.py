@@ -535,15 +535,22 @@ def _timeline_chart(timeline: list[dict]) -> dict:
                       "x": [i["date"] for i in items], "y": [L.SERVICE.get(s, s)] * len(items),
                       "text": [i["what"] for i in items], "hoverinfo": "x+text",
                       "marker": {"size": 12}} for s, items in by_source.items()],
-            "layout": {"xaxis": {"type": "date", "tickformat": "%m-%d", "range": _date_range(timeline)},
+            "layout": {"xaxis": {"type": "date", "tickformat": "%m-%d", **_date_axis(timeline)},
                        "yaxis": {"automargin": True}, "showlegend": False, "height": 200}}
 
 
-def _date_range(timeline: list[dict]) -> list[str] | None:
+DAY_MS = 86_400_000
+
+
+def _date_axis(timeline: list[dict]) -> dict:
+    """The range of the timeline's dates, padded, ticked in whole days (about six ticks):
+    left to itself, plotly ticks a span of days every twelve hours, each day labelled twice."""
     import datetime as dt
     dates = sorted(i["date"][:10] for i in timeline if i["date"])
     if not dates:
-        return None
+        return {}
     first, last = dt.date.fromisoformat(dates[0]), dt.date.fromisoformat(dates[-1])
     pad = dt.timedelta(days=max(1, (last - first).days // 20 + 1))
-    return [(first - pad).isoformat(), (last + pad).isoformat()]
+    start, end = first - pad, last + pad
+    return {"range": [start.isoformat(), end.isoformat()],
+            "dtick": DAY_MS * max(1, -(-(end - start).days // 6))}
