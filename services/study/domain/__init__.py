@@ -18,6 +18,8 @@ from .events import (
                        StudyAttendanceRecorded,
                        StudyExemptionGranted,
                        StudyExemptionRevoked,
+                       StudyFloorLapsed,
+                       StudyFloorReached,
                        StudyPlanSet,
                        StudySessionRecorded,
                        unit_stream,

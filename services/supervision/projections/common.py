@@ -8,6 +8,7 @@ Doc = dict
 
 SUPERVISION = "supervision"
 UNITS = "units"
+STUDY = "study"
 
 
 # one document per payload[key_field], a handler per type: the shared helper
