@@ -276,9 +276,14 @@ class Loader:
         for measure in measures:
             api.post(f"{u}/rectification-measures/{measure}/completion", unit, {"note": "已落实"})
         self.gate(spec, unit_id, unit, sup, "整改提高阶段总结：整改措施全部落实")
+        # the notification framing the survey is made in phase survey and states the
+        # rectification status (整改情况和解决问题的情况, A), or the survey does not open
+        self.wait_phase(unit_id, "survey")
         api.post(f"{u}/notifications", unit, {
             "scope": C.public_names(spec.name, NOTIFIED), "subject": "先进性教育活动整改情况通报",
-            "content": "向部办委局、乡镇和经常来办事的群众通报整改情况，接受监督"})
+            "content": "向部办委局、乡镇和经常来办事的群众通报整改情况，接受监督",
+            "rectification_status": f"领导班子{len(measures)}项整改措施和承诺全部落实，"
+                                    "群众反映的服务效率和工作作风问题已逐项解决"})
         if rank == 5:
             return result
 

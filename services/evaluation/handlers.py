@@ -153,7 +153,8 @@ def close_survey(service, request: dict, actor: Actor) -> dict:
     envelopes = execute(service, command, actor)
     closed = envelopes[0]["payload"]
     return {"survey_id": closed["survey_id"], "unit_id": closed["unit_id"],
-            "passed": closed["passed"], "outcome": envelopes[-1]["type"],
+            "passed": closed["passed"], "valid": closed["valid"], "outcome": envelopes[-1]["type"],
+            "invalid_reasons": closed["invalid_reasons"],
             "result": {k: closed[k] for k in ("eligible", "ballots_cast", "frame_size", "turnout",
                                               "threshold", "leadership", "campaign")}}
 

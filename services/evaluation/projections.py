@@ -73,9 +73,16 @@ def _phase_entered(doc, env):
 
 def _public_notified(doc, env):
     p = _payload(env)
-    return {**(doc or _unit_base(p["unit_id"])),
-            "latest_notification": {"notification_id": p["notification_id"],
-                                    "scope": list(p.get("scope", [])), "date": p.get("date")}}
+    doc = doc or _unit_base(p["unit_id"])
+    phase = p.get("phase")  # absent in notifications logged before the phase was recorded
+    return {**doc,
+            "latest_notification": {
+                "notification_id": p["notification_id"], "scope": list(p.get("scope", [])),
+                "date": p.get("date"), "phase": phase,
+                # the entry into phase survey it frames: the units log is read in order, so
+                # the round counted so far is the one the unit was in when it notified
+                "survey_round": doc.get("survey_round", 0) if phase == "survey" else None,
+                "rectification_status": p.get("rectification_status") or ""}}
 
 
 _facts_keys, _facts_apply = by_type({
@@ -164,13 +171,22 @@ def _ballot_counted(doc, env):
     return {**doc, "ballots_cast": doc.get("ballots_cast", 0) + 1}
 
 
+def _outcome(p: Mapping[str, Any]) -> str:
+    """passed | failed | invalid (under the minimum turnout; logs before the gate were valid)."""
+    if not p.get("valid", True):
+        return "invalid"
+    return "passed" if p["passed"] else "failed"
+
+
 def _survey_closed(doc, env):
     p = _payload(env)
     result = {k: p[k] for k in ("eligible", "ballots_cast", "frame_size", "turnout",
                                 "threshold", "leadership", "campaign", "passed")}
     result["satisfied_means"] = ["satisfied", "basically_satisfied"]  # 满意 + 基本满意
+    result.update(valid=p.get("valid", True), min_turnout=p.get("min_turnout"),
+                  invalid_reasons=list(p.get("invalid_reasons") or []))
     return {**doc, "status": "closed", "closed_on": p.get("closed_on"), "ballots_cast": p["ballots_cast"],
-            "outcome": "passed" if p["passed"] else "failed", "result": result}
+            "outcome": _outcome(p), "result": result}
 
 
 _results_keys, _results_apply = by_type({
@@ -228,10 +244,12 @@ def _h_drawn(doc, p):
 
 
 def _h_closed(doc, p):
+    outcome = _outcome(p)
+    shares = ((None, None) if outcome == "invalid"  # no verdict, so no share to show as one
+              else (p["leadership"]["share"], p["campaign"]["share"]))
     return _with_survey(doc, p["survey_id"], status="closed", closed_on=p.get("closed_on"),
-                        outcome="passed" if p["passed"] else "failed",
-                        share_leadership=p["leadership"]["share"], share_campaign=p["campaign"]["share"],
-                        turnout=p["turnout"])
+                        outcome=outcome, share_leadership=shares[0], share_campaign=shares[1],
+                        turnout=p["turnout"], invalid_reasons=list(p.get("invalid_reasons") or []))
 
 
 def _h_inspected(doc, p):
@@ -283,7 +301,7 @@ HISTORY_PROJECTION = Projection(collection=HISTORY, source="evaluation", keys=_h
 
 def _county_base(unit_id: str) -> Doc:
     return {"unit_id": unit_id, "status": "no_survey", "surveys_held": 0, "failed_surveys": 0,
-            "latest_survey_id": None, "passed_on": None, "share_leadership": None,
+            "invalid_surveys": 0, "latest_survey_id": None, "passed_on": None, "share_leadership": None,
             "share_campaign": None, "acceptance": None}
 
 
@@ -300,6 +318,9 @@ def _c_opened(doc, p):
 
 
 def _c_closed(doc, p):
+    if _outcome(p) == "invalid":
+        # no verdict: the shares of an invalid survey are not the unit's result
+        return {**doc, "status": "invalid", "invalid_surveys": doc.get("invalid_surveys", 0) + 1}
     doc = {**doc, "status": "passed" if p["passed"] else "failed",
            "share_leadership": p["leadership"]["share"], "share_campaign": p["campaign"]["share"]}
     if p["passed"]:

@@ -204,7 +204,8 @@ def _notified(doc, env):
     p = env["payload"]
     return {**doc, "notifications": [*doc["notifications"], {
         "notification_id": p["notification_id"], "date": p["date"],
-        "scope_size": len(p["scope"]), "subject": p.get("subject", "")}]}
+        "scope_size": len(p["scope"]), "subject": p.get("subject", ""), "phase": p.get("phase"),
+        "rectification_status": p.get("rectification_status", "")}]}
 
 
 _UNIT_HANDLERS = {

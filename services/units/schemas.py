@@ -175,6 +175,8 @@ class NotificationSchema(UnitCommandSchema):
     date = IsoDate(load_default=None, allow_none=True)  # defaults to today
     subject = fields.String(load_default="", validate=validate.Length(max=200))
     content = fields.String(load_default="", validate=validate.Length(max=10_000))
+    # 整改情况和解决问题的情况 (A): required when the unit is in phase survey (it frames the survey)
+    rectification_status = fields.String(load_default="", validate=validate.Length(max=10_000))
 
     def make(self, data, edge):
         return C.NotifyPublic(actor=edge.actor, notification_id=edge.new_id("n"),

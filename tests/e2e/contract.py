@@ -80,7 +80,8 @@ def open_ballot(stack, loaded: dict, unit_id: str) -> tuple[str, str]:
     group: its id and one unspent ballot token."""
     group = next(g for g in loaded["groups"] if g["group_id"] == loaded["units"][UNIT_B]["group_id"])
     supervisor = {"Authorization": f"Bearer {group['token']}"}
-    opened = requests.post(stack.base_url + "/surveys", json={"unit_id": unit_id, "sample_size": 3},
+    # the demo notifies 40 people: the survey's gate wants a sample of at least 30
+    opened = requests.post(stack.base_url + "/surveys", json={"unit_id": unit_id, "sample_size": 30},
                            headers=supervisor, timeout=30)
     assert opened.status_code == 201, opened.text
     survey_id = opened.json()["survey_id"]

@@ -126,22 +126,43 @@ def build_county(stack) -> dict:
 def _surveyed_unit(stack):
     """A unit in phase 'survey' (facts appended to the units/supervision logs), and a
     closed survey of 6 ballots, 5 of them satisfied."""
+    unit_id, group_id = _unit_in_survey(stack, "县审计局（样例）", 6)
+    sup = stack.as_role("supervisor", scope=group_id)
+    survey_id = ok(sup.post("/surveys", json={"unit_id": unit_id, "sample_size": 6}))["survey_id"]
+    drawn = ok(sup.post(f"/surveys/{survey_id}/draw", json={"public_entropy": "dice 3-5-1"}))
+    ratings = [("satisfied", "satisfied")] * 3 + [("basically_satisfied", "satisfied")] * 2 \
+        + [("dissatisfied", "basically_satisfied")]
+    for i, (ballot, (leadership, campaign)) in enumerate(zip(drawn["ballots"], ratings)):
+        respondent = stack.as_role("respondent", scope=survey_id, name=f"respondent {i}")  # one ballot each
+        ok(respondent.post("/ballots", json={"token": ballot["token"], "ratings": {
+            "leadership": leadership, "campaign": campaign}}))
+    ok(sup.post(f"/surveys/{survey_id}/close", json={}))
+    wait_until(lambda: stack.as_role("office").get(f"/surveys/{survey_id}").json()["status"] == "closed",
+               message="the survey's public result")
+    return unit_id, survey_id
+
+
+def _unit_in_survey(stack, name: str, people: int) -> tuple[str, str]:
+    """A unit in phase 'survey' that notified ``people`` people (under 30: sampled whole),
+    its group arrived: facts appended to the units/supervision logs."""
     client = MongoClient(stack.mongo_uri)
     try:
         units = MongoEventStore("units", client, f"{stack.db_prefix}_units")
         supervision = MongoEventStore("supervision", client, f"{stack.db_prefix}_supervision")
         unit_id, group_id = "u-" + uuid.uuid4().hex[:12], "g-" + uuid.uuid4().hex[:8]
-        scope = [f"{unit_id}-person-{i:02d}" for i in range(12)]
+        scope = [f"{unit_id}-person-{i:02d}" for i in range(people)]
         units.append(f"unit-{unit_id}", None, [NewEvent(t, p) for t, p in (
-            ("UnitRegistered", {"unit_id": unit_id, "name": "县审计局（样例）", "org_type": "党组",
+            ("UnitRegistered", {"unit_id": unit_id, "name": name, "org_type": "党组",
                                 "batch": 1, "sections": ["office"], "deadlines": {}}),
             ("MemberEnrolled", {"unit_id": unit_id, "member_id": "L1", "name": "审计局长",
                                 "section": "office", "is_leader": True, "is_retired": False}),
-            ("PublicNotified", {"unit_id": unit_id, "notification_id": "n-" + unit_id,
-                                "scope": scope, "date": day(0)}),
             ("PhaseEntered", {"unit_id": unit_id, "phase": "survey",
                               "previous_phase": "rectification", "deadline": None,
-                              "reason": "e2e fixture", "entered_on": day(0)}))],
+                              "reason": "e2e fixture", "entered_on": day(0)}),
+            # the notification framing the survey: in phase survey, stating the rectification
+            ("PublicNotified", {"unit_id": unit_id, "notification_id": "n-" + unit_id,
+                                "scope": scope, "date": day(0), "phase": "survey",
+                                "rectification_status": "整改措施全部落实，群众反映的问题已解决"}))],
             actor=FIXTURE_ACTOR)
         supervision.append(f"group-{group_id}", None, [NewEvent("UnitAssigned", {
             "group_id": group_id, "unit_id": unit_id, "over_soft_limit": False, "unit_count": 1,
@@ -156,19 +177,7 @@ def _surveyed_unit(stack):
         and db["evaluation_unit_groups"].find_one({"_id": unit_id, "group_id": group_id,
                                                    "arrived_on": day(0)})),
         30, message="evaluation to learn the surveyed unit")
-    sup = stack.as_role("supervisor", scope=group_id)
-    survey_id = ok(sup.post("/surveys", json={"unit_id": unit_id, "sample_size": 6}))["survey_id"]
-    drawn = ok(sup.post(f"/surveys/{survey_id}/draw", json={"public_entropy": "dice 3-5-1"}))
-    ratings = [("satisfied", "satisfied")] * 3 + [("basically_satisfied", "satisfied")] * 2 \
-        + [("dissatisfied", "basically_satisfied")]
-    for i, (ballot, (leadership, campaign)) in enumerate(zip(drawn["ballots"], ratings)):
-        respondent = stack.as_role("respondent", scope=survey_id, name=f"respondent {i}")  # one ballot each
-        ok(respondent.post("/ballots", json={"token": ballot["token"], "ratings": {
-            "leadership": leadership, "campaign": campaign}}))
-    ok(sup.post(f"/surveys/{survey_id}/close", json={}))
-    wait_until(lambda: stack.as_role("office").get(f"/surveys/{survey_id}").json()["status"] == "closed",
-               message="the survey's public result")
-    return unit_id, survey_id
+    return unit_id, group_id
 
 
 # ---------------------------------------------------------------- fixtures and helpers
@@ -415,6 +424,30 @@ def test_survey_results_with_their_confidence_intervals(stack, county):
     for row in table:
         assert v[f"{row['unit_id']}:surveys_held"] == str(row["surveys_held"])
         assert v[f"{row['unit_id']}:failed_surveys"] == str(row["failed_surveys"])
+
+
+def test_an_invalid_survey_is_shown_as_to_be_repeated(stack, county):
+    # 1 of a whole scope of 3 voted: under the 2/3 turnout, neither passed nor failed
+    unit_id, group_id = _unit_in_survey(stack, "县档案局（样例）", 3)
+    sup = stack.as_role("supervisor", scope=group_id)
+    survey_id = ok(sup.post("/surveys", json={"unit_id": unit_id, "sample_size": 3}))["survey_id"]
+    drawn = ok(sup.post(f"/surveys/{survey_id}/draw", json={}))
+    ok(stack.as_role("respondent", scope=survey_id, name="respondent").post("/ballots", json={
+        "token": drawn["ballots"][0]["token"], "ratings": {"leadership": "satisfied",
+                                                           "campaign": "satisfied"}}))
+    assert ok(sup.post(f"/surveys/{survey_id}/close", json={}))["valid"] is False
+    wait_until(lambda: [r for r in stack.as_role("office").get("/evaluation/county").json()
+                        if r["unit_id"] == unit_id and r["status"] == "invalid"],
+               message="the county table to show the invalid survey")
+    row = f"#surveys tr[data-survey='{survey_id}']"
+    [v] = browse(stack, session(stack.token("office"), {"goto": "/dashboard/surveys"},
+                                *fields(survey_id, row, ("outcome", "leadership", "turnout")),
+                                *fields(unit_id, f"#county tr[data-unit='{unit_id}']", ("status",)),
+                                {"eval": ["x", "document.getElementById('chart-surveys').data[0].x"]}))
+    assert v[f"{survey_id}:outcome"] == "无效（须重新测评）"
+    assert v[f"{survey_id}:leadership"] == "—" and v[f"{survey_id}:turnout"] == "1/3"
+    assert v[f"{unit_id}:status"] == "无效（须重新测评）"
+    assert "县档案局（样例）" not in v["x"]  # no verdict, so no share on the chart
 
 
 def test_urgent_reports(stack, county):

@@ -24,6 +24,7 @@ from shared.eventstore.mongo import MongoEventStore
 
 FIXTURE_ACTOR = {"id": "e2e-fixture", "name": "e2e fixture", "role": "system", "scope": None}
 TODAY = datetime.date.today().isoformat()
+RECTIFIED = "整改措施全部落实，群众反映的问题已解决"
 
 
 class Facts:
@@ -41,7 +42,8 @@ class Facts:
                           actor=FIXTURE_ACTOR)
 
     def unit(self, *, phase: str, people: int = 10, group_id: str | None = None,
-             leaders=("L1",), members=("M1",), arrived: bool = True) -> dict:
+             leaders=("L1",), members=("M1",), arrived: bool = True,
+             notified_in: str | None = None, rectification_status: str = RECTIFIED) -> dict:
         unit_id = "u-" + uuid.uuid4().hex[:12]
         group_id = group_id or "g-" + uuid.uuid4().hex[:8]
         scope = [f"{unit_id}-person-{i:02d}" for i in range(people)]
@@ -53,10 +55,14 @@ class Facts:
                     ("UnitRegistered", {"unit_id": unit_id, "name": f"unit {unit_id}",
                                         "org_type": "党委", "batch": 1, "sections": ["office"],
                                         "deadlines": {}}),
-                    *enrolments,
-                    ("PublicNotified", {"unit_id": unit_id, "notification_id": "n-" + unit_id,
-                                        "scope": scope, "date": TODAY}))
+                    *enrolments)
+        # the notification framing the survey is made in the unit's phase (so in phase survey,
+        # once it is there) and states the rectification status, as the survey's gate asks
+        if notified_in is not None:
+            self.notify(unit_id, scope, notified_in, rectification_status)
         self.enter(unit_id, phase)
+        if notified_in is None:
+            self.notify(unit_id, scope, phase, rectification_status)
         # the group is assigned and (unless told otherwise) has arrived: a survey needs it there
         supervised = [NewEvent("UnitAssigned", {
             "group_id": group_id, "unit_id": unit_id, "over_soft_limit": False, "unit_count": 1,
@@ -73,6 +79,12 @@ class Facts:
             and db["evaluation_unit_groups"].find_one(known)),
             30, message=f"evaluation to learn unit {unit_id}'s facts")
         return {"unit_id": unit_id, "group_id": group_id, "scope": scope}
+
+    def notify(self, unit_id: str, scope: list, phase: str, rectification_status: str = RECTIFIED,
+               notification_id: str | None = None) -> None:
+        self._units(unit_id, ("PublicNotified", {
+            "unit_id": unit_id, "notification_id": notification_id or "n-" + unit_id, "scope": scope,
+            "date": TODAY, "phase": phase, "rectification_status": rectification_status}))
 
     def enter(self, unit_id: str, phase: str, wait: bool = False) -> None:
         self._units(unit_id, ("PhaseEntered", {"unit_id": unit_id, "phase": phase,
@@ -135,12 +147,12 @@ def cast_all(stack, survey, ratings):
 # ---------------------------------------------------------------- the survey
 
 def test_a_survey_passes_and_its_sample_can_be_recomputed_from_the_log(stack, facts):
-    unit = facts.unit(phase="survey", people=12)
+    unit = facts.unit(phase="survey", people=6)
     sup = stack.as_role("supervisor", scope=unit["group_id"])
     opened = sup.post("/surveys", json={"unit_id": unit["unit_id"], "sample_size": 6})
     assert opened.status_code == 201, opened.text
     survey_id, seed_hash = opened.json()["survey_id"], opened.json()["seed_hash"]
-    assert opened.json()["frame_size"] == 12
+    assert opened.json()["frame_size"] == 6
 
     # before the draw the public view shows the commitment and frozen frame, never the seed
     public = stack.as_role("office").get(f"/surveys/{survey_id}").json()
@@ -225,7 +237,7 @@ def test_a_survey_passes_and_its_sample_can_be_recomputed_from_the_log(stack, fa
 
 
 def test_exactly_two_thirds_passes(stack, facts):
-    unit = facts.unit(phase="survey", people=5)
+    unit = facts.unit(phase="survey", people=3)
     survey = open_and_draw(stack, unit, 3)
     cast_all(stack, survey, [("satisfied", "basically_satisfied"),
                              ("basically_satisfied", "satisfied"),
@@ -241,7 +253,7 @@ def test_exactly_two_thirds_passes(stack, facts):
 
 
 def test_below_two_thirds_fails_emits_survey_failed_and_a_new_survey_follows(stack, facts):
-    unit = facts.unit(phase="survey", people=8)
+    unit = facts.unit(phase="survey", people=4)
     survey = open_and_draw(stack, unit, 4)
     # leadership 3/4 passes, campaign 2/4 < 2/3 fails: the survey fails
     cast_all(stack, survey, [("satisfied", "satisfied"), ("satisfied", "basically_satisfied"),
@@ -267,6 +279,11 @@ def test_below_two_thirds_fails_emits_survey_failed_and_a_new_survey_follows(sta
     wait_until(lambda: stack.db("evaluation")["evaluation_unit_facts"].find_one(
         {"_id": unit["unit_id"], "survey_round": {"$gte": 2}, "phase": "survey"}), 30,
         message="second survey round")
+    # after 补课 the unit notifies again, in phase survey: a scope of 3, sampled whole
+    facts.notify(unit["unit_id"], unit["scope"][:3], "survey", notification_id="n2-" + unit["unit_id"])
+    wait_until(lambda: stack.db("evaluation")["evaluation_unit_facts"].find_one(
+        {"_id": unit["unit_id"], "latest_notification.survey_round": 2}), 30,
+        message="the second round's notification")
     second = open_and_draw(stack, unit, 3)
     cast_all(stack, second, [("satisfied", "satisfied")] * 3)
     assert second["sup"].post(f"/surveys/{second['survey_id']}/close", json={}).json()["passed"]
@@ -311,8 +328,8 @@ def test_survey_refusals_store_nothing(stack, facts):
     assert count(stack) == before
     assert stack.db("evaluation")["sealed_seeds"].count_documents({"unit_id": unit["unit_id"]}) == 0
 
-    a = open_and_draw(stack, unit, 4)
-    b = open_and_draw(stack, other, 4)
+    a = open_and_draw(stack, unit, 6)
+    b = open_and_draw(stack, other, 6)
     # a second draw
     refused(sup.post(f"/surveys/{a['survey_id']}/draw", json={}), 409, "conflict", "second draw")
     # another group may not close it
@@ -358,11 +375,11 @@ def test_survey_refusals_store_nothing(stack, facts):
     # closing a survey that was never drawn
     third = facts.unit(phase="survey", people=3)
     sup3 = stack.as_role("supervisor", scope=third["group_id"])
-    opened = sup3.post("/surveys", json={"unit_id": third["unit_id"], "sample_size": 2}).json()
+    opened = sup3.post("/surveys", json={"unit_id": third["unit_id"], "sample_size": 3}).json()
     refused(sup3.post(f"/surveys/{opened['survey_id']}/close", json={}), 409, "conflict",
             "not been drawn")
     # a second survey while one is open
-    refused(sup3.post("/surveys", json={"unit_id": third["unit_id"], "sample_size": 2}), 409,
+    refused(sup3.post("/surveys", json={"unit_id": third["unit_id"], "sample_size": 3}), 409,
             "conflict", "still open")
 
 
@@ -387,6 +404,110 @@ def test_a_group_opens_a_survey_only_at_a_unit_it_has_arrived_at(stack, facts):
     assert r.json()["details"]["missing"] == ["group_arrival"]
     assert count(stack) == before
     assert stack.db("evaluation")["sealed_seeds"].count_documents({"unit_id": unit["unit_id"]}) == 0
+
+
+# ---------------------------------------------------------------- the validity gate (issue 15)
+
+def test_a_sample_below_the_minimum_is_refused_and_stores_nothing(stack, facts):
+    unit = facts.unit(phase="survey", people=5)  # under 30 people: the whole scope is sampled
+    sup = stack.as_role("supervisor", scope=unit["group_id"])
+    before = count(stack)
+    r = sup.post("/surveys", json={"unit_id": unit["unit_id"], "sample_size": 4})
+    body = assert_refused(stack, r, 409, "conflict", "too small")
+    assert body["details"]["missing"] == ["min_sample"] and body["details"]["required"] == 5
+    assert count(stack) == before
+    assert stack.db("evaluation")["sealed_seeds"].count_documents({"unit_id": unit["unit_id"]}) == 0
+
+
+def test_the_framing_notification_is_made_in_phase_survey_and_states_the_rectification(stack, facts):
+    # notified right after the rectification gate, before the unit was in phase survey
+    unit = facts.unit(phase="survey", people=3, notified_in="rectification")
+    uid = unit["unit_id"]
+    sup = stack.as_role("supervisor", scope=unit["group_id"])
+    before = count(stack)
+    r = sup.post("/surveys", json={"unit_id": uid, "sample_size": 3})
+    body = assert_refused(stack, r, 409, "conflict", "survey phase")
+    assert body["details"]["missing"] == ["survey_phase_notification"]
+    assert count(stack) == before
+
+    # through the units service: in phase survey a notification must state the status
+    unit_client = stack.as_role("unit", scope=uid)
+    units_before = stack.db("units")["events"].count_documents({})
+    r = unit_client.post(f"/units/{uid}/notifications", json={"scope": unit["scope"]})
+    body = assert_refused(stack, r, 422, "rejected", "rectification status")
+    assert body["details"]["missing"] == ["rectification_status"]
+    assert stack.db("units")["events"].count_documents({}) == units_before
+    r = unit_client.post(f"/units/{uid}/notifications", json={
+        "scope": unit["scope"], "subject": "整改情况通报", "rectification_status": RECTIFIED})
+    assert r.status_code == 201, r.text
+    notification_id = r.json()["notification_id"]
+    wait_until(lambda: stack.db("evaluation")["evaluation_unit_facts"].find_one(
+        {"_id": uid, "latest_notification.notification_id": notification_id}), 30,
+        message="evaluation to learn the new notification")
+    r = sup.post("/surveys", json={"unit_id": uid, "sample_size": 3})
+    assert r.status_code == 201, r.text
+
+
+def test_a_notification_without_rectification_status_frames_no_survey(stack, facts):
+    # e.g. one logged before the status was asked for
+    unit = facts.unit(phase="survey", people=3, rectification_status="")
+    before = count(stack)
+    r = stack.as_role("supervisor", scope=unit["group_id"]).post(
+        "/surveys", json={"unit_id": unit["unit_id"], "sample_size": 3})
+    body = assert_refused(stack, r, 409, "conflict", "rectification status")
+    assert body["details"]["missing"] == ["rectification_status"]
+    assert count(stack) == before
+
+
+def test_an_invalid_survey_is_repeated_in_the_same_entry(stack, facts):
+    unit = facts.unit(phase="survey", people=3)
+    uid, office = unit["unit_id"], stack.as_role("office")
+    first = open_and_draw(stack, unit, 3)
+    cast_all(stack, first, [("satisfied", "satisfied")])  # 1 of 3 < 2/3 turnout
+    closed = first["sup"].post(f"/surveys/{first['survey_id']}/close", json={})
+    assert closed.status_code == 200, closed.text
+    body = closed.json()
+    assert (body["valid"], body["passed"], body["outcome"]) == (False, False, "SurveyInvalidated")
+    assert "1/3" in body["invalid_reasons"][0]
+    assert events(stack).count_documents({"type": {"$in": ["SurveyPassed", "SurveyFailed"]},
+                                          "payload.survey_id": first["survey_id"]}) == 0
+    result = wait_until(lambda: (lambda d: d if d["status"] == "closed" else None)(
+        office.get(f"/surveys/{first['survey_id']}").json()), 10, message="public result")
+    assert result["outcome"] == "invalid" and result["result"]["valid"] is False
+    # neither passed nor failed: no verdict to inspect (the units service, below, keeps the
+    # unit in phase survey)
+    r = first["sup"].post(f"/units/{uid}/acceptance-inspections", json={"result": "pass", "date": TODAY})
+    assert_refused(stack, r, 409, "conflict", "no passed satisfaction survey")
+    # for supervision the invalid survey was closed: its survey_close obligation is met
+    wait_until(lambda: [o["status"] for o in office.get(
+        f"/obligations?unit_id={uid}&type=survey_close").json()] == ["met_on_time"], 30,
+        message="the invalid survey's survey_close obligation met")
+
+    # the repeat, in the same entry into phase survey
+    second = open_and_draw(stack, unit, 3)
+    assert second["opened"]["survey_id"] != first["survey_id"]
+    cast_all(stack, second, [("satisfied", "satisfied")] * 2)  # exactly 2/3 turnout: valid
+    closed = second["sup"].post(f"/surveys/{second['survey_id']}/close", json={})
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["valid"], closed.json()["outcome"]) == (True, "SurveyPassed")
+    wait_until(lambda: [(s["outcome"], s["survey_round"]) for s in office.get(
+        f"/units/{uid}/evaluation").json()["surveys"]] == [("invalid", 1), ("passed", 1)], 10,
+        message="history keeps the invalid survey and its repeat")
+    table = office.get("/evaluation/county").json()
+    [row] = [r for r in table if r["unit_id"] == uid]
+    assert (row["status"], row["surveys_held"], row["failed_surveys"], row["invalid_surveys"]) == (
+        "passed", 2, 0, 1)
+    # the units service heard only the repeat's verdict: the unit stayed in phase survey
+    units_log = stack.db("units")["events"]
+    wait_until(lambda: units_log.find_one({"type": "SurveyPassNoted", "payload.unit_id": uid}), 30,
+               message="the units service to note the repeat's pass")
+    assert [(e["type"], e["payload"].get("phase"), e["payload"].get("survey_id"))
+            for e in units_log.find({"payload.unit_id": uid, "type": {"$in": [
+                "PhaseEntered", "SurveyPassNoted"]}}).sort("position", 1)] == [
+        ("PhaseEntered", "survey", None), ("SurveyPassNoted", None, second["survey_id"])]
+    # a passed survey uses up the entry
+    r = second["sup"].post("/surveys", json={"unit_id": uid, "sample_size": 3})
+    assert_refused(stack, r, 409, "conflict", "already held")
 
 
 # ---------------------------------------------------------------- phase 2 records
@@ -470,7 +591,7 @@ def test_phase_two_records_leaders_first_and_readiness(stack, facts):
 
 def test_concurrent_ballots_are_all_counted_once(stack, facts):
     from concurrent.futures import ThreadPoolExecutor
-    unit = facts.unit(phase="survey", people=12)
+    unit = facts.unit(phase="survey", people=10)
     survey = open_and_draw(stack, unit, 10)
     tokens = [b["token"] for b in survey["drawn"]["ballots"]]
     with ThreadPoolExecutor(max_workers=10) as pool:

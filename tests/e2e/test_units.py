@@ -476,7 +476,9 @@ def phase_two_done(unit, unit_id, leader):
 def run_survey(stack, unit, unit_id, supervisor, rating):
     """Notify a scope, open a survey over it, every sampled person rates ``rating``, close."""
     people = ["群众甲", "乡镇代表乙", "办事群众丙"]
-    assert unit.post(f"/units/{unit_id}/notifications", json={"scope": people}).status_code == 201
+    # in phase survey the notification frames the survey and states the rectification status
+    assert unit.post(f"/units/{unit_id}/notifications", json={
+        "scope": people, "rectification_status": "整改措施全部落实"}).status_code == 201
 
     def opened():  # evaluation learns the scope and the phase from the units log
         answer = supervisor.post("/surveys", json={"unit_id": unit_id, "sample_size": len(people)})

@@ -63,10 +63,12 @@ def make_unit(stack):
             *(("MemberEnrolled", {"unit_id": unit_id, "member_id": m, "name": m,
                                   "section": "office", "is_leader": m == "L1",
                                   "is_retired": False}) for m in ("L1", "M1")),
-            ("PublicNotified", {"unit_id": unit_id, "notification_id": "n-" + unit_id,
-                                "scope": scope, "date": TODAY}),
             ("PhaseEntered", {"unit_id": unit_id, "phase": phase, "previous_phase": "registered",
-                              "deadline": None, "reason": "rpc fixture", "entered_on": TODAY}))],
+                              "deadline": None, "reason": "rpc fixture", "entered_on": TODAY}),
+            # the notification framing a survey: made in the phase, stating the rectification
+            ("PublicNotified", {"unit_id": unit_id, "notification_id": "n-" + unit_id,
+                                "scope": scope, "date": TODAY, "phase": phase,
+                                "rectification_status": "整改措施全部落实"}))],
             actor=FIXTURE)
         # assigned and arrived: a group opens a survey only at a unit it has arrived at
         supervision.append(f"group-{group_id}", None, [NewEvent("UnitAssigned", {
@@ -85,13 +87,13 @@ def make_unit(stack):
 
 
 def test_a_survey_over_rpc_from_opening_to_acceptance(rpc, make_unit):
-    unit = make_unit("survey")
+    unit = make_unit("survey", people=3)  # a scope under 30 is sampled whole (the survey's gate)
     sup = supervisor(unit["group_id"])
 
     opened = rpc.open_survey(unit_id=unit["unit_id"], sample_size=3, actor=sup)
     assert opened["ok"] is True, opened
     survey_id = opened["result"]["survey_id"]
-    assert opened["result"]["frame_size"] == 6
+    assert opened["result"]["frame_size"] == 3
 
     drawn = unwrap(rpc.draw_sample(survey_id=survey_id, public_entropy="dice 1-2-3", actor=sup))
     assert sha256_hex(drawn["seed"]) == opened["result"]["seed_hash"]
@@ -181,6 +183,11 @@ def test_refusals_arrive_typed(stack, rpc, make_unit):
         unwrap(rpc.draw_sample(survey_id="s-nobody", actor=supervisor(unit["group_id"])))
     assert (refused.value.status, refused.value.code) == (404, "not_found")
     assert refused.value.details == {"survey_id": "s-nobody"}
+
+    # the survey's validity gate: a sample below the whole scope of 6 (under 30), typed 409
+    small = rpc.open_survey(unit_id=uid, sample_size=5, actor=supervisor(unit["group_id"]))
+    assert (small["ok"], small["status"], small["error"]) == (False, 409, "conflict")
+    assert small["details"]["missing"] == ["min_sample"] and small["details"]["required"] == 6
 
     # nothing was written by any of them
     assert stack.db("evaluation")["events"].count_documents({"stream_id": f"surveys-{uid}"}) == 0

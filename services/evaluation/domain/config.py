@@ -14,6 +14,12 @@ class EvaluationConfig:
     confidence_label: str = "95%"
     # a survey cannot be tallied on fewer ballots than this
     min_ballots: int = 1
+    # the survey's validity gate (issue 15): a sample of at least this many people, or the
+    # whole notified scope when it is smaller ...
+    min_sample: int = 30
+    # ... and at least this share of the sample casting ballots, exactly (2/3 of 30 is 20,
+    # and 20 is enough); below it the survey is invalid: neither passed nor failed, repeated
+    min_turnout: Fraction = Fraction(2, 3)
     # phases in which phase-2 (分析评议) records are accepted
     analysis_record_phases: tuple[str, ...] = ("analysis",)
     # leaders lead (R22, B "带头撰写党性分析材料"): a non-leader's Party-spirit analysis is

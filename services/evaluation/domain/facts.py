@@ -20,11 +20,19 @@ class MemberFact:
 
 @dataclasses.dataclass(frozen=True)
 class NotificationFact:
-    """The unit's latest public notification (通报): its scope is the survey frame."""
+    """The unit's latest public notification (通报): its scope is the survey frame.
+
+    ``phase`` is the unit's phase when it was made and ``survey_round`` the entry into
+    phase survey it was made in (None outside that phase, and for notifications logged
+    before the units service recorded the phase); ``rectification_status`` is what it
+    told people about 整改情况和解决问题的情况 (speech A)."""
 
     notification_id: str
     scope: tuple[str, ...]
     date: str | None = None
+    phase: str | None = None
+    survey_round: int | None = None
+    rectification_status: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +70,9 @@ def unit_facts_from_docs(unit_doc: Mapping[str, Any], group_doc: Mapping[str, An
         members=tuple(MemberFact(m["member_id"], m.get("name", ""), bool(m.get("is_leader")),
                                  bool(m.get("is_retired")))
                       for m in unit_doc.get("members", [])),
-        latest_notification=(NotificationFact(note["notification_id"], tuple(note.get("scope", [])),
-                                              note.get("date")) if note else None),
+        latest_notification=(NotificationFact(
+            note["notification_id"], tuple(note.get("scope", [])), note.get("date"),
+            phase=note.get("phase"), survey_round=note.get("survey_round"),
+            rectification_status=note.get("rectification_status") or "") if note else None),
         survey_round=int(unit_doc.get("survey_round", 0)),
     )

@@ -8,8 +8,15 @@ are checked against one consistent, version-guarded state.
 
 Life of a survey: OpenSurvey (frame frozen, sha256(seed) committed) → DrawSample (seed
 revealed, sample drawn, token hashes issued) → CastBallot × n → CloseSurvey (exact
-tally; SurveyPassed or SurveyFailed, which the units service turns into accepted or
-remedial).
+tally; SurveyPassed or SurveyFailed, which the units service turns into readiness for
+检查验收 or 补课).
+
+The validity gate (issue 15): a survey opens only on a notification (通报) made in the
+current entry into phase survey that states the rectification status, and with a sample
+of at least ``min_sample`` (or the whole notified scope when smaller); it closes valid
+only when at least ``min_turnout`` of the sample voted. An under-turnout survey closes
+invalid (SurveyClosed with ``valid`` false, then SurveyInvalidated): neither passed nor
+failed, the unit stays in phase survey and the survey is repeated in the same entry.
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ from services.evaluation.domain.config import EvaluationConfig
 from services.evaluation.domain.facts import UnitFacts
 from services.evaluation.domain.hashing import seed_problem, sha256_hex, token_problem
 from services.evaluation.domain.sampling import ALGORITHM, draw_sample
-from services.evaluation.domain.tally import RATINGS, TARGETS, tally
+from services.evaluation.domain.tally import RATINGS, TARGETS, exact, meets_threshold, tally
 from shared.domain import SYSTEM, Actor, Conflict, Event, Forbidden, NotFound, Rejected
 
 SURVEY_PHASE = "survey"
@@ -85,6 +92,10 @@ class SurveyClosed(Event):
     leadership: dict       # {counts, satisfied_total, share{numerator,denominator,value}, ci, passed}
     campaign: dict
     passed: bool
+    # the validity gate; older logs have none of these and were all valid
+    valid: bool = True
+    min_turnout: dict | None = None  # {numerator, denominator, value}
+    invalid_reasons: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,6 +119,20 @@ class SurveyFailed(Event):
     leadership_exact: dict
     campaign_exact: dict
     failed_targets: list
+
+
+@dataclasses.dataclass(frozen=True)
+class SurveyInvalidated(Event):
+    """Too few of the sample voted: neither passed nor failed. The units service leaves the
+    unit in phase survey, and a new survey may open in the same entry into that phase."""
+
+    survey_id: str
+    unit_id: str
+    reasons: list
+    ballots_cast: int
+    eligible: int
+    turnout: dict          # {numerator, denominator, value}
+    min_turnout: dict      # {numerator, denominator, value}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,6 +232,7 @@ class Survey:
     counts: Mapping[str, Mapping[str, int]] = dataclasses.field(
         default_factory=lambda: {t: {r: 0 for r in RATINGS} for t in TARGETS})
     passed: bool | None = None
+    valid: bool = True     # False once closed under the minimum turnout
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,17 +282,27 @@ def _open(state: SurveysState, c: OpenSurvey, config: EvaluationConfig) -> list[
     if state.open_survey is not None:
         raise Conflict(f"survey {state.open_survey.survey_id} of unit {c.unit_id} is still open",
                        open_survey_id=state.open_survey.survey_id)
-    held = [s.survey_id for s in state.surveys.values() if s.survey_round == c.unit.survey_round]
+    # an invalid survey (under the minimum turnout) does not use up the entry: it is repeated
+    held = [s.survey_id for s in state.surveys.values()
+            if s.survey_round == c.unit.survey_round and s.valid]
     if held:
         raise Conflict(f"survey {held[0]} was already held in this survey round; a new survey needs "
                        f"the unit back in phase 'survey' after 补课",
                        survey_round=c.unit.survey_round, held=held)
     frame = _frame_from_notification(c)
+    _require_framing_notification(c)
     if not isinstance(c.sample_size, int) or c.sample_size < 1:
         raise Rejected("the sample size must be a positive whole number", sample_size=c.sample_size)
     if c.sample_size > len(frame):
         raise Rejected(f"a sample of {c.sample_size} is larger than the notified scope of {len(frame)}",
                        sample_size=c.sample_size, frame_size=len(frame))
+    required = min(config.min_sample, len(frame))
+    if c.sample_size < required:
+        raise Conflict(f"a sample of {c.sample_size} is too small to be valid: at least "
+                       f"{config.min_sample} people, or the whole notified scope of {len(frame)} "
+                       f"when smaller, must be sampled (at least {required} here)",
+                       sample_size=c.sample_size, min_sample=config.min_sample,
+                       frame_size=len(frame), required=required, missing=["min_sample"])
     problem = seed_problem(c.seed)
     if problem:
         raise Rejected(problem)
@@ -291,6 +327,28 @@ def _frame_from_notification(c: OpenSurvey) -> tuple[str, ...]:
                        "ambiguous; notify again with distinct identifiers",
                        notification_id=note.notification_id, duplicates=duplicates)
     return tuple(note.scope)
+
+
+def _require_framing_notification(c: OpenSurvey) -> None:
+    # "测评前，各单位党组织要…通报先进性教育活动开展情况特别是整改情况和解决问题的情况" (A): the
+    # notification framing the survey is made once the unit is in phase survey (this entry
+    # into it, not the one before 补课) and says what was rectified and which problems were solved
+    note = c.unit.latest_notification
+    if note.phase != SURVEY_PHASE or note.survey_round != c.unit.survey_round:
+        made_in = f"phase {note.phase!r}" if note.phase else "an unrecorded phase"
+        if note.phase == SURVEY_PHASE:
+            made_in = "an earlier entry into phase 'survey' (before 补课)"
+        raise Conflict(f"the latest notification {note.notification_id} of unit {c.unit_id} was made in "
+                       f"{made_in}; the notification framing a survey is made in the survey phase, "
+                       f"so notify again (with the rectification status) first",
+                       unit_id=c.unit_id, notification_id=note.notification_id,
+                       notification_phase=note.phase, notification_survey_round=note.survey_round,
+                       survey_round=c.unit.survey_round, missing=["survey_phase_notification"])
+    if not (note.rectification_status or "").strip():
+        raise Conflict(f"the latest notification {note.notification_id} of unit {c.unit_id} does not "
+                       f"state the rectification status (整改情况和解决问题的情况); notify again with it "
+                       f"before the survey", unit_id=c.unit_id, notification_id=note.notification_id,
+                       missing=["rectification_status"])
 
 
 def _survey(state: SurveysState, survey_id: str, what: str) -> Survey:
@@ -394,11 +452,20 @@ def _close(state: SurveysState, c: CloseSurvey, config: EvaluationConfig) -> lis
     result = tally(survey.counts, eligible=survey.sample_size, frame_size=len(survey.frame),
                    config=config)
     targets = result["targets"]
+    min_turnout = exact(config.min_turnout.numerator, config.min_turnout.denominator)
+    reasons = _invalid_reasons(cast, survey.sample_size, config)
     closed = SurveyClosed(
         survey_id=c.survey_id, unit_id=c.unit_id, closed_on=c.today, eligible=result["eligible"],
         ballots_cast=result["ballots_cast"], frame_size=result["frame_size"],
         turnout=result["turnout"], threshold=result["threshold"],
-        leadership=targets["leadership"], campaign=targets["campaign"], passed=result["passed"])
+        leadership=targets["leadership"], campaign=targets["campaign"],
+        passed=result["passed"] and not reasons, valid=not reasons, min_turnout=min_turnout,
+        invalid_reasons=reasons)
+    if reasons:
+        # neither passed nor failed: the tally is kept for the record, the verdict is not given
+        return [closed, SurveyInvalidated(
+            survey_id=c.survey_id, unit_id=c.unit_id, reasons=reasons, ballots_cast=cast,
+            eligible=survey.sample_size, turnout=result["turnout"], min_turnout=min_turnout)]
     shares = dict(share_leadership=targets["leadership"]["share"]["value"],
                   share_campaign=targets["campaign"]["share"]["value"],
                   leadership_exact=targets["leadership"]["share"],
@@ -409,6 +476,14 @@ def _close(state: SurveysState, c: CloseSurvey, config: EvaluationConfig) -> lis
     # "群众满意度达不到三分之二的，要重新进行'补课'" (A)
     return [closed, SurveyFailed(survey_id=c.survey_id, unit_id=c.unit_id, failed_targets=failed,
                                  **shares)]
+
+
+def _invalid_reasons(cast: int, sample_size: int, config: EvaluationConfig) -> list[str]:
+    if meets_threshold(cast, sample_size, config.min_turnout):  # exact: 2/3 itself is enough
+        return []
+    t = config.min_turnout
+    return [f"turnout {cast}/{sample_size} is below the minimum {t.numerator}/{t.denominator} "
+            f"of the sample; the survey must be repeated"]
 
 
 def _inspect(state: SurveysState, c: RecordAcceptanceInspection, config: EvaluationConfig) -> list[Event]:
@@ -474,7 +549,8 @@ def _ballot(state: SurveysState, e: BallotCast) -> SurveysState:
 
 def _closed(state: SurveysState, e: SurveyClosed) -> SurveysState:
     survey = state.surveys[e.survey_id]
-    return _with_survey(state, dataclasses.replace(survey, status="closed", passed=e.passed))
+    return _with_survey(state, dataclasses.replace(survey, status="closed", passed=e.passed,
+                                                   valid=e.valid))
 
 
 def _inspected(state: SurveysState, e: AcceptanceInspectionRecorded) -> SurveysState:
@@ -482,12 +558,12 @@ def _inspected(state: SurveysState, e: AcceptanceInspectionRecorded) -> SurveysS
 
 
 def _unchanged(state: SurveysState, e: Event) -> SurveysState:
-    return state  # SurveyPassed / SurveyFailed: the outcome is already in SurveyClosed
+    return state  # SurveyPassed / SurveyFailed / SurveyInvalidated: the outcome is in SurveyClosed
 
 
 # event type -> evolve function; merged with the analysis aggregate's in ``domain.EVOLVERS``
 EVOLVERS = {SurveyOpened: _opened, SampleDrawn: _drawn, BallotCast: _ballot, SurveyClosed: _closed,
-            SurveyPassed: _unchanged, SurveyFailed: _unchanged,
+            SurveyPassed: _unchanged, SurveyFailed: _unchanged, SurveyInvalidated: _unchanged,
             AcceptanceInspectionRecorded: _inspected}
 EVENTS = tuple(EVOLVERS)
 

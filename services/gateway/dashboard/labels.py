@@ -29,8 +29,10 @@ TASK = {"review_work_plan": "审阅实施方案", "supervise_mobilization_meetin
         "prepare_leader_speech": "指导领导讲话"}
 TASK_STATE = {"open": "未完成", "done": "已完成"}
 SURVEY_STATUS = {"no_survey": "未测评", "open": "进行中", "drawn": "已抽样", "closed": "已结束",
-                 "passed": "合格", "failed": "不合格", "remedial": "补课中"}
-OUTCOME = {"passed": "合格", "failed": "不合格", None: "—"}
+                 "passed": "合格", "failed": "不合格", "remedial": "补课中",
+                 "invalid": "无效（须重新测评）"}
+# invalid: under the minimum turnout, neither passed nor failed (issue 15)
+OUTCOME = {"passed": "合格", "failed": "不合格", "invalid": "无效（须重新测评）", None: "—"}
 SERVICE = {"units": "单位", "supervision": "督导", "study": "学习", "evaluation": "测评"}
 EVENT = {
     "UnitRegistered": "单位登记", "MobilizationMeetingScheduled": "安排动员大会",

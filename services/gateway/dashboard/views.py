@@ -477,6 +477,8 @@ def _survey_chart(surveyed: list[dict]) -> dict:
     for key, label in (("leadership", "对领导班子满意率"), ("campaign", "对教育活动满意率")):
         xs, ys, plus, minus = [], [], [], []
         for row in surveyed:
+            if row["survey"].get("outcome") == "invalid":
+                continue  # no verdict: its shares are not the unit's result
             part = (row["survey"].get("result") or {}).get(key) or {}
             share, ci = part.get("share") or {}, part.get("ci") or {}
             if share.get("value") is None:

@@ -42,9 +42,12 @@ ROUTES = [
           "per sampled person is returned, only here", SCHEMAS + "DrawSurveySchema", args=SURVEY,
           result=DRAWN),
     Route("POST", "/surveys/<survey>/close", "evaluation", "close_survey", ("supervisor",), 200,
-          "Close and tally (exact 2/3: exactly two thirds passes); a fail sends the unit to 补课",
+          "Close and tally (exact 2/3: exactly two thirds passes); a fail sends the unit to 补课; "
+          "under the minimum turnout (default 2/3 of the sample) the survey is invalid "
+          "(valid false, outcome SurveyInvalidated): neither passed nor failed, to be repeated",
           SCHEMAS + "CloseSurveySchema", args=SURVEY,
-          result=record(survey_id=GIVEN_ID, unit_id=ID, passed=BOOL, outcome=STR, result=OBJECT)),
+          result=record(survey_id=GIVEN_ID, unit_id=ID, passed=BOOL, valid=BOOL, outcome=STR,
+                        invalid_reasons=array(STR), result=OBJECT)),
     Route("GET", "/surveys/<survey>", "evaluation", "get_survey", ALL_ROLES, 200,
           "A survey's public result: status, shares, confidence intervals, turnout, audit trail",
           args=SURVEY, public=True,

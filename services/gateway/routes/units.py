@@ -109,7 +109,9 @@ ROUTES = [
           S + "MeasureCompletionSchema", args={"unit": "unit_id", "measure": "measure_id"},
           result=record(measure_id=GIVEN_ID, completed_on=DATE)),
     Route("POST", "/units/<unit>/notifications", "units", "notify_public", UNIT, 201,
-          "Notify the public {scope: [people], date?, subject, content}: the survey's sampling frame",
+          "Notify the public {scope: [people], date?, subject, content, rectification_status}: the "
+          "survey's sampling frame; a survey opens only on one made in phase survey that states the "
+          "rectification status (整改情况和解决问题的情况), which is required in that phase",
           S + "NotificationSchema", args=ON_UNIT,
           result=record(notification_id=ID, scope_size=INT, date=DATE)),
 ]

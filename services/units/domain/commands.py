@@ -146,6 +146,7 @@ class NotifyPublic:
     date: str
     subject: str = ""
     content: str = ""
+    rectification_status: str = ""  # 整改情况和解决问题的情况: required in phase survey
 
 
 # --- facts from other services, applied by the system actor -------------------

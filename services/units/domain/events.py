@@ -205,6 +205,11 @@ class PublicNotified(Event):
     date: str
     subject: str = ""
     content: str = ""
+    # the unit's phase when it notified, and what it said about 整改情况和解决问题的情况 (A):
+    # a survey opens only on a notification made in phase survey that says it (older logs
+    # have neither, and frame no survey)
+    phase: str | None = None
+    rectification_status: str = ""
 
 
 __all__ = [name for name, value in list(globals().items())

@@ -69,9 +69,16 @@ def notify_public(state: UnitState | None, cmd: C.NotifyPublic, config: UnitsCon
         raise Rejected("the notification's scope names at least one person: the survey samples only inside it")
     if len(set(scope)) != len(scope):
         raise Rejected("scope must not name a person twice", scope=scope)
+    status = (cmd.rectification_status or "").strip()
+    if state.phase == P.SURVEY and not status:
+        # the notification before the survey frames it: "通报…特别是整改情况和解决问题的情况" (A)
+        raise Rejected("a notification in phase survey frames the satisfaction survey and must state the "
+                       "rectification status (rectification_status: 整改情况和解决问题的情况)",
+                       phase=state.phase, missing=["rectification_status"])
     return [E.PublicNotified(unit_id=cmd.unit_id, notification_id=cmd.notification_id, scope=scope,
                              date=require_date(cmd.date, "date"), subject=(cmd.subject or "").strip(),
-                             content=(cmd.content or "").strip())]
+                             content=(cmd.content or "").strip(), phase=state.phase,
+                             rectification_status=status)]
 
 
 HANDLERS = {

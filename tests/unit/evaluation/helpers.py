@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import hashlib
+from fractions import Fraction
 
 from services.evaluation.domain import (
     CastBallot,
     CloseSurvey,
     DrawSample,
+    EvaluationConfig,
     MemberFact,
     NotificationFact,
     OpenSurvey,
     UnitFacts,
-    decide,
     fold,
 )
+from services.evaluation.domain import decide as domain_decide
 from services.evaluation.domain import survey as survey_module
 from shared.domain import Actor
 
@@ -25,6 +27,16 @@ UNIT_ACTOR = Actor(id="unit-office", name="办公室", role="unit", scope=UNIT)
 OFFICE = Actor(id="o1", name="领导小组办公室", role="office")
 
 FRAME = [f"群众{i:02d}" for i in range(1, 31)]
+
+# The survey's validity gate (minimum sample and turnout, issue 15) is tested on its own
+# with the default config in test_validity.py; the tests of the other rules (draw, tokens,
+# tallies, history) sample a few people of a 30-person frame and decide with it lifted.
+PRE_GATE_CONFIG = EvaluationConfig(min_sample=1, min_turnout=Fraction(0))
+RECTIFICATION_STATUS = "整改措施12项已完成10项，解决群众反映的问题8个"
+
+
+def decide(state, command, config: EvaluationConfig = PRE_GATE_CONFIG):
+    return domain_decide(state, command, config)
 
 
 def seed_for(n: int) -> str:
@@ -41,16 +53,24 @@ def members(leaders=("L1", "L2"), others=("M1", "M2", "M3")) -> tuple:
 
 
 def facts(phase="survey", *, group_id=GROUP, scope=tuple(FRAME), survey_round=1,
-          notification_id="n1", member_list=None, arrived_on="2005-02-15") -> UnitFacts:
-    note = NotificationFact(notification_id, tuple(scope), "2005-06-01") if scope is not None else None
+          notification_id="n1", member_list=None, arrived_on="2005-02-15",
+          notified_in="survey", notified_round=None,
+          rectification_status=RECTIFICATION_STATUS) -> UnitFacts:
+    # by default the notification was made in the current entry into phase survey and
+    # states the rectification status, as the survey's validity gate asks
+    if notified_round is None and notified_in == "survey":
+        notified_round = survey_round
+    note = (NotificationFact(notification_id, tuple(scope), "2005-06-01", phase=notified_in,
+                             survey_round=notified_round, rectification_status=rectification_status)
+            if scope is not None else None)
     return UnitFacts(unit_id=UNIT, phase=phase, group_id=group_id, group_arrived_on=arrived_on,
                      members=member_list if member_list is not None else members(),
                      latest_notification=note, survey_round=survey_round)
 
 
-def apply(state, command):
+def apply(state, command, config: EvaluationConfig = PRE_GATE_CONFIG):
     """decide then fold: returns (events, new state)."""
-    events = decide(state, command)
+    events = decide(state, command, config)
     return events, fold(events, state)
 
 

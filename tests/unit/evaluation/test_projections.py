@@ -3,10 +3,10 @@ history and the county table."""
 import itertools
 
 from services.evaluation.domain import (
+    DEFAULT_CONFIG,
     RecordHeartToHeartTalk,
     RecordOpinionsSolicited,
     SubmitPartySpiritAnalysis,
-    decide,
     fold,
     unit_facts_from_docs,
 )
@@ -31,6 +31,7 @@ from tests.unit.evaluation.helpers import (
     UNIT_ACTOR,
     ballot,
     close_cmd,
+    decide,
     draw_cmd,
     facts,
     open_cmd,
@@ -62,9 +63,11 @@ def feed_units(r, unit_id=UNIT, name="县委办公室", batch=1):
                 is_leader=False, is_retired=False),
         foreign("PhaseEntered", unit_id=unit_id, phase="rectification", previous_phase="analysis",
                 deadline=None, reason="approved"),
-        foreign("PublicNotified", unit_id=unit_id, notification_id="n1", scope=FRAME, date="2005-06-01"),
         foreign("PhaseEntered", unit_id=unit_id, phase="survey", previous_phase="rectification",
                 deadline=None, reason="approved"),
+        # the notification framing the survey: made in phase survey, with the rectification status
+        foreign("PublicNotified", unit_id=unit_id, notification_id="n1", scope=FRAME, date="2005-06-01",
+                phase="survey", rectification_status="整改措施已完成"),
         foreign("StudyGroupFormed", unit_id=unit_id, study_group_id="sg", section="秘书科",
                 leader_member_id="L1", member_ids=["L1", "M1"]),
     ], source="units")
@@ -172,6 +175,44 @@ def test_history_keeps_failed_and_passed_surveys_and_county_counts_the_failure()
     row = r.collections[COUNTY_RESULTS][UNIT]
     assert (row["status"], row["surveys_held"], row["failed_surveys"], row["latest_survey_id"]) == (
         "passed", 2, 1, "s-2")
+
+
+def test_an_invalid_survey_is_shown_as_invalid_and_counts_neither_as_pass_nor_fail():
+    # the gate as deployed (default config): 1 of a 2-person whole scope voted, then a repeat
+    r = runner()
+    feed_units(r)
+    state = sv.INITIAL
+    small = facts(scope=("甲", "乙"))
+    tokens = tokens_for("s-1", 2)
+    for command in (open_cmd("s-1", 2, unit=small), draw_cmd("s-1", tokens=tokens),
+                    ballot("s-1", tokens[0]), close_cmd("s-1")):
+        events = decide(state, command, DEFAULT_CONFIG)
+        state = fold(events, state)
+        for e in events:
+            r.apply(envelope_for(e, stream_id=f"surveys-{UNIT}"), source="evaluation")
+    result = r.collections[SURVEY_RESULTS]["s-1"]
+    assert result["outcome"] == "invalid" and result["result"]["valid"] is False
+    assert result["result"]["invalid_reasons"] and result["result"]["min_turnout"]["denominator"] == 3
+    assert r.collections[HISTORY][UNIT]["surveys"][0]["outcome"] == "invalid"
+    assert r.collections[HISTORY][UNIT]["surveys"][0]["share_leadership"] is None
+    row = r.collections[COUNTY_RESULTS][UNIT]
+    assert (row["status"], row["failed_surveys"], row["invalid_surveys"], row["passed_on"]) == (
+        "invalid", 0, 1, None)
+
+
+def test_the_unit_facts_record_where_the_notification_was_made():
+    r = runner()
+    r.fold([foreign("UnitRegistered", unit_id=UNIT, name="x", org_type="党支部", batch=1),
+            foreign("PublicNotified", unit_id=UNIT, notification_id="n0", scope=FRAME, date="2005-05-01",
+                    phase="rectification"),
+            foreign("PhaseEntered", unit_id=UNIT, phase="survey", previous_phase="rectification",
+                    deadline=None, reason="approved")], source="units")
+    note = unit_facts_from_docs(r.collections[UNIT_FACTS][UNIT]).latest_notification
+    assert (note.phase, note.survey_round, note.rectification_status) == ("rectification", None, "")
+    r.apply(foreign("PublicNotified", unit_id=UNIT, notification_id="n1", scope=FRAME, date="2005-06-01",
+                    phase="survey", rectification_status="整改完成"), source="units")
+    note = unit_facts_from_docs(r.collections[UNIT_FACTS][UNIT]).latest_notification
+    assert (note.phase, note.survey_round, note.rectification_status) == ("survey", 1, "整改完成")
 
 
 def test_history_records_phase_two_metadata_without_confidential_text():

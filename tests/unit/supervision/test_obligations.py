@@ -136,6 +136,17 @@ def test_measures_and_surveys_fall_due_too():
     assert (county.status("measure", "r-1"), county.status("survey_close", "s-1")) == ("met_on_time", "met_late")
 
 
+def test_an_invalid_survey_was_still_closed_and_its_repeat_owes_its_own_close():
+    # under the minimum turnout the survey is invalid (neither passed nor failed), but closed
+    county = (County().evaluation("SurveyOpened", survey_id="s-1", opened_on="2024-08-01")
+              .evaluation("SurveyClosed", survey_id="s-1", closed_on="2024-08-10", valid=False,
+                          passed=False, invalid_reasons=["turnout 1/3"])
+              .evaluation("SurveyInvalidated", survey_id="s-1", reasons=["turnout 1/3"])
+              .evaluation("SurveyOpened", survey_id="s-2", opened_on="2024-08-12"))
+    assert county.status("survey_close", "s-1") == "met_on_time"
+    assert county.status("survey_close", "s-2") == "open"
+
+
 # ---------------------------------------------------------------- time passing, recorded
 
 def overdue(county: County, kind: str, on: str, subject: str | None = None) -> County:

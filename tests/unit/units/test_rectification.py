@@ -52,14 +52,19 @@ def test_completion_and_its_refusals():
     refused(Forbidden, state, C.CompleteRectificationMeasure(OTHER_UNIT, U, "m1", "2024-05-01", "2024-05-02"))
 
 
-def notify(notification_id="n1", scope=("张三", "李四", "王五"), actor=UNIT):
-    return C.NotifyPublic(actor, U, notification_id, tuple(scope), "2024-06-01", "整改情况通报")
+STATUS = "整改措施12项已完成，群众反映的8个问题已解决"
+
+
+def notify(notification_id="n1", scope=("张三", "李四", "王五"), actor=UNIT, rectification_status=STATUS):
+    return C.NotifyPublic(actor, U, notification_id, tuple(scope), "2024-06-01", "整改情况通报",
+                          rectification_status=rectification_status)
 
 
 def test_public_notification_records_the_scope():
     events, state = run(in_phase("survey"), notify())
     assert events == [E.PublicNotified(unit_id=U, notification_id="n1", scope=["张三", "李四", "王五"],
-                                       date="2024-06-01", subject="整改情况通报", content="")]
+                                       date="2024-06-01", subject="整改情况通报", content="",
+                                       phase="survey", rectification_status=STATUS)]
     assert state.notifications == {"n1": ("张三", "李四", "王五")}
 
 
@@ -71,3 +76,15 @@ def test_notification_refusals():
     refused(Forbidden, state, notify(actor=OTHER_UNIT))
     refused(Conflict, step(state, notify()), notify())
     refused(Rejected, in_phase("registered"), notify())
+
+
+@pytest.mark.parametrize("status", ["", "  "])
+def test_a_notification_in_phase_survey_must_state_the_rectification_status(status):
+    # it frames the satisfaction survey: "通报…特别是整改情况和解决问题的情况" (A)
+    err = refused(Rejected, in_phase("survey"), notify(rectification_status=status))
+    assert err.details["missing"] == ["rectification_status"]
+
+
+def test_a_notification_in_another_phase_may_omit_it_and_records_its_phase():
+    events, _ = run(in_phase("rectification"), notify(rectification_status=""))
+    assert (events[0].phase, events[0].rectification_status) == ("rectification", "")

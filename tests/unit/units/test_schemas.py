@@ -85,7 +85,9 @@ def test_requirements_transition_and_meeting():
 
 def test_notification_and_measures():
     assert body(S.NotificationSchema).load({"scope": ["张三"]}) == \
-        {"scope": ["张三"], "date": None, "subject": "", "content": ""}
+        {"scope": ["张三"], "date": None, "subject": "", "content": "", "rectification_status": ""}
+    assert "rectification_status" in errors(S.NotificationSchema,
+                                            {"scope": ["张三"], "rectification_status": "x" * 10_001})
     assert "scope" in errors(S.NotificationSchema, {"scope": []})
     assert "scope" in errors(S.NotificationSchema, {"scope": ["张三", "张三"]})
     assert "scope" in errors(S.NotificationSchema, {})

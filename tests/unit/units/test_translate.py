@@ -63,3 +63,11 @@ def test_unused_types_give_no_command_and_every_consumed_type_gives_one():
     for types in CONSUMED.values():
         for type_ in types:
             assert command_for(env(type_, samples[type_])).actor == SYSTEM
+
+
+def test_an_invalid_survey_changes_nothing_for_the_unit():
+    # under the minimum turnout: neither passed nor failed, the unit stays in phase survey
+    assert "SurveyInvalidated" not in CONSUMED["evaluation"]
+    assert command_for(env("SurveyInvalidated", {"survey_id": "s1", "unit_id": "u1", "reasons": ["1/3"],
+                                                 "ballots_cast": 1, "eligible": 3, "turnout": {},
+                                                 "min_turnout": {}})) is None
