@@ -20,7 +20,9 @@ UNIT_A, UNIT_B, UNIT_C = "县委组织部", "县政府办公室", "县纪委"
 SMALL_COUNTY = tuple(u for u in county.UNITS if u.name in (UNIT_A, UNIT_B, UNIT_C))
 # refused failed tokens are counted per address (services/gateway/ratelimit.py): the
 # matrix and schemathesis send hundreds on purpose, and must see 401s, not 429s
-STACK_ENV = {"DUDAO_AUTH_FAILURE_LIMIT": "1000000"}
+# the scheduler is kept from ticking (its first tick comes after an interval): what it records
+# as time passes is nobody's request, and would count as "a refused request stored something"
+STACK_ENV = {"DUDAO_AUTH_FAILURE_LIMIT": "1000000", "DUDAO_SCHEDULER_SECONDS": "3600"}
 
 
 @dataclasses.dataclass(frozen=True)
