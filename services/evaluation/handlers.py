@@ -24,6 +24,7 @@ import secrets
 import eventlet
 
 from services.evaluation import domain as D
+from services.evaluation.domain.config import config_from_environment
 from services.evaluation.domain.hashing import sha256_hex
 from services.evaluation.projections import (
     BALLOT_TOKENS,
@@ -42,11 +43,16 @@ from shared.edge import today
 from shared.eventstore import ConcurrencyError
 
 BALLOT_ATTEMPTS = 8
+CONFIG = config_from_environment()
+
+
+def _decide(state, command):
+    return D.decide(state, command, CONFIG)
 
 
 def execute(service, command, actor) -> list[dict]:
     """Every command the same way: fold its stream, decide, append."""
-    return service.storage.execute(D.stream_of(command), D.decide, D.fold_for(command), command,
+    return service.storage.execute(D.stream_of(command), _decide, D.fold_for(command), command,
                                    actor=actor)
 
 

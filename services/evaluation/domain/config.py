@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from fractions import Fraction
 
 
@@ -28,3 +29,16 @@ class EvaluationConfig:
 
 
 DEFAULT_CONFIG = EvaluationConfig()
+
+
+def config_from_environment(env=None) -> EvaluationConfig:
+    """The survey's validity gate from the environment (README: configuration):
+    ``DUDAO_SURVEY_MIN_SAMPLE`` (people) and ``DUDAO_SURVEY_MIN_TURNOUT`` (a fraction of the
+    sample, exactly: ``2/3``). A malformed value is an error at start-up, never ignored."""
+    env = os.environ if env is None else env
+    turnout = Fraction(env.get("DUDAO_SURVEY_MIN_TURNOUT", "2/3"))
+    sample = int(env.get("DUDAO_SURVEY_MIN_SAMPLE", "30"))
+    if not 0 < turnout <= 1 or sample < 1:
+        raise ValueError("DUDAO_SURVEY_MIN_TURNOUT must lie in (0, 1] and DUDAO_SURVEY_MIN_SAMPLE be "
+                         f"at least 1, not {turnout} and {sample}")
+    return EvaluationConfig(min_sample=sample, min_turnout=turnout)

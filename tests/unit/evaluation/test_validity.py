@@ -173,3 +173,14 @@ def test_an_older_log_without_validity_fields_replays_as_valid():
     assert survey.valid is True and survey.passed is False  # it used up its entry
     assert refused(state, open_cmd("s-2", 3, seed=seed_for(2), unit=facts(scope=SMALL))).details["held"] \
         == ["s-1"]
+
+
+def test_the_gate_is_configured_from_the_environment_and_refuses_nonsense():
+    from services.evaluation.domain.config import config_from_environment
+    assert (config_from_environment({}).min_sample, config_from_environment({}).min_turnout) == (30, Fraction(2, 3))
+    set_here = config_from_environment({"DUDAO_SURVEY_MIN_SAMPLE": "50", "DUDAO_SURVEY_MIN_TURNOUT": "3/4"})
+    assert (set_here.min_sample, set_here.min_turnout) == (50, Fraction(3, 4))
+    for bad in ({"DUDAO_SURVEY_MIN_TURNOUT": "3/2"}, {"DUDAO_SURVEY_MIN_SAMPLE": "0"},
+                {"DUDAO_SURVEY_MIN_TURNOUT": "two thirds"}):
+        with pytest.raises(ValueError):
+            config_from_environment(bad)
