@@ -112,7 +112,7 @@ def grant_exemption(service, command: D.GrantExemption, actor: Actor) -> dict:
 
 
 def revoke_exemption(service, command: D.RevokeExemption, actor: Actor) -> dict:
-    _execute(service, _with_roster(service, _with_group(service, command, actor)), actor)
+    _execute(service, _with_group(service, command, actor), actor)
     return {"unit_id": command.unit_id, "member_id": command.member_id, "revoked": True}
 
 

@@ -43,10 +43,6 @@ class SupervisionService(DomainService):
     def on_evaluation_event(self, envelope):
         self._receive("evaluation", envelope)
 
-    @event_handler("study", "#", requeue_on_error=True)
-    def on_study_event(self, envelope):
-        self._receive("study", envelope)
-
     # obligations (督促检查): time passing, recorded by one instance at a time
     @timer(interval=settings().scheduler_seconds)
     def observe_time(self):

@@ -18,8 +18,6 @@ from .events import (
                        StudyAttendanceRecorded,
                        StudyExemptionGranted,
                        StudyExemptionRevoked,
-                       StudyFloorLapsed,
-                       StudyFloorReached,
                        StudyPlanSet,
                        StudySessionRecorded,
                        unit_stream,

@@ -66,4 +66,3 @@ class RevokeExemption:
     actor: Actor
     today: str
     unit_group_id: str | None = None  # as for GrantExemption
-    roster: UnitRoster | None = None  # to tell whether the floor still holds (R7)

@@ -14,15 +14,12 @@ from .events import (
     StudyAttendanceRecorded,
     StudyExemptionGranted,
     StudyExemptionRevoked,
-    StudyFloorLapsed,
-    StudyFloorReached,
     StudyPlanSet,
     StudySessionRecorded,
 )
-from .figures import readiness
 from .hours import BadHours, hours_number, hours_text, to_half_hours
 from .roster import UnitRoster
-from .state import StudyState, fold
+from .state import StudyState
 
 # Who may record an exemption: the unit's own Party organisation or the office.
 # R7's exemption is someone else's judgement of the unit's members, never the unit's own:
@@ -37,33 +34,7 @@ def decide(state: StudyState, command, config: StudyConfig = DEFAULT_CONFIG) -> 
     if state.unit_id is not None and state.unit_id != command.unit_id:
         raise Rejected("command is for another unit's study stream",
                        unit_id=command.unit_id, stream_unit_id=state.unit_id)
-    events = handler(state, command, config)
-    if events and type(command) in FLOOR_WATCHED:
-        events = events + _floor_change(state, command, events, config)
-    return events
-
-
-# the commands that can bring a unit to the 40-学时 floor or take it away from it
-FLOOR_WATCHED = (RecordAttendance, GrantExemption, RevokeExemption)
-
-
-def _floor_change(state: StudyState, cmd, events: list, config: StudyConfig) -> list:
-    """R7 as a fact in the same append: the command that brings the last member to the floor
-    (or exempts the last one short) records it; one after which the floor is no longer met
-    (a revoked exemption; members enrolled since) records the lapse. The roster comes in the
-    command, so a member enrolled after the floor was reached is noticed at the unit's next
-    attendance or exemption (the phase gate asks study afresh in any case)."""
-    if cmd.roster is None:
-        return []
-    standing = readiness(fold(events, state), cmd.roster, config)
-    if standing["ready"] and state.floor_reached_on is None:
-        return [StudyFloorReached(unit_id=cmd.unit_id, reached_on=events[0].date,
-                                  member_count=standing["member_count"],
-                                  exempted_count=len(standing["exempted"]))]
-    if not standing["ready"] and state.floor_reached_on is not None:
-        return [StudyFloorLapsed(unit_id=cmd.unit_id, lapsed_on=_iso_date(cmd.today, "today"),
-                                 members_below=[m["member_id"] for m in standing["members_below"]])]
-    return []
+    return handler(state, command, config)
 
 
 # ---------------------------------------------------------------- helpers

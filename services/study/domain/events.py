@@ -67,31 +67,9 @@ class StudyExemptionRevoked(Event):
     date: str
 
 
-@dataclasses.dataclass(frozen=True)
-class StudyFloorReached(Event):
-    """Every member on the unit's roster at the 40-学时 floor or exempted on record (R7),
-    recorded with the attendance or exemption that made it so (on the day of that session,
-    or of the exemption). Supervision's ``study_floor`` obligation is met by it. A log from
-    before this event existed simply has none: such a unit's obligation stays open until its
-    next attendance or exemption records it."""
-    unit_id: str
-    reached_on: str
-    member_count: int
-    exempted_count: int
-
-
-@dataclasses.dataclass(frozen=True)
-class StudyFloorLapsed(Event):
-    """The floor no longer met: an exemption revoked, or members enrolled since it was
-    reached and noticed at the unit's next attendance or exemption."""
-    unit_id: str
-    lapsed_on: str
-    members_below: list
-
-
 STUDY_EVENT_TYPES = frozenset({
     "StudyPlanSet", "StudySessionRecorded", "StudyAttendanceRecorded",
-    "StudyExemptionGranted", "StudyExemptionRevoked", "StudyFloorReached", "StudyFloorLapsed",
+    "StudyExemptionGranted", "StudyExemptionRevoked",
 })
 
 

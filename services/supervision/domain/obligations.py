@@ -36,7 +36,6 @@ OWED_BY = {
     "contact_details": "group",    # R16: report contact details after arriving
     "work_plan": "unit",           # R3, R4: the plan approved before the meeting
     "requirements": "unit",        # R11: specific requirements within phase 1
-    "study_floor": "unit",         # R7: every member at the 40-学时 floor (or exempted) by then
     "phase_deadline": "unit",      # R6: each phase left by its deadline (补课 included)
     "measure": "unit",             # each rectification measure by its due date
     "survey_close": "group",       # the survey closed within a set time of opening
@@ -98,10 +97,6 @@ def _phase_obligations(facts: dict, config: SupervisionConfig) -> list[dict]:
     if first.get("deadline"):
         found.append(_obligation(facts, "requirements", first["deadline"],
                                  facts.get("requirements_set_on")))
-        # met on the day study recorded the floor reached (StudyFloorReached), open again
-        # when it lapses
-        found.append(_obligation(facts, "study_floor", first["deadline"],
-                                 facts.get("study_floor_reached_on")))
     return found
 
 

@@ -8,7 +8,6 @@ Doc = dict
 
 SUPERVISION = "supervision"
 UNITS = "units"
-STUDY = "study"
 
 
 # one document per payload[key_field], a handler per type: the shared helper

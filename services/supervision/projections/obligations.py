@@ -1,5 +1,5 @@
 """``supervision_obligations``: per unit, the facts its obligations are derived from, kept
-from the units, supervision, evaluation and study logs, and the obligations themselves with their
+from the units, supervision and evaluation logs, and the obligations themselves with their
 statuses (services.supervision.domain.obligations), recomputed from the facts by every event
 that changes them. A pure fold of the logs: a rebuild, or an as-of view at any moment,
 shows the obligations and statuses of that moment (overdue only once the scheduler's
@@ -7,7 +7,7 @@ shows the obligations and statuses of that moment (overdue only once the schedul
 
 One doc per unit, and one per group that was sent a directive of its own (``unit_id`` None).
 Doc: {party (the unit or group id), unit_id, group_id, meeting_date, arrived_on, contact_reported_on, plan_approved_on,
-requirements_set_on, study_floor_reached_on, phases: {phase: {entered_on, deadline, left_on}},
+requirements_set_on, phases: {phase: {entered_on, deadline, left_on}},
 measures: {measure_id: {due, completed_on}}, surveys: {survey_id: {opened_on, closed_on}},
 directives: {directive_id: {recipient, reply_by, sent_on, replied_on}},
 overdue: {obligation_id: {due, on}}, cleared: {obligation_id: due}, waived: {obligation_id: {reason, on, by}},
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from services.supervision.domain.config import SupervisionConfig
 from services.supervision.domain.obligations import unit_obligations
-from services.supervision.projections.common import STUDY, SUPERVISION, UNITS
+from services.supervision.projections.common import SUPERVISION, UNITS
 from shared.projection import Projection
 
 OBLIGATIONS = "supervision_obligations"
@@ -126,10 +126,6 @@ EVALUATION_FACTS = {
         d.get("surveys"), e["payload"]["survey_id"], opened_on=e["payload"].get("opened_on") or _day(e))},
     "SurveyClosed": _survey_closed,
 }
-STUDY_FACTS = {
-    "StudyFloorReached": lambda d, e: {"study_floor_reached_on": e["payload"]["reached_on"]},
-    "StudyFloorLapsed": lambda d, e: {"study_floor_reached_on": None},
-}
 
 
 def _party(payload: dict) -> str | None:
@@ -163,4 +159,4 @@ def _projection(source: str, facts: dict, config: SupervisionConfig) -> Projecti
 
 def obligation_projections(config: SupervisionConfig) -> list[Projection]:
     return [_projection(UNITS, UNITS_FACTS, config), _projection(SUPERVISION, SUPERVISION_FACTS, config),
-            _projection(EVALUATION, EVALUATION_FACTS, config), _projection(STUDY, STUDY_FACTS, config)]
+            _projection(EVALUATION, EVALUATION_FACTS, config)]

@@ -53,11 +53,6 @@ RECIPES = {
         "mobilization", "2024-04-30",
         lambda c, day: c.units("PhaseEntered", phase="analysis", previous_phase="mobilization",
                                deadline="2024-06-30", entered_on=day)),
-    "study_floor": Recipe(
-        lambda: County().units("PhaseEntered", phase="mobilization", previous_phase="registered",
-                               deadline="2024-04-30", entered_on="2024-02-18"),
-        None, "2024-04-30",
-        lambda c, day: c.study("StudyFloorReached", reached_on=day, member_count=4, exempted_count=1)),
     "measure": Recipe(
         lambda: County().units("RectificationMeasureAdded", measure_id="r-1", due="2024-07-01"),
         "r-1", "2024-07-01",

@@ -24,7 +24,7 @@ def env(source_type: str, payload: dict, day: str = "2024-02-01") -> dict:
 
 
 class County:
-    """The obligations projection fed from the four logs."""
+    """The obligations projection fed from the three logs."""
 
     def __init__(self):
         self.runner = MemoryProjectionRunner(obligation_projections(CONFIG), check_purity=True)
@@ -39,10 +39,6 @@ class County:
 
     def evaluation(self, event_type, day="2024-02-01", **payload):
         self.runner.apply(env(event_type, payload, day), "evaluation")
-        return self
-
-    def study(self, event_type, day="2024-02-01", **payload):
-        self.runner.apply(env(event_type, payload, day), "study")
         return self
 
     @property
@@ -111,19 +107,6 @@ def test_each_phase_deadline_and_the_requirements_in_phase_one():
     assert county.obligation("phase_deadline", "mobilization")["met_on"] == "2024-05-20"
     assert county.status("phase_deadline", "mobilization") == "met_late"
     assert county.status("phase_deadline", "analysis") == "open"
-
-
-def test_the_study_floor_is_due_with_phase_one_and_open_again_when_it_lapses():
-    county = County().units("PhaseEntered", phase="mobilization", previous_phase="registered",
-                            deadline="2024-04-30", entered_on="2024-02-18")
-    floor = county.obligation("study_floor")
-    assert (floor["due"], floor["owed_by"], floor["status"]) == ("2024-04-30", "unit", "open")
-    county.study("StudyFloorReached", reached_on="2024-03-20", member_count=4, exempted_count=0)
-    assert county.status("study_floor") == "met_on_time"
-    county.study("StudyFloorLapsed", lapsed_on="2024-03-25", members_below=["m5"])
-    assert county.status("study_floor") == "open"
-    county.units("DeadlineApplied", phase="mobilization", until="2024-05-15")  # R6 moves it too
-    assert county.obligation("study_floor")["due"] == "2024-05-15"
 
 
 def test_measures_and_surveys_fall_due_too():
