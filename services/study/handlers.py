@@ -4,7 +4,8 @@ loaded (a command for commands, a dict for queries) and ``actor`` an ``Actor``.
 
 Commands: check who acts (shared/access.py), add the unit's roster (the
 ``study_rosters`` projection of the units log), then run the command the one way every
-command runs: ``execute(stream_of(c), decide, fold_for(c), c)``. Queries answer from the
+command runs: ``execute(stream_of(c), decide, fold_for(c), c)``. One reaction, to the units
+service's ``MemberEnrolled``, runs a command the same way (``REACTIONS``). Queries answer from the
 projections in ``projections.py``. Who may read a unit is the shared policy; the one fact
 it needs that study does not keep — which group supervises the unit — is asked of the
 supervision service through ``ask_peer`` (a 503 refusal when it cannot say)."""
@@ -112,8 +113,27 @@ def grant_exemption(service, command: D.GrantExemption, actor: Actor) -> dict:
 
 
 def revoke_exemption(service, command: D.RevokeExemption, actor: Actor) -> dict:
-    _execute(service, _with_group(service, command, actor), actor)
+    """With the roster: the revocation may undo a floor reached (StudyFloorLapsed)."""
+    _execute(service, _with_roster(service, _with_group(service, command, actor)), actor)
     return {"unit_id": command.unit_id, "member_id": command.member_id, "revoked": True}
+
+
+# ------------------------------------------------------------ reactions
+
+def on_member_enrolled(ctx, env: dict) -> list[dict]:
+    """The units service's ``MemberEnrolled``, inside the inbox transaction that has just
+    applied it to ``study_rosters``: the unit's study stream decides on the roster with the
+    new member, so a floor reached before lapses in the same transaction (domain/floor.py).
+    The enrolment's date is its envelope's, so a replay decides alike."""
+    unit_id, member_id = env["payload"]["unit_id"], env["payload"]["member_id"]
+    doc = ctx.get("study_rosters", unit_id)
+    command = D.NoteMemberEnrolled(unit_id=unit_id, member_id=member_id,
+                                   roster=D.UnitRoster.from_doc(doc) if doc else None,
+                                   today=env["occurred_at"][:10])
+    return ctx.execute(D.stream_of(command), _decide, D.fold_for(command), command)
+
+
+REACTIONS = {"units": {"MemberEnrolled": on_member_enrolled}}
 
 
 # ------------------------------------------------------------ queries

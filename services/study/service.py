@@ -2,7 +2,8 @@
 
 Every public RPC takes the named fields of its schema (``schemas.py``) plus ``actor`` and
 answers ``{"ok": True, "result": ...}`` or a refusal (``shared/edge.py``); what each one
-does is in ``handlers.py``. The units log feeds the rosters and the unit directory."""
+does is in ``handlers.py``. The units log feeds the rosters and the unit directory, and its
+``MemberEnrolled`` is reacted to (a floor reached before lapses)."""
 from __future__ import annotations
 
 from nameko.events import event_handler
@@ -13,7 +14,8 @@ from services.study.projections import PROJECTIONS
 from shared.service_kit import DomainService, OutboxRelay, ServiceStorage, Wiring, endpoint
 from shared.unit_directory import unit_directory
 
-WIRING = Wiring(service="study", projections=(unit_directory(), *PROJECTIONS))
+# a member enrolled may undo a unit's floor (StudyFloorLapsed): handlers.REACTIONS
+WIRING = Wiring(service="study", projections=(unit_directory(), *PROJECTIONS), reactions=H.REACTIONS)
 
 
 class StudyService(DomainService):

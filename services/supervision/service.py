@@ -6,7 +6,8 @@ answers ``{"ok": True, "result": ...}`` or a refusal (``shared.edge``):
     supervision.record_arrival(group_id="g-1", unit_id="u-1", date="2005-02-16", actor={...})
 
 The request schemas are in ``schemas.py``, what each RPC does in ``handlers.py``, the
-rules in ``domain/``. The service reads the units log into its fact projections.
+rules in ``domain/``. The service reads the units log into its fact projections, and the
+evaluation and study logs into its obligations.
 """
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ class SupervisionService(DomainService):
     @event_handler("evaluation", "#", requeue_on_error=True)
     def on_evaluation_event(self, envelope):
         self._receive("evaluation", envelope)
+
+    # the study floor reached or lapsed (R7): the study_floor obligation
+    @event_handler("study", "#", requeue_on_error=True)
+    def on_study_event(self, envelope):
+        self._receive("study", envelope)
 
     # obligations (督促检查): time passing, recorded by one instance at a time
     @timer(interval=settings().scheduler_seconds)

@@ -220,7 +220,8 @@ def test_what_fell_due_in_the_weeks_since_is_overdue_and_urged(units, office):
     """Issue 15's demo: overdue arrivals and plans, a passed phase deadline, an overdue
     measure, and an answered and an unanswered directive (the latter overdue itself)."""
     ids = {name: card["unit_id"] for name, card in units.items()}
-    expected = {"arrival", "contact_details", "work_plan", "phase_deadline", "measure", "directive"}
+    expected = {"arrival", "contact_details", "work_plan", "phase_deadline", "study_floor", "measure",
+                "directive"}
     wait_until(lambda: expected <= set(overdue_in_the_county(office)), 60,
                message="the scheduler to record what fell due")
     found = overdue_in_the_county(office)
@@ -232,6 +233,10 @@ def test_what_fell_due_in_the_weeks_since_is_overdue_and_urged(units, office):
     assert [o["status"] for o in mine] == ["met_on_time"]  # answered the day it came
     late = office.get("/obligations", params={"unit_id": ids["县公安局"], "type": "arrival"}).json()
     assert [o["status"] for o in late] == ["met_late"]
+    # R7, followed from the study log: met where study recorded every member at the floor
+    for name, status in (("县水利局", "met_on_time"), ("县公安局", "overdue")):
+        floor = office.get("/obligations", params={"unit_id": ids[name], "type": "study_floor"}).json()
+        assert [o["status"] for o in floor] == [status], name
     # every other arrived group reported its contact details the day it came (R16)
     contacts = office.get("/obligations", params={"status": "overdue", "type": "contact_details"}).json()
     assert [o["unit_id"] for o in contacts] == [ids["县公安局"]]

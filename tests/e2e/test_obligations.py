@@ -12,7 +12,15 @@ import pytest
 
 from assembly.stack import throwaway_stack, wait_until
 from shared.clock import utc_now_iso
-from tests.e2e.test_supervision import assign, day, form_group, register_unit, schedule_meeting
+from tests.e2e.test_study import WINDOW, attend, record_session
+from tests.e2e.test_supervision import (
+    _unit_in_mobilization_and_ready,
+    assign,
+    day,
+    form_group,
+    register_unit,
+    schedule_meeting,
+)
 
 AHEAD = 5  # days the restarted schedulers' clock runs ahead of the wall
 
@@ -214,3 +222,59 @@ def test_a_directive_is_sent_refused_answered_and_falls_overdue_unanswered(stack
     assert mine[group_directive]["status"] == "overdue" and mine[group_directive]["owed_by"] == "group"
     answered = mine[f"{unit_id}:directive:{directive_id}"]
     assert answered["status"] == "met_on_time" and answered["owed_by"] == "unit"
+
+
+def test_a_units_study_floor_is_met_when_its_last_attendance_is_recorded(stack):
+    """R7 across the services: the study service records the floor reached with the attendance
+    that completes it (one append), supervision's study_floor obligation, due at the end of
+    phase 1 (as extended), is met on that day; an enrolment lapses it, an exemption reaches
+    it again."""
+    for key in [k for k in ("supervision", "supervision-2") if k in stack.processes]:
+        stack.kill(key)  # the tests above left the schedulers' clock ahead of the wall
+    stack.start("supervision")
+    stack.wait_answering(["supervision"])
+    group_id = form_group(stack)["group_id"]
+    unit_id = _unit_in_mobilization_and_ready(stack, group_id)  # one member, exempted
+    unit, office = stack.as_role("unit", scope=unit_id), stack.as_role("office")
+
+    def floor():
+        found = [o for o in obligations(stack, unit_id=unit_id) if o["type"] == "study_floor"]
+        return found[0] if found else None
+
+    today = dt.date.today().isoformat()
+    # its one member was exempted on record: the floor was reached that day, after the batch's
+    # phase-1 deadline (2024's calendar)
+    wait_until(lambda: (o := floor()) and o["met_on"] == today, 30,
+               message="the study_floor obligation, met, once the unit is in phase 1")
+    phase_one = next(o for o in obligations(stack, unit_id=unit_id) if o["type"] == "phase_deadline")
+    assert (floor()["due"], floor()["owed_by"], floor()["status"]) == (phase_one["due"], "unit", "met_late")
+    extended = office.post(f"/units/{unit_id}/deadline-extensions", json={
+        "phase": "mobilization", "until": day(30), "reason": "集中学习需要延长"})
+    assert extended.status_code == 201, extended.text
+    wait_until(lambda: floor()["due"] == day(30), 30, message="the extension to move the study floor")
+    assert floor()["status"] == "met_on_time"
+
+    enrolled = unit.post(f"/units/{unit_id}/members", json={"name": "新党员", "section": None,
+                                                             "is_leader": False, "is_retired": True})
+    assert enrolled.status_code == 201, enrolled.text
+    member_id = enrolled.json()["member_id"]
+    wait_until(lambda: floor()["status"] == "open", 30, message="the enrolment to lapse the floor")
+    study_events = stack.db("study")["events"]
+    lapsed = study_events.find_one({"type": "StudyFloorLapsed", "payload.unit_id": unit_id})
+    enrolment = stack.db("units")["events"].find_one({"type": "MemberEnrolled", "payload.member_id": member_id})
+    assert lapsed["causation_id"] == enrolment["event_id"] and lapsed["payload"]["members_below"] == [member_id]
+
+    sessions = [record_session(unit, unit_id, date=date, hours=8) for date in WINDOW[:5]]
+    for session_id in sessions[:4]:
+        attend(unit, session_id, member_id)
+    time.sleep(1)  # time for supervision to hear of anything the study service recorded
+    assert floor()["status"] == "open"  # 32 学时: short of the floor
+    assert study_events.count_documents({"type": "StudyFloorReached", "payload.unit_id": unit_id}) == 1
+    attend(unit, sessions[4], member_id)
+    wait_until(lambda: floor()["status"] == "met_on_time", 30, message="the last attendance to meet the floor")
+    assert floor()["met_on"] == today
+    reached = study_events.find_one({"type": "StudyFloorReached", "payload.unit_id": unit_id},
+                                    sort=[("_id", -1)])
+    attendance = study_events.find_one({"type": "StudyAttendanceRecorded", "payload.session_id": sessions[4]})
+    assert reached["_id"] == attendance["_id"] + 1 and reached["correlation_id"] == attendance["correlation_id"]
+    assert (reached["payload"]["cause"], reached["payload"]["member_count"]) == ("attendance", 2)

@@ -321,8 +321,9 @@ def test_rebuild_of_a_consumer_reads_its_sources_up_to_its_checkpoint(county):
     result = county["audit"]("rebuild", "supervision", "--json")
     report = json.loads(result.output)
     assert result.exit_code == 0, report
-    # supervision follows evaluation too (its obligations): no checkpoint there, nothing read
-    assert report["read_upto"] == {"supervision": 4, "units": 9, "evaluation": 0}
+    # supervision follows evaluation and study too (its obligations): no checkpoint there,
+    # nothing read
+    assert report["read_upto"] == {"supervision": 4, "units": 9, "evaluation": 0, "study": 0}
     # positions 1-4 and 5-8 are two units with their members, 9 registers the third
     assert report["collections"]["unit_directory"]["live"] == 3
     third = county["made"]["units"][2]["unit_id"]

@@ -10,14 +10,23 @@ from types import ModuleType as _ModuleType
 
 from .basis import EMPTY_BASIS, EMPTY_TALLY, basis_of, counted, evolve_basis
 from .catalog import FORMS, PLAN_ITEMS, REQUIRED_CONTENT, SELF_STUDY
-from .commands import GrantExemption, RecordAttendance, RecordStudySession, RevokeExemption, SetStudyPlan
+from .commands import (
+                       GrantExemption,
+                       NoteMemberEnrolled,
+                       RecordAttendance,
+                       RecordStudySession,
+                       RevokeExemption,
+                       SetStudyPlan,
+)
 from .config import DEFAULT_CONFIG, BatchCalendar, StudyConfig, batch_one_calendar
-from .decide import HANDLERS, decide, missing_plan_items
+from .decide import FLOOR_CAUSES, HANDLERS, decide, missing_plan_items
 from .events import (
                        STUDY_EVENT_TYPES,
                        StudyAttendanceRecorded,
                        StudyExemptionGranted,
                        StudyExemptionRevoked,
+                       StudyFloorLapsed,
+                       StudyFloorReached,
                        StudyPlanSet,
                        StudySessionRecorded,
                        unit_stream,
@@ -35,6 +44,7 @@ from .figures import (
                        session_doc,
                        sheet_from,
 )
+from .floor import floor_change
 from .roster import UNITS_EVENT_TYPES, RosterMember, RosterStudyGroup, UnitRoster, evolve_roster, roster_from
 from .state import Exemption, Session, StudyState, evolve, evolve_envelope, fold
 from .streams import fold_envelopes, fold_for, stream_of

@@ -1,6 +1,7 @@
 """Commands. Ids and today's date come from the edge (the schemas' ``make``); the unit's
 roster (the study service's projection of units events) is added by the handler, which
-also finds an attendance record's unit through its session."""
+also finds an attendance record's unit through its session. ``NoteMemberEnrolled`` is no
+request's: the service's reaction to a units event makes it."""
 from __future__ import annotations
 
 import dataclasses
@@ -66,3 +67,17 @@ class RevokeExemption:
     actor: Actor
     today: str
     unit_group_id: str | None = None  # as for GrantExemption
+    # the roster, for the floor's standing after the revocation (StudyFloorLapsed); without
+    # it the floor is not looked at
+    roster: UnitRoster | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class NoteMemberEnrolled:
+    """The study service's reaction to the units service's ``MemberEnrolled``: the roster
+    (already with the new member) and the enrolment's date (its envelope's). Records nothing
+    of its own; a floor reached before lapses (StudyFloorLapsed)."""
+    unit_id: str
+    member_id: str
+    roster: UnitRoster | None
+    today: str

@@ -1,5 +1,7 @@
 """decide(state, command) -> events for one unit's study stream. Pure: the roster,
-today's date and the actor come in the command; configuration as an argument."""
+today's date and the actor come in the command; configuration as an argument. After the
+commands that can change the unit's standing against the floor (``FLOOR_CAUSES``), the floor
+event they bring about is added to their own (domain/floor.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +10,14 @@ from typing import Any, Iterable
 from shared.domain import Conflict, Forbidden, NotFound, Rejected
 
 from .catalog import CENTRALISED, FORMS, PLAN_ITEMS, REQUIRED_CONTENT, mode_of
-from .commands import GrantExemption, RecordAttendance, RecordStudySession, RevokeExemption, SetStudyPlan
+from .commands import (
+    GrantExemption,
+    NoteMemberEnrolled,
+    RecordAttendance,
+    RecordStudySession,
+    RevokeExemption,
+    SetStudyPlan,
+)
 from .config import DEFAULT_CONFIG, StudyConfig
 from .events import (
     StudyAttendanceRecorded,
@@ -17,6 +26,7 @@ from .events import (
     StudyPlanSet,
     StudySessionRecorded,
 )
+from .floor import floor_change
 from .hours import BadHours, hours_number, hours_text, to_half_hours
 from .roster import UnitRoster
 from .state import StudyState
@@ -34,7 +44,11 @@ def decide(state: StudyState, command, config: StudyConfig = DEFAULT_CONFIG) -> 
     if state.unit_id is not None and state.unit_id != command.unit_id:
         raise Rejected("command is for another unit's study stream",
                        unit_id=command.unit_id, stream_unit_id=state.unit_id)
-    return handler(state, command, config)
+    events = handler(state, command, config)
+    cause = FLOOR_CAUSES.get(type(command))
+    if cause is None:
+        return events
+    return events + floor_change(state, events, command.roster, command.today, cause, config)
 
 
 # ---------------------------------------------------------------- helpers
@@ -320,6 +334,19 @@ def _revoke_exemption(state: StudyState, cmd: RevokeExemption, config: StudyConf
                                   date=_iso_date(cmd.today, "today"))]
 
 
+# ---------------------------------------------------------------- a member enrolled
+
+def _note_enrolment(state: StudyState, cmd: NoteMemberEnrolled, config: StudyConfig) -> list:
+    """Nothing of its own to record: the roster is the units service's. What it may bring
+    about, a floor reached before lapsing, ``decide`` adds (domain/floor.py)."""
+    roster = _known_roster(cmd.roster, cmd.unit_id)
+    if cmd.member_id not in roster.members:
+        raise Rejected("the enrolled member is not on the unit's roster",
+                       member_id=cmd.member_id, unit_id=cmd.unit_id)
+    _iso_date(cmd.today, "today")
+    return []
+
+
 def _who(actor) -> dict:
     return {"id": actor.id, "name": actor.name, "role": actor.role}
 
@@ -331,4 +358,13 @@ HANDLERS = {
     RecordAttendance: _record_attendance,
     GrantExemption: _grant_exemption,
     RevokeExemption: _revoke_exemption,
+    NoteMemberEnrolled: _note_enrolment,
+}
+
+# the commands after which the floor is judged, and the cause its event names
+FLOOR_CAUSES = {
+    RecordAttendance: "attendance",
+    GrantExemption: "exemption_granted",
+    RevokeExemption: "exemption_revoked",
+    NoteMemberEnrolled: "member_enrolled",
 }

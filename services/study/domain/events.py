@@ -1,6 +1,8 @@
 """The study service's own events. All carry the unit_id: one stream per unit,
 ``study-<unit_id>``. Attendance events repeat the session's figures so that a
-member's hours can be folded from attendance alone."""
+member's hours can be folded from attendance alone. ``StudyFloorReached`` and
+``StudyFloorLapsed`` record the unit's standing against the floor changing, for the
+services that follow study's log (supervision's ``study_floor`` obligation)."""
 from __future__ import annotations
 
 import dataclasses
@@ -67,9 +69,42 @@ class StudyExemptionRevoked(Event):
     date: str
 
 
+@dataclasses.dataclass(frozen=True)
+class StudyFloorReached(Event):
+    """Every member on the unit's roster at the floor of centralised 学时, or exempted on
+    record (R7: "集中学习时间一般不得少于40学时"): the fact supervision's ``study_floor``
+    obligation is met by. Appended with the attendance or exemption that completed it, in
+    the same append; ``reached_on`` is that command's date (the day the record first shows
+    the floor met), never wall time.
+
+    Logs written before this event existed have none for a unit whose floor was met then:
+    such a unit gets one with the next attendance or exemption recorded for it (dated that
+    day), and until then supervision's obligation stays open. Acceptable: nothing is lost,
+    the study record itself is unchanged, and the phase gate asks study's readiness live."""
+    unit_id: str
+    reached_on: str
+    floor: str            # the floor it was reached against, canonical hours ("40")
+    member_count: int
+    exempted: list        # ids of the members counted by their exemption
+    cause: str            # the command it came with: "attendance" | "exemption_granted"
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyFloorLapsed(Event):
+    """The floor, reached before, no longer met: a member enrolled after it was reached
+    (the units service's ``MemberEnrolled``, seen by study's reaction), or an exemption
+    revoked from a member short of the floor. Supervision's obligation is open again until
+    a new ``StudyFloorReached``."""
+    unit_id: str
+    lapsed_on: str
+    floor: str
+    members_below: list   # ids of the members short of the floor and not exempted
+    cause: str            # "member_enrolled" | "exemption_revoked" (see domain/floor.py)
+
+
 STUDY_EVENT_TYPES = frozenset({
     "StudyPlanSet", "StudySessionRecorded", "StudyAttendanceRecorded",
-    "StudyExemptionGranted", "StudyExemptionRevoked",
+    "StudyExemptionGranted", "StudyExemptionRevoked", "StudyFloorReached", "StudyFloorLapsed",
 })
 
 

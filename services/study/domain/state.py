@@ -11,6 +11,8 @@ from .events import (
     StudyAttendanceRecorded,
     StudyExemptionGranted,
     StudyExemptionRevoked,
+    StudyFloorLapsed,
+    StudyFloorReached,
     StudyPlanSet,
     StudySessionRecorded,
 )
@@ -74,13 +76,17 @@ class StudyState:
     plan_version: int = 0
     sessions: Mapping[str, Session] = dataclasses.field(default_factory=dict)
     exemptions: Mapping[str, Exemption] = dataclasses.field(default_factory=dict)
+    # the date the floor was last recorded reached (StudyFloorReached), None while it is
+    # not, or was never recorded (logs older than the event: see StudyFloorReached)
+    floor_reached_on: str | None = None
 
     def to_doc(self) -> dict[str, Any]:
         return {"unit_id": self.unit_id, "version": self.version,
                 "plan": dict(self.plan) if self.plan else None,
                 "plan_version": self.plan_version,
                 "sessions": [s.to_doc() for _, s in sorted(self.sessions.items())],
-                "exemptions": [e.to_doc() for _, e in sorted(self.exemptions.items())]}
+                "exemptions": [e.to_doc() for _, e in sorted(self.exemptions.items())],
+                "floor_reached_on": self.floor_reached_on}
 
     @classmethod
     def from_doc(cls, d: Mapping[str, Any] | None) -> "StudyState":
@@ -89,7 +95,8 @@ class StudyState:
         return cls(unit_id=d.get("unit_id"), version=d.get("version", 0), plan=d.get("plan"),
                    plan_version=d.get("plan_version", 0),
                    sessions={s["session_id"]: Session.from_doc(s) for s in d.get("sessions", [])},
-                   exemptions={e["member_id"]: Exemption(**e) for e in d.get("exemptions", [])})
+                   exemptions={e["member_id"]: Exemption(**e) for e in d.get("exemptions", [])},
+                   floor_reached_on=d.get("floor_reached_on"))
 
 
 def plan_doc(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,6 +133,10 @@ def evolve(state: StudyState, event: Event) -> StudyState:
     if isinstance(event, StudyExemptionRevoked):
         rest = {k: v for k, v in state.exemptions.items() if k != event.member_id}
         return dataclasses.replace(state, exemptions=rest)
+    if isinstance(event, StudyFloorReached):
+        return dataclasses.replace(state, floor_reached_on=event.reached_on)
+    if isinstance(event, StudyFloorLapsed):
+        return dataclasses.replace(state, floor_reached_on=None)
     return state
 
 

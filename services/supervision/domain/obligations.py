@@ -36,6 +36,7 @@ OWED_BY = {
     "contact_details": "group",    # R16: report contact details after arriving
     "work_plan": "unit",           # R3, R4: the plan approved before the meeting
     "requirements": "unit",        # R11: specific requirements within phase 1
+    "study_floor": "unit",         # R7: every member at the 40-学时 floor (or exempted) in phase 1
     "phase_deadline": "unit",      # R6: each phase left by its deadline (补课 included)
     "measure": "unit",             # each rectification measure by its due date
     "survey_close": "group",       # the survey closed within a set time of opening
@@ -100,6 +101,17 @@ def _phase_obligations(facts: dict, config: SupervisionConfig) -> list[dict]:
     return found
 
 
+def _study_obligations(facts: dict, config: SupervisionConfig) -> list[dict]:
+    """R7, "集中学习时间一般不得少于40学时": due when phase 1 (学习动员) is, its deadline as
+    extended; met on the day the study service recorded the floor reached, open again when it
+    recorded it lapsed (a member enrolled, an exemption revoked), until reached anew."""
+    first = (facts.get("phases") or {}).get("mobilization") or {}
+    if not first.get("deadline"):
+        return []
+    return [_obligation(facts, "study_floor", first["deadline"],
+                        (facts.get("study_floor") or {}).get("reached_on"))]
+
+
 def _measure_obligations(facts: dict, config: SupervisionConfig) -> list[dict]:
     return [_obligation(facts, "measure", m["due"], m.get("completed_on"), measure_id)
             for measure_id, m in (facts.get("measures") or {}).items() if m.get("due")]
@@ -117,7 +129,7 @@ def _directive_obligations(facts: dict, config: SupervisionConfig) -> list[dict]
             for directive_id, d in (facts.get("directives") or {}).items()]
 
 
-DERIVATIONS = (_meeting_obligations, _arrival_obligations, _phase_obligations,
+DERIVATIONS = (_meeting_obligations, _arrival_obligations, _phase_obligations, _study_obligations,
                _measure_obligations, _survey_obligations, _directive_obligations)
 
 

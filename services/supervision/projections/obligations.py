@@ -1,5 +1,5 @@
 """``supervision_obligations``: per unit, the facts its obligations are derived from, kept
-from the units, supervision and evaluation logs, and the obligations themselves with their
+from the units, supervision, evaluation and study logs, and the obligations themselves with their
 statuses (services.supervision.domain.obligations), recomputed from the facts by every event
 that changes them. A pure fold of the logs: a rebuild, or an as-of view at any moment,
 shows the obligations and statuses of that moment (overdue only once the scheduler's
@@ -10,6 +10,7 @@ Doc: {party (the unit or group id), unit_id, group_id, meeting_date, arrived_on,
 requirements_set_on, phases: {phase: {entered_on, deadline, left_on}},
 measures: {measure_id: {due, completed_on}}, surveys: {survey_id: {opened_on, closed_on}},
 directives: {directive_id: {recipient, reply_by, sent_on, replied_on}},
+study_floor: {reached_on, lapsed_on} (the study service's StudyFloorReached / StudyFloorLapsed),
 overdue: {obligation_id: {due, on}}, cleared: {obligation_id: due}, waived: {obligation_id: {reason, on, by}},
 obligations: [{obligation_id, type, unit_id, group_id, owed_by, subject, due, met_on, status}]}
 """
@@ -22,6 +23,7 @@ from shared.projection import Projection
 
 OBLIGATIONS = "supervision_obligations"
 EVALUATION = "evaluation"
+STUDY = "study"
 
 
 def _day(env: dict) -> str:
@@ -128,6 +130,15 @@ EVALUATION_FACTS = {
 }
 
 
+# R7: the floor as the study service records it; a lapse leaves the obligation unmet again
+STUDY_FACTS = {
+    "StudyFloorReached": lambda d, e: {"study_floor": {"reached_on": e["payload"]["reached_on"],
+                                                       "lapsed_on": None}},
+    "StudyFloorLapsed": lambda d, e: {"study_floor": {"reached_on": None,
+                                                      "lapsed_on": e["payload"]["lapsed_on"]}},
+}
+
+
 def _party(payload: dict) -> str | None:
     """Whose obligations an event touches: its unit, or the group a directive went to
     (the obligations stream's events name it ``party``)."""
@@ -159,4 +170,4 @@ def _projection(source: str, facts: dict, config: SupervisionConfig) -> Projecti
 
 def obligation_projections(config: SupervisionConfig) -> list[Projection]:
     return [_projection(UNITS, UNITS_FACTS, config), _projection(SUPERVISION, SUPERVISION_FACTS, config),
-            _projection(EVALUATION, EVALUATION_FACTS, config)]
+            _projection(EVALUATION, EVALUATION_FACTS, config), _projection(STUDY, STUDY_FACTS, config)]

@@ -222,4 +222,4 @@ def test_one_dispatch_idiom_unknown_commands_are_type_errors():
     plan = D.SetStudyPlan(unit_id=UNIT, roster=None, today="2024-02-16")
     assert D.stream_of(plan) == "study-u1" and D.fold_for(plan)([]) == D.StudyState()
     assert set(D.HANDLERS) == {D.SetStudyPlan, D.RecordStudySession, D.RecordAttendance,
-                               D.GrantExemption, D.RevokeExemption}
+                               D.GrantExemption, D.RevokeExemption, D.NoteMemberEnrolled}

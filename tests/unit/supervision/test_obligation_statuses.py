@@ -47,6 +47,12 @@ RECIPES = {
                                deadline="2024-04-30", entered_on="2024-02-18"),
         None, "2024-04-30",
         lambda c, day: c.units("RequirementsSet", day=day, text="五带头", items=[])),
+    "study_floor": Recipe(
+        lambda: County().units("PhaseEntered", phase="mobilization", previous_phase="registered",
+                               deadline="2024-03-20", entered_on="2024-02-18"),
+        None, "2024-03-20",
+        lambda c, day: c.study("StudyFloorReached", day=day, reached_on=day, floor="40", member_count=2,
+                               exempted=[], cause="attendance")),
     "phase_deadline": Recipe(
         lambda: County().units("PhaseEntered", phase="mobilization", previous_phase="registered",
                                deadline="2024-04-30", entered_on="2024-02-18"),

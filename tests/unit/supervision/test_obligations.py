@@ -1,4 +1,5 @@
-"""Obligations (督促检查), pure: derived from the logs by the projection, statuses from the
+"""Obligations (督促检查), pure: derived from the logs (units, supervision, evaluation, study)
+by the projection, statuses from the
 record only, the scheduler's tick and the office's waiver decided on the unit's
 obligations stream."""
 import itertools
@@ -39,6 +40,10 @@ class County:
 
     def evaluation(self, event_type, day="2024-02-01", **payload):
         self.runner.apply(env(event_type, payload, day), "evaluation")
+        return self
+
+    def study(self, event_type, day="2024-02-01", **payload):
+        self.runner.apply(env(event_type, payload, day), "study")
         return self
 
     @property
@@ -128,6 +133,89 @@ def test_an_invalid_survey_was_still_closed_and_its_repeat_owes_its_own_close():
               .evaluation("SurveyOpened", survey_id="s-2", opened_on="2024-08-12"))
     assert county.status("survey_close", "s-1") == "met_on_time"
     assert county.status("survey_close", "s-2") == "open"
+
+
+# ------------------------------------------------ the study floor (R7), from the study log
+
+def in_phase_one(deadline="2024-03-20") -> County:
+    return County().units("PhaseEntered", phase="mobilization", previous_phase="registered",
+                          deadline=deadline, entered_on="2024-02-18")
+
+
+def floor_reached(county: County, on: str, cause="attendance") -> County:
+    return county.study("StudyFloorReached", day=on, reached_on=on, floor="40", member_count=3,
+                        exempted=[], cause=cause)
+
+
+def floor_lapsed(county: County, on: str, cause="member_enrolled") -> County:
+    return county.study("StudyFloorLapsed", day=on, lapsed_on=on, floor="40", members_below=["m9"],
+                        cause=cause)
+
+
+def test_the_study_floor_is_due_at_the_end_of_phase_one_and_moves_with_its_extension():
+    county = in_phase_one()
+    floor = county.obligation("study_floor")
+    assert (floor["due"], floor["owed_by"], floor["status"], floor["met_on"]) == (
+        "2024-03-20", "unit", "open", None)
+    county.units("DeadlineApplied", phase="mobilization", until="2024-04-10")
+    assert county.obligation("study_floor")["due"] == "2024-04-10"
+    assert "study_floor" not in {o["type"] for o in County().units(
+        "MobilizationMeetingScheduled", date="2024-02-18").doc["obligations"]}  # no phase 1 yet
+
+
+def test_the_study_floor_met_on_time_on_the_day_it_is_reached():
+    county = floor_reached(in_phase_one(), "2024-03-20")
+    assert county.obligation("study_floor")["met_on"] == "2024-03-20"
+    assert county.status("study_floor") == "met_on_time"
+
+
+def test_the_study_floor_reached_before_phase_one_is_met_on_time_once_phase_one_is_entered():
+    county = floor_reached(County(), "2024-02-10", cause="exemption_granted")
+    assert county.doc["obligations"] == []
+    county.units("PhaseEntered", phase="mobilization", previous_phase="registered", deadline="2024-03-20",
+                 entered_on="2024-02-18")
+    assert county.status("study_floor") == "met_on_time"
+
+
+def test_the_study_floor_reached_after_the_deadline_is_met_late():
+    county = floor_reached(in_phase_one(), "2024-03-21")
+    assert county.status("study_floor") == "met_late"
+
+
+def test_the_study_floor_unreached_is_overdue_once_the_scheduler_records_it():
+    county = in_phase_one()
+    assert [o["type"] for o in fallen_due(county.doc["obligations"], "2024-03-21")] == [
+        "phase_deadline", "requirements", "study_floor"]
+    overdue(county, "study_floor", "2024-03-21")
+    assert county.status("study_floor") == "overdue"
+    assert days_overdue(county.obligation("study_floor"), "2024-03-25") == 5
+    floor_reached(county, "2024-03-26")
+    assert county.status("study_floor") == "met_late"
+
+
+def test_the_study_floor_waived_by_the_office_stays_waived():
+    county = in_phase_one()
+    county.supervision("ObligationWaived", party=UNIT, obligation_id=f"{UNIT}:study_floor", kind="study_floor",
+                       reason="整建制撤并，市委同意", waived_on="2024-03-10", waived_by="office-1")
+    assert county.status("study_floor") == "waived"
+    floor_reached(county, "2024-03-25")
+    assert county.status("study_floor") == "waived"
+    assert "study_floor" not in {o["type"] for o in fallen_due(county.doc["obligations"], "2024-04-01")}
+
+
+def test_a_lapsed_study_floor_is_open_again_until_reached_anew():
+    county = floor_reached(in_phase_one(), "2024-03-01")
+    floor_lapsed(county, "2024-03-05")
+    assert (county.status("study_floor"), county.obligation("study_floor")["met_on"]) == ("open", None)
+    assert county.doc["study_floor"] == {"reached_on": None, "lapsed_on": "2024-03-05"}
+    floor_reached(county, "2024-03-25")
+    assert (county.status("study_floor"), county.obligation("study_floor")["met_on"]) == ("met_late", "2024-03-25")
+    # lapsed after its due date, with the overdue recorded before it was met: overdue again
+    overdue_before = in_phase_one()
+    overdue(overdue_before, "study_floor", "2024-03-21")
+    floor_reached(overdue_before, "2024-03-22")
+    floor_lapsed(overdue_before, "2024-03-28", cause="exemption_revoked")
+    assert overdue_before.status("study_floor") == "overdue"
 
 
 # ---------------------------------------------------------------- time passing, recorded
