@@ -411,7 +411,9 @@ def read_upload(request: Request, file_limit: int):
         raise InputError(400, "bad_request", "send the file as multipart/form-data, with the file in "
                          "a part named 'file' and the fields unit_id and purpose")
     request.max_content_length = file_limit + MULTIPART_SLACK
-    request.max_form_memory_size = MULTIPART_SLACK
+    # werkzeug holds this to the parser's buffer too (a read is up to 64 KiB beside what is
+    # buffered), not only to the text fields: 1 MiB, well above a read, is still small
+    request.max_form_memory_size = 1 << 20
     try:
         form, files = request.form, request.files
     except RequestEntityTooLarge:
