@@ -97,10 +97,14 @@ class AttachmentFiles:
         except gridfs.errors.NoFile:
             pass
 
-    def orphans(self) -> list[str]:
-        """Files no ``AttachmentStored`` event names: attempts that never got their event."""
-        recorded = set(recorded_ids(self.db))
-        return [doc["_id"] for doc in self.files.find({}, {"_id": 1}) if doc["_id"] not in recorded]
+    def orphans(self, uploaded_before=None) -> list[str]:
+        """Files no ``AttachmentStored`` event names: attempts that never got their event.
+        ``uploaded_before`` (a UTC datetime) leaves out younger files, whose upload may still
+        be about to append its event."""
+        query = {"uploadDate": {"$lt": uploaded_before}} if uploaded_before is not None else {}
+        candidates = [doc["_id"] for doc in self.files.find(query, {"_id": 1})]
+        recorded = set(recorded_ids(self.db)) if candidates else set()
+        return [attachment_id for attachment_id in candidates if attachment_id not in recorded]
 
 
 def recorded(db: Database):

@@ -249,3 +249,23 @@ def test_a_byte_changed_in_a_gridfs_chunk_is_found_by_audit_verify(stack, county
     finally:
         chunks.update_one({"_id": chunk["_id"]}, {"$set": {"data": Binary(original)}})
     assert audit(stack, "verify").exit_code == 0
+
+
+def test_an_orphaned_file_is_served_to_nobody_and_cleaned_by_ops_orphans(stack, county):
+    """A file written without its event (an upload that crashed between the two)."""
+    from shared.attachment_files import AttachmentFiles
+    db = stack.db("units")
+    orphan = "fu-" + uuid.uuid4().hex[:12]
+    AttachmentFiles(db).put(orphan, "lost.pdf", "application/pdf", F.pdf("lost"),
+                            hashlib.sha256(F.pdf("lost")).hexdigest())
+    assert stack.request("GET", f"/attachments/{orphan}", stack.token("office")).status_code == 404
+    assert audit(stack, "verify").exit_code == 0  # an event's file is checked, not a stray one
+    recorded = db["attachments.files"].count_documents({})
+    env = {"DUDAO_MONGO_URI": stack.mongo_uri, "DUDAO_DB_PREFIX": stack.db_prefix}
+    listed = CliRunner().invoke(main, ["ops", "orphans", "units", "--older-than", "0"], env=env)
+    assert listed.exit_code == 0 and listed.stdout.split() == [orphan], listed.output
+    assert CliRunner().invoke(main, ["ops", "orphans", "units"], env=env).stdout.split() == []  # too young
+    removed = CliRunner().invoke(main, ["ops", "orphans", "units", "--older-than", "0", "--delete"], env=env)
+    assert removed.exit_code == 0, removed.output
+    assert db["attachments.files"].count_documents({}) == recorded - 1
+    assert db["attachments.chunks"].count_documents({"files_id": orphan}) == 0
