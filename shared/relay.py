@@ -16,6 +16,7 @@ from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
 
 from shared.lease import Lease
+from shared.opcount import purpose
 
 LEASE_ID = "relay_lease"
 CHECKPOINT_ID = "relay_checkpoint"
@@ -98,7 +99,9 @@ class Relay:
         """Loop until ``should_stop()``: publish, then sleep until woken or the poll interval."""
         while not should_stop():
             try:
-                if self.publish_pending() == self.batch:  # a full batch: more may wait
+                with purpose("relay"):
+                    published = self.publish_pending()
+                if published == self.batch:  # a full batch: more may wait
                     continue
             except Exception:  # broker or database away: keep the checkpoint, try again
                 log.exception("relay for %s failed; retrying", self.store.service)

@@ -13,6 +13,7 @@ import uuid
 
 from shared.clock import iso, utc_now, utc_now_iso
 from shared.envelope import ROLES
+from shared.opcount import purpose
 
 ISSUABLE_ROLES = tuple(r for r in ROLES if r != "system")
 SCOPED_ROLES = {"supervisor": "group id", "unit": "unit id", "respondent": "survey id"}
@@ -93,7 +94,8 @@ class TokenStore:
                 "scope": scope}
 
     def authenticate(self, token: str | None) -> Person | None:
-        doc = self._live_token(token)
+        with purpose("token check"):
+            doc = self._live_token(token)
         return _person(doc) if doc else None
 
     def _live_token(self, token: str | None) -> dict | None:

@@ -14,6 +14,7 @@ from shared.domain import Actor, DomainError
 from shared.eventstore import AppendRequest, CommandKey, ConcurrencyError
 from shared.eventstore.mongo import MongoEventStore
 from shared.inbox import Inbox
+from shared.opcount import purpose
 from shared.projection import Projection
 from shared.projection_store import MongoProjector
 from shared.service_kit.sessions import SessionLedger
@@ -95,16 +96,19 @@ class Storage:
         self.inbox.ensure_indexes()
 
     def _project_own(self, session, envelopes: list[dict]) -> None:
-        self.own.apply(envelopes, self.service, session)
+        with purpose("own projections"):
+            self.own.apply(envelopes, self.service, session)
 
     def _handler_for(self, source: str):
         reactions = self.wiring.reactions.get(source, {})
 
         def handle(session, env: dict) -> None:
-            self.foreign.apply([env], source, session)
+            with purpose("projection writes"):
+                self.foreign.apply([env], source, session)
             reaction = reactions.get(env["type"])
             if reaction is not None:
-                reaction(ReactionContext(self, session, env), env)
+                with purpose("reaction"):
+                    reaction(ReactionContext(self, session, env), env)
 
         return handle
 
@@ -138,7 +142,8 @@ class StorageAccess:
         actor = actor.to_dict() if isinstance(actor, Actor) else actor
         key = self.request.command_key(self._commands_run) if self.request else None
         for _ in range(COMMAND_ATTEMPTS):
-            history = self.store.read_stream(stream_id)
+            with purpose("stream load"):
+                history = self.store.read_stream(stream_id)
             try:
                 events = decide(fold(history), command)
             except DomainError:
@@ -149,15 +154,20 @@ class StorageAccess:
             if not events:
                 return self._ran(self._recorded(key) or [])
             try:
-                return self._ran(self.store.append(
-                    stream_id, history[-1]["version"] if history else 0, events, actor=actor,
-                    correlation_id=correlation_id, command_key=key))
+                with purpose("append"):
+                    appended = self.store.append(
+                        stream_id, history[-1]["version"] if history else 0, events, actor=actor,
+                        correlation_id=correlation_id, command_key=key)
+                return self._ran(appended)
             except ConcurrencyError:
                 continue
         raise ConcurrencyError(stream_id, -1, self.store.stream_version(stream_id))
 
     def _recorded(self, key: CommandKey | None) -> list[dict] | None:
-        return self.store.recorded_command(key) if key is not None else None
+        if key is None:
+            return None
+        with purpose("idempotency lookup"):
+            return self.store.recorded_command(key)
 
     def _ran(self, envelopes: list[dict]) -> list[dict]:
         self._commands_run += 1  # the request's next command gets the next key
@@ -167,13 +177,15 @@ class StorageAccess:
         return self.store.read_stream(stream_id)
 
     def get(self, collection: str, key: str) -> dict | None:
-        return self.db[collection].find_one({"_id": key})
+        with purpose("read model query"):
+            return self.db[collection].find_one({"_id": key})
 
     def find(self, collection: str, query: dict | None = None, sort=None, limit: int = 0) -> list[dict]:
-        cursor = self.db[collection].find(query or {})
-        if sort:
-            cursor = cursor.sort(sort)
-        return list(cursor.limit(limit))
+        with purpose("read model query"):
+            cursor = self.db[collection].find(query or {})
+            if sort:
+                cursor = cursor.sort(sort)
+            return list(cursor.limit(limit))
 
 
 class ServiceStorage(DependencyProvider):
