@@ -59,7 +59,11 @@ def main(argv=None) -> int:
         from bench import append
         print("(a) appends …", flush=True)
         shapes = [(1, 1), (1, 8), (10, 1), (10, 8)]
-        rows += _append_rows(append.run(client, prefix, args.append_seconds, shapes))
+        ours = append.run(client, prefix, args.append_seconds, shapes)
+        rows += _append_rows(ours)
+        from bench import peer
+        print("(a) the peer: eventsourcing on PostgreSQL …", flush=True)
+        rows += _peer_rows(peer.run(args.append_seconds, shapes), ours)
     if "b" in args.only:
         from bench import replay
         print("(b) replay …", flush=True)
@@ -113,6 +117,29 @@ def _append_rows(results) -> list[tuple]:
     batches = [f"{r.events_per_command}x{r.writers}: {sum(r.batches) / max(len(r.batches), 1):.1f}"
                for r in results]
     rows.append(("", "commands per group commit (mean)", ", ".join(batches), "", "", "", ""))
+    return rows
+
+
+def _peer_rows(run, ours) -> list[tuple]:
+    """Item 5: the eventsourcing library's ratio to raw inserts into its own store, beside
+    Dudao's ratio to raw inserts into its own, shape by shape."""
+    if run.skipped:
+        return [("(a) peer", "eventsourcing 9.5 on PostgreSQL", f"skipped: {run.skipped}", "", "", "", "")]
+    rows = [("(a) peer", f"eventsourcing 9.5 on {run.server} ({run.durability})", "", "", "", "", "")]
+    mine = {(r.events_per_command, r.writers): r for r in ours}
+    for p in run.results:
+        case = f"{p.events_per_command:>2}-event cmd × {p.writers} writer{'s' if p.writers > 1 else ''}"
+        ratio = p.library_rate / p.raw_rate
+        dudao = mine.get((p.events_per_command, p.writers))
+        rows.append(("", case, rate(p.library_rate), f"{rate(p.raw_rate)} raw insert, same rows",
+                     f"{ratio:.2f}", "", ""))
+        if dudao is not None:
+            our_ratio = dudao.store_rate / dudao.indexed_rate
+            rows.append(("", "  Dudao's ratio to its own raw insert, beside", f"Dudao {our_ratio:.2f}",
+                         f"peer {ratio:.2f}", "", "Dudao ahead", verdict(our_ratio > ratio)))
+        if p.writers == 1:
+            rows.append(("", f"  peer's added time per {p.events_per_command}-event command",
+                         f"{p.added_ms:+.2f} ms over its raw insert", "", "", "", ""))
     return rows
 
 
@@ -171,6 +198,23 @@ def _propagation_rows(r) -> list[tuple]:
     return rows + _counted_rows(r)
 
 
+def _breakdown(counted: dict) -> list[tuple]:
+    by_process: dict[str, dict[str, float]] = {}
+    by_command: dict[str, float] = {}
+    for (process, purpose, command), n in counted.items():
+        by_process.setdefault(process, {})
+        by_process[process][purpose] = by_process[process].get(purpose, 0.0) + n
+        by_command[command] = by_command.get(command, 0.0) + n
+    rows = []
+    for process, purposes in sorted(by_process.items(), key=lambda kv: -sum(kv[1].values())):
+        breakdown = ", ".join(f"{p} {n:.2f}" for p, n in sorted(purposes.items(), key=lambda kv: -kv[1]))
+        rows.append(("", f"  {process}", f"{sum(purposes.values()):.2f}: {breakdown}", "", "", "", ""))
+    rows.append(("", "  by command", ", ".join(f"{c} {n:.2f}" for c, n in
+                                               sorted(by_command.items(), key=lambda kv: -kv[1])),
+                 "", "", "", ""))
+    return rows
+
+
 def _idle_row(r) -> tuple:
     """Item 6: what the idle stack costs, every process of it and its database server."""
     stack = sum(v for name, v in r.idle_cpu.items() if not name.startswith("bench"))
@@ -184,20 +228,15 @@ def _counted_rows(r) -> list[tuple]:
     if not r.counted:
         return [("(c) operations", "counted in each process", "nothing reported", "", "", "", "")]
     total = sum(r.counted.values())
-    rows = [("(c) operations", "per registered unit, end to end (gateway + units + relay + 3 consumers)",
+    rows = [("(c) operations", f"per registered unit at {r.rate:g} cmd/s, end to end "
+                               f"(gateway + units + relay + 3 consumers)",
              f"{total:.1f}", "", "", f"<= {OPS_TARGET:g}", verdict(total <= OPS_TARGET))]
-    by_process: dict[str, dict[str, float]] = {}
-    by_command: dict[str, float] = {}
-    for (process, purpose, command), n in r.counted.items():
-        by_process.setdefault(process, {})
-        by_process[process][purpose] = by_process[process].get(purpose, 0.0) + n
-        by_command[command] = by_command.get(command, 0.0) + n
-    for process, purposes in sorted(by_process.items(), key=lambda kv: -sum(kv[1].values())):
-        breakdown = ", ".join(f"{p} {n:.2f}" for p, n in sorted(purposes.items(), key=lambda kv: -kv[1]))
-        rows.append(("", f"  {process}", f"{sum(purposes.values()):.2f}: {breakdown}", "", "", "", ""))
-    rows.append(("", "  by command", ", ".join(f"{c} {n:.2f}" for c, n in
-                                               sorted(by_command.items(), key=lambda kv: -kv[1])),
-                 "", "", "", ""))
+    rows += _breakdown(r.counted)
+    if r.counted_alone:
+        alone = sum(r.counted_alone.values())
+        rows.append(("", "per registered unit, one command at a time (nothing to batch)", f"{alone:.1f}",
+                     "", "", f"<= {OPS_TARGET:g}", verdict(alone <= OPS_TARGET)))
+        rows += _breakdown(r.counted_alone)
     idle_process: dict[str, float] = {}
     for (process, _purpose, _command), n in r.idle_counted.items():
         idle_process[process] = idle_process.get(process, 0.0) + n

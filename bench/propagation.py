@@ -34,6 +34,7 @@ from shared import opcount
 
 CONSUMERS = ("supervision", "study", "evaluation")
 IDLE_SECONDS = 2.0
+ALONE_COMMANDS = 20
 # the services' own settings as `make run` has them (the test stack polls faster)
 STACK_ENV = {"DUDAO_CATCH_UP_SECONDS": "2", "DUDAO_RELAY_POLL_SECONDS": "0.2"}
 
@@ -159,6 +160,7 @@ class PropagationResult:
     # every unit was visible everywhere (what polling sent meanwhile included)
     counted: dict
     idle_counted: dict  # the same per second with no commands at all
+    counted_alone: dict  # the same per unit, commands sent one at a time (nothing batched)
     phases: dict  # phase -> seconds of wall time
 
     def p(self, values, q) -> float:
@@ -222,8 +224,19 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         ok = [r for r in records if r.unit_id]
         _wait_visible(records, watchers, settle_timeout)
         phases["settle"] = time.time() - mark
-        counted = _per(_counts_between(counts_before, _settled_counts(op_dir)), max(len(ok), 1))
+        after_load = _settled_counts(op_dir)
+        counted = _per(_counts_between(counts_before, after_load), max(len(ok), 1))
         recorded = _recorded_at(probe[f"{prefix}_units"], [r.unit_id for r in ok])
+        # one command at a time, each visible everywhere before the next: nothing to
+        # batch, the count a lightly loaded stack pays for every command
+        mark = time.time()
+        alone = []
+        for _ in range(ALONE_COMMANDS):
+            sent = load.offer(1 / rate)
+            _wait_visible(sent, watchers, settle_timeout)
+            alone += [r for r in sent if r.unit_id]
+        counted_alone = _per(_counts_between(after_load, _settled_counts(op_dir)), max(len(alone), 1))
+        phases["one at a time"] = time.time() - mark
     finally:
         mark = time.time()
         for w in watchers.values():
@@ -248,7 +261,8 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         achieved_rate=(len(records) - 1) / span if span > 0 else 0.0,
         ack=[r.acked - r.sent for r in ok], per_consumer=per_consumer, all_three=all_three,
         to_commit=to_commit, commit_to_visible=commit_to_visible, startup_seconds=startup, cpu=cpu, idle_cpu=idle,
-        ops_per_command=ops_per_command, counted=counted, idle_counted=idle_counted, phases=phases)
+        ops_per_command=ops_per_command, counted=counted, idle_counted=idle_counted,
+        counted_alone=counted_alone, phases=phases)
 
 
 def _wait_visible(records: list[Sent], watchers: dict, timeout: float) -> None:
