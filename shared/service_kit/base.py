@@ -110,6 +110,6 @@ class DomainService:
         for source in self.storage.inbox.handlers:
             try:
                 with purpose("catch-up"):
-                    self.storage.inbox.catch_up(source, self._fetch)
+                    self.storage.inbox.catch_up(source, self._fetch, quiet_only=True)
             except Exception as err:  # the source may be down; the next tick retries
                 log.info("catch-up from %s deferred: %s", source, err)

@@ -103,13 +103,27 @@ class Storage:
         reactions = self.wiring.reactions.get(source, {})
 
         def handle(session, env: dict) -> None:
-            with purpose("projection writes"):
-                self.foreign.apply([env], source, session)
-            reaction = reactions.get(env["type"])
-            if reaction is not None:
+            handle_run(session, [env])
+
+        def handle_run(session, envs: list[dict]) -> None:
+            # a run of the inbox: its projection writes gathered (one read and one write per
+            # collection), flushed before each reaction so that it sees what came before it
+            pending: list[dict] = []
+            for env in envs:
+                pending.append(env)
+                reaction = reactions.get(env["type"])
+                if reaction is None:
+                    continue
+                with purpose("projection writes"):
+                    self.foreign.apply(pending, source, session)
+                pending = []
                 with purpose("reaction"):
                     reaction(ReactionContext(self, session, env), env)
+            if pending:
+                with purpose("projection writes"):
+                    self.foreign.apply(pending, source, session)
 
+        handle.run = handle_run
         return handle
 
     def close(self) -> None:
