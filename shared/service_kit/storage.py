@@ -146,18 +146,26 @@ class StorageAccess:
         self.request, self._commands_run = request, 0
 
     def execute(self, stream_id: str, decide, fold, command, *, actor: Actor | dict,
-                correlation_id: str | None = None) -> list[dict]:
+                correlation_id: str | None = None, fresh: bool = False) -> list[dict]:
         """Load the stream, decide, append with the loaded version; on a concurrent
         write, reload and decide again (the rule is re-checked on fresh state).
 
         A command of an idempotent request that already ran answers the events it
         appended then: the store finds its key when appending, and a decision the first
-        run made impossible (a unit registered twice) is looked up before refusing."""
+        run made impossible (a unit registered twice) is looked up before refusing.
+
+        ``fresh``: the stream is named by an id this request minted, so it is taken as empty
+        without reading it (issue 18: a round trip). The append expects version 0, which the
+        store checks against any stream that does exist (a retried request's, whose minted id
+        repeats): then the stream is loaded and decided on as usual."""
         actor = actor.to_dict() if isinstance(actor, Actor) else actor
         key = self.request.command_key(self._commands_run) if self.request else None
         for _ in range(COMMAND_ATTEMPTS):
-            with purpose("stream load"):
-                history = self.store.read_stream(stream_id)
+            if fresh:
+                history, fresh = [], False
+            else:
+                with purpose("stream load"):
+                    history = self.store.read_stream(stream_id)
             try:
                 events = decide(fold(history), command)
             except DomainError:
