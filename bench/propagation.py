@@ -36,7 +36,7 @@ CONSUMERS = ("supervision", "study", "evaluation")
 IDLE_SECONDS = 2.0
 ALONE_COMMANDS = 20
 # the services' own settings as `make run` has them (the test stack polls faster)
-STACK_ENV = {"DUDAO_CATCH_UP_SECONDS": "2", "DUDAO_RELAY_POLL_SECONDS": "0.2"}
+STACK_ENV = {"DUDAO_CATCH_UP_SECONDS": "2", "DUDAO_RELAY_POLL_SECONDS": "1"}
 
 
 class VisibilityWatcher:

@@ -66,7 +66,7 @@ def settings() -> Settings:
         db_prefix=env.get("DUDAO_DB_PREFIX", "dudao"),
         gateway_host=env.get("DUDAO_GATEWAY_HOST", "127.0.0.1"),
         gateway_port=int(env.get("DUDAO_GATEWAY_PORT", "8080")),
-        relay_poll_seconds=float(env.get("DUDAO_RELAY_POLL_SECONDS", "0.2")),
+        relay_poll_seconds=float(env.get("DUDAO_RELAY_POLL_SECONDS", "1")),
         inbox_retries=int(env.get("DUDAO_INBOX_RETRIES", "3")),
         catch_up_seconds=float(env.get("DUDAO_CATCH_UP_SECONDS", "2")),
         soft_group_limit=int(env.get("DUDAO_GROUP_SOFT_LIMIT", "10")),
