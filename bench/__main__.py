@@ -171,6 +171,10 @@ def _propagation_rows(r) -> list[tuple]:
         ("", "visible in all three p99 (max)", f"{ms(p99)} ({ms(max(r.all_three, default=float('nan')))})",
          "", "", f"<= {P99_TARGET * 1000:.0f} ms", verdict(p99 <= P99_TARGET)),
     ]
+    if r.alone_ack:
+        rows.append(("", "one command at a time: POST p50 / visible in all three p50 / p99",
+                     f"{ms(percentile(r.alone_ack, 50))} / {ms(percentile(r.alone_visible, 50))} / "
+                     f"{ms(percentile(r.alone_visible, 99))}", "", "", "", ""))
     for consumer, values in r.per_consumer.items():
         rows.append(("", f"  {consumer} p50 / p99",
                      f"{ms(percentile(values, 50))} / {ms(percentile(values, 99))}", "", "", "", ""))

@@ -161,6 +161,8 @@ class PropagationResult:
     counted: dict
     idle_counted: dict  # the same per second with no commands at all
     counted_alone: dict  # the same per unit, commands sent one at a time (nothing batched)
+    alone_ack: list  # POST answer times of those
+    alone_visible: list  # and their propagation to all three consumers
     phases: dict  # phase -> seconds of wall time
 
     def p(self, values, q) -> float:
@@ -262,7 +264,9 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         ack=[r.acked - r.sent for r in ok], per_consumer=per_consumer, all_three=all_three,
         to_commit=to_commit, commit_to_visible=commit_to_visible, startup_seconds=startup, cpu=cpu, idle_cpu=idle,
         ops_per_command=ops_per_command, counted=counted, idle_counted=idle_counted,
-        counted_alone=counted_alone, phases=phases)
+        counted_alone=counted_alone, alone_ack=[r.acked - r.sent for r in alone],
+        alone_visible=[max(w.seen.get(r.unit_id, inf) for w in watchers.values()) - r.sent for r in alone],
+        phases=phases)
 
 
 def _wait_visible(records: list[Sent], watchers: dict, timeout: float) -> None:

@@ -33,6 +33,8 @@ class Settings:
     # ("auto": https, or X-Forwarded-Proto https from a trusted proxy's address)
     cookie_secure: str = "auto"
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    # nameko's worker threads per service process: requests and deliveries handled at once
+    max_workers: int = 10
 
     def database_name(self, service: str) -> str:
         """One database per service: no service reads another's database."""
@@ -52,7 +54,7 @@ class Settings:
         from shared.service_kit.container import CONTAINER_PATH, TRANSPORT_OPTIONS
         return {"AMQP_URI": self.amqp_uri,
                 "WEB_SERVER_ADDRESS": f"{self.gateway_host}:{self.gateway_port}",
-                "max_workers": 10,
+                "max_workers": self.max_workers,
                 "serializer": "json",
                 "SERVICE_CONTAINER_CLS": CONTAINER_PATH,
                 "TRANSPORT_OPTIONS": dict(TRANSPORT_OPTIONS)}
@@ -80,6 +82,7 @@ def settings() -> Settings:
         trusted_proxies=tuple(a.strip() for a in env.get("DUDAO_TRUSTED_PROXIES", "127.0.0.1,::1")
                               .split(",") if a.strip()),
         scheduler_seconds=float(env.get("DUDAO_SCHEDULER_SECONDS", "30")),
+        max_workers=int(env.get("DUDAO_MAX_WORKERS", "10")),
     )
 
 
