@@ -34,7 +34,7 @@ class Settings:
     cookie_secure: str = "auto"
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     # nameko's worker threads per service process: requests and deliveries handled at once
-    max_workers: int = 10
+    max_workers: int = 40
 
     def database_name(self, service: str) -> str:
         """One database per service: no service reads another's database."""
@@ -82,7 +82,7 @@ def settings() -> Settings:
         trusted_proxies=tuple(a.strip() for a in env.get("DUDAO_TRUSTED_PROXIES", "127.0.0.1,::1")
                               .split(",") if a.strip()),
         scheduler_seconds=float(env.get("DUDAO_SCHEDULER_SECONDS", "30")),
-        max_workers=int(env.get("DUDAO_MAX_WORKERS", "10")),
+        max_workers=int(env.get("DUDAO_MAX_WORKERS", "40")),
     )
 
 
