@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from pymongo import DeleteOne, ReplaceOne
+from pymongo import DeleteOne, InsertOne, ReplaceOne
 
 from shared.projection import Projection
 
 CHUNK = 2000  # envelopes folded between writes when one call is given a whole log
+# keys per $in query: SecantusDB answers an $in on _id from the index, but its cost grows
+# faster than the keys (measured: 100 keys 42 ms, 400 keys 2 s; 100 point lookups 271 ms)
+IN_KEYS = 100
 
 
 class MongoProjector:
@@ -56,10 +59,14 @@ class MongoProjector:
             wanted.setdefault(self.collection(p).name, {})[key] = None
         loaded: dict[tuple[str, str], dict | None] = {}
         for name, keys in wanted.items():
-            query = {"_id": next(iter(keys))} if len(keys) == 1 else {"_id": {"$in": list(keys)}}
-            # freshly loaded and never mutated (apply must not, see Projection): no copies
-            found = {d["_id"]: d for d in self.db[name].find(query, session=session).batch_size(len(keys))}
-            loaded.update({(name, key): found.get(key) for key in keys})
+            ordered = list(keys)
+            found = {}
+            for at in range(0, len(ordered), IN_KEYS):
+                part = ordered[at:at + IN_KEYS]
+                query = {"_id": part[0]} if len(part) == 1 else {"_id": {"$in": part}}
+                # freshly loaded and never mutated (apply must not, see Projection): no copies
+                found.update((d["_id"], d) for d in self.db[name].find(query, session=session).batch_size(len(part)))
+            loaded.update({(name, key): found.get(key) for key in ordered})
         current = dict(loaded)
         for p, env, key in steps:
             name = self.collection(p).name
@@ -74,6 +81,11 @@ class MongoProjector:
                 continue
             if new is None:
                 writes.setdefault(name, []).append(DeleteOne({"_id": key}))
+            elif old is None:
+                # absent when loaded (in the caller's transaction, when it holds one): an
+                # insert, a tenth of an upsert's cost on SecantusDB; a document that another
+                # writer inserted meanwhile makes it fail and the caller try again
+                writes.setdefault(name, []).append(InsertOne(new))
             else:
                 writes.setdefault(name, []).append(ReplaceOne({"_id": key}, new, upsert=True))
         for name, ops in writes.items():
