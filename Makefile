@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 # the dashboard's browser tests drive Debian's chromium (Playwright never downloads a
 # browser) and need a CJK font for the Chinese labels; installed when missing (as root)
 CHROMIUM := /usr/bin/chromium
@@ -16,7 +17,7 @@ run: $(STAMP)
 test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/dudao dev test -q -p no:cacheprovider
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(BIN)/dudao dev bench
 
 venv: $(STAMP)
@@ -27,6 +28,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# the peer library the bench compares with (bench/peer.py), only for `make bench`
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
 
 $(CHROMIUM) $(CJK_FONT):
 	command -v chromium >/dev/null && test -e $(CJK_FONT) || \

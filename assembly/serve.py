@@ -12,6 +12,8 @@ from assembly import catalogue
 def serve(name: str) -> None:
     import eventlet
     eventlet.monkey_patch()  # before nameko or pymongo touch sockets or threads
+    from shared import opcount
+    opcount.install(name)  # make bench counts database commands (off unless asked for)
 
     from nameko.runners import ServiceRunner
 

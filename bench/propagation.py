@@ -30,9 +30,13 @@ from pymongo import MongoClient
 from assembly.stack import Stack
 from bench.cpu import CpuMeter, machine_busy_seconds, mongo_server_pid, server_ops
 from bench.report import percentile
+from shared import opcount
 
 CONSUMERS = ("supervision", "study", "evaluation")
 IDLE_SECONDS = 2.0
+ALONE_COMMANDS = 20
+# the services' own settings as `make run` has them (the test stack polls faster)
+STACK_ENV = {"DUDAO_CATCH_UP_SECONDS": "2", "DUDAO_RELAY_POLL_SECONDS": "1"}
 
 
 class VisibilityWatcher:
@@ -151,6 +155,14 @@ class PropagationResult:
     cpu: dict  # process -> CPU seconds per second of offered load
     idle_cpu: dict  # process -> CPU seconds per second with no load
     ops_per_command: dict  # server operation counters per command during the load
+    # database commands the stack's processes sent, counted in each (shared.opcount):
+    # {(process, purpose, command name): per registered unit}, from the load's start until
+    # every unit was visible everywhere (what polling sent meanwhile included)
+    counted: dict
+    idle_counted: dict  # the same per second with no commands at all
+    counted_alone: dict  # the same per unit, commands sent one at a time (nothing batched)
+    alone_ack: list  # POST answer times of those
+    alone_visible: list  # and their propagation to all three consumers
     phases: dict  # phase -> seconds of wall time
 
     def p(self, values, q) -> float:
@@ -163,7 +175,9 @@ def _epoch(iso: str) -> float:
 
 def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, seconds: float,
         warmup_seconds: float = 2.0, settle_timeout: float = 20.0) -> PropagationResult:
-    stack = Stack(mongo_uri, amqp_uri, prefix, workdir / "stack-logs")
+    op_dir = workdir / "op-counts"
+    stack = Stack(mongo_uri, amqp_uri, prefix, workdir / "stack-logs",
+                  extra_env={**STACK_ENV, opcount.ENV: str(op_dir)})
     probe = MongoClient(mongo_uri)
     started = time.time()
     phases: dict[str, float] = {}
@@ -175,7 +189,6 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         phases["start-up"] = startup
         mark = time.time()
         token = stack.token("office", "Benchmark office")
-        watchers = {c: VisibilityWatcher(mongo_uri, f"{prefix}_{c}").start() for c in CONSUMERS}
         load = LoadGenerator(stack.base_url + "/units", token, rate)
         pids = {name: proc.pid for name, proc in stack.processes.items()}
         server = mongo_server_pid(mongo_uri)
@@ -185,9 +198,16 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         meter = CpuMeter(pids)
         meter.start()  # an idle window first: what polling costs with no commands at all
         idle_started = time.time()
+        counts_before = _settled_counts(op_dir)
         time.sleep(IDLE_SECONDS)
         idle = {name: spent / (time.time() - idle_started) for name, spent in meter.used().items()}
-        load.offer(warmup_seconds)
+        idle_counted = _per(_counts_between(counts_before, _settled_counts(op_dir)),
+                            time.time() - idle_started)
+        # the watchers after the idle window: their change streams poll the server
+        watchers = {c: VisibilityWatcher(mongo_uri, f"{prefix}_{c}").start() for c in CONSUMERS}
+        warm = load.offer(warmup_seconds)
+        _wait_visible(warm, watchers, settle_timeout)
+        counts_before = _settled_counts(op_dir)
         ops_before, busy_before = server_ops(probe), machine_busy_seconds()
         meter.start()
         load_started = time.time()
@@ -204,13 +224,21 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
                            for k in ops_after if ops_after[k] - ops_before.get(k, 0)}
         mark = time.time()
         ok = [r for r in records if r.unit_id]
-        deadline = time.time() + settle_timeout
-        while time.time() < deadline:
-            if all(r.unit_id in w.seen for r in ok for w in watchers.values()):
-                break
-            time.sleep(0.05)
+        _wait_visible(records, watchers, settle_timeout)
         phases["settle"] = time.time() - mark
+        after_load = _settled_counts(op_dir)
+        counted = _per(_counts_between(counts_before, after_load), max(len(ok), 1))
         recorded = _recorded_at(probe[f"{prefix}_units"], [r.unit_id for r in ok])
+        # one command at a time, each visible everywhere before the next: nothing to
+        # batch, the count a lightly loaded stack pays for every command
+        mark = time.time()
+        alone = []
+        for _ in range(ALONE_COMMANDS):
+            sent = load.offer(1 / rate)
+            _wait_visible(sent, watchers, settle_timeout)
+            alone += [r for r in sent if r.unit_id]
+        counted_alone = _per(_counts_between(after_load, _settled_counts(op_dir)), max(len(alone), 1))
+        phases["one at a time"] = time.time() - mark
     finally:
         mark = time.time()
         for w in watchers.values():
@@ -235,7 +263,40 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         achieved_rate=(len(records) - 1) / span if span > 0 else 0.0,
         ack=[r.acked - r.sent for r in ok], per_consumer=per_consumer, all_three=all_three,
         to_commit=to_commit, commit_to_visible=commit_to_visible, startup_seconds=startup, cpu=cpu, idle_cpu=idle,
-        ops_per_command=ops_per_command, phases=phases)
+        ops_per_command=ops_per_command, counted=counted, idle_counted=idle_counted,
+        counted_alone=counted_alone, alone_ack=[r.acked - r.sent for r in alone],
+        alone_visible=[max(w.seen.get(r.unit_id, inf) for w in watchers.values()) - r.sent for r in alone],
+        phases=phases)
+
+
+def _wait_visible(records: list[Sent], watchers: dict, timeout: float) -> None:
+    ok = [r for r in records if r.unit_id]
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if all(r.unit_id in w.seen for r in ok for w in watchers.values()):
+            return
+        time.sleep(0.05)
+
+
+def _settled_counts(op_dir: Path) -> dict:
+    """Every process's counts once each has written what it counted until now (each
+    writes every opcount.DUMP_SECONDS)."""
+    time.sleep(3 * opcount.DUMP_SECONDS)
+    return opcount.read_counts(op_dir)
+
+
+def _counts_between(before: dict, after: dict) -> dict:
+    out = {}
+    for process, counts in after.items():
+        for (purpose, command), n in counts.items():
+            spent = n - before.get(process, {}).get((purpose, command), 0)
+            if spent:
+                out[(process, purpose, command)] = spent
+    return out
+
+
+def _per(counts: dict, divisor: float) -> dict:
+    return {k: n / divisor for k, n in counts.items()}
 
 
 def _stop_all(stack: Stack, grace: float = 15.0) -> None:

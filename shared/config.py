@@ -36,6 +36,8 @@ class Settings:
     # ("auto": https, or X-Forwarded-Proto https from a trusted proxy's address)
     cookie_secure: str = "auto"
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    # nameko's worker threads per service process: requests and deliveries handled at once
+    max_workers: int = 40
 
     def database_name(self, service: str) -> str:
         """One database per service: no service reads another's database."""
@@ -55,7 +57,7 @@ class Settings:
         from shared.service_kit.container import CONTAINER_PATH, TRANSPORT_OPTIONS
         return {"AMQP_URI": self.amqp_uri,
                 "WEB_SERVER_ADDRESS": f"{self.gateway_host}:{self.gateway_port}",
-                "max_workers": 10,
+                "max_workers": self.max_workers,
                 "serializer": "json",
                 "SERVICE_CONTAINER_CLS": CONTAINER_PATH,
                 "TRANSPORT_OPTIONS": dict(TRANSPORT_OPTIONS)}
@@ -69,7 +71,7 @@ def settings() -> Settings:
         db_prefix=env.get("DUDAO_DB_PREFIX", "dudao"),
         gateway_host=env.get("DUDAO_GATEWAY_HOST", "127.0.0.1"),
         gateway_port=int(env.get("DUDAO_GATEWAY_PORT", "8080")),
-        relay_poll_seconds=float(env.get("DUDAO_RELAY_POLL_SECONDS", "0.2")),
+        relay_poll_seconds=float(env.get("DUDAO_RELAY_POLL_SECONDS", "1")),
         inbox_retries=int(env.get("DUDAO_INBOX_RETRIES", "3")),
         catch_up_seconds=float(env.get("DUDAO_CATCH_UP_SECONDS", "2")),
         soft_group_limit=int(env.get("DUDAO_GROUP_SOFT_LIMIT", "10")),
@@ -84,6 +86,7 @@ def settings() -> Settings:
         trusted_proxies=tuple(a.strip() for a in env.get("DUDAO_TRUSTED_PROXIES", "127.0.0.1,::1")
                               .split(",") if a.strip()),
         scheduler_seconds=float(env.get("DUDAO_SCHEDULER_SECONDS", "30")),
+        max_workers=int(env.get("DUDAO_MAX_WORKERS", "40")),
     )
 
 

@@ -19,7 +19,10 @@ appends. A run that does not apply cleanly falls back to one event at a time.
 An event the handler cannot apply is retried, then parked with its error; the
 checkpoint moves past it so other streams keep flowing, while later events of
 the same stream are held behind it (parked as "held") to keep stream order.
-``replay`` applies a stream's parked events once, after the fix.
+``replay`` applies a stream's parked events once, after the fix. The checkpoint document
+lists the streams so blocked (``blocked``, written in the transaction that parks and the
+one that replays), so the compare-and-set that moves it answers, in the same round trip,
+which of a run's events must be held.
 """
 from __future__ import annotations
 
@@ -92,6 +95,15 @@ class Inbox:
         self.on_commit = on_commit or (lambda: None)
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._waiting: dict[str, dict[int, _Delivery]] = defaultdict(dict)  # by position
+        # per source, a position the checkpoint has reached for sure: last read from the
+        # database or last moved there by this instance's own commit. Never ahead of the
+        # stored checkpoint (which only moves forward), so what it calls a duplicate is one;
+        # when another instance moved it further, the compare-and-set in _advance refuses
+        # and the delivery is judged again on a fresh read. It spares a delivery its read of
+        # the checkpoint (issue 18); the catch-up timer reads the stored one every tick.
+        self._known: dict[str, int] = {}
+        # per source, whether a delivery applied something since the last catch-up tick
+        self._delivered: set[str] = set()
 
     def ensure_indexes(self) -> None:
         self.parked.create_index([("source", 1), ("stream_id", 1), ("status", 1)])
@@ -100,10 +112,41 @@ class Inbox:
             self.checkpoints.update_one({"_id": source},
                                         {"$setOnInsert": {"position": 0, "hash": GENESIS_HASH}},
                                         upsert=True)
+            # a checkpoint kept before it listed its blocked streams: listed from parked_events
+            self.checkpoints.update_one({"_id": source, "blocked": {"$exists": False}},
+                                        {"$set": {"blocked": self._blocked_from_parked(source)}})
+
+    def _list_blocked(self, session, source: str) -> None:
+        """The checkpoint's list of blocked streams, anew from parked_events (a park or a
+        replay, both rare, pays these two round trips; every run is spared one)."""
+        self.checkpoints.update_one({"_id": source},
+                                    {"$set": {"blocked": self._blocked_from_parked(source, session)}},
+                                    session=session)
+
+    def _blocked_from_parked(self, source: str, session=None) -> list[dict]:
+        first: dict[str, int] = {}
+        for doc in self.parked.find({"source": source, "status": {"$in": ["parked", "held"]}},
+                                    {"stream_id": 1, "position": 1}, session=session):
+            first[doc["stream_id"]] = min(doc["position"], first.get(doc["stream_id"], doc["position"]))
+        return [{"stream": stream, "position": position} for stream, position in sorted(first.items())]
 
     def checkpoint(self, source: str) -> int:
         doc = self.checkpoints.find_one({"_id": source})
-        return doc["position"] if doc else 0
+        position = doc["position"] if doc else 0
+        self._known[source] = position
+        return position
+
+    def _known_checkpoint(self, source: str) -> int:
+        known = self._known.get(source)
+        return self.checkpoint(source) if known is None else known
+
+    def _moved(self, source: str, position: int) -> None:
+        """This instance's commit moved the checkpoint to ``position``."""
+        self._known[source] = max(position, self._known.get(source, 0))
+
+    def _forget(self, source: str) -> None:
+        """The checkpoint moved elsewhere (another instance): read it next time."""
+        self._known.pop(source, None)
 
     def kept_checkpoints(self) -> list[dict]:
         return kept_checkpoints(self.checkpoints.database)
@@ -152,6 +195,12 @@ class Inbox:
     # worker of this service sat on the lock, so its own RPCs went unanswered.
     def receive(self, source: str, envelope: dict, fetch: Fetch) -> str:
         """Apply one delivered event in order; returns what happened to it."""
+        outcome = self._receive(source, envelope, fetch)
+        if outcome == "applied":
+            self._delivered.add(source)
+        return outcome
+
+    def _receive(self, source: str, envelope: dict, fetch: Fetch) -> str:
         position = envelope["position"]
         if self._forked(source):
             return "forked"
@@ -161,7 +210,7 @@ class Inbox:
             with self._locks[source]:
                 if mine.outcome is not None:  # applied in the run of the one before us
                     return mine.outcome
-                current = self.checkpoint(source)
+                current = self._known_checkpoint(source)
                 if position <= current:
                     if position == current:  # only there does the checkpoint keep a hash to compare
                         self._check_same_event(source, envelope)
@@ -185,8 +234,16 @@ class Inbox:
             if waiting.get(position) is mine:
                 del waiting[position]
 
-    def catch_up(self, source: str, fetch: Fetch, page: int = 500) -> int:
-        """Pull whatever the broker has not brought (lost messages, a late start)."""
+    def catch_up(self, source: str, fetch: Fetch, page: int = 500, *, quiet_only: bool = False) -> int:
+        """Pull whatever the broker has not brought (lost messages, a late start).
+
+        ``quiet_only`` (the timer): skip a source whose deliveries applied something since
+        the last tick. While deliveries flow, a lost one is a gap that the next delivery
+        fills from the source; only a source gone quiet can leave one unfilled, and the
+        next tick, with nothing delivered meanwhile, pulls it."""
+        if quiet_only and source in self._delivered:
+            self._delivered.discard(source)
+            return 0
         applied = 0
         while True:
             if self._forked(source):
@@ -244,7 +301,9 @@ class Inbox:
         except Exception as err:  # noqa: BLE001 - every case is decided again one at a time
             log.info("applying %s #%s-#%s together did not go through (%s); one at a time",
                      source, envs[0]["position"], envs[-1]["position"], err)
+            self._forget(source)
             return None
+        self._moved(source, envs[-1]["position"])
         self.on_commit()
         return outcomes
 
@@ -269,9 +328,11 @@ class Inbox:
         for attempt in range(self.retries):
             try:
                 outcome = run_transaction(self.client, lambda s: self._apply(s, source, env))
+                self._moved(source, env["position"])
                 self.on_commit()
                 return outcome
             except AlreadyApplied:
+                self._forget(source)
                 return "duplicate"
             except NotOurSource as err:
                 log.error("refused %s #%s: %s", source, env["position"], err)
@@ -292,9 +353,9 @@ class Inbox:
             if env["position"] != before["position"] + 1 or env["prev_hash"] != before["hash"]:
                 raise NotOurSource(f"{source} #{env['position']} does not continue "
                                    f"#{before['position']} in the run")
-        self._advance(session, source, envs[0], envs[-1])
-        blockers = self._parked_positions(session, source, {env["stream_id"] for env in envs})
-        outcomes = []
+        before = self._advance(session, source, envs[0], envs[-1])
+        blockers = self._parked_positions(session, source, {env["stream_id"] for env in envs}, before)
+        outcomes, applying = [], []
         for env in envs:
             blocker = blockers.get(env["stream_id"])
             if blocker is not None:
@@ -302,21 +363,35 @@ class Inbox:
                                     f"held behind parked position {blocker} of the same stream")
                 outcomes.append("held")
             else:
-                self.handlers[source](session, env)
+                applying.append(env)
                 outcomes.append("applied")
+        self._handle(session, source, applying)
         return outcomes
 
-    def _advance(self, session, source: str, env: dict, last: dict | None = None) -> None:
+    def _handle(self, session, source: str, envs: list[dict]) -> None:
+        """The handler over the run's events in order: at once when it takes a run
+        (``handler.run``: its writes gathered), else one by one."""
+        handler = self.handlers[source]
+        run = getattr(handler, "run", None)
+        if run is not None:
+            if envs:
+                run(session, envs)
+            return
+        for env in envs:
+            handler(session, env)
+
+    def _advance(self, session, source: str, env: dict, last: dict | None = None) -> dict:
         """Compare-and-set from the position before ``env`` and its hash, to ``last`` (or
-        ``env``). Checkpoints written before hashes were kept accept the next event and
-        start keeping them."""
+        ``env``); the checkpoint document as it was (its ``blocked`` streams). Checkpoints
+        written before hashes were kept accept the next event and start keeping them."""
         position, last = env["position"], last or env
-        moved = self.checkpoints.update_one(
+        before = self.checkpoints.find_one_and_update(
             {"_id": source, "position": position - 1,
              "$or": [{"hash": env["prev_hash"]}, {"hash": {"$exists": False}}]},
-            {"$set": {"position": last["position"], "hash": last["hash"]}}, session=session)
-        if moved.modified_count == 1:
-            return
+            {"$set": {"position": last["position"], "hash": last["hash"]}},
+            projection={"blocked": 1}, session=session)
+        if before is not None:
+            return before
         at = self.checkpoints.find_one({"_id": source}, session=session)
         if at is not None and at["position"] == position - 1:
             raise NotOurSource(f"its prev_hash {env['prev_hash'][:12]}… is not the hash "
@@ -331,21 +406,28 @@ class Inbox:
         def work(session):
             self._advance(session, source, env)
             self._insert_parked(session, source, env, "parked", detail)
+            self._list_blocked(session, source)
 
         try:
             run_transaction(self.client, work)
         except AlreadyApplied:
+            self._forget(source)
             return "duplicate"
+        self._moved(source, env["position"])
         log.error("parked %s #%s: %s", source, env["position"], detail)
         return "parked"
 
-    def _parked_positions(self, session, source: str, stream_ids: set[str]) -> dict[str, int]:
-        """Per stream, the first position still parked or held (later events wait behind it)."""
+    def _parked_positions(self, session, source: str, stream_ids: set[str],
+                          checkpoint: dict) -> dict[str, int]:
+        """Per stream, the first position still parked or held (later events wait behind it):
+        from the checkpoint document's list, or parked_events when it keeps none."""
+        blocked = checkpoint.get("blocked")
+        if blocked is None:
+            blocked = self._blocked_from_parked(source, session)
         first: dict[str, int] = {}
-        for doc in self.parked.find({"source": source, "stream_id": {"$in": sorted(stream_ids)},
-                                     "status": {"$in": ["parked", "held"]}},
-                                    {"stream_id": 1, "position": 1}, session=session):
-            first[doc["stream_id"]] = min(doc["position"], first.get(doc["stream_id"], doc["position"]))
+        for entry in blocked:
+            if entry["stream"] in stream_ids:
+                first[entry["stream"]] = min(entry["position"], first.get(entry["stream"], entry["position"]))
         return first
 
     def _insert_parked(self, session, source, env, status, error) -> None:
@@ -375,6 +457,7 @@ class Inbox:
                                            {"$set": {"status": "replayed",
                                                      "replayed_at": utc_now_iso()}},
                                            session=session)
+                self._list_blocked(session, source)  # the stream flows again
                 return [d["position"] for d in docs]
 
             positions = run_transaction(self.client, work)

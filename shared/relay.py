@@ -16,9 +16,15 @@ from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
 
 from shared.lease import Lease
+from shared.opcount import purpose
 
 LEASE_ID = "relay_lease"
 CHECKPOINT_ID = "relay_checkpoint"
+# The published-position checkpoint is written at most this often while events keep coming
+# (and at once when they stop, the lease is given up or the relay closes): each write is a
+# round trip, and one left behind only means a crashed relay's successor sends those
+# events again, which consumers drop as duplicates (issue 18).
+CHECKPOINT_SECONDS = 0.5
 log = logging.getLogger(__name__)
 
 
@@ -38,33 +44,44 @@ class Relay:
         # poll costs one indexed read, not three round trips and a write (every service
         # polls several times a second)
         self._published: int | None = None
+        self._stored: int | None = None  # what the checkpoint document holds, when known
+        self._stored_at = 0.0
 
     # -- lease ---------------------------------------------------------------------------
     def hold_lease(self) -> bool:
         """Take or renew the lease; False while another live relay holds it."""
         held, newly = self.lease.hold()
         if not held or newly:  # newly taken: another holder may have published since
-            self._published = None
+            self._published = self._stored = None
         return held
 
     def release_lease(self) -> None:
-        self._published = None
+        self.flush()
+        self._published = self._stored = None
         self.lease.release()
 
     # -- publishing ----------------------------------------------------------------------
     def published_position(self) -> int:
+        self.flush()
         doc = self.meta.find_one({"_id": CHECKPOINT_ID})
         return doc["position"] if doc else 0
+
+    def flush(self) -> None:
+        """Write the published position if the checkpoint document is behind it."""
+        if self._published is not None and self._published != self._stored:
+            self._store(self._published)
 
     def publish_pending(self) -> int:
         """Publish one batch of unpublished events; the number published."""
         if not self.hold_lease():
             return 0
         if self._published is None:
-            self._published = self.published_position()
+            doc = self.meta.find_one({"_id": CHECKPOINT_ID})
+            self._published = self._stored = doc["position"] if doc else 0
         after = self._published
         pending = self.store.events_since(after, self.batch)
         if not pending:
+            self.flush()  # the events stopped: the checkpoint catches up now
             return 0
         self.publish(pending)
         self.advance(pending[-1]["position"])
@@ -80,9 +97,15 @@ class Relay:
                              headers={"dudao-position": env["position"]})
 
     def advance(self, position: int) -> None:
-        """Move the published-position checkpoint: only after every confirm up to it."""
-        self.meta.update_one({"_id": CHECKPOINT_ID}, {"$max": {"position": position}}, upsert=True)
+        """Move the published position: only after every confirm up to it. The checkpoint
+        document follows at most every CHECKPOINT_SECONDS (``flush`` writes it at once)."""
         self._published = position
+        if time.monotonic() - self._stored_at >= CHECKPOINT_SECONDS:
+            self._store(position)
+
+    def _store(self, position: int) -> None:
+        self.meta.update_one({"_id": CHECKPOINT_ID}, {"$max": {"position": position}}, upsert=True)
+        self._stored, self._stored_at = position, time.monotonic()
 
     def _producer(self) -> Producer:
         if self._connection is None:
@@ -90,6 +113,10 @@ class Relay:
         return Producer(self._connection.default_channel, exchange=self.exchange)
 
     def close(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # the database may be gone: a successor then sends those again
+            log.warning("relay for %s could not store its checkpoint at close", self.store.service)
         if self._connection is not None:
             self._connection.release()
             self._connection = None
@@ -98,7 +125,9 @@ class Relay:
         """Loop until ``should_stop()``: publish, then sleep until woken or the poll interval."""
         while not should_stop():
             try:
-                if self.publish_pending() == self.batch:  # a full batch: more may wait
+                with purpose("relay"):
+                    published = self.publish_pending()
+                if published == self.batch:  # a full batch: more may wait
                     continue
             except Exception:  # broker or database away: keep the checkpoint, try again
                 log.exception("relay for %s failed; retrying", self.store.service)

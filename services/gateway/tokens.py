@@ -8,11 +8,14 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 import unicodedata
 import uuid
 
 from shared.clock import iso, utc_now, utc_now_iso
 from shared.envelope import ROLES
+from shared.opcount import purpose
 
 ISSUABLE_ROLES = tuple(r for r in ROLES if r != "system")
 SCOPED_ROLES = {"supervisor": "group id", "unit": "unit id", "respondent": "survey id"}
@@ -22,6 +25,12 @@ SCOPE_SHAPES = {"unit": re.compile(r"u-[0-9a-f]{12}"), "supervisor": re.compile(
 NAME_MAX = 100
 SCOPE_MAX = 100
 SESSION_SECONDS = 12 * 3600  # a dashboard session ends this long after its login
+# How long a bearer token found live is believed without asking the database again (issue
+# 18: the token check was a database round trip on every request). A revocation through
+# this gateway clears the cache at once; one made by other means (another gateway instance,
+# a script on the database) takes effect within this many seconds.
+TOKEN_CACHE_SECONDS = 2.0
+TOKEN_CACHE_MAX = 10_000
 
 
 class TokenError(ValueError):
@@ -77,9 +86,15 @@ def validate_grant(name, role, scope, *, strict_scope: bool = False) -> None:
 
 
 class TokenStore:
-    def __init__(self, db):
+    def __init__(self, db, cache_seconds: float = TOKEN_CACHE_SECONDS):
         self.tokens = db["tokens"]
         self.sessions = db["sessions"]
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Person]] = {}  # token hash -> (believed until, person)
+        self._cache_lock = threading.Lock()
+        # moved by every revocation: a lookup that read the database before it (and so may
+        # have seen the token live) keeps nothing
+        self._generation = 0
 
     def issue(self, name: str, role: str, scope: str | None = None, issued_by: str | None = None,
               *, strict_scope: bool = False) -> dict:
@@ -93,8 +108,34 @@ class TokenStore:
                 "scope": scope}
 
     def authenticate(self, token: str | None) -> Person | None:
-        doc = self._live_token(token)
-        return _person(doc) if doc else None
+        """The person of a live bearer token, or None; believed for ``cache_seconds`` once
+        found (only live tokens are kept: a refused one is asked about every time)."""
+        if not token or not isinstance(token, str) or len(token) > 200:
+            return None
+        key = token_hash(token)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        generation = self._generation
+        with purpose("token check"):
+            doc = self._live_token(token)
+        if doc is None:
+            self._cache.pop(key, None)
+            return None
+        person = _person(doc)
+        if self.cache_seconds > 0:
+            with self._cache_lock:
+                if generation != self._generation:
+                    return person
+                if len(self._cache) >= TOKEN_CACHE_MAX:
+                    self._cache.clear()
+                self._cache[key] = (time.monotonic() + self.cache_seconds, person)
+        return person
+
+    def forget_cached(self) -> None:
+        with self._cache_lock:
+            self._generation += 1
+            self._cache.clear()
 
     def _live_token(self, token: str | None) -> dict | None:
         if not token or not isinstance(token, str) or len(token) > 200:
@@ -105,6 +146,7 @@ class TokenStore:
         """Revokes every token of the person and ends every session opened with them."""
         revoked = self.tokens.update_many({"person_id": person_id, "revoked": False},
                                           {"$set": {"revoked": True, "revoked_at": utc_now_iso()}})
+        self.forget_cached()  # at once: a revoked token never rides the cache
         self.sessions.delete_many({"person_id": person_id})
         return revoked.modified_count > 0
 

@@ -66,7 +66,9 @@ REACTIONS = {source: {kind: react for kind in kinds} for source, kinds in CONSUM
 # --- the office ------------------------------------------------------------------------
 
 def register_unit(service, command: D.RegisterUnit, actor):
-    _run(service, command, actor)
+    # the unit id was minted for this request (schemas.RegisterUnitSchema): a new stream
+    service.storage.execute(D.stream_of(command), decide, D.fold_for(command), command, actor=actor,
+                            fresh=True)
     return {"unit_id": command.unit_id}
 
 

@@ -7,17 +7,29 @@ Concurrent callers in one process are grouped into one transaction (group
 commit): the first caller to take the commit lock writes everything queued,
 checking each request's expected version on its own so one stale request never
 fails its neighbours.
+
+A group commit's first attempt reads nothing it can know already (issue 18: three of a
+command's round trips): the log head as its last commit left it, a stream's version as
+the caller's read of the stream saw it (when that is the version it expects, or it expects
+a new stream: version 1 collides with any stream that exists), and no
+idempotency record for a key (the record is inserted under a unique ``_id``). Each of
+these is checked by a write the transaction makes anyway: events go in under unique
+``_id`` = position and unique (stream, version), the head moves by compare-and-set, the
+record's ``_id`` is unique. Knowledge that is out of date (another instance appended, a
+key was used before) makes one of them collide, the transaction aborts with nothing
+written, and every later attempt reads everything inside its snapshot, as before.
 """
 from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from typing import Iterator
 
 from bson import decode_all
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.collection import Collection
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, OperationFailure
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -38,6 +50,7 @@ HEAD_ID = "log_head"
 READ_BATCH = 2000  # documents a batch when reading a whole log (larger batches measured no faster)
 MAX_BATCH = 64
 MAX_ATTEMPTS = 50
+KNOWN_STREAMS_MAX = 10_000  # stream versions remembered at most (then forgotten at once)
 
 
 class _Pending:
@@ -119,6 +132,17 @@ def read_log(events: Collection, query: dict, batch: int = READ_BATCH) -> Iterat
         yield from decode_all(data, events.codec_options)
 
 
+def _insert(collection: Collection, docs: list[dict], session) -> None:
+    """insert_many, a collision on a unique index raised as DuplicateKeyError: a conflict
+    that run_transaction retries (reading what the first attempt took as known)."""
+    try:
+        collection.insert_many(docs, ordered=True, session=session)
+    except BulkWriteError as err:
+        if any(e.get("code") == 11000 for e in err.details.get("writeErrors", [])):
+            raise DuplicateKeyError(f"{collection.name}: a unique key is taken") from err
+        raise
+
+
 class MongoEventStore(EventStore):
     def __init__(self, service: str, client: MongoClient, database: str, **kwargs):
         super().__init__(service, **kwargs)
@@ -137,6 +161,12 @@ class MongoEventStore(EventStore):
         self.committed = threading.Event()  # set after each commit: wakes the relay
         # per (green) thread: did a transaction the caller commits itself append events?
         self._appended_in_session = threading.local()
+        # what a first attempt may take as read (see the module's docstring): the head as
+        # this process's last group commit left it, and per stream the version last seen.
+        # Each is a lower bound of the truth: the log only grows.
+        self._known_head: dict | None = None
+        self._known_versions: dict[str, int] = {}
+        self._attempt = threading.local()  # the group commit's attempt, for _write
 
     def ensure_indexes(self) -> None:
         self.events.create_index([("stream_id", ASCENDING), ("version", ASCENDING)], unique=True)
@@ -203,8 +233,20 @@ class MongoEventStore(EventStore):
         return self._read(list(docs), raw=False)
 
     def _commit_batch(self, batch: list[_Pending]) -> None:
+        attempts = [0]
+        written: dict = {}
+
+        def work(session):
+            attempts[0] += 1
+            # handed to _write beside its arguments (whose signature a fault hook wraps)
+            self._attempt.first, self._attempt.written = attempts[0] == 1, written
+            try:
+                return self._write(session, batch)
+            finally:
+                self._attempt.first, self._attempt.written = False, None
+
         try:
-            outcome = run_transaction(self.client, lambda s: self._write(s, batch))
+            outcome = run_transaction(self.client, work)
         except Exception as err:
             if len(batch) == 1:
                 self._finish(batch[0], error=err)
@@ -212,9 +254,18 @@ class MongoEventStore(EventStore):
             for pending in batch:  # one bad request must not fail its neighbours
                 self._commit_batch([pending])
             return
+        self._remember(written)
         for pending, (result, error) in zip(batch, outcome):
             self._finish(pending, result, error)
         self.committed.set()
+
+    def _remember(self, written: dict) -> None:
+        """After a commit: the head and stream versions it left are known."""
+        if written.get("head") is not None:
+            self._known_head = written["head"]
+        if len(self._known_versions) > KNOWN_STREAMS_MAX:
+            self._known_versions.clear()
+        self._known_versions.update(written.get("versions", {}))
 
     @staticmethod
     def _finish(pending: _Pending, result=None, error=None) -> None:
@@ -222,10 +273,33 @@ class MongoEventStore(EventStore):
         pending.done.set()
 
     def _write(self, session, batch: list[_Pending]) -> list[tuple]:
-        head = self.meta.find_one({"_id": HEAD_ID}, session=session) or empty_head()
+        """Seal and insert the batch in ``session``'s transaction. A group commit's first
+        attempt (``_attempt.first``) takes what is known as read (the module's docstring);
+        ``_attempt.written`` gets the head and versions the transaction leaves, to be
+        remembered once it committed."""
+        first = getattr(self._attempt, "first", False)
+        written = getattr(self._attempt, "written", None)
+        known_head, self._known_head = self._known_head, None  # an attempt that fails reads
+        head = known_head if first and known_head is not None else None
+        if head is None:
+            head = self.meta.find_one({"_id": HEAD_ID}, session=session) or empty_head()
         position, last_hash = head["position"], head["hash"]
-        versions = self._stream_versions({p.request.stream_id for p in batch}, session)
-        recorded = self._command_records([p.request.command_key for p in batch], session)
+        trusted = {}
+        if first:  # a version the caller expects and was seen: the unique index checks it
+            once = Counter(p.request.stream_id for p in batch)
+            for p in batch:
+                seen = self._known_versions.pop(p.request.stream_id, None)
+                expected = p.request.expected_version
+                # 0 needs no sighting: version 1 collides with any stream that exists
+                if expected is not None and once[p.request.stream_id] == 1 and (expected == 0 or seen == expected):
+                    trusted[p.request.stream_id] = expected
+        else:
+            for p in batch:
+                self._known_versions.pop(p.request.stream_id, None)
+        unknown = {p.request.stream_id for p in batch} - set(trusted)
+        versions = {**trusted, **(self._stream_versions(unknown, session) if unknown else {})}
+        # the first attempt looks up no key: a recorded one collides with its record
+        recorded = {} if first else self._command_records([p.request.command_key for p in batch], session)
         outcome, docs, commands, fresh = [], [], [], {}
         for pending in batch:
             req, key = pending.request, pending.request.command_key
@@ -239,6 +313,12 @@ class MongoEventStore(EventStore):
                 continue
             current = versions[req.stream_id]
             if req.expected_version is not None and req.expected_version != current:
+                # the key is checked before the version: a retry of a command that ran
+                # answers what it appended (looked up here, the first attempt skipped it)
+                found = self._command_records([key], session) if first and key is not None else {}
+                if key is not None and key.id in found:
+                    outcome.append(self._replay(found[key.id], key, session))
+                    continue
                 outcome.append((None, ConcurrencyError(req.stream_id, req.expected_version, current)))
                 continue
             envelopes = seal(req, current, position, last_hash)
@@ -250,13 +330,15 @@ class MongoEventStore(EventStore):
                 fresh[key.id] = (key, envelopes)
                 commands.append(command_record(key, envelopes))
         if docs:
-            self.events.insert_many([dict(d, _id=d["position"]) for d in docs], ordered=True,
-                                    session=session)
+            _insert(self.events, [dict(d, _id=d["position"]) for d in docs], session)
             if commands:
-                self.commands.insert_many(commands, ordered=True, session=session)
+                _insert(self.commands, commands, session)
             self._move_head(session, head, position, last_hash)
             if self.on_append:
                 self.on_append(session, docs)
+        if written is not None:
+            written["head"] = {"position": position, "hash": last_hash}
+            written["versions"] = {p.request.stream_id: versions[p.request.stream_id] for p in batch}
         return [([dict(e) for e in envs] if envs else None, err) for envs, err in outcome]
 
     def _command_records(self, keys: list, session) -> dict[str, dict]:
@@ -320,7 +402,12 @@ class MongoEventStore(EventStore):
         return self._stream_version(stream_id)
 
     def _raw_stream(self, stream_id: str) -> list[dict]:
-        return list(self.events.find({"stream_id": stream_id}).sort("version", ASCENDING))
+        docs = list(self.events.find({"stream_id": stream_id}).sort("version", ASCENDING))
+        # the version the caller will expect when it appends what it decided from these
+        if len(self._known_versions) > KNOWN_STREAMS_MAX:
+            self._known_versions.clear()
+        self._known_versions[stream_id] = docs[-1]["version"] if docs else 0
+        return docs
 
     def _since_cursor(self, position: int):
         # on the position index (ensure_indexes), not _id: see there. No hint: SecantusDB

@@ -14,6 +14,7 @@ from shared.config import settings
 from shared.domain import NotFound
 from shared.edge import entrypoint
 from shared.inbox import NothingParked
+from shared.opcount import purpose
 from shared.schema_fields import StrictSchema
 from shared.service_kit.peers import ClusterRpc
 from shared.service_kit.storage import StorageAccess
@@ -56,11 +57,13 @@ class DomainService:
             raise RuntimeError(f"{source} did not answer events_since within {timeout}s") from None
 
     def _receive(self, source: str, envelope: dict) -> str:
-        return self.storage.inbox.receive(source, envelope, self._fetch)
+        with purpose("inbox"):
+            return self.storage.inbox.receive(source, envelope, self._fetch)
 
     @rpc
     def events_since(self, position=0, limit=1000, raw=False):
-        return self.storage.store.events_since(int(position), int(limit) or None, raw=raw)
+        with purpose("serving events_since"):
+            return self.storage.store.events_since(int(position), int(limit) or None, raw=raw)
 
     @rpc
     def head(self):
@@ -77,6 +80,10 @@ class DomainService:
         """Up, its log's head, what it has applied of each source, what is parked, and any
         fork (a source stopped because its log disagrees with what was applied here): a
         fork makes the service, and so the gateway's /health, red."""
+        with purpose("health"):
+            return self._health()
+
+    def _health(self):
         self.storage.db.command("ping")
         forks = self.storage.inbox.fork_alarms()
         return {"service": self.name, "ok": not forks,
@@ -105,6 +112,7 @@ class DomainService:
     def catch_up(self):
         for source in self.storage.inbox.handlers:
             try:
-                self.storage.inbox.catch_up(source, self._fetch)
+                with purpose("catch-up"):
+                    self.storage.inbox.catch_up(source, self._fetch, quiet_only=True)
             except Exception as err:  # the source may be down; the next tick retries
                 log.info("catch-up from %s deferred: %s", source, err)

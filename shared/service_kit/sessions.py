@@ -18,6 +18,8 @@ import threading
 import time
 import uuid
 
+from shared.opcount import purpose
+
 log = logging.getLogger(__name__)
 
 COLLECTION = "sessions"
@@ -64,10 +66,11 @@ class SessionLedger:
         with self._lock:
             if session_id in self._known:
                 return
-            self.records.replace_one({"_id": session_id},
-                                     {"host": self.host, "pid": self.pid,
-                                      "incarnation": self.incarnation, "at": time.time()},
-                                     upsert=True)
+            with purpose("session ledger"):
+                self.records.replace_one({"_id": session_id},
+                                         {"host": self.host, "pid": self.pid,
+                                          "incarnation": self.incarnation, "at": time.time()},
+                                         upsert=True)
             self._known.add(session_id)
 
     def end_predecessors(self) -> int:

@@ -14,6 +14,7 @@ from shared.domain import Actor, DomainError
 from shared.eventstore import AppendRequest, CommandKey, ConcurrencyError
 from shared.eventstore.mongo import MongoEventStore
 from shared.inbox import Inbox
+from shared.opcount import purpose
 from shared.projection import Projection
 from shared.projection_store import MongoProjector
 from shared.service_kit.sessions import SessionLedger
@@ -95,17 +96,34 @@ class Storage:
         self.inbox.ensure_indexes()
 
     def _project_own(self, session, envelopes: list[dict]) -> None:
-        self.own.apply(envelopes, self.service, session)
+        with purpose("own projections"):
+            self.own.apply(envelopes, self.service, session)
 
     def _handler_for(self, source: str):
         reactions = self.wiring.reactions.get(source, {})
 
         def handle(session, env: dict) -> None:
-            self.foreign.apply([env], source, session)
-            reaction = reactions.get(env["type"])
-            if reaction is not None:
-                reaction(ReactionContext(self, session, env), env)
+            handle_run(session, [env])
 
+        def handle_run(session, envs: list[dict]) -> None:
+            # a run of the inbox: its projection writes gathered (one read and one write per
+            # collection), flushed before each reaction so that it sees what came before it
+            pending: list[dict] = []
+            for env in envs:
+                pending.append(env)
+                reaction = reactions.get(env["type"])
+                if reaction is None:
+                    continue
+                with purpose("projection writes"):
+                    self.foreign.apply(pending, source, session)
+                pending = []
+                with purpose("reaction"):
+                    reaction(ReactionContext(self, session, env), env)
+            if pending:
+                with purpose("projection writes"):
+                    self.foreign.apply(pending, source, session)
+
+        handle.run = handle_run
         return handle
 
     def close(self) -> None:
@@ -128,17 +146,26 @@ class StorageAccess:
         self.request, self._commands_run = request, 0
 
     def execute(self, stream_id: str, decide, fold, command, *, actor: Actor | dict,
-                correlation_id: str | None = None) -> list[dict]:
+                correlation_id: str | None = None, fresh: bool = False) -> list[dict]:
         """Load the stream, decide, append with the loaded version; on a concurrent
         write, reload and decide again (the rule is re-checked on fresh state).
 
         A command of an idempotent request that already ran answers the events it
         appended then: the store finds its key when appending, and a decision the first
-        run made impossible (a unit registered twice) is looked up before refusing."""
+        run made impossible (a unit registered twice) is looked up before refusing.
+
+        ``fresh``: the stream is named by an id this request minted, so it is taken as empty
+        without reading it (issue 18: a round trip). The append expects version 0, which the
+        store checks against any stream that does exist (a retried request's, whose minted id
+        repeats): then the stream is loaded and decided on as usual."""
         actor = actor.to_dict() if isinstance(actor, Actor) else actor
         key = self.request.command_key(self._commands_run) if self.request else None
         for _ in range(COMMAND_ATTEMPTS):
-            history = self.store.read_stream(stream_id)
+            if fresh:
+                history, fresh = [], False
+            else:
+                with purpose("stream load"):
+                    history = self.store.read_stream(stream_id)
             try:
                 events = decide(fold(history), command)
             except DomainError:
@@ -149,15 +176,20 @@ class StorageAccess:
             if not events:
                 return self._ran(self._recorded(key) or [])
             try:
-                return self._ran(self.store.append(
-                    stream_id, history[-1]["version"] if history else 0, events, actor=actor,
-                    correlation_id=correlation_id, command_key=key))
+                with purpose("append"):
+                    appended = self.store.append(
+                        stream_id, history[-1]["version"] if history else 0, events, actor=actor,
+                        correlation_id=correlation_id, command_key=key)
+                return self._ran(appended)
             except ConcurrencyError:
                 continue
         raise ConcurrencyError(stream_id, -1, self.store.stream_version(stream_id))
 
     def _recorded(self, key: CommandKey | None) -> list[dict] | None:
-        return self.store.recorded_command(key) if key is not None else None
+        if key is None:
+            return None
+        with purpose("idempotency lookup"):
+            return self.store.recorded_command(key)
 
     def _ran(self, envelopes: list[dict]) -> list[dict]:
         self._commands_run += 1  # the request's next command gets the next key
@@ -167,13 +199,15 @@ class StorageAccess:
         return self.store.read_stream(stream_id)
 
     def get(self, collection: str, key: str) -> dict | None:
-        return self.db[collection].find_one({"_id": key})
+        with purpose("read model query"):
+            return self.db[collection].find_one({"_id": key})
 
     def find(self, collection: str, query: dict | None = None, sort=None, limit: int = 0) -> list[dict]:
-        cursor = self.db[collection].find(query or {})
-        if sort:
-            cursor = cursor.sort(sort)
-        return list(cursor.limit(limit))
+        with purpose("read model query"):
+            cursor = self.db[collection].find(query or {})
+            if sort:
+                cursor = cursor.sort(sort)
+            return list(cursor.limit(limit))
 
 
 class ServiceStorage(DependencyProvider):
