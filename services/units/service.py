@@ -12,11 +12,13 @@ from nameko.events import event_handler
 from services.units import handlers as H
 from services.units import schemas as S
 from services.units.projections import PROJECTIONS
+from services.units.upcasting import upcasters
 from shared.service_kit import DomainService, OutboxRelay, ServiceStorage, Wiring, endpoint
 
 __all__ = ["UnitsService", "WIRING"]
 
-WIRING = Wiring(service="units", projections=tuple(PROJECTIONS), reactions=H.REACTIONS)
+WIRING = Wiring(service="units", projections=tuple(PROJECTIONS), reactions=H.REACTIONS,
+                upcasters=upcasters())
 
 
 class UnitsService(DomainService):
