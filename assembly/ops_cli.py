@@ -89,6 +89,32 @@ def forks_cmd(service):
     click.echo(f"{service}: no fork", err=True)
 
 
+@ops.command("orphans")
+@click.argument("service", type=click.Choice(SERVICES_WITH_STORE))
+@click.option("--older-than", "minutes", type=click.IntRange(min=0), default=60, show_default=True,
+              help="only files uploaded at least this many minutes ago (a younger one may be an "
+                   "upload about to append its event)")
+@click.option("--delete", is_flag=True, help="remove them")
+def orphans_cmd(service, minutes, delete):
+    """Evidence files in SERVICE's GridFS that no AttachmentStored event names (an upload
+    that failed or crashed between writing the file and appending its event): listed, and
+    removed with --delete. Nothing serves them."""
+    import datetime as dt
+
+    from shared.attachment_files import AttachmentFiles
+    dbs = _dbs()
+    try:
+        files = AttachmentFiles(dbs.db(service))
+        found = files.orphans(dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes))
+        for attachment_id in found:
+            click.echo(attachment_id)
+            if delete:
+                files.delete(attachment_id)
+    finally:
+        dbs.close()
+    click.echo(f"{service}: {len(found)} orphaned files{' removed' if delete and found else ''}", err=True)
+
+
 @ops.command("replay")
 @click.argument("service", type=click.Choice(SERVICES_WITH_STORE))
 @click.argument("source", type=click.Choice(SERVICES_WITH_STORE))

@@ -23,6 +23,9 @@ class Settings:
     rpc_timeout: float
     # the gateway's input limits and its brake on failed authentication (README: Input limits)
     max_body_bytes: int = 1024 * 1024
+    # the largest evidence file (POST /attachments): the gateway and the owning service refuse
+    # a larger one with a 413 (shared/attachments.py)
+    attachment_max_bytes: int = 20 * 1024 * 1024
     auth_failure_limit: int = 20
     auth_failure_window: float = 60.0
     # how often the scheduler looks for obligations whose due date has passed
@@ -72,6 +75,7 @@ def settings() -> Settings:
         soft_group_limit=int(env.get("DUDAO_GROUP_SOFT_LIMIT", "10")),
         rpc_timeout=float(env.get("DUDAO_RPC_TIMEOUT", "10")),
         max_body_bytes=int(env.get("DUDAO_MAX_BODY_BYTES", str(1024 * 1024))),
+        attachment_max_bytes=int(env.get("DUDAO_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))),
         auth_failure_limit=int(env.get("DUDAO_AUTH_FAILURE_LIMIT", "20")),
         auth_failure_window=float(env.get("DUDAO_AUTH_FAILURE_WINDOW", "60")),
         db_timeout=float(env.get("DUDAO_DB_TIMEOUT", "5")),

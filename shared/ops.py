@@ -14,6 +14,7 @@ from pathlib import Path
 from bson import json_util
 
 from shared import registry
+from shared.attachment_files import with_files
 from shared.audit.logs import AuditDatabases
 from shared.audit.rebuild import rebuild
 from shared.eventstore.mongo import MongoEventStore
@@ -78,9 +79,11 @@ def restore(dbs: AuditDatabases, service: str, directory: Path, force: bool = Fa
     if service in SERVICES_WITH_STORE:
         store = MongoEventStore(service, dbs.client, db.name)
         store.ensure_indexes()
-        verified = store.verify()
+        # the chain, and every evidence file restored with it against its event's sha256
+        verified = with_files(store.verify(), db)
         if not verified["ok"]:
-            raise OpsError(f"restored log does not verify: {verified['first_broken']}")
+            raise OpsError(f"restored log does not verify: "
+                           f"{verified.get('first_broken') or verified['attachments']['failures']}")
         report["verify"] = verified
         report["rebuild"] = rebuild(dbs, service, swap=True)
     return report

@@ -40,6 +40,7 @@ def audit():
 def verify(as_json, quiet):
     """Every service's hash chain and envelope schema, and every consumer's inbox
     checkpoint against its source's log. Exit 0 only if all hold."""
+    from shared.attachment_files import with_files
     from shared.audit import checkpoints
     from shared.inbox import kept_checkpoints
     dbs = _dbs()
@@ -49,7 +50,8 @@ def verify(as_json, quiet):
             store = dbs.store(service)
             with _bar(dbs.count(service), f"verify {service}", quiet) as bar:
                 store.on_read = lambda _env: bar.update(1)
-                chains[service] = store.verify()
+                # the chain, then every stored file against the sha256 its event recorded
+                chains[service] = with_files(store.verify(), dbs.db(service))
         # every checkpoint read before any source is looked at (see shared.audit.checkpoints)
         kept = {service: kept_checkpoints(dbs.db(service)) for service in DOMAIN_SERVICES}
         report = checkpoints.verdict(chains, checkpoints.check(kept, dbs.event_at, dbs.head))
@@ -67,16 +69,26 @@ def _verify_lines(report: dict) -> list[str]:
     from shared.audit import checkpoints
     lines = []
     for service, r in report["services"].items():
+        files = r.get("attachments") or {"ok": True, "checked": 0, "failures": []}
         if r["ok"]:
-            lines.append(f"{service}: ok, {r['checked']} events, head {r['head_position']} {r['head_hash']}")
-        else:
+            lines.append(f"{service}: ok, {r['checked']} events, head {r['head_position']} {r['head_hash']}"
+                         + (f", {files['checked']} files" if files["checked"] else ""))
+        elif r.get("first_broken"):
             b = r["first_broken"]
             lines.append(f"{service}: BROKEN at position {b['position']}: {b['reason']} "
                          f"({r['checked']} events verified before it)")
+        else:
+            lines.append(f"{service}: chain ok ({r['checked']} events), but "
+                         f"{len(files['failures'])} of {files['checked']} stored files changed")
+        lines += [f"{service}: FILE CHANGED (event #{f['position']}): {f['reason']}" for f in files["failures"]]
     lines += [checkpoints.render(pair) for pair in report["checkpoints"]["pairs"]]
-    chains_hold = all(r["ok"] for r in report["services"].values())
+    chains_hold = all(r["ok"] or not r.get("first_broken") for r in report["services"].values())
+    files_hold = all((r.get("attachments") or {"ok": True})["ok"] for r in report["services"].values())
     if report["ok"]:
         lines.append("all chains hold, and every consumer's checkpoint matches its source's log")
+    elif not files_hold:
+        lines.append("VERIFICATION FAILED: a stored evidence file no longer matches the sha256 "
+                     "its event recorded")
     elif chains_hold:
         lines.append("VERIFICATION FAILED: every chain holds, but a consumer applied what its "
                      "source's log no longer holds (deploy/README.md, \"A fork\")")
@@ -92,6 +104,7 @@ def export(directory, quiet):
     """Write every log and a manifest to DIRECTORY (an offline bundle)."""
     from pathlib import Path
 
+    from shared.attachment_files import AttachmentFiles
     from shared.audit import TOOL_VERSION
     from shared.audit.bundle import verify_bundle, write_bundle
     from shared.clock import utc_now_iso
@@ -105,13 +118,16 @@ def export(directory, quiet):
         heads = {s: (dbs.db(s)["meta"].find_one({"_id": HEAD_ID}) or {"position": 0})["position"]
                  for s in DOMAIN_SERVICES}
         with _bar(sum(heads.values()), "export", quiet) as bar:
+            files = {s: AttachmentFiles(dbs.db(s)) for s in DOMAIN_SERVICES}
             manifest = write_bundle(target, {s: dbs.read(s, upto=heads[s]) for s in DOMAIN_SERVICES},
                                     created_at=utc_now_iso(), tool_version=TOOL_VERSION,
-                                    on_envelope=lambda _s, _e: bar.update(1))
+                                    on_envelope=lambda _s, _e: bar.update(1),
+                                    attachment_bytes=lambda s, attachment_id: files[s].read(attachment_id))
     finally:
         dbs.close()
     for service, m in manifest["services"].items():
-        click.echo(f"{service}: {m['count']} events, head {m['head_position']} {m['head_hash']}")
+        click.echo(f"{service}: {m['count']} events, head {m['head_position']} {m['head_hash']}"
+                   + (f", {m['files']} files" if m.get("files") else ""))
     check = verify_bundle(target)
     if not check["ok"]:
         for p in check["problems"]:
@@ -143,7 +159,8 @@ def verify_bundle_cmd(directory, expect_head, as_json, quiet):
     else:
         for service, r in report["services"].items():
             click.echo(f"{service}: {r['count']} events, head {r['head_position']} {r['head_hash']}"
-                       f"{'' if r['chain_ok'] else ' (chain broken)'}")
+                       f"{'' if r['chain_ok'] else ' (chain broken)'}"
+                       + (f", {r['files']} files checked" if r.get("files") else ""))
         for p in report["problems"]:
             where = f" [position {p['position']}]" if "position" in p else ""
             click.echo(f"PROBLEM {p['file']}{where}: {p['reason']}")

@@ -63,6 +63,14 @@ def _group_of(service, unit_id: str) -> str | None:
     return (service.storage.get(UNIT_GROUPS, unit_id) or {}).get("group_id")
 
 
+def unit_known(service, unit_id: str) -> bool:
+    """A unit the units log has registered (evidence files: shared.service_kit.attachments)."""
+    return (service.storage.get("unit_directory", unit_id) or {}).get("name") is not None
+
+
+group_of = _group_of  # the unit's group, for a supervisor's download of an evidence file
+
+
 def _sealed(service, survey_id: str) -> dict:
     doc = service.storage.get(SEALED_SEEDS, survey_id)
     if doc is None:

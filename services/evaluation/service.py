@@ -14,6 +14,7 @@ from services.evaluation import schemas as S
 from services.evaluation.projections import PROJECTIONS
 from services.evaluation.storage import EvaluationStorage
 from shared.service_kit import DomainService, OutboxRelay, Wiring, endpoint
+from shared.service_kit import attachments as files
 from shared.unit_directory import unit_directory
 
 WIRING = Wiring(service="evaluation", projections=(unit_directory(), *PROJECTIONS))
@@ -52,6 +53,10 @@ class EvaluationService(DomainService):
     record_democratic_life_meeting = endpoint(S.RecordDemocraticLifeMeetingSchema,
                                               H.record_democratic_life_meeting)
     readiness = endpoint(S.UnitQuery, H.readiness)
+
+    # evidence files: the 民主生活会 minutes (issue 16)
+    store_attachment = endpoint(files.StoreAttachmentSchema, files.store_handler(H.unit_known))
+    read_attachment = endpoint(files.AttachmentQuerySchema, files.read_handler(H.group_of))
 
     # the read models
     unit_history = endpoint(S.UnitQuery, H.unit_history)

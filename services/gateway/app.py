@@ -7,11 +7,13 @@ database down a JSON 503."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import json
 import logging
 import uuid
 from typing import Callable
+from urllib.parse import quote
 
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
@@ -23,6 +25,7 @@ from services.gateway.inputs import InputError, check_query, parse_json
 from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.routes import FieldClash, Route, all_routes, rpc_fields
 from services.gateway.tokens import SCOPED_ROLES, Person, TokenError, TokenStore, validate_grant
+from shared import attachments
 from shared.config import settings
 from shared.domain import SYSTEM
 from shared.edge import IDEMPOTENCY_KEY
@@ -114,7 +117,8 @@ def route_map(routes: tuple) -> Map:
 class Gateway:
     def __init__(self, tokens: TokenStore, call: Call, health: Callable[[], tuple[dict, int]],
                  openapi: Callable[[], dict] | None = None, routes: list[Route] | None = None,
-                 *, limiter: AuthFailureLimiter | None = None, max_body_bytes: int | None = None):
+                 *, limiter: AuthFailureLimiter | None = None, max_body_bytes: int | None = None,
+                 attachment_max_bytes: int | None = None):
         self.tokens = tokens
         self.call = call
         self.health = health
@@ -125,6 +129,8 @@ class Gateway:
         self.limiter = (limiter if limiter is not None
                         else AuthFailureLimiter(cfg.auth_failure_limit, cfg.auth_failure_window))
         self.max_body_bytes = max_body_bytes if max_body_bytes is not None else cfg.max_body_bytes
+        self.attachment_max_bytes = (attachment_max_bytes if attachment_max_bytes is not None
+                                     else cfg.attachment_max_bytes)
 
     def handle(self, request: Request) -> Response:
         try:
@@ -141,8 +147,18 @@ class Gateway:
             response = internal_error()
         return harden(response, request.path)
 
+    def _body_limit(self, request: Request) -> int:
+        """The largest body the request's path takes: an upload's file limit (and room for
+        its multipart framing and fields), else DUDAO_MAX_BODY_BYTES."""
+        if request.path.rstrip("/") == PREFIX + "/attachments" and request.method == "POST":
+            return self.attachment_max_bytes + MULTIPART_SLACK
+        return self.max_body_bytes
+
     def _handle(self, request: Request) -> Response:
-        if request.content_length is not None and request.content_length > self.max_body_bytes:
+        limit = self._body_limit(request)
+        if request.content_length is not None and request.content_length > limit:
+            if limit != self.max_body_bytes:  # an upload: the refusal names the file limit
+                raise file_too_large(self.attachment_max_bytes)
             raise body_too_large(self.max_body_bytes)
         if request.path in (PREFIX + "/health", PREFIX + "/openapi.json") and request.method != "GET":
             return method_not_allowed(request, ["GET"])
@@ -164,6 +180,8 @@ class Gateway:
             return error(403, "forbidden", f"a {person.role} may not {route.method} {route.path}",
                          allowed_roles=list(route.roles))
         check_query(request.args)
+        if route.body_media_type == "multipart/form-data":
+            return self._upload(route, request, person)
         body = None
         if route.method in ("POST", "PUT", "PATCH"):
             body, problem = parse_json_object(request, self.max_body_bytes)
@@ -285,7 +303,38 @@ class Gateway:
             return json_response({"revoked": params["person"]})
         if route.rpc == "whoami":
             return json_response(person.actor())
+        if route.rpc == "download_attachment":
+            return self._download(params["id"], person)
         return error(404, "not_found", f"no route {route.method} {route.path}")
+
+    # evidence files: the gateway reads the multipart body, the owning service keeps the file
+    def _upload(self, route: Route, request: Request, person: Person) -> Response:
+        form, upload = read_upload(request, self.attachment_max_bytes)
+        unit_id, purpose = form.get("unit_id"), form.get("purpose")
+        if person.role == "unit" and unit_id is not None and unit_id != person.scope:
+            return error(403, "forbidden", "a unit may attach files only to its own records",
+                         unit=unit_id, your_unit=person.scope)
+        owner = attachments.PURPOSES.get(purpose or "")
+        if owner is None:
+            return error(422, "invalid", "the request does not match the schema", fields={"purpose": [
+                f"One of: {', '.join(attachments.PURPOSES)}."]})
+        data = upload.stream.read(self.attachment_max_bytes + 1)
+        if len(data) > self.attachment_max_bytes:
+            raise file_too_large(self.attachment_max_bytes)
+        filename = form.get("filename") or plain_name(upload.filename or "")
+        fields = {"unit_id": unit_id, "purpose": purpose, "filename": filename,
+                  "content_type": upload.mimetype or None,
+                  "content_base64": base64.b64encode(data).decode("ascii")}
+        return self._command(dataclasses.replace(route, service=owner, rpc="store_attachment"),
+                             fields, person, request)
+
+    def _download(self, attachment_id: str, person: Person) -> Response:
+        owner = attachments.owner_of_id(attachment_id)
+        if owner is None:
+            return error(404, "not_found", f"no attachment {attachment_id}", attachment_id=attachment_id)
+        answer = self.call(owner, "read_attachment", {"attachment_id": attachment_id,
+                                                      "actor": person.actor()})
+        return to_response(answer, 200)
 
     def _missing_scope(self, role: str, scope: str) -> Response | None:
         """A 422 when the scope names no unit, group or survey its owner knows."""
@@ -338,6 +387,54 @@ def body_too_large(limit: int) -> InputError:
     return InputError(413, "too_large", f"the body is larger than {limit} bytes", max_bytes=limit)
 
 
+# what an upload's body may carry beside the file: the multipart boundaries and part
+# headers, and its few small fields
+MULTIPART_SLACK = 64 * 1024
+UPLOAD_FIELDS = ("unit_id", "purpose", "filename")
+
+
+def file_too_large(limit: int) -> InputError:
+    return InputError(413, "too_large", f"the file is larger than the {limit} bytes an attachment may "
+                      "be (DUDAO_ATTACHMENT_MAX_BYTES)", limit_bytes=limit)
+
+
+def plain_name(filename: str) -> str:
+    """The file part's name without any path a browser sent with it (C:\\…\\plan.pdf)."""
+    return filename.replace("\\", "/").rpartition("/")[2].strip()
+
+
+def read_upload(request: Request, file_limit: int):
+    """The upload's form fields and its one file part, read within ``file_limit`` (plus
+    the multipart framing): werkzeug stops reading a body past ``max_content_length``, a
+    chunked one included, and spools a large file to a temporary file, not memory."""
+    if request.mimetype != "multipart/form-data":
+        raise InputError(400, "bad_request", "send the file as multipart/form-data, with the file in "
+                         "a part named 'file' and the fields unit_id and purpose")
+    request.max_content_length = file_limit + MULTIPART_SLACK
+    # werkzeug holds this to the parser's buffer too (a read is up to 64 KiB beside what is
+    # buffered), not only to the text fields: 1 MiB, well above a read, is still small
+    request.max_form_memory_size = 1 << 20
+    try:
+        form, files = request.form, request.files
+    except RequestEntityTooLarge:
+        raise file_too_large(file_limit) from None
+    problems = {name: ["Unknown field."] for name in set(form) | set(files)
+                if name not in UPLOAD_FIELDS + ("file",)}
+    problems.update({name: ["Give it once."] for name in UPLOAD_FIELDS + ("file",)
+                     if len(form.getlist(name)) + len(files.getlist(name)) > 1})
+    if "file" not in files:
+        problems["file"] = ["A file part named 'file' is required."]
+    for name in ("unit_id", "purpose"):
+        if not form.get(name):
+            problems[name] = ["Missing data for required field."]
+    # the input limits (length, control characters, surrogates), as for a query string
+    check_query(list(form.items(multi=True)) + [("filename", plain_name(f.filename or ""))
+                                                for f in files.getlist("file")])
+    if problems:
+        raise InputError(422, "invalid", "the request does not match the schema", fields=problems)
+    return form, files["file"]
+
+
 def parse_json_object(request: Request, max_bytes: int | None = None):
     limit = max_bytes if max_bytes is not None else settings().max_body_bytes
     request.max_content_length = limit
@@ -370,7 +467,17 @@ def to_response(answer: dict, success_status: int) -> Response:
 def file_response(spec: dict, status: int) -> Response:
     """A service answered with a file: {"filename", "media_type", "content_base64"}."""
     filename = str(spec.get("filename") or "download")
-    disposition = dump_options_header("attachment", {"filename": filename})
+    disposition = content_disposition(filename)
     return Response(base64.b64decode(spec["content_base64"]), status=status,
                     mimetype=spec.get("media_type") or "application/octet-stream",
                     headers={"Content-Disposition": disposition})
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with the name as plain ASCII (what every client reads) and, when it is
+    not ASCII (a Chinese name), as RFC 6266's ``filename*`` in UTF-8 too."""
+    ascii_name = filename.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    disposition = dump_options_header("attachment", {"filename": ascii_name})
+    if ascii_name != filename:
+        disposition += "; filename*=UTF-8''" + quote(filename, safe="")
+    return disposition

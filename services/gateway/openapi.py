@@ -32,7 +32,8 @@ ERRORS = {
     403: "the token's role or scope may not do this",
     404: "no such unit, group, survey, … (or none the caller may know of)",
     409: "conflict: the state has moved on (a second ballot, a stale version, a repeated step)",
-    413: "the body is larger than the gateway reads (DUDAO_MAX_BODY_BYTES)",
+    413: "the body is larger than the gateway reads (DUDAO_MAX_BODY_BYTES; a file: "
+         "DUDAO_ATTACHMENT_MAX_BYTES)",
     422: "refused by the input limits, the schema or a rule; details name the fields",
     429: "too many failed tokens from this address; try again after Retry-After seconds",
     503: "a service (or the gateway's database) is not answering; try again shortly",
@@ -115,7 +116,8 @@ def _success(route: Route) -> dict:
     headers = ({"Idempotency-Key": {"description": "the request's Idempotency-Key, when it had one",
                                     "schema": IDEMPOTENCY_KEY}}
                if route.method in COMMANDS else {})
-    content = {route.media_type: {"schema": route.result if route.result is not None else {}}}
+    schema = route.result if route.result is not None else {}
+    content = {media_type: {"schema": schema} for media_type in route.answer_media_types()}
     return {"description": "success", "content": content, "headers": _hardened(headers)}
 
 
@@ -134,7 +136,7 @@ def _operation(route: Route, plugin: MarshmallowPlugin) -> dict:
     if route.method in ("POST", "PUT", "PATCH"):
         body = route.body if route.body is not None else (_body_schema(route) if route.schema else
                                                           {"type": "object", "additionalProperties": False})
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        op["requestBody"] = {"required": True, "content": {route.body_media_type: {"schema": body}}}
     return op
 
 

@@ -54,6 +54,14 @@ def _check_reader(service, actor: Actor, unit_id: str) -> None:
     check_read_unit(actor, unit_id, group_id)
 
 
+def unit_known(service, unit_id: str) -> bool:
+    """A unit the units log has registered (evidence files: shared.service_kit.attachments)."""
+    return (service.storage.get("unit_directory", unit_id) or {}).get("name") is not None
+
+
+group_of = _group_of  # the unit's group, for a supervisor's download of an evidence file
+
+
 def _sessions(service, unit_id: str) -> list[dict]:
     return service.storage.find("study_sessions", {"unit_id": unit_id},
                                 sort=[("date", 1), ("_id", 1)])

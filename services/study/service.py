@@ -11,6 +11,7 @@ from services.study import handlers as H
 from services.study import schemas as S
 from services.study.projections import PROJECTIONS
 from shared.service_kit import DomainService, OutboxRelay, ServiceStorage, Wiring, endpoint
+from shared.service_kit import attachments as files
 from shared.unit_directory import unit_directory
 
 WIRING = Wiring(service="study", projections=(unit_directory(), *PROJECTIONS))
@@ -37,5 +38,8 @@ class StudyService(DomainService):
     member_study = endpoint(S.MemberQuerySchema, H.member_study)
     county = endpoint(S.CountyQuerySchema, H.county)
     ledger = endpoint(S.UnitQuerySchema, H.ledger)
+    # evidence files: study sign-in sheets (issue 16)
+    store_attachment = endpoint(files.StoreAttachmentSchema, files.store_handler(H.unit_known))
+    read_attachment = endpoint(files.AttachmentQuerySchema, files.read_handler(H.group_of))
     # asked by units and supervision (through shared.service_kit.ask_peer)
     readiness = endpoint(S.UnitQuerySchema, H.readiness)

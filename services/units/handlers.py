@@ -190,6 +190,17 @@ def notify_public(service, command: D.NotifyPublic, actor):
             "date": command.date}
 
 
+# --- evidence files (shared.service_kit.attachments): what units knows of a unit -----------
+
+def unit_known(service, unit_id: str) -> bool:
+    card = service.storage.get(CARDS, unit_id)
+    return card is not None and not card.get("stub")
+
+
+def group_of(service, unit_id: str) -> str | None:
+    return (service.storage.get(CARDS, unit_id) or {}).get("group_id")
+
+
 # --- queries ---------------------------------------------------------------------------------
 
 def _card(service, unit_id: str, actor: Actor) -> dict:

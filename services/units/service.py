@@ -14,6 +14,7 @@ from services.units import schemas as S
 from services.units.projections import PROJECTIONS
 from services.units.upcasting import upcasters
 from shared.service_kit import DomainService, OutboxRelay, ServiceStorage, Wiring, endpoint
+from shared.service_kit import attachments as files
 
 __all__ = ["UnitsService", "WIRING"]
 
@@ -58,6 +59,10 @@ class UnitsService(DomainService):
     add_rectification_measure = endpoint(S.RectificationMeasureSchema, H.add_rectification_measure)
     complete_rectification_measure = endpoint(S.MeasureCompletionSchema, H.complete_rectification_measure)
     notify_public = endpoint(S.NotificationSchema, H.notify_public)
+
+    # --- evidence files: measure evidence, the work plan, the speech draft (issue 16) -----------
+    store_attachment = endpoint(files.StoreAttachmentSchema, files.store_handler(H.unit_known))
+    read_attachment = endpoint(files.AttachmentQuerySchema, files.read_handler(H.group_of))
 
     # --- queries (read scope: shared.access) ---------------------------------------------------
     get_unit = endpoint(S.UnitQuerySchema, H.get_unit)

@@ -9,12 +9,17 @@ Layout of a bundle directory::
                            format, tool_version, created_at, and per service its file,
                            count, head_position, head_hash, bytes and sha256
     MANIFEST.sha256        "<sha256 of manifest.json>  manifest.json\\n"
+    files/<sha256>         the bytes of each evidence file an ``AttachmentStored`` event
+                           records, named by the sha256 the event carries (the manifest
+                           counts them per service as ``files``)
 
 Every byte counts: a log byte changes that file's sha256 (and usually breaks its chain
 at a named position); a manifest byte either breaks its canonical form, or changes a
 field that no longer matches the recomputed chain or file, or (free text such as
 created_at) no longer matches MANIFEST.sha256; a MANIFEST.sha256 byte no longer matches
-the manifest. Files the manifest does not name are reported too.
+the manifest. Files the manifest does not name are reported too. An evidence file is
+covered by the chain itself: its event records its size and sha256, and ``verify_bundle``
+holds each file against them (a file missing, or a byte changed, is named).
 
 What a bundle cannot prove by itself is that nobody rewrote every log and recomputed
 everything: compare the printed head hashes with heads recorded elsewhere (the live
@@ -34,6 +39,8 @@ FORMAT = "dudao-audit-bundle/1"
 MANIFEST = "manifest.json"
 MANIFEST_SUM = "MANIFEST.sha256"
 LOG_DIR = "logs"
+FILE_DIR = "files"
+ATTACHMENT_EVENT = "AttachmentStored"
 
 
 def line_of(envelope: dict) -> bytes:
@@ -52,14 +59,16 @@ def manifest_sum_bytes(body: bytes) -> bytes:
 # -- writing ------------------------------------------------------------------------------
 
 def write_bundle(directory: Path, logs: dict[str, Iterable[dict]], *, created_at: str,
-                 tool_version: str, on_envelope: Callable[[str, dict], None] | None = None) -> dict:
-    """Write every log and the manifest; returns the manifest."""
+                 tool_version: str, on_envelope: Callable[[str, dict], None] | None = None,
+                 attachment_bytes: Callable[[str, str], bytes | None] | None = None) -> dict:
+    """Write every log and the manifest; returns the manifest. ``attachment_bytes(service,
+    attachment_id)`` gives a stored file's bytes, written as files/<the event's sha256>."""
     directory = Path(directory)
     (directory / LOG_DIR).mkdir(parents=True, exist_ok=True)
     services = {}
     for service, envelopes in logs.items():
         rel = f"{LOG_DIR}/{service}.jsonl"
-        digest, count, size = hashlib.sha256(), 0, 0
+        digest, count, size, files = hashlib.sha256(), 0, 0, 0
         head_position, head_hash = 0, GENESIS_HASH
         with open(directory / rel, "wb") as out:
             for env in envelopes:
@@ -72,14 +81,29 @@ def write_bundle(directory: Path, logs: dict[str, Iterable[dict]], *, created_at
                 head_position, head_hash = env.get("position"), env.get("hash")
                 if on_envelope:
                     on_envelope(service, env)
+                if attachment_bytes and env.get("type") == ATTACHMENT_EVENT:
+                    files += _write_file(directory, env["payload"],
+                                         attachment_bytes(service, env["payload"]["attachment_id"]))
         services[service] = {"file": rel, "count": count, "head_position": head_position,
                              "head_hash": head_hash, "bytes": size, "sha256": digest.hexdigest()}
+        if files:
+            services[service]["files"] = files
     manifest = {"format": FORMAT, "tool_version": tool_version, "created_at": created_at,
                 "services": services}
     body = manifest_bytes(manifest)
     (directory / MANIFEST).write_bytes(body)
     (directory / MANIFEST_SUM).write_bytes(manifest_sum_bytes(body))
     return manifest
+
+
+def _write_file(directory: Path, payload: dict, data: bytes | None) -> int:
+    """The file's bytes as stored, named by the sha256 its event recorded (a stored file
+    whose bytes changed is exported as it is, and verify_bundle names it)."""
+    if data is None:
+        return 0
+    (directory / FILE_DIR).mkdir(exist_ok=True)
+    (directory / FILE_DIR / str(payload["sha256"])).write_bytes(data)
+    return 1
 
 
 # -- checking (offline) ---------------------------------------------------------------------
@@ -110,7 +134,7 @@ def verify_bundle(directory: Path, expect_heads: dict[str, str] | None = None,
             problem(MANIFEST, f"the entry of service {service!r} is malformed", service=service)
             continue
         named.add(claimed["file"])
-        report["services"][service] = _check_log(directory, service, claimed, problem, on_line)
+        report["services"][service] = _check_log(directory, service, claimed, problem, on_line, named)
     for extra in sorted(_all_files(directory) - named):
         problem(extra, "file is not named in the manifest")
     for service, head in (expect_heads or {}).items():
@@ -151,7 +175,7 @@ def _read_manifest(directory: Path, problem) -> dict | None:
     return manifest
 
 
-def _check_log(directory: Path, service: str, claimed: dict, problem, on_line) -> dict:
+def _check_log(directory: Path, service: str, claimed: dict, problem, on_line, named: set) -> dict:
     rel = claimed["file"]
     path = directory / rel
     result = {"count": 0, "head_position": 0, "head_hash": GENESIS_HASH, "chain_ok": False}
@@ -205,7 +229,39 @@ def _check_log(directory: Path, service: str, claimed: dict, problem, on_line) -
             if claimed.get(field) != found:
                 problem(MANIFEST, f"{service}: {field} is {claimed.get(field)!r} but the log "
                                   f"recomputes to {found!r}", service=service)
+    result["files"] = _check_files(directory, service, envelopes, claimed, problem, named)
     return result
+
+
+def _check_files(directory: Path, service: str, envelopes: list[dict], claimed: dict, problem,
+                 named: set) -> int:
+    """Each evidence file the log records, held against the size and sha256 of its event."""
+    checked = 0
+    for env in envelopes:
+        if env.get("type") != ATTACHMENT_EVENT or not isinstance(env.get("payload"), dict):
+            continue
+        payload = env["payload"]
+        sha, attachment_id = str(payload.get("sha256")), payload.get("attachment_id")
+        rel = f"{FILE_DIR}/{sha}"
+        named.add(rel)
+        checked += 1
+        path = directory / rel
+        if not _inside(directory, path) or not path.is_file():
+            problem(rel, f"the file of attachment {attachment_id} (event #{env.get('position')}) is "
+                         f"missing", service=service, position=env.get("position"))
+            continue
+        data = path.read_bytes()
+        found = hashlib.sha256(data).hexdigest()
+        if found != sha:
+            problem(rel, f"attachment {attachment_id}: the file hashes to {found}, its event "
+                         f"#{env.get('position')} recorded {sha}", service=service, position=env.get("position"))
+        elif len(data) != payload.get("size"):
+            problem(rel, f"attachment {attachment_id}: the file is {len(data)} bytes, its event "
+                         f"recorded {payload.get('size')}", service=service, position=env.get("position"))
+    if claimed.get("files", 0) != checked:
+        problem(MANIFEST, f"{service}: files is {claimed.get('files', 0)!r} but the log records "
+                          f"{checked}", service=service)
+    return checked
 
 
 def _inside(directory: Path, path: Path) -> bool:

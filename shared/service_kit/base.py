@@ -9,6 +9,7 @@ from marshmallow import fields, validate
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from shared.attachment_files import with_files
 from shared.config import settings
 from shared.domain import NotFound
 from shared.edge import entrypoint
@@ -67,7 +68,9 @@ class DomainService:
 
     @rpc
     def verify(self):
-        return self.storage.store.verify()
+        """The log's chain, and every stored evidence file against the sha256 its event
+        recorded (shared.attachment_files): a changed byte fails it, naming the attachment."""
+        return with_files(self.storage.store.verify(), self.storage.db)
 
     @rpc
     def health(self):

@@ -13,6 +13,7 @@ from marshmallow import fields, validate
 from assembly import demo
 from assembly.demo import county
 from services.gateway.openapi import schema_class
+from tests import sample_files
 
 # unit A (its group G, two surveys of G: A's and C's) and unit B of another group, waiting
 # for its survey
@@ -73,8 +74,23 @@ def load_county(stack) -> County:
            "transition_id": card["agreed_transitions"][0], "session_id": sheet["sessions"][0]["session_id"],
            "task": "supervise_mobilization_meeting"}
     ids["member_ids"] = [ids["member_id"]]
+    ids["attachment_id"] = attach(stack, office, a)
     ballot_survey, ids["token"] = open_ballot(stack, loaded, units[UNIT_B])
     return County(units, groups, surveys, ids, people(stack, units, groups, surveys, ballot_survey))
+
+
+def attach(stack, office_token: str, unit_id: str) -> str:
+    """A work plan of unit A's as a PDF (an evidence file kept by the units service)."""
+    stored = requests.post(stack.base_url + "/attachments", files={"file": ("方案.pdf", sample_files.pdf())},
+                           data=upload_fields({"unit_id": unit_id}), timeout=30,
+                           headers={"Authorization": f"Bearer {office_token}"})
+    assert stored.status_code == 201, stored.text
+    return stored.json()["attachment_id"]
+
+
+def upload_fields(ids: dict) -> dict:
+    """The form fields of an upload naming unit A's work plan."""
+    return {"unit_id": ids["unit_id"], "purpose": "work_plan"}
 
 
 def open_ballot(stack, loaded: dict, unit_id: str) -> tuple[str, str]:
@@ -123,15 +139,25 @@ ALSO_GIVEN = ("contact", "unit_id")
 
 def body_for(route, ids: dict) -> dict | None:
     """A body the route's schema accepts, naming unit A's things where it names ids: the
-    required fields only, each the least its validators take."""
+    required fields only, each the least its validators take. An upload's are its form
+    fields (the file beside them: ``files_for``)."""
     if route.method not in ("POST", "PUT", "PATCH"):
         return None
+    if route.body_media_type == "multipart/form-data":
+        return upload_fields(ids)
     if route.body is not None or not route.schema:
         return {}
     given = set(route.path_fields().values()) | set(route.query)
     declared = schema_class(route.schema)._declared_fields
     return {name: value_for(field, name, ids) for name, field in declared.items()
             if (field.required or name in ALSO_GIVEN) and name not in given}
+
+
+def files_for(route) -> dict | None:
+    """The file part of an upload: a small PDF."""
+    if route.body_media_type != "multipart/form-data":
+        return None
+    return {"file": ("方案.pdf", sample_files.pdf(), "application/pdf")}
 
 
 def query_for(route, ids: dict) -> dict:

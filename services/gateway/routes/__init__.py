@@ -34,6 +34,10 @@ class Route:
     # the success answer's JSON Schema (routes/shapes.py) and media type, for OpenAPI
     result: dict | None = dataclasses.field(default=None, hash=False, compare=False)
     media_type: str = "application/json"
+    # when the answer is a stored file of one of several kinds: every media type it may have
+    media_types: tuple = ()
+    # the request body's media type: JSON, or multipart/form-data for a file upload
+    body_media_type: str = "application/json"
     # the body's JSON Schema where no service schema gives it (the gateway's own routes)
     body: dict | None = dataclasses.field(default=None, hash=False, compare=False)
 
@@ -41,6 +45,10 @@ class Route:
         if isinstance(self.args, dict):
             object.__setattr__(self, "args", tuple(sorted(self.args.items())))
         object.__setattr__(self, "query", tuple(self.query))
+        object.__setattr__(self, "media_types", tuple(self.media_types))
+
+    def answer_media_types(self) -> tuple:
+        return self.media_types or (self.media_type,)
 
     def path_fields(self) -> dict:
         return dict(self.args)

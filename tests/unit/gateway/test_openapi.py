@@ -27,8 +27,9 @@ def test_every_operation_documents_its_success_with_a_schema_and_media_type(rout
     assert route.result is not None, "declare the answer's shape (routes/shapes.py)"
     jsonschema.Draft4Validator.check_schema(route.result)
     success = operation(route)["responses"][str(route.status)]
-    assert list(success["content"]) == [route.media_type]
-    assert success["content"][route.media_type]["schema"] == route.result
+    assert list(success["content"]) == list(route.answer_media_types())
+    for media_type in route.answer_media_types():
+        assert success["content"][media_type]["schema"] == route.result
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=name)
@@ -64,7 +65,7 @@ def test_every_command_takes_an_optional_idempotency_key_and_every_body_is_docum
         assert headers == []
     if route.method in ("POST", "PUT", "PATCH"):
         assert op["requestBody"]["required"] is True
-        assert op["requestBody"]["content"]["application/json"]["schema"]
+        assert op["requestBody"]["content"][route.body_media_type]["schema"]
     else:
         assert "requestBody" not in op
     path = {p["name"] for p in op["parameters"] if p["in"] == "path"}
@@ -88,6 +89,17 @@ def test_formats_and_uniqueness_are_declared():
 def test_files_are_documented_with_their_media_type():
     ledger = SPEC["paths"]["/api/v1/units/{unit}/study/ledger.xlsx"]["get"]["responses"]["200"]["content"]
     assert list(ledger) == ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+
+
+def test_an_upload_is_a_multipart_body_with_a_binary_file_and_a_download_any_allowed_kind():
+    upload = SPEC["paths"]["/api/v1/attachments"]["post"]
+    [(media_type, body)] = upload["requestBody"]["content"].items()
+    assert media_type == "multipart/form-data"
+    assert body["schema"]["properties"]["file"] == {**body["schema"]["properties"]["file"],
+                                                    "type": "string", "format": "binary"}
+    assert set(body["schema"]["required"]) == {"file", "unit_id", "purpose"}
+    download = SPEC["paths"]["/api/v1/attachments/{id}"]["get"]["responses"]["200"]["content"]
+    assert {"application/pdf", "image/png", "image/jpeg", "application/msword"} <= set(download)
 
 
 def test_a_declared_shape_refuses_an_answer_that_strays_from_it():
