@@ -60,6 +60,16 @@ class UnitsService(DomainService):
     complete_rectification_measure = endpoint(S.MeasureCompletionSchema, H.complete_rectification_measure)
     notify_public = endpoint(S.NotificationSchema, H.notify_public)
 
+    # --- the rectification ledger (整改台账) ----------------------------------------------------
+    record_problem = endpoint(S.ProblemSchema, H.record_problem)
+    add_ledger_measure = endpoint(S.LedgerMeasureSchema, H.add_ledger_measure)
+    complete_ledger_measure = endpoint(S.LedgerCompletionSchema, H.complete_ledger_measure)
+    review_measure = endpoint(S.MeasureReviewSchema, H.review_measure)
+    reopen_measure = endpoint(S.MeasureReopeningSchema, H.reopen_measure)
+    propose_carry_forward = endpoint(S.CarryForwardSchema, H.propose_carry_forward)
+    review_carry_forward = endpoint(S.CarryForwardReviewSchema, H.review_carry_forward)
+    rectification_ledger = endpoint(S.UnitQuerySchema, H.rectification_ledger)
+
     # --- evidence files: measure evidence, the work plan, the speech draft (issue 16) -----------
     store_attachment = endpoint(files.StoreAttachmentSchema, files.store_handler(H.unit_known))
     read_attachment = endpoint(files.AttachmentQuerySchema, files.read_handler(H.group_of))
