@@ -192,8 +192,9 @@ class RectificationMeasureSchema(UnitCommandSchema):
     due = IsoDate(required=True)
 
     def make(self, data, edge):
-        return C.AddRectificationMeasure(actor=edge.actor, measure_id=edge.new_id("r"), today=edge.today(),
-                                         **data)
+        # named with its unit like the ledger's own, so /measures/{id}/… reaches it too
+        return C.AddRectificationMeasure(actor=edge.actor, measure_id=ledger_id(data["unit_id"], edge.new_id("r")),
+                                         today=edge.today(), **data)
 
 
 class MeasureCompletionSchema(UnitCommandSchema):
@@ -273,14 +274,17 @@ class LedgerCompletionSchema(CommandSchema):
 
 
 class MeasureReviewSchema(CommandSchema):
-    """POST /measures/{id}/review (a supervisor of the unit's group): 复查."""
+    """POST /measures/{id}/review (a supervisor of the unit's group): 复查. A measure from
+    before the ledger has an id without its unit: /units/{unit}/rectification-measures/{id}/review
+    names the unit (``unit_id``)."""
     measure_id = path_id()
+    unit_id = fields.String(load_default=None, validate=validate.Length(min=1))
     decision = fields.String(required=True, validate=validate.OneOf(REVIEW_DECISIONS))
     comments = fields.String(load_default="", validate=validate.Length(max=10_000))
 
     def make(self, data, edge):
-        return C.ReviewMeasure(actor=edge.actor, unit_id=unit_of(data["measure_id"], "measure"),
-                               today=edge.today(), **data)
+        unit_id = data.pop("unit_id") or unit_of(data["measure_id"], "measure")
+        return C.ReviewMeasure(actor=edge.actor, unit_id=unit_id, today=edge.today(), **data)
 
 
 class MeasureReopeningSchema(CommandSchema):

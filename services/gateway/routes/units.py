@@ -120,7 +120,7 @@ ROUTES = [
     # rectification (R22) and public notification (R12, R23)
     Route("POST", "/units/<unit>/rectification-measures", "units", "add_rectification_measure", UNIT, 201,
           "A rectification measure or commitment {kind, description, owner_member_id, due} -> {measure_id}",
-          S + "RectificationMeasureSchema", args=ON_UNIT, result=record(measure_id=ID)),
+          S + "RectificationMeasureSchema", args=ON_UNIT, result=record(measure_id=LEDGER_ID)),
     Route("POST", "/units/<unit>/rectification-measures/<measure>/completion", "units",
           "complete_rectification_measure", UNIT, 201, "Complete a measure {completed_on?, note}",
           S + "MeasureCompletionSchema", args={"unit": "unit_id", "measure": "measure_id"},
@@ -143,6 +143,12 @@ ROUTES = [
     Route("POST", "/measures/<measure>/review", "units", "review_measure", ("supervisor",), 201,
           "复查 by a supervisor of the unit's group {decision: sign_off|return, comments}",
           S + "MeasureReviewSchema", unit_scoped=False, args={"measure": "measure_id"},
+          result=record(measure_id=GIVEN_ID, decision=one_of("sign_off", "return"), returns=nullable(INT),
+                        problem_signed_off=BOOL)),
+    Route("POST", "/units/<unit>/rectification-measures/<measure>/review", "units", "review_measure",
+          ("supervisor",), 201, "复查 of a measure whose id does not name its unit (from before the ledger) "
+          "{decision: sign_off|return, comments}", S + "MeasureReviewSchema",
+          args={"unit": "unit_id", "measure": "measure_id"},
           result=record(measure_id=GIVEN_ID, decision=one_of("sign_off", "return"), returns=nullable(INT),
                         problem_signed_off=BOOL)),
     Route("POST", "/measures/<measure>/reopening", "units", "reopen_measure", ("office",), 201,
