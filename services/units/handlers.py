@@ -12,12 +12,15 @@ below to supervision's and evaluation's events (R5, R6, R12).
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 
 from services.units import domain as D
 from services.units.domain import phases as P
 from services.units.domain.config import config_from_environment
 from services.units.ledger_view import ledger_view
+from services.units.ledger_workbook import XLSX_MEDIA_TYPE
+from services.units.ledger_workbook import workbook_bytes as ledger_workbook_bytes
 from services.units.projections import CARDS, MEMBERS, county_overview
 from services.units.translate import CONSUMED, command_for
 from shared import access
@@ -261,6 +264,30 @@ def rectification_ledger(service, query: dict, actor):
     card = _card(service, query["unit_id"], actor)
     state = D.fold(events_of(service.storage.load(D.unit_stream(card["unit_id"]))))
     return ledger_view(state, today())
+
+
+def _file(filename: str, content: bytes) -> dict:
+    return {"__file__": {"filename": filename, "media_type": XLSX_MEDIA_TYPE,
+                         "content_base64": base64.b64encode(content).decode("ascii")}}
+
+
+def rectification_workbook(service, query: dict, actor):
+    """One unit's ledger as an Excel workbook (a file result)."""
+    view = rectification_ledger(service, query, actor)
+    return _file(f"rectification-{view['unit_id']}-{view['as_of']}.xlsx", ledger_workbook_bytes([view]))
+
+
+def county_rectification_workbook(service, query: dict, actor):
+    """Every ledger the reader may see (the office and auditors: the county; a supervisor: its
+    group's units; a unit: itself), one workbook."""
+    scope = access.readable_scope(actor, unit_field="_id")
+    if scope is None:
+        raise Forbidden("you may not read rectification ledgers", role=actor.role)
+    cards = service.storage.find(CARDS, {"stub": {"$ne": True}, **scope}, sort=[("batch", 1), ("name", 1)])
+    now = today()
+    views = [ledger_view(D.fold(events_of(service.storage.load(D.unit_stream(c["unit_id"])))), now)
+             for c in cards]
+    return _file(f"rectification-county-{now}.xlsx", ledger_workbook_bytes(views))
 
 
 # --- evidence files (shared.service_kit.attachments): what units knows of a unit -----------

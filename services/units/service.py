@@ -69,6 +69,8 @@ class UnitsService(DomainService):
     propose_carry_forward = endpoint(S.CarryForwardSchema, H.propose_carry_forward)
     review_carry_forward = endpoint(S.CarryForwardReviewSchema, H.review_carry_forward)
     rectification_ledger = endpoint(S.UnitQuerySchema, H.rectification_ledger)
+    rectification_workbook = endpoint(S.UnitQuerySchema, H.rectification_workbook)
+    county_rectification_workbook = endpoint(None, H.county_rectification_workbook)
 
     # --- evidence files: measure evidence, the work plan, the speech draft (issue 16) -----------
     store_attachment = endpoint(files.StoreAttachmentSchema, files.store_handler(H.unit_known))

@@ -2,6 +2,9 @@
 with an uploaded file → the group returns it → completion → sign-off (销号) → the gate out
 of 整改提高 passes; each refusal a 4xx that stores nothing."""
 import datetime
+import io
+
+from openpyxl import load_workbook
 
 from assembly.stack import wait_until
 from tests.e2e.test_units import (
@@ -143,3 +146,14 @@ def test_the_whole_path_from_problem_to_sign_off_and_the_gate(stack):
         rows = rows.get("obligations", rows) if isinstance(rows, dict) else rows
         return rows if rows and all(o["status"].startswith("met") for o in rows) else None
     wait_until(met, message="the measure obligation met on sign-off")
+
+    # the ledger as Excel, per unit and county-wide, read back
+    sheet = unit.get(f"/units/{unit_id}/rectification.xlsx")
+    assert sheet.status_code == 200, sheet.text
+    rows = list(load_workbook(io.BytesIO(sheet.content))["整改台账"].iter_rows(min_row=2, values_only=True))
+    assert sorted(row[4] for row in rows) == ["已结转", "已销号"]  # the measure's problem, and the carried one
+    assert stranger.get(f"/units/{unit_id}/rectification.xlsx").status_code == 403
+    county = stack.as_role("office").get("/rectification.xlsx")
+    assert county.status_code == 200
+    names = {row[0] for row in load_workbook(io.BytesIO(county.content))["统计"].iter_rows(min_row=2, values_only=True)}
+    assert "县住建局" in names

@@ -1,5 +1,6 @@
 from services.gateway.routes import READERS, Route
 from services.gateway.routes.shapes import (
+    BINARY,
     BOOL,
     DATE,
     GIVEN_ID,
@@ -7,6 +8,7 @@ from services.gateway.routes.shapes import (
     INT,
     OBJECT,
     STR,
+    XLSX,
     array,
     dict_of,
     document,
@@ -166,6 +168,12 @@ ROUTES = [
     Route("GET", "/units/<unit>/rectification", "units", "rectification_ledger", READERS, 200,
           "The unit's rectification ledger (整改台账): problems, their measures, evidence, returns, "
           "figures", S + "UnitQuerySchema", args=ON_UNIT, result=LEDGER),
+    Route("GET", "/units/<unit>/rectification.xlsx", "units", "rectification_workbook", READERS, 200,
+          "The unit's ledger as an Excel workbook: one row per measure, coloured by status, with figures",
+          S + "UnitQuerySchema", args=ON_UNIT, result=BINARY, media_type=XLSX),
+    Route("GET", "/rectification.xlsx", "units", "county_rectification_workbook", READERS, 200,
+          "Every ledger within your scope (the county for the office and auditors) as one Excel workbook",
+          result=BINARY, media_type=XLSX),
     Route("POST", "/units/<unit>/notifications", "units", "notify_public", UNIT, 201,
           "Notify the public {scope: [people], date?, subject, content, rectification_status}: the "
           "survey's sampling frame; a survey opens only on one made in phase survey that states the "
