@@ -55,7 +55,7 @@ class EvaluationService(DomainService):
     readiness = endpoint(S.UnitQuery, H.readiness)
 
     # evidence files: the 民主生活会 minutes (issue 16)
-    store_attachment = endpoint(files.StoreAttachmentSchema, files.store_handler(H.unit_known))
+    store_attachment = endpoint(files.store_schema("evaluation"), files.store_handler(H.unit_known))
     read_attachment = endpoint(files.AttachmentQuerySchema, files.read_handler(H.group_of))
 
     # the read models

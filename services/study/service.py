@@ -39,7 +39,7 @@ class StudyService(DomainService):
     county = endpoint(S.CountyQuerySchema, H.county)
     ledger = endpoint(S.UnitQuerySchema, H.ledger)
     # evidence files: study sign-in sheets (issue 16)
-    store_attachment = endpoint(files.StoreAttachmentSchema, files.store_handler(H.unit_known))
+    store_attachment = endpoint(files.store_schema("study"), files.store_handler(H.unit_known))
     read_attachment = endpoint(files.AttachmentQuerySchema, files.read_handler(H.group_of))
     # asked by units and supervision (through shared.service_kit.ask_peer)
     readiness = endpoint(S.UnitQuerySchema, H.readiness)

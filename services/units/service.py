@@ -73,7 +73,7 @@ class UnitsService(DomainService):
     county_rectification_workbook = endpoint(None, H.county_rectification_workbook)
 
     # --- evidence files: measure evidence, the work plan, the speech draft (issue 16) -----------
-    store_attachment = endpoint(files.StoreAttachmentSchema, files.store_handler(H.unit_known))
+    store_attachment = endpoint(files.store_schema("units"), files.store_handler(H.unit_known))
     read_attachment = endpoint(files.AttachmentQuerySchema, files.read_handler(H.group_of))
 
     # --- queries (read scope: shared.access) ---------------------------------------------------

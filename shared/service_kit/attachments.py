@@ -1,7 +1,7 @@
 """Evidence files as RPCs of the service that owns them (issue 16 item 4): each owning
 service (units, study, evaluation) declares
 
-    store_attachment = endpoint(StoreAttachmentSchema, store_handler(unit_known))
+    store_attachment = endpoint(store_schema("units"), store_handler(unit_known))
     read_attachment = endpoint(AttachmentQuerySchema, read_handler(group_of))
 
 ``store_attachment(unit_id, purpose, filename, content_type, content_base64, actor,
@@ -65,6 +65,17 @@ class StoreAttachmentSchema(CommandSchema):
                                  data=base64.b64decode(data["content_base64"]))
 
 
+def store_schema(service: str) -> type:
+    """The upload's schema of one owning service: only the purposes it keeps."""
+    purposes = tuple(p for p, owner in A.PURPOSES.items() if owner == service)
+
+    class Schema(StoreAttachmentSchema):
+        purpose = fields.String(required=True, validate=validate.OneOf(purposes))
+
+    Schema.__name__ = f"StoreAttachment{service.title()}Schema"
+    return Schema
+
+
 class AttachmentQuerySchema(StrictSchema):
     attachment_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
@@ -76,6 +87,9 @@ def _answer(facts: dict) -> dict:
 
 def store_handler(unit_known: UnitKnown):
     def store_attachment(service, command: A.StoreAttachment, actor: Actor) -> dict:
+        """Store an evidence file (HTTP: the gateway's multipart `POST /api/v1/attachments`).
+
+        Answers {attachment_id, unit_id, purpose, filename, content_type, size, sha256}."""
         command = dataclasses.replace(command, service=service.name, stored_on=today(),
                                       max_bytes=settings().attachment_max_bytes,
                                       unit_known=unit_known(service, command.unit_id))
@@ -101,6 +115,9 @@ def store_handler(unit_known: UnitKnown):
 
 def read_handler(group_of: GroupOf):
     def read_attachment(service, query: dict, actor: Actor) -> dict:
+        """An evidence file, under its unit's read scope (HTTP: `GET /api/v1/attachments/{id}`).
+
+        Answers {"__file__": {filename, media_type, content_base64}}."""
         attachment_id = query["attachment_id"]
         facts = A.fold(service.storage.load(A.stream_of(attachment_id)))
         if facts is None:
