@@ -2,7 +2,7 @@
 it, and the rows the Excel export writes: a pure function of the unit's folded state."""
 from __future__ import annotations
 
-from services.units.domain.ledger import ledger_figures
+from services.units.domain.ledger import is_overdue, ledger_figures
 from services.units.domain.state import UnitState
 from shared.work_plan_vocabulary import PROBLEM_CATEGORIES
 
@@ -16,7 +16,7 @@ def _measure(state: UnitState, measure_id: str, today: str) -> dict:
             "status": m.status, "completed_on": m.completed_on, "summary": m.note,
             "attachment_ids": list(m.attachment_ids), "returns": m.returns, "comments": m.comments,
             "signed_off_on": m.signed_off_on,
-            "overdue": m.status != "signed_off" and m.due < today}
+            "overdue": is_overdue(state, m, today)}
 
 
 def ledger_view(state: UnitState, today: str) -> dict:

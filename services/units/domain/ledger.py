@@ -156,7 +156,13 @@ def ledger_figures(state: UnitState, today: str) -> dict:
             "open": sum(p.status == "open" for p in problems),
             "measures": len(measures),
             "measures_signed_off": sum(m.status == "signed_off" for m in measures),
-            "overdue": sum(m.status != "signed_off" and m.due < today for m in measures)}
+            "overdue": sum(is_overdue(state, m, today) for m in measures)}
+
+
+def is_overdue(state: UnitState, measure, today: str) -> bool:
+    """Past its due date and not signed off; a carried-forward problem's measures are no longer due."""
+    problem = state.problems.get(measure.problem_id)
+    return measure.status != "signed_off" and measure.due < today and (problem is None or problem.status != "carried")
 
 
 HANDLERS = {

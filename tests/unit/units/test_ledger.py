@@ -6,6 +6,7 @@ import dataclasses
 from services.units.domain import commands as C
 from services.units.domain import decide, fold
 from services.units.domain import events as E
+from services.units.domain.ledger import ledger_figures
 from services.units.upcasting import upcasters
 from shared.domain import Actor, Conflict, Forbidden, NotFound, Rejected, events_of
 
@@ -168,8 +169,10 @@ def test_leaving_rectification_with_an_open_problem_is_refused_naming_it():
 def test_a_problem_carried_forward_lets_the_unit_leave():
     state = ledger()
     state = step(state, C.ProposeCarryForward(UNIT, U, P1, "需长期推进", DAY))
+    assert ledger_figures(state, "2024-06-30")["overdue"] == 2
     state = step(state, C.ReviewCarryForward(SUPERVISOR, U, P1, "accept", "", DAY, group_id="g1"))
     assert decide(state, C.ApplyForTransition(UNIT, U, "t9", "整改总结"))[0].to_phase == "survey"
+    assert ledger_figures(state, "2024-06-30")["overdue"] == 0  # carried forward: no longer due here
 
 
 def test_the_notification_carries_the_ledgers_figures():
