@@ -116,6 +116,18 @@ class Api:
     def put(self, path, token, json=None, **kw):
         return self.call("PUT", path, token, json=json, **kw)
 
+    def upload(self, token: str, unit_id: str, purpose: str, filename: str, data: bytes) -> str:
+        """An evidence file (multipart): its attachment id."""
+        response = self._session().post(
+            self.base + "/attachments", files={"file": (filename, data)},
+            data={"unit_id": unit_id, "purpose": purpose}, timeout=self.timeout,
+            headers={"Authorization": f"Bearer {token}"})
+        with self._count_lock:
+            self.requests += 1
+        if response.status_code != 201:
+            raise DemoError(f"POST /attachments -> {response.status_code}: {response.text[:500]}")
+        return response.json()["attachment_id"]
+
     def until(self, predicate, message: str, wait: float = 30):
         deadline, pause = time.monotonic() + wait, 0.05
         while True:
@@ -126,6 +138,25 @@ class Api:
                 raise DemoError(f"timed out waiting for {message}")
             time.sleep(pause)
             pause = min(pause * 1.5, 0.5)
+
+
+def evidence_pdf(text: str) -> bytes:
+    """A one-page PDF: the demo's evidence file for a measure."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 class Loader:
@@ -260,21 +291,28 @@ class Loader:
             return result
 
         self.gate(spec, unit_id, unit, sup, "分析评议阶段总结：征求意见、谈心、党性分析、民主生活会均已完成")
+        # the ledger (整改台账): a problem per leader from the plan's 二看, a measure each
         measures = []
         for i, leader in enumerate(people["leaders"]):
             problem = C.PROBLEMS[i % len(C.PROBLEMS)]
+            problem_id = api.post(f"{u}/problems", unit, {
+                "category": problem["category"], "description": problem["description"],
+                "source": "opinions" if i else "plan"})["problem_id"]
             # the second leader's measure falls due three weeks in: open at HISTORY_DAYS, overdue
             due = day(21) if i == 1 else day(rng.randint(20, 45))
-            measures.append(api.post(f"{u}/rectification-measures", unit, {
+            measures.append(api.post(f"/problems/{problem_id}/measures", unit, {
                 "kind": "commitment" if i == 0 else "measure",
-                "description": problem["measures"][i % len(problem["measures"])],
+                "commitment": problem["measures"][i % len(problem["measures"])],
                 "owner_member_id": leader, "due": due})["measure_id"])
         if rank == 4:
-            for measure in measures[:1]:  # the secretary leads: the first is done already
-                api.post(f"{u}/rectification-measures/{measure}/completion", unit, {"note": "已落实"})
+            # the secretary leads: the first is reported done, and the group returns it
+            self.measure_done(unit_id, unit, measures[0])
+            api.post(f"/measures/{measures[0]}/review", sup,
+                     {"decision": "return", "comments": "佐证材料不足，请补充群众评议结果"})
             return result
         for measure in measures:
-            api.post(f"{u}/rectification-measures/{measure}/completion", unit, {"note": "已落实"})
+            self.measure_done(unit_id, unit, measure)
+            api.post(f"/measures/{measure}/review", sup, {"decision": "sign_off", "comments": "复查合格，同意销号"})
         self.gate(spec, unit_id, unit, sup, "整改提高阶段总结：整改措施全部落实")
         # the notification framing the survey is made in phase survey and states the
         # rectification status (整改情况和解决问题的情况, A), or the survey does not open
@@ -291,8 +329,11 @@ class Loader:
         result["survey_id"] = survey
         if spec.target == "remedial":
             self.wait_phase(unit_id, "remedial")
-            api.post(f"{u}/rectification-measures", unit, {
-                "description": "补课：重新征求群众意见，逐条整改", "owner_member_id": people["leaders"][0],
+            problem_id = api.post(f"{u}/problems", unit, {
+                "category": "party_and_government_style", "description": "群众满意度未达三分之二",
+                "source": "opinions"})["problem_id"]
+            api.post(f"/problems/{problem_id}/measures", unit, {
+                "commitment": "补课：重新征求群众意见，逐条整改", "owner_member_id": people["leaders"][0],
                 "due": day(30)})
         else:
             # 检查验收 after the passed survey: only a passed inspection accepts the unit
@@ -392,6 +433,13 @@ class Loader:
             attendees = [m for m in present if i not in absent.get(m, ())]
             api.post(f"/study-sessions/{session['session_id']}/attendance", unit,
                      {"member_ids": attendees})
+
+    def measure_done(self, unit_id, unit, measure_id):
+        """The unit reports a measure done with its evidence file (a measure is never done without)."""
+        attachment = self.api.upload(unit, unit_id, "measure_evidence", "zhenggai-zuozheng.pdf",
+                                     evidence_pdf(f"Evidence of {measure_id}"))
+        self.api.post(f"/measures/{measure_id}/completion", unit,
+                      {"summary": "已落实，附佐证材料", "attachment_ids": [attachment]})
 
     def gate(self, spec, unit_id, unit, sup, summary):
         """Apply, the group agrees, the office approves; the unit moves by the event."""

@@ -115,7 +115,7 @@ def _readiness(service, unit_id: str, from_phase: str | None) -> D.Readiness:
         analysis = ask_peer(service.cluster, "evaluation", "readiness", ANALYSIS_WHY, unit_id=unit_id)
     return D.Readiness(study=study, requirements_present=bool(facts.get("requirements_present")),
                        open_rectifications=len(facts.get("open_rectifications") or []),
-                       analysis=analysis)
+                       analysis=analysis, open_problems=tuple(facts.get("open_problems") or ()))
 
 
 def _reading_everything(actor: Actor, what: str) -> None:

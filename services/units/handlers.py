@@ -12,17 +12,25 @@ below to supervision's and evaluation's events (R5, R6, R12).
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 
 from services.units import domain as D
 from services.units.domain import phases as P
 from services.units.domain.config import config_from_environment
+from services.units.ledger_view import ledger_view
+from services.units.ledger_workbook import XLSX_MEDIA_TYPE
+from services.units.ledger_workbook import workbook_bytes as ledger_workbook_bytes
 from services.units.projections import CARDS, MEMBERS, county_overview
 from services.units.translate import CONSUMED, command_for
 from shared import access
-from shared.domain import Actor, Forbidden, NotFound
+from shared.clock import today
+from shared.domain import Actor, Forbidden, NotFound, events_of
 from shared.edge import actor_from
 from shared.service_kit import PeerUnavailable, ask_peer
+from shared.service_kit import attachments as files
+
+EVIDENCE_PURPOSE = "measure_evidence"
 
 # the county's configuration (batch calendars, R7 readiness, R22 leader measures);
 # DUDAO_CAMPAIGN_START moves the calendar (shared/clock.py)
@@ -182,7 +190,7 @@ def add_rectification_measure(service, command: D.AddRectificationMeasure, actor
 
 
 def complete_rectification_measure(service, command: D.CompleteRectificationMeasure, actor):
-    _run(service, command, actor)
+    _run(service, _with_evidence(service, command), actor)
     return {"measure_id": command.measure_id, "completed_on": command.completed_on}
 
 
@@ -190,6 +198,98 @@ def notify_public(service, command: D.NotifyPublic, actor):
     _run(service, command, actor)
     return {"notification_id": command.notification_id, "scope_size": len(command.scope),
             "date": command.date}
+
+
+# --- the rectification ledger (整改台账) ------------------------------------------------------
+
+def _with_group(service, command):
+    """The unit's group, as the card knows it (supervision's UnitAssigned): who may re-check."""
+    return dataclasses.replace(command, group_id=group_of(service, command.unit_id))
+
+
+def record_problem(service, command: D.RecordProblem, actor):
+    _run(service, _with_group(service, command), actor)
+    return {"problem_id": command.problem_id, "unit_id": command.unit_id}
+
+
+def add_ledger_measure(service, command: D.AddRectificationMeasure, actor):
+    _run(service, command, actor)
+    return {"measure_id": command.measure_id, "problem_id": command.problem_id}
+
+
+def _with_evidence(service, command: D.CompleteRectificationMeasure):
+    """The named files, checked against this service's own files: each stored here, the
+    unit's, measure evidence (Rejected naming each one that is not); the domain refuses a
+    completion with none."""
+    if not command.attachment_ids:
+        return command
+    facts = files.attachments_of_unit(service.storage, command.attachment_ids, command.unit_id,
+                                      EVIDENCE_PURPOSE)
+    evidence = tuple({"attachment_id": f["attachment_id"], "sha256": f["sha256"], "size": f["size"]}
+                     for f in facts)
+    return dataclasses.replace(command, evidence=evidence)
+
+
+def complete_ledger_measure(service, command: D.CompleteRectificationMeasure, actor):
+    _run(service, _with_evidence(service, command), actor)
+    return {"measure_id": command.measure_id, "completed_on": command.completed_on,
+            "attachment_ids": list(command.attachment_ids)}
+
+
+def review_measure(service, command: D.ReviewMeasure, actor):
+    appended = _run(service, _with_group(service, command), actor)
+    returned = _payload(appended, "MeasureReturned")
+    return {"measure_id": command.measure_id, "decision": command.decision,
+            "returns": returned.get("returns"),
+            "problem_signed_off": any(env["type"] == "ProblemSignedOff" for env in appended)}
+
+
+def reopen_measure(service, command: D.ReopenMeasure, actor):
+    _run(service, command, actor)
+    return {"measure_id": command.measure_id, "status": "open"}
+
+
+def propose_carry_forward(service, command: D.ProposeCarryForward, actor):
+    _run(service, command, actor)
+    return {"problem_id": command.problem_id, "status": "carry_proposed"}
+
+
+def review_carry_forward(service, command: D.ReviewCarryForward, actor):
+    _run(service, _with_group(service, command), actor)
+    return {"problem_id": command.problem_id,
+            "status": "carried" if command.decision == "accept" else "open"}
+
+
+def rectification_ledger(service, query: dict, actor):
+    """The unit's ledger, folded from its own stream: the re-check follows the unit's report
+    within seconds, and the ledger is the unit's state itself (no projection to lag it)."""
+    card = _card(service, query["unit_id"], actor)
+    state = D.fold(events_of(service.storage.load(D.unit_stream(card["unit_id"]))))
+    return ledger_view(state, today())
+
+
+def _file(filename: str, content: bytes) -> dict:
+    return {"__file__": {"filename": filename, "media_type": XLSX_MEDIA_TYPE,
+                         "content_base64": base64.b64encode(content).decode("ascii")}}
+
+
+def rectification_workbook(service, query: dict, actor):
+    """One unit's ledger as an Excel workbook (a file result)."""
+    view = rectification_ledger(service, query, actor)
+    return _file(f"rectification-{view['unit_id']}-{view['as_of']}.xlsx", ledger_workbook_bytes([view]))
+
+
+def county_rectification_workbook(service, query: dict, actor):
+    """Every ledger the reader may see (the office and auditors: the county; a supervisor: its
+    group's units; a unit: itself), one workbook."""
+    scope = access.readable_scope(actor, unit_field="_id")
+    if scope is None:
+        raise Forbidden("you may not read rectification ledgers", role=actor.role)
+    cards = service.storage.find(CARDS, {"stub": {"$ne": True}, **scope}, sort=[("batch", 1), ("name", 1)])
+    now = today()
+    views = [ledger_view(D.fold(events_of(service.storage.load(D.unit_stream(c["unit_id"])))), now)
+             for c in cards]
+    return _file(f"rectification-county-{now}.xlsx", ledger_workbook_bytes(views))
 
 
 # --- evidence files (shared.service_kit.attachments): what units knows of a unit -----------

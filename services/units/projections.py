@@ -197,7 +197,51 @@ def _measure_completed(doc, env):
     p = env["payload"]
     r = doc["rectification"]
     return {**doc, "rectification": {**r, "completed": r["completed"] + 1,
-                                     "open": [m for m in r["open"] if m["measure_id"] != p["measure_id"]]}}
+                                     "open": [m for m in r["open"] if m["measure_id"] != p["measure_id"]],
+                                     # kept while it awaits 复查, so a return restores it to open
+                                     "reported": [*_without(r.get("reported", []), p), _open_entry(r, p)]}}
+
+
+def _without(entries: list, p: dict) -> list:
+    return [m for m in entries if m["measure_id"] != p["measure_id"]]
+
+
+def _open_entry(r, p):
+    """The open-list entry of a measure (ids hold dots: a list, never field names)."""
+    found = [m for m in [*r["open"], *r.get("reported", [])] if m["measure_id"] == p["measure_id"]]
+    return found[0] if found else {"measure_id": p["measure_id"]}
+
+
+def _ledger(r: dict) -> dict:
+    return {"problems": 0, "problems_open": 0, "signed_off": 0, "returns": 0, "problem_status": {}, **r}
+
+
+def _measure_back(doc, env):
+    """Returned by the group (or reopened by the office): open again, no longer completed."""
+    p = env["payload"]
+    r = _ledger(doc["rectification"])
+    entry = _open_entry({"open": [], **r}, p)
+    reported = _without(r.get("reported", []), p)
+    returned = env["type"] == "MeasureReturned"
+    return {**doc, "rectification": {
+        **r, "completed": max(r["completed"] - 1, 0), "open": [*r["open"], entry], "reported": reported,
+        "returns": r["returns"] + (1 if returned else 0),
+        "signed_off": r["signed_off"] - (0 if returned else 1)}}
+
+
+def _measure_signed_off(doc, env):
+    r = _ledger(doc["rectification"])
+    return {**doc, "rectification": {**r, "signed_off": r["signed_off"] + 1}}
+
+
+def _problem_status(status):
+    def handle(doc, env):
+        p = env["payload"]
+        r = _ledger(doc["rectification"])
+        statuses = {**r["problem_status"], p["problem_id"].replace(".", "_"): status}
+        return {**doc, "rectification": {**r, "problem_status": statuses, "problems": len(statuses),
+                                         "problems_open": sum(v == "open" for v in statuses.values())}}
+    return handle
 
 
 def _notified(doc, env):
@@ -217,6 +261,10 @@ _UNIT_HANDLERS = {
     "TransitionApplied": _applied, "TransitionApplicationClosed": _closed, "PhaseEntered": _phase_entered,
     "DeadlineApplied": _deadline_applied, "RectificationMeasureAdded": _measure_added,
     "RectificationMeasureCompleted": _measure_completed, "PublicNotified": _notified,
+    "MeasureReturned": _measure_back, "MeasureReopened": _measure_back,
+    "MeasureSignedOff": _measure_signed_off,
+    "ProblemRecorded": _problem_status("open"), "ProblemReopened": _problem_status("open"),
+    "ProblemSignedOff": _problem_status("signed_off"), "ProblemCarriedForward": _problem_status("carried"),
 }
 
 

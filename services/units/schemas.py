@@ -16,6 +16,7 @@ from shared.edge import CommandSchema
 from shared.schema_fields import IsoDate, StrictSchema, unique
 
 from .domain import commands as C
+from .domain.ledger import CARRY_DECISIONS, PROBLEM_SOURCES, REVIEW_DECISIONS
 from .domain.membership import ORG_TYPES
 from .domain.rectification import MEASURE_KINDS
 from .domain.work_plan import GUARANTEE_SYSTEMS, LEADER_MEASURES, PROBLEM_CATEGORIES
@@ -191,8 +192,9 @@ class RectificationMeasureSchema(UnitCommandSchema):
     due = IsoDate(required=True)
 
     def make(self, data, edge):
-        return C.AddRectificationMeasure(actor=edge.actor, measure_id=edge.new_id("r"), today=edge.today(),
-                                         **data)
+        # named with its unit like the ledger's own, so /measures/{id}/… reaches it too
+        return C.AddRectificationMeasure(actor=edge.actor, measure_id=ledger_id(data["unit_id"], edge.new_id("r")),
+                                         today=edge.today(), **data)
 
 
 class MeasureCompletionSchema(UnitCommandSchema):
@@ -200,11 +202,120 @@ class MeasureCompletionSchema(UnitCommandSchema):
     measure_id = path_id()
     completed_on = IsoDate(load_default=None, allow_none=True)  # defaults to today
     note = fields.String(load_default="", validate=validate.Length(max=10_000))
+    # the ledger's rule holds on this older route too: done only with evidence
+    attachment_ids = fields.List(fields.String(validate=ID), load_default=list,
+                                 validate=[validate.Length(max=50), unique])
 
     def make(self, data, edge):
         today = edge.today()
         return C.CompleteRectificationMeasure(actor=edge.actor, today=today,
-                                              **{**data, "completed_on": data["completed_on"] or today})
+                                              **{**data, "completed_on": data["completed_on"] or today,
+                                                 "attachment_ids": tuple(data["attachment_ids"])})
+
+
+# --- the rectification ledger (整改台账) -------------------------------------------------
+# A problem's or measure's id names its unit ("<unit>.p-…", "<unit>.m-…"): the routes under
+# /problems/{id} and /measures/{id} name no unit, and the command must know the unit's
+# stream at once, without waiting for a projection to learn where the id lives.
+
+def ledger_id(unit_id: str, local: str) -> str:
+    return f"{unit_id}.{local}"
+
+
+def unit_of(ledger_item_id: str, what: str) -> str:
+    unit_id, dot, local = ledger_item_id.rpartition(".")
+    if not dot or not unit_id or not local:
+        raise NotFound(f"no {what} {ledger_item_id}", **{f"{what}_id": ledger_item_id})
+    return unit_id
+
+
+class ProblemSchema(UnitCommandSchema):
+    """POST /units/{unit}/problems (the unit; a supervisor of its group may propose)."""
+    category = fields.String(required=True, validate=validate.OneOf(tuple(PROBLEM_CATEGORIES)))
+    description = fields.String(required=True, validate=TEXT)
+    source = fields.String(required=True, validate=validate.OneOf(PROBLEM_SOURCES))
+    source_ref = fields.String(load_default=None, allow_none=True, validate=ID)  # the opinion, inspection…
+
+    def make(self, data, edge):
+        return C.RecordProblem(actor=edge.actor, problem_id=ledger_id(data["unit_id"], edge.new_id("p")),
+                               today=edge.today(), **data)
+
+
+class LedgerMeasureSchema(CommandSchema):
+    """POST /problems/{id}/measures (the unit) -> the new measure's id."""
+    problem_id = path_id()
+    owner_member_id = fields.String(required=True, validate=ID)
+    due = IsoDate(required=True)
+    commitment = fields.String(required=True, validate=TEXT)
+    kind = fields.String(load_default="measure", validate=validate.OneOf(MEASURE_KINDS))
+
+    def make(self, data, edge):
+        unit_id = unit_of(data["problem_id"], "problem")
+        return C.AddRectificationMeasure(actor=edge.actor, unit_id=unit_id,
+                                         measure_id=ledger_id(unit_id, edge.new_id("m")), kind=data["kind"],
+                                         description=data["commitment"], owner_member_id=data["owner_member_id"],
+                                         due=data["due"], today=edge.today(), problem_id=data["problem_id"])
+
+
+class LedgerCompletionSchema(CommandSchema):
+    """POST /measures/{id}/completion (the unit): done, with its evidence."""
+    measure_id = path_id()
+    summary = fields.String(required=True, validate=TEXT)
+    attachment_ids = fields.List(fields.String(validate=ID), required=True,
+                                 validate=[validate.Length(min=1, max=50), unique])
+    completed_on = IsoDate(load_default=None, allow_none=True)  # defaults to today
+
+    def make(self, data, edge):
+        today = edge.today()
+        return C.CompleteRectificationMeasure(actor=edge.actor, unit_id=unit_of(data["measure_id"], "measure"),
+                                              measure_id=data["measure_id"],
+                                              completed_on=data["completed_on"] or today, today=today,
+                                              note=data["summary"], attachment_ids=tuple(data["attachment_ids"]))
+
+
+class MeasureReviewSchema(CommandSchema):
+    """POST /measures/{id}/review (a supervisor of the unit's group): 复查. A measure from
+    before the ledger has an id without its unit: /units/{unit}/rectification-measures/{id}/review
+    names the unit (``unit_id``)."""
+    measure_id = path_id()
+    unit_id = fields.String(load_default=None, validate=validate.Length(min=1))
+    decision = fields.String(required=True, validate=validate.OneOf(REVIEW_DECISIONS))
+    comments = fields.String(load_default="", validate=validate.Length(max=10_000))
+
+    def make(self, data, edge):
+        unit_id = data.pop("unit_id") or unit_of(data["measure_id"], "measure")
+        return C.ReviewMeasure(actor=edge.actor, unit_id=unit_id, today=edge.today(), **data)
+
+
+class MeasureReopeningSchema(CommandSchema):
+    """POST /measures/{id}/reopening (the office): a signed-off measure, reopened with a reason."""
+    measure_id = path_id()
+    reason = fields.String(required=True, validate=TEXT)
+
+    def make(self, data, edge):
+        return C.ReopenMeasure(actor=edge.actor, unit_id=unit_of(data["measure_id"], "measure"),
+                               today=edge.today(), **data)
+
+
+class CarryForwardSchema(CommandSchema):
+    """POST /problems/{id}/carry-forward (the unit): ask to carry the problem forward (结转)."""
+    problem_id = path_id()
+    reason = fields.String(required=True, validate=TEXT)
+
+    def make(self, data, edge):
+        return C.ProposeCarryForward(actor=edge.actor, unit_id=unit_of(data["problem_id"], "problem"),
+                                     today=edge.today(), **data)
+
+
+class CarryForwardReviewSchema(CommandSchema):
+    """POST /problems/{id}/carry-forward/review (a supervisor of the unit's group)."""
+    problem_id = path_id()
+    decision = fields.String(required=True, validate=validate.OneOf(CARRY_DECISIONS))
+    comments = fields.String(load_default="", validate=validate.Length(max=10_000))
+
+    def make(self, data, edge):
+        return C.ReviewCarryForward(actor=edge.actor, unit_id=unit_of(data["problem_id"], "problem"),
+                                    today=edge.today(), **data)
 
 
 # --- queries ----------------------------------------------------------------------

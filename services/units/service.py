@@ -12,12 +12,14 @@ from nameko.events import event_handler
 from services.units import handlers as H
 from services.units import schemas as S
 from services.units.projections import PROJECTIONS
+from services.units.upcasting import upcasters
 from shared.service_kit import DomainService, OutboxRelay, ServiceStorage, Wiring, endpoint
 from shared.service_kit import attachments as files
 
 __all__ = ["UnitsService", "WIRING"]
 
-WIRING = Wiring(service="units", projections=tuple(PROJECTIONS), reactions=H.REACTIONS)
+WIRING = Wiring(service="units", projections=tuple(PROJECTIONS), reactions=H.REACTIONS,
+                upcasters=upcasters())
 
 
 class UnitsService(DomainService):
@@ -57,6 +59,18 @@ class UnitsService(DomainService):
     add_rectification_measure = endpoint(S.RectificationMeasureSchema, H.add_rectification_measure)
     complete_rectification_measure = endpoint(S.MeasureCompletionSchema, H.complete_rectification_measure)
     notify_public = endpoint(S.NotificationSchema, H.notify_public)
+
+    # --- the rectification ledger (整改台账) ----------------------------------------------------
+    record_problem = endpoint(S.ProblemSchema, H.record_problem)
+    add_ledger_measure = endpoint(S.LedgerMeasureSchema, H.add_ledger_measure)
+    complete_ledger_measure = endpoint(S.LedgerCompletionSchema, H.complete_ledger_measure)
+    review_measure = endpoint(S.MeasureReviewSchema, H.review_measure)
+    reopen_measure = endpoint(S.MeasureReopeningSchema, H.reopen_measure)
+    propose_carry_forward = endpoint(S.CarryForwardSchema, H.propose_carry_forward)
+    review_carry_forward = endpoint(S.CarryForwardReviewSchema, H.review_carry_forward)
+    rectification_ledger = endpoint(S.UnitQuerySchema, H.rectification_ledger)
+    rectification_workbook = endpoint(S.UnitQuerySchema, H.rectification_workbook)
+    county_rectification_workbook = endpoint(None, H.county_rectification_workbook)
 
     # --- evidence files: measure evidence, the work plan, the speech draft (issue 16) -----------
     store_attachment = endpoint(files.store_schema("units"), files.store_handler(H.unit_known))

@@ -8,6 +8,7 @@ Every refusal is a 4xx JSON error with a clear message and leaves no event behin
 import datetime
 
 from assembly.stack import wait_until
+from tests import sample_files
 
 TODAY = datetime.date.today().isoformat()
 YESTERDAY = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
@@ -433,6 +434,20 @@ def group_review(stack, supervisor, transition_id, decision, comments=""):
     return answer.json()
 
 
+def evidence(stack, unit, unit_id, name="整改佐证.pdf"):
+    """An uploaded file of measure evidence: its attachment id."""
+    stored = stack.request("POST", "/attachments", unit.token, files={"file": (name, sample_files.pdf())},
+                           data={"unit_id": unit_id, "purpose": "measure_evidence"}, timeout=60)
+    assert stored.status_code == 201, stored.text
+    return stored.json()["attachment_id"]
+
+
+def sign_off(supervisor, measure_id, comments="复查合格"):
+    signed = supervisor.post(f"/measures/{measure_id}/review", json={"decision": "sign_off", "comments": comments})
+    assert signed.status_code == 201, signed.text
+    return signed.json()
+
+
 def pass_gate(stack, unit, unit_id, supervisor, summary):
     applied = unit.post(f"/units/{unit_id}/transitions", json={"summary": summary})
     assert applied.status_code == 201, applied.text
@@ -565,11 +580,14 @@ def test_the_phase_changes_only_when_supervision_approves(stack):
     assert added.status_code == 201, added.text
     measure = added.json()["measure_id"]
     assert card(stack, unit_id)["rectification"]["open"][0]["measure_id"] == measure
-    done = unit.post(f"/units/{unit_id}/rectification-measures/{measure}/completion", json={"note": "已兑现"})
+    # (setup for the ledger's gate: done with evidence, then signed off by the group)
+    done = unit.post(f"/units/{unit_id}/rectification-measures/{measure}/completion",
+                     json={"note": "已兑现", "attachment_ids": [evidence(stack, unit, unit_id)]})
     assert done.status_code == 201, done.text
     before = logged(stack)
     refused(stack, unit.post(f"/units/{unit_id}/rectification-measures/{measure}/completion", json={}),
             409, "conflict", says="already completed", before=before)
+    sign_off(supervisor, measure)
     pass_gate(stack, unit, unit_id, supervisor, "整改提高总结")
     before = logged(stack)
     refused(stack, unit.post(f"/units/{unit_id}/transitions", json={"summary": "申请验收"}), 422, "rejected",
@@ -590,7 +608,8 @@ def test_the_phase_changes_only_when_supervision_approves(stack):
                      json={"description": "补课：重新征求意见并整改", "owner_member_id": leader, "due": due})
     assert redo.status_code == 201, redo.text
     assert unit.post(f"/units/{unit_id}/rectification-measures/{redo.json()['measure_id']}/completion",
-                     json={}).status_code == 201
+                     json={"note": "已整改", "attachment_ids": [evidence(stack, unit, unit_id)]}).status_code == 201
+    sign_off(supervisor, redo.json()["measure_id"])
     pass_gate(stack, unit, unit_id, supervisor, "补课总结")
 
     # a passed survey is not yet acceptance: the unit awaits 检查验收 in the survey phase

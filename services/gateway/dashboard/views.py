@@ -113,6 +113,7 @@ class Dashboard:
             Rule(PREFIX + "/obligations", endpoint="obligations", methods=["GET"]),
             Rule(PREFIX + "/obligations.xlsx", endpoint="obligations_xlsx", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>", endpoint="unit", methods=["GET"]),
+            Rule(PREFIX + "/units/<unit>/rectification.xlsx", endpoint="unit_ledger_xlsx", methods=["GET"]),
             Rule(PREFIX + "/static/<name>", endpoint="static", methods=["GET"]),
         ], strict_slashes=False)
 
@@ -445,9 +446,16 @@ class Dashboard:
                            "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1,
                                        "y0": study.get("floor", 40), "y1": study.get("floor", 40),
                                        "line": {"color": "#c0392b", "dash": "dash"}}]}}
+        ledger = self.fetch(person, "units", "rectification_ledger", {"unit": unit}, missing_ok=True)
         return self._page(person, "unit.html", title=card.get("name", unit), card=card,
                           supervision=supervision, evaluation=evaluation, study=study,
-                          timeline=timeline, charts=charts)
+                          timeline=timeline, charts=charts, ledger=ledger,
+                          LEDGER_PROBLEM={"open": "整改中", "signed_off": "已销号", "carried": "已结转"},
+                          LEDGER_MEASURE={"open": "整改中", "completed": "待复查", "signed_off": "已销号"})
+
+    def unit_ledger_xlsx(self, person: Person, unit: str) -> Response:
+        spec = self.fetch(person, "units", "rectification_workbook", {"unit": unit})
+        return file_response(spec["__file__"], 200)
 
 
 # ---------------------------------------------------------------------- helpers

@@ -1,5 +1,6 @@
 from services.gateway.routes import READERS, Route
 from services.gateway.routes.shapes import (
+    BINARY,
     BOOL,
     DATE,
     GIVEN_ID,
@@ -7,6 +8,7 @@ from services.gateway.routes.shapes import (
     INT,
     OBJECT,
     STR,
+    XLSX,
     array,
     dict_of,
     document,
@@ -51,6 +53,23 @@ MEMBERS = document(unit_id=ID, members=array(MEMBER), by_section=dict_of(array(I
                    retired_without_group=array(ID))
 OVERVIEW = document(total=INT, by_batch=dict_of(dict_of(INT)), by_phase=dict_of(INT),
                     flagged=array(document(unit_id=ID, flags=array(STR))))
+
+# the ledger's ids name their unit ("<unit>.p-…"); one from before the ledger may not
+LEDGER_ID = {"type": "string", "pattern": "^[a-z]+-[0-9a-f]{12}\\.[a-z]+-[0-9a-f]{12}$"}
+LEDGER_MEASURE = document(measure_id=GIVEN_ID, problem_id=GIVEN_ID, kind=STR, commitment=STR,
+                          owner_member_id=GIVEN_ID, owner_name=nullable(STR), due=DATE, phase=STR,
+                          status=one_of("open", "completed", "signed_off"), completed_on=nullable(DATE),
+                          summary=STR, attachment_ids=array(GIVEN_ID), returns=INT, comments=STR,
+                          signed_off_on=nullable(DATE), overdue=BOOL)
+LEDGER_PROBLEM = document(problem_id=GIVEN_ID, category=nullable(STR), category_label=nullable(STR),
+                          description=STR, source=STR, source_ref=nullable(STR), raised_by=STR, phase=STR,
+                          raised_on=nullable(DATE), status=one_of("open", "signed_off", "carried"),
+                          carry_proposed=nullable(STR), carried_reason=nullable(STR),
+                          closed_on=nullable(DATE), measures=array(LEDGER_MEASURE))
+LEDGER = document(unit_id=ID, name=STR, phase=STR, as_of=DATE,
+                  figures=document(problems=INT, signed_off=INT, carried=INT, open=INT, measures=INT,
+                                   measures_signed_off=INT, overdue=INT, returns=INT),
+                  leaders_without_measure=array(GIVEN_ID), problems=array(LEDGER_PROBLEM))
 
 ROUTES = [
     Route("POST", "/units", "units", "register_unit", ("office",), 201,
@@ -103,11 +122,58 @@ ROUTES = [
     # rectification (R22) and public notification (R12, R23)
     Route("POST", "/units/<unit>/rectification-measures", "units", "add_rectification_measure", UNIT, 201,
           "A rectification measure or commitment {kind, description, owner_member_id, due} -> {measure_id}",
-          S + "RectificationMeasureSchema", args=ON_UNIT, result=record(measure_id=ID)),
+          S + "RectificationMeasureSchema", args=ON_UNIT, result=record(measure_id=LEDGER_ID)),
     Route("POST", "/units/<unit>/rectification-measures/<measure>/completion", "units",
           "complete_rectification_measure", UNIT, 201, "Complete a measure {completed_on?, note}",
           S + "MeasureCompletionSchema", args={"unit": "unit_id", "measure": "measure_id"},
           result=record(measure_id=GIVEN_ID, completed_on=DATE)),
+    # the rectification ledger (整改台账): problems -> measures -> completion with evidence -> 复查
+    Route("POST", "/units/<unit>/problems", "units", "record_problem", ("unit", "supervisor"), 201,
+          "A problem on the unit's list (问题清单) {category (the plan's 二看), description, source "
+          "(plan|opinions|inspection|party_analysis|life_meeting|directive), source_ref?} -> {problem_id}; "
+          "a supervisor of the unit's group may propose one", S + "ProblemSchema", args=ON_UNIT,
+          result=record(problem_id=LEDGER_ID, unit_id=ID)),
+    Route("POST", "/problems/<problem>/measures", "units", "add_ledger_measure", UNIT, 201,
+          "A measure under the problem {owner_member_id, due, commitment, kind?} -> {measure_id}",
+          S + "LedgerMeasureSchema", unit_scoped=False, args={"problem": "problem_id"},
+          result=record(measure_id=LEDGER_ID, problem_id=LEDGER_ID)),
+    Route("POST", "/measures/<measure>/completion", "units", "complete_ledger_measure", UNIT, 201,
+          "Report the measure done {summary, attachment_ids (at least one, uploaded as measure_evidence), "
+          "completed_on?}: it awaits the group's re-check (复查)", S + "LedgerCompletionSchema",
+          unit_scoped=False, args={"measure": "measure_id"},
+          result=record(measure_id=GIVEN_ID, completed_on=DATE, attachment_ids=array(ID))),
+    Route("POST", "/measures/<measure>/review", "units", "review_measure", ("supervisor",), 201,
+          "复查 by a supervisor of the unit's group {decision: sign_off|return, comments}",
+          S + "MeasureReviewSchema", unit_scoped=False, args={"measure": "measure_id"},
+          result=record(measure_id=GIVEN_ID, decision=one_of("sign_off", "return"), returns=nullable(INT),
+                        problem_signed_off=BOOL)),
+    Route("POST", "/units/<unit>/rectification-measures/<measure>/review", "units", "review_measure",
+          ("supervisor",), 201, "复查 of a measure whose id does not name its unit (from before the ledger) "
+          "{decision: sign_off|return, comments}", S + "MeasureReviewSchema",
+          args={"unit": "unit_id", "measure": "measure_id"},
+          result=record(measure_id=GIVEN_ID, decision=one_of("sign_off", "return"), returns=nullable(INT),
+                        problem_signed_off=BOOL)),
+    Route("POST", "/measures/<measure>/reopening", "units", "reopen_measure", ("office",), 201,
+          "Reopen a signed-off measure {reason} (the office only)", S + "MeasureReopeningSchema",
+          unit_scoped=False, args={"measure": "measure_id"},
+          result=record(measure_id=GIVEN_ID, status=one_of("open"))),
+    Route("POST", "/problems/<problem>/carry-forward", "units", "propose_carry_forward", UNIT, 201,
+          "Ask to carry the problem forward (结转) {reason}: the group accepts or refuses",
+          S + "CarryForwardSchema", unit_scoped=False, args={"problem": "problem_id"},
+          result=record(problem_id=GIVEN_ID, status=one_of("carry_proposed"))),
+    Route("POST", "/problems/<problem>/carry-forward/review", "units", "review_carry_forward",
+          ("supervisor",), 201, "The group's answer on carrying the problem forward {decision: accept|refuse, "
+          "comments}", S + "CarryForwardReviewSchema", unit_scoped=False, args={"problem": "problem_id"},
+          result=record(problem_id=GIVEN_ID, status=one_of("carried", "open"))),
+    Route("GET", "/units/<unit>/rectification", "units", "rectification_ledger", READERS, 200,
+          "The unit's rectification ledger (整改台账): problems, their measures, evidence, returns, "
+          "figures", S + "UnitQuerySchema", args=ON_UNIT, result=LEDGER),
+    Route("GET", "/units/<unit>/rectification.xlsx", "units", "rectification_workbook", READERS, 200,
+          "The unit's ledger as an Excel workbook: one row per measure, coloured by status, with figures",
+          S + "UnitQuerySchema", args=ON_UNIT, result=BINARY, media_type=XLSX),
+    Route("GET", "/rectification.xlsx", "units", "county_rectification_workbook", READERS, 200,
+          "Every ledger within your scope (the county for the office and auditors) as one Excel workbook",
+          result=BINARY, media_type=XLSX),
     Route("POST", "/units/<unit>/notifications", "units", "notify_public", UNIT, 201,
           "Notify the public {scope: [people], date?, subject, content, rectification_status}: the "
           "survey's sampling frame; a survey opens only on one made in phase survey that states the "

@@ -45,7 +45,9 @@ class Readiness:
     unit leaves 学习动员 (None otherwise; when study cannot answer, the edge refuses
     with 503 ``unavailable`` before any command is built, and a None here still never
     lets a group agree to leave 学习动员); ``requirements_present`` is R11;
-    ``open_rectifications`` counts rectification measures not yet completed; ``analysis``
+    ``open_rectifications`` counts rectification measures not yet completed and
+    ``open_problems`` names the ledger's problems neither signed off nor carried forward
+    with the group's acceptance (整改台账); ``analysis``
     is the evaluation service's phase-2 readiness(unit_id) answer ({"unit_id", "ready",
     "missing"}), asked only when the unit leaves 分析评议 and, like study, never lets a
     group agree when it is None."""
@@ -53,6 +55,7 @@ class Readiness:
     requirements_present: bool = False
     open_rectifications: int = 0
     analysis: dict | None = None
+    open_problems: tuple = ()
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -55,6 +55,12 @@ def readiness_blockers(from_phase: str, readiness: Readiness) -> list[dict]:
         blockers.append({"check": "rectifications",
                          "message": f"{readiness.open_rectifications} rectification measures "
                                     "are still open"})
+    if from_phase in ("rectification", "remedial") and readiness.open_problems:
+        blockers.append({"check": "ledger",
+                         "message": f"{len(readiness.open_problems)} problems of the rectification ledger "
+                                    "are neither signed off (销号) nor carried forward (结转) with the "
+                                    "group's acceptance",
+                         "open_problems": list(readiness.open_problems)})
     return blockers
 
 

@@ -2,7 +2,7 @@
 
 - ``supervision_unit_facts`` (per unit): {unit_id, name, org_type, batch, phase,
   phase_deadline, meeting_date, meeting_held_on, plan_version, plan, requirements_present,
-  open_rectifications: [measure_id]}
+  open_rectifications: [measure_id], open_problems: [problem_id]}
 - ``supervision_transition_facts`` (per application): {transition_id, unit_id, from_phase,
   to_phase, summary, applicant_id, applied_at}
 
@@ -23,7 +23,7 @@ def _doc(doc, unit_id):
     return doc or {"unit_id": unit_id, "name": None, "org_type": None, "batch": None,
                    "phase": None, "phase_deadline": None, "meeting_date": None,
                    "meeting_held_on": None, "plan_version": None, "plan": None,
-                   "requirements_present": False, "open_rectifications": []}
+                   "requirements_present": False, "open_rectifications": [], "open_problems": []}
 
 
 def _update(fields):
@@ -44,6 +44,14 @@ def _phase_deadline(p, doc):
     return {"phase_deadline": p["until"]} if doc["phase"] in (None, p["phase"]) else {}
 
 
+def _opened(doc, problem_id, payload):
+    return sorted(set(doc.get("open_problems") or []) | {problem_id})
+
+
+def _closed(doc, problem_id):
+    return sorted(set(doc.get("open_problems") or []) - {problem_id})
+
+
 HANDLERS = {
     "UnitRegistered": _update(lambda p, d: {"name": p["name"], "org_type": p["org_type"],
                                             "batch": p["batch"],
@@ -59,7 +67,18 @@ HANDLERS = {
                                           "survey_id": p.get("survey_id") or d.get("survey_id")}),
     "DeadlineApplied": _update(_phase_deadline),
     "RectificationMeasureAdded": _update(lambda p, d: {
+        "open_rectifications": sorted(set(d["open_rectifications"]) | {p["measure_id"]}),
+        # before the ledger a measure named no problem: the unit's legacy problem holds it
+        "open_problems": _opened(d, p.get("problem_id") or f"{p['unit_id']}.before-ledger", p)}),
+    # the ledger (整改台账): a problem is open until signed off or carried forward
+    "MeasureReturned": _update(lambda p, d: {
         "open_rectifications": sorted(set(d["open_rectifications"]) | {p["measure_id"]})}),
+    "MeasureReopened": _update(lambda p, d: {
+        "open_rectifications": sorted(set(d["open_rectifications"]) | {p["measure_id"]})}),
+    "ProblemRecorded": _update(lambda p, d: {"open_problems": _opened(d, p["problem_id"], p)}),
+    "ProblemReopened": _update(lambda p, d: {"open_problems": _opened(d, p["problem_id"], p)}),
+    "ProblemSignedOff": _update(lambda p, d: {"open_problems": _closed(d, p["problem_id"])}),
+    "ProblemCarriedForward": _update(lambda p, d: {"open_problems": _closed(d, p["problem_id"])}),
     "RectificationMeasureCompleted": _update(lambda p, d: {
         "open_rectifications": sorted(set(d["open_rectifications"]) - {p["measure_id"]})}),
 }

@@ -59,11 +59,31 @@ def _deadline_applied(doc: dict, env: dict) -> dict:
 
 
 def _measure_done(doc: dict, env: dict) -> dict:
+    """Before the ledger the unit's own completion met the measure; in the ledger it is
+    only reported done: the group's sign-off (销号) meets it (``_measure_signed_off``)."""
     p = env["payload"]
     if p["measure_id"] not in (doc.get("measures") or {}):
         return {}
+    if "attachment_ids" in p and not p.get("legacy"):
+        return {"measures": _put(doc["measures"], p["measure_id"],
+                                 reported_on=p.get("completed_on") or _day(env))}
     return {"measures": _put(doc["measures"], p["measure_id"],
                              completed_on=p.get("completed_on") or _day(env))}
+
+
+def _measure_signed_off(doc: dict, env: dict) -> dict:
+    p = env["payload"]
+    if p["measure_id"] not in (doc.get("measures") or {}):
+        return {}
+    return {"measures": _put(doc["measures"], p["measure_id"], completed_on=p.get("date") or _day(env))}
+
+
+def _measure_not_met(doc: dict, env: dict) -> dict:
+    """Returned by the group, or a signed-off measure reopened by the office: not met."""
+    p = env["payload"]
+    if p["measure_id"] not in (doc.get("measures") or {}):
+        return {}
+    return {"measures": _put(doc["measures"], p["measure_id"], completed_on=None, reported_on=None)}
 
 
 def _plan_reviewed(doc: dict, env: dict) -> dict:
@@ -93,6 +113,9 @@ UNITS_FACTS = {
     "RectificationMeasureAdded": lambda d, e: {"measures": _put(
         d.get("measures"), e["payload"]["measure_id"], due=e["payload"].get("due"))},
     "RectificationMeasureCompleted": _measure_done,
+    "MeasureSignedOff": _measure_signed_off,
+    "MeasureReturned": _measure_not_met,
+    "MeasureReopened": _measure_not_met,
 }
 def _directive_sent(doc: dict, env: dict) -> dict:
     p = env["payload"]

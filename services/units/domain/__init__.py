@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from shared.domain import Event, events_of
 
-from . import lifecycle, membership, planning, rectification
+from . import ledger, lifecycle, membership, planning, rectification
 from .commands import *  # noqa: F401,F403
 from .config import DEFAULT_CONFIG, BatchCalendar, UnitsConfig  # noqa: F401
 from .events import *  # noqa: F401,F403
@@ -27,7 +27,8 @@ def unit_stream(unit_id: str) -> str:
 
 # the one dispatch: command type -> decision(state, command, config); each module
 # declares the commands it decides beside the functions that decide them
-HANDLERS = {**membership.HANDLERS, **planning.HANDLERS, **lifecycle.HANDLERS, **rectification.HANDLERS}
+HANDLERS = {**membership.HANDLERS, **planning.HANDLERS, **lifecycle.HANDLERS, **rectification.HANDLERS,
+            **ledger.HANDLERS}
 
 
 def decide(state: UnitState | None, command, config: UnitsConfig = DEFAULT_CONFIG) -> list[Event]:

@@ -116,6 +116,21 @@ class ApplyForTransition:
 
 
 @frozen
+class RecordProblem:
+    """A problem on the list (问题清单): the unit records it; a supervisor of its group may
+    propose one (``group_id`` is the unit's group as the entrypoint knows it)."""
+    actor: Actor
+    unit_id: str
+    problem_id: str
+    category: str
+    description: str
+    source: str
+    today: str
+    source_ref: str | None = None
+    group_id: str | None = None
+
+
+@frozen
 class AddRectificationMeasure:
     actor: Actor
     unit_id: str
@@ -125,16 +140,65 @@ class AddRectificationMeasure:
     owner_member_id: str
     due: str
     today: str
+    problem_id: str | None = None  # None: the older route, filed under the unit's legacy problem
 
 
 @frozen
 class CompleteRectificationMeasure:
+    """The unit reports a measure done. ``evidence`` is what the entrypoint found of
+    ``attachment_ids`` in the service's own files ({attachment_id, sha256, size} each,
+    all the unit's measure evidence); None when it did not look."""
     actor: Actor
     unit_id: str
     measure_id: str
     completed_on: str
     today: str
     note: str = ""
+    attachment_ids: tuple = ()
+    evidence: tuple | None = None
+
+
+@frozen
+class ReviewMeasure:
+    """复查 by a supervisor of the unit's group: sign_off (销号) or return."""
+    actor: Actor
+    unit_id: str
+    measure_id: str
+    decision: str
+    comments: str
+    today: str
+    group_id: str | None = None
+
+
+@frozen
+class ReopenMeasure:
+    """The office reopens a signed-off measure, with a reason."""
+    actor: Actor
+    unit_id: str
+    measure_id: str
+    reason: str
+    today: str
+
+
+@frozen
+class ProposeCarryForward:
+    actor: Actor
+    unit_id: str
+    problem_id: str
+    reason: str
+    today: str
+
+
+@frozen
+class ReviewCarryForward:
+    """The group accepts (the problem is carried forward, 结转) or refuses the unit's reason."""
+    actor: Actor
+    unit_id: str
+    problem_id: str
+    decision: str
+    comments: str
+    today: str
+    group_id: str | None = None
 
 
 @frozen

@@ -177,23 +177,130 @@ class DeadlineApplied(Event):
     previous: str | None = None
 
 
+# --- the rectification ledger (整改台账): problems -> measures -> evidence -> 复查 -> 销号 ---
+
+@frozen
+class ProblemRecorded(Event):
+    """A problem on the unit's list (问题清单): one of the five of the plan's 二看, and where
+    it came from (the plan, opinions gathered, an inspection, 党性分析 / 民主生活会, a directive)."""
+    unit_id: str
+    problem_id: str
+    category: str | None  # shared.work_plan_vocabulary.PROBLEM_CATEGORIES; None: from before the ledger
+    description: str
+    source: str  # rectification.PROBLEM_SOURCES
+    source_ref: str | None
+    raised_by: str  # unit | supervisor (the group may propose)
+    phase: str
+    date: str
+
+
 @frozen
 class RectificationMeasureAdded(Event):
+    """Version 2 puts the measure under a problem; version 1 (before the ledger) had none
+    and is upcast under the unit's "carried from before the ledger" problem."""
+    schema_version = 2
     unit_id: str
     measure_id: str
     kind: str  # measure (整改措施) | commitment (整改承诺)
-    description: str
+    description: str  # the commitment text
     owner_member_id: str
     due: str
     phase: str  # rectification | remedial
+    problem_id: str | None = None
 
 
 @frozen
 class RectificationMeasureCompleted(Event):
+    """The unit reports a measure done, with its evidence (version 2); version 1 carried
+    none (the unit marked its own measures complete) and is upcast with ``legacy``."""
+    schema_version = 2
     unit_id: str
     measure_id: str
     completed_on: str
-    note: str = ""
+    note: str = ""  # the summary
+    attachment_ids: list = dataclasses.field(default_factory=list)
+    # each attachment's {attachment_id, sha256, size}, as AttachmentStored recorded it
+    evidence: list = dataclasses.field(default_factory=list)
+    legacy: bool = False
+
+
+@frozen
+class MeasureSignedOff(Event):
+    """复查 passed: the group signs the measure off (销号)."""
+    unit_id: str
+    measure_id: str
+    problem_id: str
+    group_id: str
+    comments: str
+    date: str
+
+
+@frozen
+class MeasureReturned(Event):
+    """复查 failed: the measure goes back to the unit with the group's comments."""
+    unit_id: str
+    measure_id: str
+    problem_id: str
+    group_id: str
+    comments: str
+    date: str
+    returns: int  # how often this measure has been returned, this one included
+
+
+@frozen
+class MeasureReopened(Event):
+    """The office reopens a signed-off measure, with a reason."""
+    unit_id: str
+    measure_id: str
+    problem_id: str
+    reason: str
+    date: str
+
+
+@frozen
+class ProblemSignedOff(Event):
+    """Every measure of the problem is signed off (appended with the last sign-off)."""
+    unit_id: str
+    problem_id: str
+    date: str
+
+
+@frozen
+class ProblemReopened(Event):
+    """A measure of a signed-off problem was reopened, or a new measure added to it."""
+    unit_id: str
+    problem_id: str
+    reason: str
+    date: str
+
+
+@frozen
+class ProblemCarryProposed(Event):
+    """The unit asks to carry the problem forward (结转) beyond the campaign, with a reason."""
+    unit_id: str
+    problem_id: str
+    reason: str
+    date: str
+
+
+@frozen
+class ProblemCarriedForward(Event):
+    """The group accepted the unit's reason: the problem is carried forward (结转)."""
+    unit_id: str
+    problem_id: str
+    reason: str
+    group_id: str
+    comments: str
+    date: str
+
+
+@frozen
+class ProblemCarryRefused(Event):
+    unit_id: str
+    problem_id: str
+    group_id: str
+    comments: str
+    date: str
 
 
 @frozen
@@ -210,6 +317,9 @@ class PublicNotified(Event):
     # have neither, and frame no survey)
     phase: str | None = None
     rectification_status: str = ""
+    # the ledger's figures when the unit notified: {problems, signed_off, carried, open,
+    # measures, overdue}; None in older logs
+    ledger: dict | None = None
 
 
 __all__ = [name for name, value in list(globals().items())

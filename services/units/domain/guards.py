@@ -4,7 +4,7 @@ from __future__ import annotations
 from shared.domain import Actor, Forbidden, NotFound, Rejected
 
 from .config import is_iso_date
-from .state import Member, UnitState
+from .state import Measure, Member, Problem, UnitState
 
 
 def require_office(actor: Actor) -> None:
@@ -61,3 +61,31 @@ def require_section(state: UnitState, section: str) -> str:
         raise Rejected(f"section {section!r} is not a section of unit {state.unit_id!r}",
                        section=section, unit_id=state.unit_id, sections=list(state.sections))
     return section
+
+
+def require_problem(state: UnitState, problem_id: str) -> Problem:
+    problem = state.problems.get(problem_id)
+    if problem is None:
+        raise NotFound(f"problem {problem_id!r} is not on unit {state.unit_id!r}'s list",
+                       problem_id=problem_id, unit_id=state.unit_id)
+    return problem
+
+
+def require_measure(state: UnitState, measure_id: str) -> Measure:
+    measure = state.measures.get(measure_id)
+    if measure is None:
+        raise NotFound(f"measure {measure_id!r} is not a measure of unit {state.unit_id!r}",
+                       measure_id=measure_id, unit_id=state.unit_id)
+    return measure
+
+
+def require_group_supervisor(actor: Actor, unit_id: str, group_id: str | None) -> str:
+    """复查 is the group's: a supervisor of the group the unit is assigned to, never the
+    unit itself nor another group's supervisor."""
+    if actor.role != "supervisor":
+        raise Forbidden("only a supervisor of the unit's own group re-checks (复查) its ledger",
+                        role=actor.role, unit_id=unit_id)
+    if group_id is None or actor.scope != group_id:
+        raise Forbidden(f"unit {unit_id} is not in your supervision group", unit_id=unit_id,
+                        your_group=actor.scope, unit_group=group_id)
+    return group_id

@@ -185,6 +185,18 @@ def _check_rectification(state: UnitState, config: UnitsConfig) -> None:
             # 带头制定整改措施，带头认真整改，带头兑现整改承诺 (B, R22)
             raise Rejected("every leadership member leads rectification with a measure or commitment of their own",
                            leaders_without_measure=idle)
+    open_problems = state.open_problems()
+    if open_problems:
+        # 整改台账: every problem signed off (销号) or carried forward (结转) with the group's acceptance
+        raise Conflict(f"{len(open_problems)} problems of the rectification ledger are neither signed off "
+                       "nor carried forward with the group's acceptance: "
+                       + ", ".join(p.problem_id for p in open_problems),
+                       open_problems=[{"problem_id": p.problem_id, "description": p.description,
+                                       "open_measures": [m for m in p.measure_ids
+                                                         if state.measures[m].status != "signed_off"],
+                                       "carry_proposed": p.carry_reason is not None}
+                                      for p in open_problems],
+                       missing=["ledger_signed_off"])
 
 
 def apply_approved_transition(state: UnitState | None, cmd: C.ApplyApprovedTransition,

@@ -7,8 +7,9 @@ from . import commands as C
 from . import events as E
 from . import phases as P
 from .config import UnitsConfig
-from .guards import require_date, require_member, require_own_unit, require_text, require_unit
-from .state import UnitState
+from .guards import require_date, require_member, require_own_unit, require_problem, require_text, require_unit
+from .ledger import ledger_figures
+from .state import UnitState, legacy_problem_id
 
 MEASURE_KINDS = ("measure", "commitment")  # 整改措施 | 整改承诺
 
@@ -27,13 +28,28 @@ def add_measure(state: UnitState | None, cmd: C.AddRectificationMeasure,
         raise Conflict(f"measure {cmd.measure_id!r} already exists", measure_id=cmd.measure_id)
     if cmd.kind not in MEASURE_KINDS:
         raise Rejected(f"kind must be one of {MEASURE_KINDS}", kind=cmd.kind)
+    problem = None
+    if cmd.problem_id is not None:
+        problem = require_problem(state, cmd.problem_id)
+        if problem.status == "carried":
+            raise Conflict(f"problem {problem.problem_id!r} was carried forward (结转); it takes no new measures",
+                           problem_id=problem.problem_id, status=problem.status)
     require_member(state, cmd.owner_member_id)
     due = require_date(cmd.due, "due")
-    if due < require_date(cmd.today, "today"):
+    today = require_date(cmd.today, "today")
+    if due < today:
         raise Rejected("a measure cannot be due in the past", due=due, today=cmd.today)
-    return [E.RectificationMeasureAdded(unit_id=cmd.unit_id, measure_id=cmd.measure_id, kind=cmd.kind,
-                                        description=require_text(cmd.description, "description"),
-                                        owner_member_id=cmd.owner_member_id, due=due, phase=state.phase)]
+    events: list[E.Event] = [E.RectificationMeasureAdded(
+        unit_id=cmd.unit_id, measure_id=cmd.measure_id, kind=cmd.kind,
+        description=require_text(cmd.description, "description"), owner_member_id=cmd.owner_member_id,
+        due=due, phase=state.phase, problem_id=cmd.problem_id or legacy_problem_id(cmd.unit_id))]
+    legacy = state.problems.get(legacy_problem_id(cmd.unit_id)) if cmd.problem_id is None else None
+    reopened = problem if problem is not None else legacy
+    if reopened is not None and reopened.status == "signed_off":
+        # a new measure means the problem is not solved after all: it is open again
+        events.append(E.ProblemReopened(unit_id=cmd.unit_id, problem_id=reopened.problem_id,
+                                        reason=f"measure {cmd.measure_id} added", date=today))
+    return events
 
 
 def complete_measure(state: UnitState | None, cmd: C.CompleteRectificationMeasure,
@@ -44,16 +60,41 @@ def complete_measure(state: UnitState | None, cmd: C.CompleteRectificationMeasur
     if measure is None:
         raise Rejected(f"measure {cmd.measure_id!r} is not a measure of unit {cmd.unit_id!r}",
                        measure_id=cmd.measure_id)
-    if measure.completed_on is not None:
-        raise Conflict(f"measure {cmd.measure_id!r} was already completed on {measure.completed_on}",
-                       measure_id=cmd.measure_id)
+    if measure.status == "completed":
+        raise Conflict(f"measure {cmd.measure_id!r} was already completed on {measure.completed_on}; "
+                       "it awaits the group's re-check (复查)", measure_id=cmd.measure_id, status=measure.status)
+    if measure.status == "signed_off":
+        raise Conflict(f"measure {cmd.measure_id!r} was signed off (销号) on {measure.signed_off_on}",
+                       measure_id=cmd.measure_id, status=measure.status)
     if state.phase not in COMPLETABLE_IN:
         raise Rejected(f"measures are completed during rectification, not in {state.phase!r}", phase=state.phase)
     completed_on = require_date(cmd.completed_on, "completed_on")
     if completed_on > require_date(cmd.today, "today"):
         raise Rejected("a measure cannot be completed in the future", completed_on=completed_on, today=cmd.today)
+    summary = require_text(cmd.note, "summary")
+    evidence = require_evidence(cmd)
     return [E.RectificationMeasureCompleted(unit_id=cmd.unit_id, measure_id=cmd.measure_id,
-                                            completed_on=completed_on, note=(cmd.note or "").strip())]
+                                            completed_on=completed_on, note=summary,
+                                            attachment_ids=list(cmd.attachment_ids),
+                                            evidence=[dict(item) for item in evidence])]
+
+
+def require_evidence(cmd: C.CompleteRectificationMeasure) -> tuple:
+    """A measure done without evidence is no measure done: at least one attachment, each
+    found by the entrypoint among the unit's stored measure evidence."""
+    ids = list(cmd.attachment_ids)
+    if not ids:
+        raise Rejected("a measure is reported done with its evidence: attachment_ids names at least one "
+                       "uploaded file (POST /api/v1/attachments, purpose measure_evidence)",
+                       missing=["attachment_ids"], fields={"attachment_ids": ["At least one attachment."]})
+    if len(set(ids)) != len(ids):
+        raise Rejected("attachment_ids names a file twice", attachment_ids=ids)
+    found = {item["attachment_id"]: item for item in (cmd.evidence or ())}
+    unchecked = [i for i in ids if i not in found]
+    if unchecked:
+        raise Rejected("these attachments are not the unit's stored measure evidence: " + ", ".join(unchecked),
+                       missing=unchecked, field="attachment_ids")
+    return tuple(found[i] for i in ids)
 
 
 def notify_public(state: UnitState | None, cmd: C.NotifyPublic, config: UnitsConfig) -> list[E.Event]:
@@ -75,10 +116,14 @@ def notify_public(state: UnitState | None, cmd: C.NotifyPublic, config: UnitsCon
         raise Rejected("a notification in phase survey frames the satisfaction survey and must state the "
                        "rectification status (rectification_status: 整改情况和解决问题的情况)",
                        phase=state.phase, missing=["rectification_status"])
+    date = require_date(cmd.date, "date")
+    # the ledger's figures as they stand: what the public is told is the unit's own record
+    # ("通报…整改情况和解决问题的情况", A), not only the unit's words
+    figures = ledger_figures(state, date) if state.problems or state.measures else None
     return [E.PublicNotified(unit_id=cmd.unit_id, notification_id=cmd.notification_id, scope=scope,
-                             date=require_date(cmd.date, "date"), subject=(cmd.subject or "").strip(),
+                             date=date, subject=(cmd.subject or "").strip(),
                              content=(cmd.content or "").strip(), phase=state.phase,
-                             rectification_status=status)]
+                             rectification_status=status, ledger=figures)]
 
 
 HANDLERS = {

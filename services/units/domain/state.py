@@ -50,6 +50,14 @@ class Application:
     summary: str
 
 
+# the per-unit problem that measures from before the ledger fold under (their events name none)
+LEGACY_PROBLEM = "before-ledger"
+
+
+def legacy_problem_id(unit_id: str) -> str:
+    return f"{unit_id}.{LEGACY_PROBLEM}"
+
+
 @frozen
 class Measure:
     measure_id: str
@@ -60,6 +68,32 @@ class Measure:
     phase: str
     completed_on: str | None = None
     note: str = ""
+    problem_id: str | None = None
+    # open -> completed (the unit reported it done, with evidence) -> signed_off (销号) |
+    # back to open when the group returns it (returns counts them)
+    status: str = "open"
+    attachment_ids: tuple = ()
+    returns: int = 0
+    comments: str = ""  # the group's last comments
+    signed_off_on: str | None = None
+
+
+@frozen
+class Problem:
+    problem_id: str
+    category: str | None
+    description: str
+    source: str
+    source_ref: str | None
+    raised_by: str
+    phase: str
+    raised_on: str | None
+    # open | signed_off | carried (结转, with the group's acceptance)
+    status: str = "open"
+    measure_ids: tuple = ()
+    carry_reason: str | None = None  # the unit's proposed reason, while the group decides
+    carried_reason: str | None = None
+    closed_on: str | None = None
 
 
 @frozen
@@ -93,6 +127,7 @@ class UnitState:
     awaiting_inspection: str | None = None  # the passed survey 检查验收 has yet to follow
     inspections_applied: tuple = ()
     measures: dict = dataclasses.field(default_factory=dict)  # id -> Measure
+    problems: dict = dataclasses.field(default_factory=dict)  # id -> Problem (问题清单)
     notifications: dict = dataclasses.field(default_factory=dict)  # id -> scope tuple
     history: tuple = ()  # HistoryEntry, in order
 
@@ -105,6 +140,10 @@ class UnitState:
 
     def leaders(self) -> list[Member]:
         return [m for m in self.members.values() if m.is_leader]
+
+    def open_problems(self) -> list[Problem]:
+        """Problems neither signed off nor carried forward with the group's acceptance."""
+        return [p for p in self.problems.values() if p.status == "open"]
 
 
 def _put(mapping: dict, key, value) -> dict:
@@ -225,14 +264,78 @@ def _deadline(s: UnitState, e: E.DeadlineApplied) -> UnitState:
     return dataclasses.replace(s, deadlines=_put(s.deadlines, e.phase, e.until))
 
 
+def _with_problem(s: UnitState, problem_id: str, **changes) -> UnitState:
+    problem = dataclasses.replace(s.problems[problem_id], **changes)
+    return dataclasses.replace(s, problems=_put(s.problems, problem_id, problem))
+
+
+def _with_measure(s: UnitState, measure_id: str, **changes) -> UnitState:
+    measure = dataclasses.replace(s.measures[measure_id], **changes)
+    return dataclasses.replace(s, measures=_put(s.measures, measure_id, measure))
+
+
+def _problem_recorded(s: UnitState, e: E.ProblemRecorded) -> UnitState:
+    problem = Problem(e.problem_id, e.category, e.description, e.source, e.source_ref, e.raised_by,
+                      e.phase, e.date)
+    return dataclasses.replace(s, problems=_put(s.problems, e.problem_id, problem))
+
+
+def _legacy_problem(s: UnitState, problem_id: str, phase: str) -> UnitState:
+    """The problem an upcast measure from before the ledger lands under, made on first use."""
+    if problem_id in s.problems:
+        return s
+    problem = Problem(problem_id, None, "整改措施 carried from before the ledger (整改台账)",
+                      "before_ledger", None, "unit", phase, None)
+    return dataclasses.replace(s, problems=_put(s.problems, problem_id, problem))
+
+
 def _measure_added(s: UnitState, e: E.RectificationMeasureAdded) -> UnitState:
-    measure = Measure(e.measure_id, e.kind, e.description, e.owner_member_id, e.due, e.phase)
-    return dataclasses.replace(s, measures=_put(s.measures, e.measure_id, measure))
+    problem_id = e.problem_id or legacy_problem_id(e.unit_id)
+    s = _legacy_problem(s, problem_id, e.phase)
+    measure = Measure(e.measure_id, e.kind, e.description, e.owner_member_id, e.due, e.phase,
+                      problem_id=problem_id)
+    s = dataclasses.replace(s, measures=_put(s.measures, e.measure_id, measure))
+    return _with_problem(s, problem_id, measure_ids=s.problems[problem_id].measure_ids + (e.measure_id,))
 
 
 def _measure_completed(s: UnitState, e: E.RectificationMeasureCompleted) -> UnitState:
-    measure = dataclasses.replace(s.measures[e.measure_id], completed_on=e.completed_on, note=e.note)
-    return dataclasses.replace(s, measures=_put(s.measures, e.measure_id, measure))
+    return _with_measure(s, e.measure_id, completed_on=e.completed_on, note=e.note, status="completed",
+                         attachment_ids=tuple(e.attachment_ids))
+
+
+def _measure_signed_off(s: UnitState, e: E.MeasureSignedOff) -> UnitState:
+    return _with_measure(s, e.measure_id, status="signed_off", comments=e.comments, signed_off_on=e.date)
+
+
+def _measure_returned(s: UnitState, e: E.MeasureReturned) -> UnitState:
+    return _with_measure(s, e.measure_id, status="open", comments=e.comments, returns=e.returns,
+                         completed_on=None)
+
+
+def _measure_reopened(s: UnitState, e: E.MeasureReopened) -> UnitState:
+    return _with_measure(s, e.measure_id, status="open", comments=e.reason, completed_on=None,
+                         signed_off_on=None)
+
+
+def _problem_signed_off(s: UnitState, e: E.ProblemSignedOff) -> UnitState:
+    return _with_problem(s, e.problem_id, status="signed_off", closed_on=e.date, carry_reason=None)
+
+
+def _problem_reopened(s: UnitState, e: E.ProblemReopened) -> UnitState:
+    return _with_problem(s, e.problem_id, status="open", closed_on=None, carried_reason=None)
+
+
+def _carry_proposed(s: UnitState, e: E.ProblemCarryProposed) -> UnitState:
+    return _with_problem(s, e.problem_id, carry_reason=e.reason)
+
+
+def _carried(s: UnitState, e: E.ProblemCarriedForward) -> UnitState:
+    return _with_problem(s, e.problem_id, status="carried", carried_reason=e.reason, carry_reason=None,
+                         closed_on=e.date)
+
+
+def _carry_refused(s: UnitState, e: E.ProblemCarryRefused) -> UnitState:
+    return _with_problem(s, e.problem_id, carry_reason=None)
 
 
 def _notified(s: UnitState, e: E.PublicNotified) -> UnitState:
@@ -260,5 +363,14 @@ _HANDLERS = {
     E.InspectionNoted: _inspected,
     E.RectificationMeasureAdded: _measure_added,
     E.RectificationMeasureCompleted: _measure_completed,
+    E.ProblemRecorded: _problem_recorded,
+    E.MeasureSignedOff: _measure_signed_off,
+    E.MeasureReturned: _measure_returned,
+    E.MeasureReopened: _measure_reopened,
+    E.ProblemSignedOff: _problem_signed_off,
+    E.ProblemReopened: _problem_reopened,
+    E.ProblemCarryProposed: _carry_proposed,
+    E.ProblemCarriedForward: _carried,
+    E.ProblemCarryRefused: _carry_refused,
     E.PublicNotified: _notified,
 }

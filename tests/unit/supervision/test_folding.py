@@ -138,4 +138,5 @@ def test_unready_readiness_is_serialised_into_the_returned_event():
                                application=application(), readiness=Readiness())
     [event] = decide(fold_unit(history()), command)
     assert json.loads(json.dumps(event.payload()))["readiness"] == {
-        "study": None, "requirements_present": False, "open_rectifications": 0, "analysis": None}
+        "study": None, "requirements_present": False, "open_rectifications": 0, "analysis": None,
+        "open_problems": []}

@@ -124,6 +124,30 @@ def test_measures_and_surveys_fall_due_too():
     assert (county.status("measure", "r-1"), county.status("survey_close", "s-1")) == ("met_on_time", "met_late")
 
 
+def test_a_ledger_measure_is_met_on_its_sign_off_not_on_the_units_report():
+    county = County().units("RectificationMeasureAdded", measure_id="u.m-1", due="2024-07-01", problem_id="u.p-1")
+    county.units("RectificationMeasureCompleted", measure_id="u.m-1", completed_on="2024-06-20",
+                 attachment_ids=["fu-000000000001"], legacy=False)
+    assert county.status("measure", "u.m-1") == "open"  # reported done, not yet re-checked
+    county.units("MeasureReturned", measure_id="u.m-1", problem_id="u.p-1", comments="材料不足",
+                 date="2024-06-22", returns=1)
+    assert county.status("measure", "u.m-1") == "open"  # a returned measure is not met
+    county.units("RectificationMeasureCompleted", measure_id="u.m-1", completed_on="2024-06-28",
+                 attachment_ids=["fu-000000000002"], legacy=False)
+    county.units("MeasureSignedOff", measure_id="u.m-1", problem_id="u.p-1", date="2024-07-03")
+    assert county.obligation("measure", "u.m-1")["met_on"] == "2024-07-03"
+    assert county.status("measure", "u.m-1") == "met_late"  # met on the sign-off date
+    county.units("MeasureReopened", measure_id="u.m-1", problem_id="u.p-1", reason="群众再反映", date="2024-07-05")
+    assert county.status("measure", "u.m-1") == "open"
+
+
+def test_an_old_completion_as_upcast_still_meets_its_measure():
+    county = County().units("RectificationMeasureAdded", measure_id="r-1", due="2024-07-01")
+    county.units("RectificationMeasureCompleted", measure_id="r-1", completed_on="2024-06-20",
+                 attachment_ids=[], legacy=True)
+    assert county.status("measure", "r-1") == "met_on_time"
+
+
 def test_an_invalid_survey_was_still_closed_and_its_repeat_owes_its_own_close():
     # under the minimum turnout the survey is invalid (neither passed nor failed), but closed
     county = (County().evaluation("SurveyOpened", survey_id="s-1", opened_on="2024-08-01")

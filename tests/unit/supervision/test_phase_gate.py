@@ -276,3 +276,15 @@ def test_only_the_office_extends():
     refused(assigned_unit(), extend(actor=SUP1), Forbidden)
     supervisor = Actor(id="x", name="x", role="unit", scope=UNIT)
     refused(assigned_unit(), extend(actor=supervisor), Forbidden)
+
+
+def test_open_problems_of_the_ledger_block_leaving_rectification_only():
+    rect = application(from_phase="rectification", to_phase="survey")
+    readiness = Readiness(study=None, requirements_present=False, open_problems=("u1.p-1",),
+                          analysis=READY_ANALYSIS)
+    err = refused(arrived_unit(), group_review(application=rect, readiness=readiness), Rejected)
+    assert [b["check"] for b in err.details["blockers"]] == ["ledger"]
+    assert err.details["blockers"][0]["open_problems"] == ["u1.p-1"]
+    analysis = application(from_phase="analysis", to_phase="rectification")
+    [event] = decide(arrived_unit(), group_review(application=analysis, readiness=readiness))
+    assert event.to_phase == "rectification"

@@ -266,6 +266,7 @@ def test_unit_facts_feed_the_commands():
     assert (facts["name"], facts["meeting_date"], facts["plan_version"]) == (
         "县委办公室", "2005-02-18", 2)
     assert facts["requirements_present"] is True and facts["open_rectifications"] == ["m2"]
+    assert facts["open_problems"] == [f"{UNIT}.before-ledger"]  # old measures: the legacy problem
     assert speech_draft(facts) == FULL_PLAN["speech_draft"]
     app = transition_application(r.collections[TRANSITION_FACTS]["t1"])
     assert (app.unit_id, app.from_phase, app.to_phase, app.applicant_id) == (
@@ -317,3 +318,14 @@ def test_a_log_holding_a_legacy_acceptance_inspection_verifies_folds_and_project
     entries = projected[HISTORY][UNIT]["entries"]
     assert [e["type"] for e in entries] == ["UnitAssigned", "GroupArrived", "AcceptanceInspected"]
     assert "acceptance" not in projected[PORTFOLIOS][G1]["units"][UNIT]
+
+
+def test_unit_facts_keep_the_ledgers_open_problems():
+    r = runner(
+        foreign("ProblemRecorded", {"unit_id": UNIT, "problem_id": "u.p-1"}),
+        foreign("ProblemRecorded", {"unit_id": UNIT, "problem_id": "u.p-2"}),
+        foreign("ProblemSignedOff", {"unit_id": UNIT, "problem_id": "u.p-1"}),
+        foreign("ProblemCarriedForward", {"unit_id": UNIT, "problem_id": "u.p-2"}),
+        foreign("ProblemReopened", {"unit_id": UNIT, "problem_id": "u.p-1"}),
+    )
+    assert r.collections[UNIT_FACTS][UNIT]["open_problems"] == ["u.p-1"]

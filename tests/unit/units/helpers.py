@@ -99,13 +99,41 @@ def leave_current_phase(state, transition_id, today="2024-03-20"):
     if state.phase == P.MOBILIZATION and state.requirements is None:
         state = step(state, C.SetRequirements(UNIT, U, "五带头五争先", ("带头学习",)))
     if state.phase in P.RECTIFYING and not [m for m in state.measures.values() if m.phase == state.phase]:
-        for i, leader in enumerate(state.leaders()):
-            state = step(state, C.AddRectificationMeasure(UNIT, U, f"{state.phase}-m{i}", "commitment",
-                                                          "兑现整改承诺", leader.member_id, "2024-12-31",
-                                                          today=today))
+        state = rectified(state, today)
     state = step(state, C.ApplyForTransition(UNIT, U, transition_id, "本阶段工作总结", study_readiness=READY,
                                                 analysis_readiness=ANALYSIS_READY))
     return approve(state, transition_id, today)
+
+
+def evidence(*ids):
+    """What the entrypoint finds of these attachment ids among the unit's measure evidence."""
+    return tuple({"attachment_id": i, "sha256": "0" * 64, "size": 10} for i in ids)
+
+
+def done(state, measure_id, today="2024-05-02", attachment="fu-000000000001"):
+    """The unit reports the measure done with one file of evidence."""
+    return step(state, C.CompleteRectificationMeasure(UNIT, U, measure_id, today, today, "已落实",
+                                                      (attachment,), evidence(attachment)))
+
+
+def signed_off(state, measure_id, today="2024-05-03"):
+    return step(state, C.ReviewMeasure(SUPERVISOR, U, measure_id, "sign_off", "复查合格", today, group_id="g1"))
+
+
+def rectified(state, today="2024-03-20"):
+    """The ledger walked through: a problem, a measure for each leader, each done with
+    evidence and signed off by the group (销号), so the problem is signed off too."""
+    problem_id = f"{U}.p-{state.phase}"
+    state = step(state, C.RecordProblem(UNIT, U, problem_id, "party_and_government_style", "联系群众不够",
+                                        "plan", today))
+    for i, leader in enumerate(state.leaders()):
+        measure_id = f"{state.phase}-m{i}"
+        state = step(state, C.AddRectificationMeasure(UNIT, U, measure_id, "commitment", "兑现整改承诺",
+                                                      leader.member_id, "2024-12-31", today=today,
+                                                      problem_id=problem_id))
+        state = signed_off(done(state, measure_id, today), measure_id, today)
+    assert state.problems[problem_id].status == "signed_off"
+    return state
 
 
 def in_phase(phase: str):

@@ -17,6 +17,7 @@ from .helpers import (
     SYS,
     UNIT,
     U,
+    done,
     group_arrived,
     in_phase,
     leave_current_phase,
@@ -26,6 +27,7 @@ from .helpers import (
     refused,
     run,
     scheduled,
+    signed_off,
     staffed,
     step,
 )
@@ -178,6 +180,11 @@ def test_leaving_rectification_needs_measures_led_by_every_leader():
     assert err.details == {"leaders_without_measure": ["L2"]}
     state = step(state, C.AddRectificationMeasure(UNIT, U, "m2", "measure", "规范管理", "L2",
                                                   "2024-05-30", today="2024-04-21"))
+    # every leader owns a measure; the ledger's gate still wants the problem signed off (销号)
+    err = refused(Conflict, state, C.ApplyForTransition(UNIT, U, "t9", "整改总结"))
+    assert [p["problem_id"] for p in err.details["open_problems"]] == ["u1.before-ledger"]
+    for measure_id in ("m1", "m2"):
+        state = signed_off(done(state, measure_id), measure_id)
     assert decide(state, C.ApplyForTransition(UNIT, U, "t9", "整改总结"))[0].to_phase == "survey"
 
 

@@ -1,4 +1,6 @@
 """Rectification measures and commitments (R22 phase 3) and public notification (R12/R23)."""
+import dataclasses
+
 import pytest
 
 from services.units.domain import commands as C
@@ -6,7 +8,7 @@ from services.units.domain import decide
 from services.units.domain import events as E
 from shared.domain import Conflict, Forbidden, Rejected
 
-from .helpers import OTHER_UNIT, UNIT, U, in_phase, refused, run, step
+from .helpers import OTHER_UNIT, UNIT, U, evidence, in_phase, refused, run, step
 
 
 def add(measure_id="m1", owner="L1", due="2024-05-30", today="2024-04-21", kind="commitment", actor=UNIT):
@@ -15,9 +17,11 @@ def add(measure_id="m1", owner="L1", due="2024-05-30", today="2024-04-21", kind=
 
 def test_measure_with_owner_and_due_date():
     events, state = run(in_phase("rectification"), add())
+    # the older route names no problem: the measure is filed under the unit's legacy problem
     assert events == [E.RectificationMeasureAdded(unit_id=U, measure_id="m1", kind="commitment",
                                                   description="带头兑现整改承诺", owner_member_id="L1",
-                                                  due="2024-05-30", phase="rectification")]
+                                                  due="2024-05-30", phase="rectification",
+                                                  problem_id="u1.before-ledger")]
     assert state.measures["m1"].completed_on is None
 
 
@@ -42,14 +46,20 @@ def test_measure_refusals():
 
 def test_completion_and_its_refusals():
     state = step(in_phase("rectification"), add())
-    events, done = run(state, C.CompleteRectificationMeasure(UNIT, U, "m1", "2024-05-01", "2024-05-02", " 已兑现 "))
+    proof = evidence("fu-000000000001")
+    events, completed = run(state, C.CompleteRectificationMeasure(UNIT, U, "m1", "2024-05-01", "2024-05-02",
+                                                                  " 已兑现 ", ("fu-000000000001",), proof))
     assert events == [E.RectificationMeasureCompleted(unit_id=U, measure_id="m1", completed_on="2024-05-01",
-                                                      note="已兑现")]
-    assert done.measures["m1"].completed_on == "2024-05-01"
-    refused(Conflict, done, C.CompleteRectificationMeasure(UNIT, U, "m1", "2024-05-02", "2024-05-02"))
-    refused(Rejected, state, C.CompleteRectificationMeasure(UNIT, U, "m9", "2024-05-01", "2024-05-02"))
-    refused(Rejected, state, C.CompleteRectificationMeasure(UNIT, U, "m1", "2024-05-09", "2024-05-02"))
-    refused(Forbidden, state, C.CompleteRectificationMeasure(OTHER_UNIT, U, "m1", "2024-05-01", "2024-05-02"))
+                                                      note="已兑现", attachment_ids=["fu-000000000001"],
+                                                      evidence=[dict(proof[0])])]
+    assert completed.measures["m1"].completed_on == "2024-05-01"
+    assert completed.measures["m1"].status == "completed"
+    again = C.CompleteRectificationMeasure(UNIT, U, "m1", "2024-05-02", "2024-05-02", "再报", ("fu-000000000001",),
+                                           proof)
+    refused(Conflict, completed, again)
+    refused(Rejected, state, dataclasses.replace(again, measure_id="m9"))
+    refused(Rejected, state, dataclasses.replace(again, completed_on="2024-05-09"))
+    refused(Forbidden, state, dataclasses.replace(again, actor=OTHER_UNIT))
 
 
 STATUS = "整改措施12项已完成，群众反映的8个问题已解决"
@@ -64,7 +74,9 @@ def test_public_notification_records_the_scope():
     events, state = run(in_phase("survey"), notify())
     assert events == [E.PublicNotified(unit_id=U, notification_id="n1", scope=["张三", "李四", "王五"],
                                        date="2024-06-01", subject="整改情况通报", content="",
-                                       phase="survey", rectification_status=STATUS)]
+                                       phase="survey", rectification_status=STATUS,
+                                       ledger={"problems": 1, "signed_off": 1, "carried": 0, "open": 0,
+                                               "measures": 2, "measures_signed_off": 2, "overdue": 0})]
     assert state.notifications == {"n1": ("张三", "李四", "王五")}
 
 

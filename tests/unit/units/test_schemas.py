@@ -95,7 +95,7 @@ def test_notification_and_measures():
     assert body(S.RectificationMeasureSchema).load(good) == {**good, "kind": "measure"}
     assert "kind" in errors(S.RectificationMeasureSchema, {**good, "kind": "wish"})
     assert "due" in errors(S.RectificationMeasureSchema, {**good, "due": "tomorrow"})
-    assert body(S.MeasureCompletionSchema).load({}) == {"completed_on": None, "note": ""}
+    assert body(S.MeasureCompletionSchema).load({}) == {"completed_on": None, "note": "", "attachment_ids": []}
 
 
 # --- the RPC: path-given fields are named fields, and @post_load builds the command -----
@@ -142,7 +142,8 @@ def test_post_load_builds_the_command_with_the_actor_new_ids_and_today():
     assert done == C.CompleteRectificationMeasure(UNIT, U, "r-1", completed_on=today, today=today)
     measure = command(S.RectificationMeasureSchema, {"unit_id": U, "description": "整改", "owner_member_id": "L1",
                                                      "due": "2024-05-30"})
-    assert measure.measure_id.startswith("r-") and measure.kind == "measure" and measure.today == today
+    # the id names its unit, so /measures/{id}/review reaches it (the ledger's ids do too)
+    assert measure.measure_id.startswith(f"{U}.r-") and measure.kind == "measure" and measure.today == today
 
 
 def test_list_units_takes_the_query_string_and_a_bad_batch_is_no_batch():
@@ -153,3 +154,21 @@ def test_list_units_takes_the_query_string_and_a_bad_batch_is_no_batch():
         S.ListUnitsSchema().load({"batch": "two"})
     assert info.value.message == "no batch 'two'"
     assert "colour" in errors(S.ListUnitsSchema, {"colour": "red"})
+
+
+def test_ledger_schemas_take_the_unit_from_the_ids():
+    problem = command(S.ProblemSchema, {"unit_id": U, "category": "livelihood", "description": "办事难",
+                                        "source": "opinions", "source_ref": "op-1"})
+    assert problem.problem_id.startswith(f"{U}.p-") and problem.source_ref == "op-1"
+    assert "category" in errors(S.ProblemSchema, {"category": "weather", "description": "x", "source": "plan"})
+    assert "source" in errors(S.ProblemSchema, {"category": "livelihood", "description": "x", "source": "rumour"})
+    measure = command(S.LedgerMeasureSchema, {"problem_id": problem.problem_id, "owner_member_id": "L1",
+                                              "due": "2024-05-30", "commitment": "限时办结"})
+    assert measure.unit_id == U and measure.measure_id.startswith(f"{U}.m-")
+    assert measure.problem_id == problem.problem_id and measure.description == "限时办结"
+    done = command(S.LedgerCompletionSchema, {"measure_id": measure.measure_id, "summary": "已落实",
+                                              "attachment_ids": ["fu-000000000001"]})
+    assert done.unit_id == U and done.attachment_ids == ("fu-000000000001",) and done.note == "已落实"
+    assert "attachment_ids" in errors(S.LedgerCompletionSchema, {"measure_id": "u1.m-1", "summary": "x",
+                                                                 "attachment_ids": []})
+    assert "decision" in errors(S.MeasureReviewSchema, {"measure_id": "u1.m-1", "decision": "approve"})

@@ -76,7 +76,7 @@ def test_every_consumed_event_type_has_a_reaction():
 
 def test_one_dispatch_decides_every_command_and_refuses_an_unknown_one():
     assert set(D.HANDLERS) == {getattr(C, name) for name in C.__all__}
-    modules = (D.membership, D.planning, D.lifecycle, D.rectification)
+    modules = (D.membership, D.planning, D.lifecycle, D.rectification, D.ledger)
     assert sum(len(m.HANDLERS) for m in modules) == len(D.HANDLERS), "a command decided in two modules"
     with pytest.raises(TypeError):
         D.decide(None, object())
