@@ -12,7 +12,9 @@ Secrets kept out of the log:
 * a survey's seed lives only in the private ``sealed_seeds`` collection until the draw
   reveals it (``storage.EvaluationAccess.sealing``);
 * ballot tokens are generated at the draw and returned once, paired with the sampled
-  people, in the draw's answer; the log keeps only their sorted hashes;
+  people, in the draw's answer (the printed slips); the log keeps only their sorted
+  hashes, in ``SlipsIssued``, apart from the sample; nothing stored pairs a token or its
+  hash with a person (storage.EvaluationAccess.ballot_tokens);
 * a ballot is recorded under an anonymous actor, never the respondent's identity.
 """
 from __future__ import annotations
@@ -184,8 +186,10 @@ def get_survey(service, request: dict, actor: Actor) -> dict:
 def verify_survey(service, request: dict, actor: Actor) -> dict:
     """Re-run the draw from the stored events alone (not the projection)."""
     doc = get_survey(service, request, actor)
-    return D.verify_survey_log(service.storage.load(D.survey_stream(doc["unit_id"])),
-                               request["survey_id"])
+    log = service.storage.load(D.survey_stream(doc["unit_id"]))
+    draw = D.verify_survey_log(log, request["survey_id"])
+    slips = D.verify_slips(log, request["survey_id"])  # used <= issued, each slip once
+    return {**draw, "ok": draw["ok"] and slips["ok"], "slips": slips}
 
 
 # ---------------------------------------------------------------- acceptance inspection (R13)
