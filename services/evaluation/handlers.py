@@ -116,7 +116,7 @@ def draw_sample(service, request: dict, actor: Actor) -> dict:
     command = D.DrawSample(survey_id=sealed["survey_id"], unit_id=sealed["unit_id"],
                            group_id=actor.scope, seed=sealed["seed"], tokens=tokens,
                            today=today(), public_entropy=request["public_entropy"], actor=actor)
-    [drawn] = execute(service, command, actor)
+    drawn = execute(service, command, actor)[0]  # SampleDrawn, then SlipsIssued
     p = drawn["payload"]
     # the only place the token <-> person pairing ever exists
     return {"survey_id": p["survey_id"], "unit_id": p["unit_id"], "seed": p["seed"],
@@ -160,6 +160,21 @@ def cast_ballot(service, request: dict, actor: Actor) -> dict:
                 raise
             eventlet.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
     return {"survey_id": survey_id, "recorded": True}
+
+
+def slip_status(service, request: dict, actor: Actor) -> dict:
+    """What a ballot slip can still do, for the respondent's page before it shows the
+    questions: ``unused`` (vote), ``used`` or ``closed``; an unknown token is a 404. It
+    tells the token's holder only what voting with it would tell them."""
+    if actor.role not in ("respondent", "system"):
+        raise Forbidden("only a respondent asks about a ballot slip", actor_role=actor.role)
+    token_doc = service.storage.get(BALLOT_TOKENS, sha256_hex(request["token"]))
+    if token_doc is None:
+        raise NotFound("this ballot token was not issued for any survey")
+    survey = service.storage.get(SURVEY_RESULTS, token_doc["survey_id"]) or {}
+    status = ("closed" if survey.get("status") == "closed"
+              else "used" if token_doc.get("spent") else "unused")
+    return {"survey_id": token_doc["survey_id"], "unit_id": token_doc["unit_id"], "status": status}
 
 
 def close_survey(service, request: dict, actor: Actor) -> dict:
