@@ -48,11 +48,10 @@ def unit_survey(dash, request: Request, person, unit: str, status: int = 200, **
     from services.gateway.dashboard.views import PageError
     if request.method == "POST":
         return _open(dash, request, person, unit)
-    card = dash.fetch(person, "units", "get_unit", {"unit": unit})
-    history = dash.fetch(person, "evaluation", "unit_history", {"unit": unit},
-                         missing_ok=True) or {"surveys": []}
     if person.role != "supervisor":
         raise PageError(403, "只有督导组成员可以组织满意度测评")
+    history = dash.fetch(person, "evaluation", "unit_history", {"unit": unit})  # 404: no such unit
+    card = dash.fetch(person, "units", "get_unit", {"unit": unit}, missing_ok=True) or {}
     return dash._page(person, "survey_unit.html", status=status, title=f"{card.get('name', unit)} · 满意度测评",
                       card=card, unit_id=unit, surveys=history.get("surveys", []),
                       sample_size=context.pop("sample_size", ""), **context)
@@ -92,8 +91,14 @@ def _reshow(dash, request, person, unit, status, raw, problems, error=None) -> R
 def survey(dash, request: Request, person, survey: str, status: int = 200, **context) -> Response:
     doc = dash.fetch(person, "evaluation", "get_survey", {"survey": survey})
     can_act = (person.role == "supervisor" and person.scope == doc.get("group_id"))
+    from services.gateway.dashboard.views import PageError
+    try:  # the unit's name, where the reader may see its card
+        card = dash.fetch(person, "units", "get_unit", {"unit": doc["unit_id"]}, missing_ok=True) or {}
+    except PageError:
+        card = {}
     return dash._page(person, "survey_page.html", status=status, title="满意度测评",
-                      survey=doc, can_act=can_act, draw_key=forms.new_secret(), **context)
+                      survey=doc, can_act=can_act, unit_name=card.get("name") or doc["unit_id"],
+                      draw_key=forms.new_secret(), **context)
 
 
 def draw(dash, request: Request, person, survey: str) -> Response:
