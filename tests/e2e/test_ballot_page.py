@@ -228,3 +228,11 @@ def test_supervisor_opens_draws_prints_and_respondents_vote_on_a_phone(stack):
     assert phone_closed["closed"]["status"] == 409 and phone_closed["text"] == "测评已经结束"
     verification = stack.as_role("office").get(f"/surveys/{survey_id}/verification").json()
     assert verification["ok"] and (verification["slips"]["issued"], verification["slips"]["used"]) == (5, 2)
+
+
+# last in the module: it holds this address back for the limiter's window
+def test_guessing_slips_is_held_back_like_failed_logins(stack):
+    answers = [page(stack, f"/dashboard/ballot/guess{i:04d}-{'y' * 16}").status_code for i in range(21)]
+    assert answers[:20] == [404] * 20 and answers[20] == 429, answers
+    held = page(stack, "/dashboard/ballot/" + "z" * 22)
+    assert held.status_code == 429 and "尝试次数过多" in held.text and int(held.headers["Retry-After"]) > 0
