@@ -84,6 +84,7 @@ def new_id(prefix: str) -> str:
 
 
 # printable ASCII without spaces, as an HTTP header value carries it
+UNRECORDED_ROUNDS = 200_000
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
@@ -97,6 +98,8 @@ class IdempotentRequest:
 
     def __init__(self, rpc_name: str, fields: dict, actor: Actor, key: str):
         self.id = _sha256(actor.id, key)
+        # the raw key, kept in memory only: no store records it (``id`` is a one-way hash)
+        self._raw = (actor.id + "\x00" + key).encode()
         self.fingerprint = _sha256(rpc_name, json.dumps(fields, sort_keys=True, default=str))
         self._ids = itertools.count()
 
@@ -111,6 +114,13 @@ class IdempotentRequest:
         """A secret derived from ``key`` (which only the service holds) and this request:
         a retried request makes the same one."""
         return hashlib.sha256(key + self.id.encode() + index.to_bytes(4, "big")).digest()
+
+    def unrecorded_secret(self, salt: bytes) -> bytes:
+        """A secret only a retry of this very request can make again: derived from the raw
+        idempotency key, which no store records, and ``salt`` (which only the service
+        holds). Slow on purpose (PBKDF2), so that whoever holds the stores cannot cheaply
+        guess a weak key from ``id`` and recompute it (evaluation's ballot slips)."""
+        return hashlib.pbkdf2_hmac("sha256", self._raw, salt, UNRECORDED_ROUNDS)
 
 
 def idempotent_request(rpc_name: str, fields: dict, actor: Actor, key) -> IdempotentRequest | None:

@@ -12,7 +12,9 @@ Secrets kept out of the log:
 * a survey's seed lives only in the private ``sealed_seeds`` collection until the draw
   reveals it (``storage.EvaluationAccess.sealing``);
 * ballot tokens are generated at the draw and returned once, paired with the sampled
-  people, in the draw's answer; the log keeps only their sorted hashes;
+  people, in the draw's answer (the printed slips); the log keeps only their sorted
+  hashes, in ``SlipsIssued``, apart from the sample; nothing stored pairs a token or its
+  hash with a person (storage.EvaluationAccess.ballot_tokens);
 * a ballot is recorded under an anonymous actor, never the respondent's identity.
 """
 from __future__ import annotations
@@ -114,7 +116,7 @@ def draw_sample(service, request: dict, actor: Actor) -> dict:
     command = D.DrawSample(survey_id=sealed["survey_id"], unit_id=sealed["unit_id"],
                            group_id=actor.scope, seed=sealed["seed"], tokens=tokens,
                            today=today(), public_entropy=request["public_entropy"], actor=actor)
-    [drawn] = execute(service, command, actor)
+    drawn = execute(service, command, actor)[0]  # SampleDrawn, then SlipsIssued
     p = drawn["payload"]
     # the only place the token <-> person pairing ever exists
     return {"survey_id": p["survey_id"], "unit_id": p["unit_id"], "seed": p["seed"],
@@ -160,6 +162,21 @@ def cast_ballot(service, request: dict, actor: Actor) -> dict:
     return {"survey_id": survey_id, "recorded": True}
 
 
+def slip_status(service, request: dict, actor: Actor) -> dict:
+    """What a ballot slip can still do, for the respondent's page before it shows the
+    questions: ``unused`` (vote), ``used`` or ``closed``; an unknown token is a 404. It
+    tells the token's holder only what voting with it would tell them."""
+    if actor.role not in ("respondent", "system"):
+        raise Forbidden("only a respondent asks about a ballot slip", actor_role=actor.role)
+    token_doc = service.storage.get(BALLOT_TOKENS, sha256_hex(request["token"]))
+    if token_doc is None:
+        raise NotFound("this ballot token was not issued for any survey")
+    survey = service.storage.get(SURVEY_RESULTS, token_doc["survey_id"]) or {}
+    status = ("closed" if survey.get("status") == "closed"
+              else "used" if token_doc.get("spent") else "unused")
+    return {"survey_id": token_doc["survey_id"], "unit_id": token_doc["unit_id"], "status": status}
+
+
 def close_survey(service, request: dict, actor: Actor) -> dict:
     sealed = _sealed(service, request["survey_id"])
     command = D.CloseSurvey(survey_id=sealed["survey_id"], unit_id=sealed["unit_id"],
@@ -184,8 +201,10 @@ def get_survey(service, request: dict, actor: Actor) -> dict:
 def verify_survey(service, request: dict, actor: Actor) -> dict:
     """Re-run the draw from the stored events alone (not the projection)."""
     doc = get_survey(service, request, actor)
-    return D.verify_survey_log(service.storage.load(D.survey_stream(doc["unit_id"])),
-                               request["survey_id"])
+    log = service.storage.load(D.survey_stream(doc["unit_id"]))
+    draw = D.verify_survey_log(log, request["survey_id"])
+    slips = D.verify_slips(log, request["survey_id"])  # used <= issued, each slip once
+    return {**draw, "ok": draw["ok"] and slips["ok"], "slips": slips}
 
 
 # ---------------------------------------------------------------- acceptance inspection (R13)

@@ -119,7 +119,7 @@ UNIT_GROUPS_PROJECTION = Projection(collection=UNIT_GROUPS, source="supervision"
 # ---------------------------------------------------------------- ballot tokens (private)
 
 def _token_keys(env) -> list[str]:
-    if env["type"] == "SampleDrawn":
+    if env["type"] in ("SlipsIssued", "SampleDrawn"):  # SampleDrawn: logs before issue 19
         return list(_payload(env).get("token_hashes", []))
     if env["type"] == "BallotCast":
         return [_payload(env)["token_hash"]]
@@ -128,7 +128,7 @@ def _token_keys(env) -> list[str]:
 
 def _token_apply(doc, env, key):
     p = _payload(env)
-    if env["type"] == "SampleDrawn":
+    if env["type"] in ("SlipsIssued", "SampleDrawn"):
         return {"token_hash": key, "survey_id": p["survey_id"], "unit_id": p["unit_id"], "spent": False}
     return {**(doc or {"token_hash": key, "survey_id": p["survey_id"], "unit_id": p["unit_id"]}),
             "spent": True}
@@ -149,6 +149,7 @@ def _survey_opened(doc, env):
         "opened_on": p.get("opened_on"), "drawn_on": None, "closed_on": None,
         "notification_id": p["notification_id"], "frame_size": len(p["frame"]),
         "sample_size": p["sample_size"], "seed_hash": p["seed_hash"], "ballots_cast": 0,
+        "slips": {"issued": 0, "used": 0, "unused": 0},
         "result": None,
         "audit": {"algorithm": p.get("algorithm"), "frame": list(p["frame"]), "seed": None,
                   "public_entropy": None, "sample": None, "verification": None},
@@ -163,12 +164,27 @@ def _sample_drawn(doc, env):
     check = verify_draw(opened, p)
     audit = {**audit, "seed": p["seed"], "public_entropy": p.get("public_entropy", ""),
              "sample": list(p["sample"]), "verification": {"ok": check["ok"], "checks": check["checks"]}}
-    return {**doc, "audit": audit, "status": "drawn", "drawn_on": p.get("drawn_on")}
+    issued = len(p.get("token_hashes") or [])  # logs before issue 19; now SlipsIssued
+    return {**doc, "audit": audit, "status": "drawn", "drawn_on": p.get("drawn_on"),
+            "slips": _slips(doc, issued=issued) if issued else doc.get("slips")}
+
+
+def _slips(doc, issued: int | None = None, used: int | None = None) -> dict:
+    """Slips issued, used (ballots cast), unused: counts only, never a hash or a person."""
+    old = doc.get("slips") or {"issued": 0, "used": doc.get("ballots_cast", 0)}
+    issued = old["issued"] if issued is None else issued
+    used = old["used"] if used is None else used
+    return {"issued": issued, "used": used, "unused": max(issued - used, 0)}
+
+
+def _slips_issued(doc, env):
+    return {**doc, "slips": _slips(doc, issued=len(_payload(env)["token_hashes"]))}
 
 
 def _ballot_counted(doc, env):
     # only the running count: ratings stay unpublished until the survey closes
-    return {**doc, "ballots_cast": doc.get("ballots_cast", 0) + 1}
+    cast = doc.get("ballots_cast", 0) + 1
+    return {**doc, "ballots_cast": cast, "slips": _slips(doc, used=cast)}
 
 
 def _outcome(p: Mapping[str, Any]) -> str:
@@ -192,6 +208,7 @@ def _survey_closed(doc, env):
 _results_keys, _results_apply = by_type({
     "SurveyOpened": _survey_opened,
     "SampleDrawn": _sample_drawn,
+    "SlipsIssued": _slips_issued,
     "BallotCast": _ballot_counted,
     "SurveyClosed": _survey_closed,
 }, "survey_id")

@@ -94,6 +94,11 @@ class CastBallotSchema(StrictSchema):
     ratings = fields.Nested(RatingsSchema, required=True)
 
 
+class SlipQuery(StrictSchema):
+    """The ballot page (dashboard, no login): what a slip's token can still do."""
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
 # ---------------------------------------------------------------- phase 2 records (R22, R23)
 
 class RecordOpinionsSchema(CommandSchema):

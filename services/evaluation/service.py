@@ -37,6 +37,7 @@ class EvaluationService(DomainService):
     open_survey = endpoint(S.OpenSurveySchema, H.open_survey)
     draw_sample = endpoint(S.DrawSurveySchema, H.draw_sample)
     cast_ballot = endpoint(S.CastBallotSchema, H.cast_ballot)
+    slip_status = endpoint(S.SlipQuery, H.slip_status)
     close_survey = endpoint(S.CloseSurveySchema, H.close_survey)
     get_survey = endpoint(S.SurveyQuery, H.get_survey)
     verify_survey = endpoint(S.SurveyQuery, H.verify_survey)

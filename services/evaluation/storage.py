@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hmac
 import secrets
 import threading
 
@@ -41,14 +42,23 @@ class EvaluationAccess(StorageAccess):
 
 
     def ballot_tokens(self, sealed: dict, count: int) -> tuple[str, ...]:
-        """One fresh ballot token per sampled person. A draw sent with an idempotency key
-        derives them from the survey's sealed token secret, so a retried draw answers the
-        very slips the first one issued (they are kept nowhere else); surveys opened
-        before the secret existed, and keyless draws, get random ones."""
+        """One fresh ballot token per sampled person, paired with the sample (in its order)
+        only in the draw's answer.
+
+        Nothing stored links a token, or its hash, to a person (issue 19): a keyless draw's
+        tokens are random and kept nowhere. A draw sent with an idempotency key must answer
+        the very same slips when retried, so its tokens are derived from the survey's
+        sealed ``token_secret`` *and the raw idempotency key*, which no store keeps (the
+        command record holds only a one-way hash of it; ``IdempotentRequest.
+        unrecorded_secret`` makes guessing a weak key from it slow). Without the key,
+        the stored documents cannot recompute a token; the key's holder is the client
+        that drew, who holds the printed slips anyway."""
         secret = sealed.get("token_secret")
         if self.request is None or not secret:
             return tuple(secrets.token_urlsafe(16) for _ in range(count))
-        return tuple(_urlsafe(self.request.secret(bytes.fromhex(secret), i)[:16]) for i in range(count))
+        master = self.request.unrecorded_secret(bytes.fromhex(secret))
+        return tuple(_urlsafe(hmac.new(master, i.to_bytes(4, "big"), "sha256").digest()[:16])
+                     for i in range(count))
 
 
 def _urlsafe(raw: bytes) -> str:  # as secrets.token_urlsafe writes its bytes

@@ -61,3 +61,21 @@ def test_a_command_the_first_try_made_impossible_answers_the_first_events():
     assert len(storage.store.events_since(0)) == len(first)
     with pytest.raises(DomainError):  # the same command without its key: the rule holds
         _register(storage, "k1", bound=False)
+
+
+def test_the_unrecorded_secret_needs_the_raw_key_not_what_the_store_keeps():
+    """Evaluation's ballot slips (issue 19): a retry makes the same secret; the command key
+    the store records (``id``, ``fingerprint``) does not determine it."""
+    from shared.edge import IdempotentRequest
+    sup = Actor(id="sup-1", name="督导员", role="supervisor", scope="g-1")
+    first = IdempotentRequest("draw_sample", {"survey_id": "s-1"}, sup, "key-aaaaaaaaaaaaaaaa")
+    retry = IdempotentRequest("draw_sample", {"survey_id": "s-1"}, sup, "key-aaaaaaaaaaaaaaaa")
+    other = IdempotentRequest("draw_sample", {"survey_id": "s-1"}, sup, "key-bbbbbbbbbbbbbbbb")
+    salt = bytes(32)
+    assert first.unrecorded_secret(salt) == retry.unrecorded_secret(salt)
+    assert first.unrecorded_secret(salt) != other.unrecorded_secret(salt)
+    assert first.unrecorded_secret(salt) != first.unrecorded_secret(bytes([1]) * 32)
+    recorded = first.command_key(0)
+    assert "key-aaaaaaaaaaaaaaaa" not in repr(recorded)
+    # not the old derivation from the recorded id
+    assert first.unrecorded_secret(salt) not in (first.secret(salt, 0), first.secret(salt, 1))

@@ -35,6 +35,7 @@ from services.evaluation.domain.analysis import (
 from services.evaluation.domain.config import DEFAULT_CONFIG, EvaluationConfig
 from services.evaluation.domain.facts import MemberFact, NotificationFact, UnitFacts, unit_facts_from_docs
 from services.evaluation.domain.sampling import ALGORITHM, draw_sample, verify_draw, verify_survey_log
+from services.evaluation.domain.slips import verify_slips
 from services.evaluation.domain.survey import (
     AcceptanceInspectionRecorded,
     BallotCast,
@@ -44,6 +45,7 @@ from services.evaluation.domain.survey import (
     OpenSurvey,
     RecordAcceptanceInspection,
     SampleDrawn,
+    SlipsIssued,
     Survey,
     SurveyClosed,
     SurveyFailed,
@@ -108,9 +110,9 @@ __all__ = [
     "EVOLVERS", "EvaluationConfig", "HANDLERS", "HeartToHeartTalkHeld", "MemberFact",
     "NotificationFact", "OPINION_SOURCES", "OpenSurvey", "OpinionsSolicited",
     "PartySpiritAnalysisSubmitted", "RecordAcceptanceInspection", "RecordDemocraticLifeMeeting",
-    "RecordHeartToHeartTalk", "RecordOpinionsSolicited", "SampleDrawn",
+    "RecordHeartToHeartTalk", "RecordOpinionsSolicited", "SampleDrawn", "SlipsIssued",
     "SubmitPartySpiritAnalysis", "Survey", "SurveyClosed", "SurveyFailed", "SurveyInvalidated", "SurveyOpened",
     "SurveyPassed", "SurveysState", "UnitFacts", "analysis_state", "analysis_stream", "decide",
     "draw_sample", "evolve", "fold", "fold_for", "readiness", "sealed_seed", "stream_of",
-    "surveys_state", "survey_stream", "unit_facts_from_docs", "verify_draw", "verify_survey_log",
+    "surveys_state", "survey_stream", "unit_facts_from_docs", "verify_draw", "verify_slips", "verify_survey_log",
 ]

@@ -64,8 +64,19 @@ class SampleDrawn(Event):
     public_entropy: str
     algorithm: str
     sample: list           # in draw order, re-runnable with sampling.draw_sample
-    token_hashes: list     # sorted, so no hash can be matched to a sampled person
     drawn_on: str
+    # logs before issue 19 carried the slips' hashes here; since then ``SlipsIssued`` does,
+    # so no stored document holds both the sampled people and a token hash
+    token_hashes: list = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class SlipsIssued(Event):
+    """The ballot slips of a draw: the hashes of their tokens, sorted, tied to the survey
+    and never to a person (the sample is in ``SampleDrawn``, a separate event)."""
+    survey_id: str
+    unit_id: str
+    token_hashes: list     # sorted: nothing in their order follows the sample's
 
 
 @dataclasses.dataclass(frozen=True)
@@ -377,7 +388,9 @@ def _draw(state: SurveysState, c: DrawSample, config: EvaluationConfig) -> list[
     sample = draw_sample(survey.frame, survey.sample_size, c.seed, c.public_entropy)
     return [SampleDrawn(survey_id=c.survey_id, unit_id=c.unit_id, seed=c.seed,
                         public_entropy=c.public_entropy, algorithm=ALGORITHM, sample=sample,
-                        token_hashes=sorted(token_hashes), drawn_on=c.today)]
+                        drawn_on=c.today),
+            SlipsIssued(survey_id=c.survey_id, unit_id=c.unit_id,
+                        token_hashes=sorted(token_hashes))]
 
 
 def _fresh_token_hashes(state: SurveysState, c: DrawSample, survey: Survey) -> set[str]:
@@ -535,7 +548,14 @@ def _opened(state: SurveysState, e: SurveyOpened) -> SurveysState:
 def _drawn(state: SurveysState, e: SampleDrawn) -> SurveysState:
     survey = state.surveys[e.survey_id]
     return _with_survey(state, dataclasses.replace(
-        survey, status="drawn", sample=tuple(e.sample), token_hashes=frozenset(e.token_hashes)))
+        survey, status="drawn", sample=tuple(e.sample),
+        token_hashes=survey.token_hashes | frozenset(e.token_hashes)))
+
+
+def _slips(state: SurveysState, e: SlipsIssued) -> SurveysState:
+    survey = state.surveys[e.survey_id]
+    return _with_survey(state, dataclasses.replace(
+        survey, token_hashes=survey.token_hashes | frozenset(e.token_hashes)))
 
 
 def _ballot(state: SurveysState, e: BallotCast) -> SurveysState:
@@ -562,7 +582,7 @@ def _unchanged(state: SurveysState, e: Event) -> SurveysState:
 
 
 # event type -> evolve function; merged with the analysis aggregate's in ``domain.EVOLVERS``
-EVOLVERS = {SurveyOpened: _opened, SampleDrawn: _drawn, BallotCast: _ballot, SurveyClosed: _closed,
+EVOLVERS = {SurveyOpened: _opened, SampleDrawn: _drawn, SlipsIssued: _slips, BallotCast: _ballot, SurveyClosed: _closed,
             SurveyPassed: _unchanged, SurveyFailed: _unchanged, SurveyInvalidated: _unchanged,
             AcceptanceInspectionRecorded: _inspected}
 EVENTS = tuple(EVOLVERS)

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request
 
 FIELD = "csrf"  # the hidden form field that carries the token
+IDEMPOTENT = re.compile(r"^[A-Za-z0-9_-]{16,100}$")  # a form's own retry key (the survey draw)
 
 
 def new_secret() -> str:

@@ -23,7 +23,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.app import ServiceUnavailable, file_response, harden
-from services.gateway.dashboard import forms
+from services.gateway.dashboard import ballot, forms, surveys_act
 from services.gateway.dashboard import labels as L
 from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.routes import all_routes, rpc_fields
@@ -115,6 +115,13 @@ class Dashboard:
             Rule(PREFIX + "/units/<unit>", endpoint="unit", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>/rectification.xlsx", endpoint="unit_ledger_xlsx", methods=["GET"]),
             Rule(PREFIX + "/static/<name>", endpoint="static", methods=["GET"]),
+            # surveys (issue 17): the supervisor's pages, and the respondent's ballot (no login)
+            Rule(PREFIX + "/units/<unit>/survey", endpoint="unit_survey", methods=["GET", "POST"]),
+            Rule(PREFIX + "/surveys/<survey>", endpoint="survey", methods=["GET"]),
+            Rule(PREFIX + "/surveys/<survey>/draw", endpoint="survey_draw", methods=["POST"]),
+            Rule(PREFIX + "/surveys/<survey>/close", endpoint="survey_close", methods=["POST"]),
+            Rule(PREFIX + "/ballot/thanks", endpoint="ballot_thanks", methods=["GET"]),
+            Rule(PREFIX + "/ballot/<token>", endpoint="ballot", methods=["GET", "POST"]),
         ], strict_slashes=False)
 
     # ------------------------------------------------------------------ plumbing
@@ -149,6 +156,11 @@ class Dashboard:
         if endpoint == "static":
             return self._static(args["name"])
         self.query = request.args.to_dict()
+        self.request = request
+        if endpoint == "ballot":  # sessionless: the slip's token is the only credential
+            return ballot.page(self, request, args["token"])
+        if endpoint == "ballot_thanks":
+            return ballot.thanks(self)
         if endpoint == "login":
             return self.login(request)
         session_id = request.cookies.get(COOKIE)
@@ -452,6 +464,19 @@ class Dashboard:
                           timeline=timeline, charts=charts, ledger=ledger,
                           LEDGER_PROBLEM={"open": "整改中", "signed_off": "已销号", "carried": "已结转"},
                           LEDGER_MEASURE={"open": "整改中", "completed": "待复查", "signed_off": "已销号"})
+
+    # surveys: services.gateway.dashboard.surveys_act
+    def unit_survey(self, person: Person, unit: str) -> Response:
+        return surveys_act.unit_survey(self, self.request, person, unit)
+
+    def survey(self, person: Person, survey: str) -> Response:
+        return surveys_act.survey(self, self.request, person, survey)
+
+    def survey_draw(self, person: Person, survey: str) -> Response:
+        return surveys_act.draw(self, self.request, person, survey)
+
+    def survey_close(self, person: Person, survey: str) -> Response:
+        return surveys_act.close(self, self.request, person, survey)
 
     def unit_ledger_xlsx(self, person: Person, unit: str) -> Response:
         spec = self.fetch(person, "units", "rectification_workbook", {"unit": unit})

@@ -20,7 +20,8 @@ UNIT = {"unit": "unit_id"}
 
 # the read models' shapes (services/evaluation/projections.py): the fields always there
 SURVEY_DOC = document(survey_id=ID, unit_id=ID, group_id=ID, survey_round=INT, status=STR,
-                  opened_on=DATE, sample_size=INT, frame_size=INT, seed_hash=STR, ballots_cast=INT)
+                  opened_on=DATE, sample_size=INT, frame_size=INT, seed_hash=STR, ballots_cast=INT,
+                  slips=record(issued=INT, used=INT, unused=INT))
 DRAWN = record(survey_id=ID, unit_id=ID, seed=STR, public_entropy=nullable(STR), algorithm=STR,
                sample=array(STR, unique=True), ballots=array(record(person=STR, token=STR)))
 HISTORY = document(unit_id=GIVEN_ID, surveys=array(document(survey_id=ID, status=STR)),
@@ -53,9 +54,14 @@ ROUTES = [
           args=SURVEY, public=True,
           result=SURVEY_DOC),
     Route("GET", "/surveys/<survey>/verification", "evaluation", "verify_survey", READERS, 200,
-          "Re-run the survey's draw from the stored events alone and compare with the drawn sample",
+          "Re-run the survey's draw from the stored events alone and compare with the drawn sample; "
+          "count the ballot slips: the issued token hashes, the spent ones (used <= issued, every "
+          "spent slip issued, none counted twice)",
           args=SURVEY, public=True,
-          result=document(survey_id=GIVEN_ID, ok=BOOL, checks=dict_of(BOOL))),
+          result=document(survey_id=GIVEN_ID, ok=BOOL, checks=dict_of(BOOL),
+                          slips=document(ok=BOOL, checks=dict_of(BOOL), issued=INT, used=INT,
+                                         unused=INT, issued_hashes=array(STR),
+                                         spent_hashes=array(STR)))),
     Route("POST", "/ballots", "evaluation", "cast_ballot", ("respondent",), 201,
           "Cast one ballot {token, ratings: {leadership, campaign}}, each "
           "satisfied|basically_satisfied|dissatisfied", SCHEMAS + "CastBallotSchema",

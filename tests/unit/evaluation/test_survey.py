@@ -11,6 +11,7 @@ from services.evaluation.domain import (
     CastBallot,
     RecordAcceptanceInspection,
     SampleDrawn,
+    SlipsIssued,
     SurveyClosed,
     SurveyFailed,
     SurveyOpened,
@@ -132,12 +133,16 @@ def test_draw_reveals_seed_and_issues_unlinked_token_hashes():
     _, state = apply(sv.INITIAL, open_cmd(sample_size=10))
     tokens = tokens_for("s-1", 10)
     events = decide(state, draw_cmd(tokens=tokens))
-    assert [type(e) for e in events] == [SampleDrawn]
-    drawn = events[0]
+    # issue 19: the people (SampleDrawn) and the slips' hashes (SlipsIssued) are two events,
+    # so no stored document holds both
+    assert [type(e) for e in events] == [SampleDrawn, SlipsIssued]
+    drawn, slips = events
     assert drawn.seed == seed_for(1)
     assert drawn.sample == draw_sample(FRAME, 10, seed_for(1))
-    assert drawn.token_hashes == sorted(sha256_hex(t) for t in tokens)
-    assert not any(t in str(drawn.payload()) for t in tokens)
+    assert drawn.token_hashes == []
+    assert slips.token_hashes == sorted(sha256_hex(t) for t in tokens)
+    assert not any(person in str(slips.payload()) for person in FRAME)
+    assert not any(t in str(drawn.payload()) + str(slips.payload()) for t in tokens)
     opened = decide(sv.INITIAL, open_cmd(sample_size=10))[0]
     assert verify_draw(opened.payload(), drawn.payload())["ok"] is True
 
