@@ -97,8 +97,7 @@ class RosterUpload:
 
 class RosterUploadSchema(UnitCommandSchema):
     """POST /units/{unit}/roster (and …/roster/preview): an .xlsx roster, base64."""
-    content_base64 = fields.String(required=True, validate=validate.Length(
-        min=1, max=4 * (ROSTER_MAX_BYTES // 3 + 1)))
+    content_base64 = fields.String(required=True, validate=validate.Length(max=4 * (ROSTER_MAX_BYTES // 3 + 1)))
     filename = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
 
     def make(self, data, edge):
