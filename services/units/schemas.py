@@ -114,7 +114,8 @@ def roster_row_problems(row: int, raw: dict, unit_id: str) -> tuple[dict | None,
     try:
         loaded = EnrolMemberSchema().load({"unit_id": unit_id, "section": None, **raw})
     except ValidationError as err:
-        return None, [{"row": row, "column": column, "code": _code(message), "message": message}
+        return None, [{"row": row, "column": column, "code": _code(message), "message": message,
+                       "value": raw.get(column)}
                       for column, messages in err.messages.items() for message in _flat(messages)]
     return loaded, []
 

@@ -3,11 +3,15 @@ a preview that names every bad row and column, an import that refuses a file wit
 row and stores nothing (members and the units log head unchanged), then a good file whose
 every member reaches the units service and, by its reaction, the study service; non-xlsx
 bytes, a file over the limit and another unit's roster refused; a retry with the same
-Idempotency-Key answers the first import."""
+Idempotency-Key answers the first import. And in a real headless Chromium (the dashboard's
+tests/e2e/dashboard_browser.py): a roster with one bad row (the row and column named on the
+page, nothing stored), then a good one confirmed, landing on the unit's page with
+"已导入 N 名党员"; desktop and 360 px screenshots under test-artifacts/roster/."""
 from __future__ import annotations
 
 import io
 import uuid
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -15,6 +19,7 @@ from openpyxl import load_workbook
 from assembly.stack import throwaway_stack, wait_until
 from services.units.roster_workbook import rows_workbook
 from tests import sample_files
+from tests.e2e import test_dashboard as dash
 
 LIMIT = 64 * 1024  # the test stack's DUDAO_ROSTER_MAX_BYTES
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -137,3 +142,67 @@ def test_what_is_not_an_xlsx_roster_is_refused_and_stores_nothing(stack):
                             files={"other": ("x.xlsx", b"x")})
     assert no_file.status_code == 422
     assert stored(stack, unit_id) == before
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "roster"
+PHONE = {"width": 360, "height": 740}
+
+
+def test_a_unit_imports_a_roster_in_the_browser_after_one_bad_row_is_named(stack, tmp_path, monkeypatch):
+    monkeypatch.setattr(dash, "ARTIFACTS", ARTIFACTS)
+    unit_id = register(stack)
+    rows = people(8)
+    rows[3] = {**rows[3], "是否班子成员": "不知道"}  # row 5
+    bad, good = tmp_path / "名册-有误.xlsx", tmp_path / "名册.xlsx"
+    bad.write_bytes(rows_workbook(rows))
+    good.write_bytes(rows_workbook(people(8)))
+    before = stored(stack, unit_id)
+    page = f"/dashboard/units/{unit_id}/roster"
+    token = stack.token("unit", scope=unit_id)
+    [desktop] = dash.browse(stack, dash.session(
+        token,
+        {"goto": f"/dashboard/units/{unit_id}", "charts": False},
+        {"texts": ["links", "#roster-link", "href"]},
+        {"goto": page, "as": "page", "charts": False}, {"shot": "desktop-roster"},
+        {"upload": ["#roster-file", str(bad)]}, {"click": "#roster-check"},
+        {"text": ["summary", "#roster-summary"]},
+        {"texts": ["bad_rows", "#roster-problems tbody tr", "data-row"]},
+        {"texts": ["bad_columns", "#roster-problems tbody tr", "data-column"]},
+        {"text": ["problem", "#roster-problems tbody tr"]},
+        {"eval": ["confirm_offered", "!!document.querySelector('#roster-import')"]},
+        {"shot": "desktop-roster-bad-row"},
+        {"upload": ["#roster-file", str(good)]}, {"click": "#roster-check"},
+        {"text": ["good_summary", "#roster-summary"]}, {"shot": "desktop-roster-preview"},
+        {"click": "#roster-import"},
+        {"eval": ["landed", "location.pathname"]}, {"text": ["notice", "#notice"]},
+        {"shot": "desktop-roster-imported"}))
+    assert desktop["page"]["status"] == 200
+    assert desktop["links"] == [page]
+    assert desktop["bad_rows"] == ["5"] and desktop["bad_columns"] == ["is_leader"]
+    assert "第 5 行" in desktop["problem"] and "是否班子成员" in desktop["problem"] and "是" in desktop["problem"]
+    assert "未导入任何党员" in desktop["summary"] and not desktop["confirm_offered"]
+    assert "可以导入 8 名党员" in desktop["good_summary"]
+    assert desktop["landed"] == f"/dashboard/units/{unit_id}"
+    assert desktop["notice"] == "已导入 8 名党员"
+    members = stack.as_role("unit", scope=unit_id).get(f"/units/{unit_id}/members").json()["members"]
+    assert sorted(m["name"] for m in members) == [f"党员{i:03d}" for i in range(8)]
+    assert stored(stack, unit_id)[1] > before[1]
+    wait_until(lambda: len((stack.db("study")["study_rosters"].find_one({"_id": unit_id}) or {})
+                           .get("members", [])) == 8, message="study's roster")
+
+    # at 360 px: the page and a bad file's table fit; the office sees the template, no upload
+    [phone] = dash.browse(stack, dash.session(
+        token, {"goto": page, "charts": False}, {"upload": ["#roster-file", str(bad)]},
+        {"click": "#roster-check"},
+        {"eval": ["scroll", "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"]},
+        {"text": ["summary", "#roster-summary"]}, {"shot": "phone-roster-bad-row"},
+        viewport=PHONE, mobile=True))
+    assert phone["scroll"] <= PHONE["width"], f"the page overflows at 360 px: {phone['scroll']}px"
+    assert "有问题" in phone["summary"]
+    [office] = dash.browse(stack, dash.session(
+        stack.token("office"), {"goto": page, "as": "page", "charts": False},
+        {"eval": ["upload", "!!document.querySelector('#roster-file')"]},
+        {"texts": ["template", "#roster-template", "href"]}, {"shot": "phone-roster-office"},
+        viewport=PHONE, mobile=True))
+    assert office["page"]["status"] == 200 and not office["upload"]
+    assert office["template"] == [f"/dashboard/units/{unit_id}/roster-template.xlsx"]

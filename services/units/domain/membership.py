@@ -67,7 +67,8 @@ def _entry_problems(state: UnitState, entry: C.RosterEntry) -> list[dict]:
         require_text(entry.name, "name", 100)
     except Rejected as err:
         blank = not isinstance(entry.name, str) or not entry.name.strip()
-        problems.append(_problem(entry.row, "name", "missing" if blank else "too_long", err.message))
+        problems.append(_problem(entry.row, "name", "missing" if blank else "too_long", err.message,
+                                 value=entry.name))
     if entry.section is None and not entry.is_retired:
         problems.append(_problem(entry.row, "section", "missing", SERVING_WITHOUT_SECTION))
     elif entry.section is not None:
@@ -75,7 +76,7 @@ def _entry_problems(state: UnitState, entry: C.RosterEntry) -> list[dict]:
             require_section(state, entry.section)
         except Rejected as err:
             problems.append(_problem(entry.row, "section", "unknown_section", err.message,
-                                     sections=list(state.sections)))
+                                     sections=list(state.sections), value=entry.section))
     return problems
 
 
@@ -105,11 +106,11 @@ def roster_problems(state: UnitState | None, cmd: C.EnrolMembers) -> list[dict]:
             if key in enrolled:
                 found.append(_problem(entry.row, "name", "duplicate_member",
                                       f"{key[0]!r} of section {entry.section!r} is already enrolled "
-                                      f"(member {enrolled[key]})", member_id=enrolled[key]))
+                                      f"(member {enrolled[key]})", member_id=enrolled[key], value=key[0]))
             elif key in seen:
                 found.append(_problem(entry.row, "name", "duplicate_row",
                                       f"{key[0]!r} of section {entry.section!r} is already on row "
-                                      f"{seen[key]}", other_row=seen[key]))
+                                      f"{seen[key]}", other_row=seen[key], value=key[0]))
             else:
                 seen[key] = entry.row
         problems.extend(found)
