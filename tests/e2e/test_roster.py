@@ -206,3 +206,51 @@ def test_a_unit_imports_a_roster_in_the_browser_after_one_bad_row_is_named(stack
         viewport=PHONE, mobile=True))
     assert office["page"]["status"] == 200 and not office["upload"]
     assert office["template"] == [f"/dashboard/units/{unit_id}/roster-template.xlsx"]
+
+
+def test_the_dashboards_roster_form_refuses_a_foreign_post_and_an_unknown_preview(stack):
+    import re
+
+    import requests
+
+    from tests.e2e.dashboard_forms import CSRF, dashboard_login
+    unit_id = register(stack)
+    root = stack.base_url.removesuffix("/api/v1")
+    http = requests.Session()
+    assert dashboard_login(http, root, stack.token("unit", scope=unit_id)).status_code == 303
+    page = http.get(f"{root}/dashboard/units/{unit_id}/roster", timeout=10)
+    csrf = CSRF.search(page.text).group(1)
+    url = f"{root}/dashboard/units/{unit_id}/roster"
+    good = {"file": ("名册.xlsx", rows_workbook(people(3)), XLSX)}
+    before = stored(stack, unit_id)
+    # no form token, or another site's origin: refused, nothing checked or stored
+    assert http.post(url, data={"action": "check"}, files=good, headers={"Origin": root},
+                     timeout=30).status_code == 403
+    assert http.post(url, data={"action": "check", "csrf": csrf}, files=good,
+                     headers={"Origin": "http://elsewhere.example"}, timeout=30).status_code == 403
+    # a confirmation naming no previewed file (or one of another session): refused
+    refused = http.post(url, data={"action": "import", "csrf": csrf, "digest": "0" * 64},
+                        files={"x": ("", b"")}, headers={"Origin": root}, timeout=30)
+    assert refused.status_code == 409 and "预览已过期" in refused.text
+    # not an .xlsx: the page says so
+    pdf = http.post(url, data={"action": "check", "csrf": csrf}, files={"file": ("名册.xlsx", sample_files.pdf())},
+                    headers={"Origin": root}, timeout=30)
+    assert pdf.status_code == 422 and "不是 Excel 名册" in pdf.text
+    # a good preview, then its confirmation: imported once, even when sent twice
+    preview = http.post(url, data={"action": "check", "csrf": csrf}, files=good, headers={"Origin": root},
+                        timeout=30)
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', preview.text).group(1)
+    assert stored(stack, unit_id) == before
+    done = http.post(url, data={"action": "import", "csrf": csrf, "digest": digest}, files={"x": ("", b"")},
+                     headers={"Origin": root}, timeout=60, allow_redirects=False)
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/units/{unit_id}?imported=3")
+    assert "已导入 3 名党员" in http.get(root + done.headers["Location"], timeout=10).text
+    assert http.post(url, data={"action": "import", "csrf": csrf, "digest": digest}, files={"x": ("", b"")},
+                     headers={"Origin": root}, timeout=30).status_code == 409
+    assert stored(stack, unit_id)[0] == 3
+    # the office sees the page and the template, but no upload (only the unit enrols)
+    office = requests.Session()
+    dashboard_login(office, root, stack.token("office"))
+    shown = office.get(url, timeout=10)
+    assert shown.status_code == 200 and 'id="roster-file"' not in shown.text
+    assert office.get(f"{url}-template.xlsx", timeout=10).headers["Content-Type"].startswith(XLSX)
