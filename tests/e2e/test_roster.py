@@ -236,6 +236,9 @@ def test_the_dashboards_roster_form_refuses_a_foreign_post_and_an_unknown_previe
     pdf = http.post(url, data={"action": "check", "csrf": csrf}, files={"file": ("名册.xlsx", sample_files.pdf())},
                     headers={"Origin": root}, timeout=30)
     assert pdf.status_code == 422 and "不是 Excel 名册" in pdf.text
+    big = http.post(url, data={"action": "check", "csrf": csrf}, files={"file": ("名册.xlsx", b"PK" + b"\0" * LIMIT)},
+                    headers={"Origin": root}, timeout=30)
+    assert big.status_code == 413 and "文件过大" in big.text
     # a good preview, then its confirmation: imported once, even when sent twice
     preview = http.post(url, data={"action": "check", "csrf": csrf}, files=good, headers={"Origin": root},
                         timeout=30)
