@@ -22,7 +22,8 @@ IDLE_CORES_TARGET = 0.02
 
 def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", default="abcd", help="which parts to run: any of a, b, c, d")
+    parser.add_argument("--only", default="abcde", help="which parts to run: any of a, b, c, d, e")
+    parser.add_argument("--roster-members", type=int, default=5000, help="members in (e)'s roster file")
     parser.add_argument("--append-seconds", type=float, default=3.0,
                         help="how long each store append run lasts")
     parser.add_argument("--replay-events", type=int, default=15000)
@@ -80,6 +81,10 @@ def main(argv=None) -> int:
         from bench import county
         print("(d) county log: verify and rebuild …", flush=True)
         rows += county.rows(county.run(client, prefix))
+    if "e" in args.only:
+        from bench import roster
+        print(f"(e) roster import of {args.roster_members} members …", flush=True)
+        rows += roster.rows(roster.run(mongo_uri, amqp_uri, prefix, workdir, args.roster_members))
     client.close()
     print()
     print(table(("", "case", "through Dudao", "raw pymongo", "ratio", "target", ""), rows))

@@ -29,6 +29,7 @@ from shared import attachments
 from shared.config import settings
 from shared.domain import SYSTEM
 from shared.edge import IDEMPOTENCY_KEY
+from shared.roster_limits import ROSTER_FILE_LIMIT
 
 PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
@@ -152,11 +153,15 @@ class Gateway:
         its multipart framing and fields), else DUDAO_MAX_BODY_BYTES."""
         if request.path.rstrip("/") == PREFIX + "/attachments" and request.method == "POST":
             return self.attachment_max_bytes + MULTIPART_SLACK
+        if is_roster_upload(request):
+            return ROSTER_MAX_BYTES + MULTIPART_SLACK
         return self.max_body_bytes
 
     def _handle(self, request: Request) -> Response:
         limit = self._body_limit(request)
         if request.content_length is not None and request.content_length > limit:
+            if is_roster_upload(request):
+                raise roster_too_large()
             if limit != self.max_body_bytes:  # an upload: the refusal names the file limit
                 raise file_too_large(self.attachment_max_bytes)
             raise body_too_large(self.max_body_bytes)
@@ -180,6 +185,13 @@ class Gateway:
             return error(403, "forbidden", f"a {person.role} may not {route.method} {route.path}",
                          allowed_roles=list(route.roles))
         check_query(request.args)
+        if route.body_media_type == "multipart/form-data" and route.rpc in ROSTER_RPCS:
+            if person.role == "unit" and params.get("unit") != person.scope:
+                return error(403, "forbidden", "a unit may act only on itself",
+                             unit=params.get("unit"), your_unit=person.scope)
+            data = read_roster_upload(request)
+            fields = {"unit_id": params["unit"], "content_base64": base64.b64encode(data).decode("ascii")}
+            return self._command(route, fields, person, request)
         if route.body_media_type == "multipart/form-data":
             return self._upload(route, request, person)
         body = None
@@ -396,6 +408,46 @@ UPLOAD_FIELDS = ("unit_id", "purpose", "filename")
 def file_too_large(limit: int) -> InputError:
     return InputError(413, "too_large", f"the file is larger than the {limit} bytes an attachment may "
                       "be (DUDAO_ATTACHMENT_MAX_BYTES)", limit_bytes=limit)
+
+
+# the roster import (routes/roster.py): its own file limit, an .xlsx of at most 10000 rows
+ROSTER_RPCS = ("preview_roster", "import_roster")
+ROSTER_MAX_BYTES = ROSTER_FILE_LIMIT
+
+
+def is_roster_upload(request: Request) -> bool:
+    path = request.path.rstrip("/")
+    return request.method == "POST" and path.startswith(PREFIX + "/units/") and (
+        path.endswith("/roster") or path.endswith("/roster/preview"))
+
+
+def roster_too_large() -> InputError:
+    return InputError(413, "too_large", f"the roster file is larger than {ROSTER_MAX_BYTES} bytes; "
+                      "split it into smaller files", limit_bytes=ROSTER_MAX_BYTES)
+
+
+def read_roster_upload(request: Request) -> bytes:
+    """The roster's one file part (a part named 'file', nothing else), within its limit."""
+    if request.mimetype != "multipart/form-data":
+        raise InputError(400, "bad_request", "send the roster as multipart/form-data, the .xlsx file in a "
+                         "part named 'file'")
+    request.max_content_length = ROSTER_MAX_BYTES + MULTIPART_SLACK
+    request.max_form_memory_size = 1 << 20
+    try:
+        form, files = request.form, request.files
+    except RequestEntityTooLarge:
+        raise roster_too_large() from None
+    problems = {name: ["Unknown field."] for name in set(form) | set(files) if name != "file"}
+    if len(files.getlist("file")) > 1:
+        problems["file"] = ["Give it once."]
+    elif "file" not in files:
+        problems["file"] = ["A file part named 'file' is required."]
+    if problems:
+        raise InputError(422, "invalid", "the request does not match the schema", fields=problems)
+    data = files["file"].stream.read(ROSTER_MAX_BYTES + 1)
+    if len(data) > ROSTER_MAX_BYTES:
+        raise roster_too_large()
+    return data
 
 
 def plain_name(filename: str) -> str:

@@ -109,7 +109,12 @@ class GatewayDatabase(DependencyProvider):
         return self.tokens
 
 
+# RPCs that may take longer than DUDAO_RPC_TIMEOUT: a roster of thousands of members
+LONG_RPCS = {("units", "import_roster"): 120.0, ("units", "preview_roster"): 120.0}
+
+
 def rpc_call(cluster, service: str, method: str, kwargs: dict, timeout: float):
+    timeout = max(timeout, LONG_RPCS.get((service, method), 0.0))
     try:
         with eventlet.Timeout(timeout):
             return getattr(cluster[service], method)(**kwargs)

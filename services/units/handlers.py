@@ -16,16 +16,18 @@ import base64
 import dataclasses
 
 from services.units import domain as D
+from services.units import roster_workbook
 from services.units.domain import phases as P
 from services.units.domain.config import config_from_environment
 from services.units.ledger_view import ledger_view
 from services.units.ledger_workbook import XLSX_MEDIA_TYPE
 from services.units.ledger_workbook import workbook_bytes as ledger_workbook_bytes
 from services.units.projections import CARDS, MEMBERS, county_overview
+from services.units.schemas import RosterUpload, roster_row_problems
 from services.units.translate import CONSUMED, command_for
 from shared import access
 from shared.clock import today
-from shared.domain import Actor, Forbidden, NotFound, events_of
+from shared.domain import Actor, Forbidden, NotFound, Rejected, events_of
 from shared.edge import actor_from
 from shared.service_kit import PeerUnavailable, ask_peer
 from shared.service_kit import attachments as files
@@ -90,6 +92,64 @@ def add_section(service, command: D.AddSection, actor):
 def enrol_member(service, command: D.EnrolMember, actor):
     _run(service, command, actor)
     return {"member_id": command.member_id}
+
+
+def _roster(upload: RosterUpload) -> tuple[D.EnrolMembers, list[dict], list[str], int]:
+    """The file's rows checked by the single-enrolment schema: the command of the rows that
+    pass it, the problems of those that do not, the ignored headers, the row count."""
+    rows, ignored = roster_workbook.read_rows(upload.data)
+    entries, problems = [], []
+    for number, raw in rows:
+        loaded, found = roster_row_problems(number, raw, upload.unit_id)
+        problems.extend(found)
+        if loaded is not None:
+            entries.append(D.RosterEntry(row=number, member_id=upload.new_id("m"), name=loaded["name"],
+                                         section=loaded["section"], is_leader=loaded["is_leader"],
+                                         is_retired=loaded["is_retired"]))
+    return D.EnrolMembers(actor=upload.actor, unit_id=upload.unit_id, entries=tuple(entries)), \
+        problems, ignored, len(rows)
+
+
+def _labelled(problems: list[dict]) -> list[dict]:
+    """Sorted by row and column, each naming its column's header (the file's words)."""
+    order = {field: n for n, (_, field) in enumerate(roster_workbook.COLUMNS)}
+    return [{**p, "column_label": roster_workbook.HEADER_OF.get(p["column"])}
+            for p in sorted(problems, key=lambda p: (p["row"], order.get(p["column"], 99)))]
+
+
+def preview_roster(service, upload: RosterUpload, actor):
+    """Every row's problems, nothing stored: what the import would answer."""
+    command, problems, ignored, rows = _roster(upload)
+    state = D.fold_for(command)(service.storage.load(D.stream_of(command)))
+    problems = _labelled(problems + D.roster_problems(state, command))
+    return {"unit_id": upload.unit_id, "rows": rows, "problems": problems,
+            "bad_rows": sorted({p["row"] for p in problems}),
+            "would_enrol": 0 if problems else len(command.entries), "ignored_columns": ignored}
+
+
+def import_roster(service, upload: RosterUpload, actor):
+    """All or nothing: one MemberEnrolled per row in one append, or a 422 naming every bad
+    row and column."""
+    command, problems, _ignored, rows = _roster(upload)
+    if problems:
+        state = D.fold_for(command)(service.storage.load(D.stream_of(command)))
+        raise D.refuse_roster(_labelled(problems + D.roster_problems(state, command)), rows)
+    try:
+        appended = _run(service, command, actor)
+    except Rejected as err:
+        if "problems" in err.details:
+            err.details["problems"] = _labelled(err.details["problems"])
+        raise
+    ids = [env["payload"]["member_id"] for env in appended if env["type"] == "MemberEnrolled"]
+    return {"unit_id": upload.unit_id, "rows": rows, "enrolled": len(ids), "member_ids": ids}
+
+
+def roster_template(service, query: dict, actor):
+    """The unit's roster template (.xlsx): its sections offered as a list."""
+    card = _card(service, query["unit_id"], actor)
+    content = roster_workbook.template_bytes(card["name"], list(card["sections"]))
+    return {"__file__": {"filename": f"roster-template-{card['unit_id']}.xlsx", "media_type": XLSX_MEDIA_TYPE,
+                         "content_base64": base64.b64encode(content).decode("ascii")}}
 
 
 def form_study_group(service, command: D.FormStudyGroup, actor):

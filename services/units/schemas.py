@@ -9,10 +9,16 @@ Dates load as ISO strings ("2024-02-18"), the form the domain and the log use.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import dataclasses
+from typing import Callable
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.domain import NotFound
 from shared.edge import CommandSchema
+from shared.roster_limits import ROSTER_FILE_LIMIT
 from shared.schema_fields import IsoDate, StrictSchema, unique
 
 from .domain import commands as C
@@ -74,6 +80,58 @@ class EnrolMemberSchema(UnitCommandSchema):
 
     def make(self, data, edge):
         return C.EnrolMember(actor=edge.actor, member_id=edge.new_id("m"), **data)
+
+
+ROSTER_MAX_BYTES = ROSTER_FILE_LIMIT  # an .xlsx roster file (the gateway holds the upload to it too)
+
+
+@dataclasses.dataclass(frozen=True)
+class RosterUpload:
+    """An uploaded roster file, for the handler to read and check row by row (with
+    ``EnrolMemberSchema``); ``new_id`` mints the members' ids (the same on a retry)."""
+    actor: object
+    unit_id: str
+    data: bytes
+    new_id: Callable[[str], str]
+
+
+class RosterUploadSchema(UnitCommandSchema):
+    """POST /units/{unit}/roster (and …/roster/preview): an .xlsx roster, base64."""
+    content_base64 = fields.String(required=True, validate=validate.Length(max=4 * (ROSTER_MAX_BYTES // 3 + 1)))
+    filename = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+
+    def make(self, data, edge):
+        try:
+            raw = base64.b64decode(data["content_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("Not valid base64.", "content_base64") from None
+        return RosterUpload(actor=edge.actor, unit_id=data["unit_id"], data=raw, new_id=edge.new_id)
+
+
+def roster_row_problems(row: int, raw: dict, unit_id: str) -> tuple[dict | None, list[dict]]:
+    """One row's fields loaded by the schema of single enrolment: (the loaded fields, or
+    None, and each of its messages as a problem naming the row and the column)."""
+    try:
+        loaded = EnrolMemberSchema().load({"unit_id": unit_id, "section": None, **raw})
+    except ValidationError as err:
+        return None, [{"row": row, "column": column, "code": _code(message), "message": message,
+                       "value": raw.get(column)}
+                      for column, messages in err.messages.items() for message in _flat(messages)]
+    return loaded, []
+
+
+def _flat(messages) -> list[str]:
+    return [m for m in messages] if isinstance(messages, list) else [str(messages)]
+
+
+def _code(message: str) -> str:
+    if message.startswith(("Missing data", "Field may not be null", "a serving member")):
+        return "missing"
+    if message.startswith("Not a valid boolean"):
+        return "not_yes_no"
+    if message.startswith(("Length must be", "Longer than")):
+        return "too_long"
+    return "invalid"
 
 
 class StudyGroupSchema(UnitCommandSchema):

@@ -42,6 +42,9 @@ class UnitsService(DomainService):
     # --- membership (R20, R21) ------------------------------------------------------------
     add_section = endpoint(S.AddSectionSchema, H.add_section)
     enrol_member = endpoint(S.EnrolMemberSchema, H.enrol_member)
+    preview_roster = endpoint(S.RosterUploadSchema, H.preview_roster)
+    import_roster = endpoint(S.RosterUploadSchema, H.import_roster)
+    roster_template = endpoint(S.UnitQuerySchema, H.roster_template)
     form_study_group = endpoint(S.StudyGroupSchema, H.form_study_group)
     place_member = endpoint(S.PlaceMemberSchema, H.place_member)
     assign_contact_points = endpoint(S.ContactPointsSchema, H.assign_contact_points)

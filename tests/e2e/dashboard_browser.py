@@ -7,7 +7,7 @@ The plan: {"root": "http://127.0.0.1:port", "artifacts": dir, "sessions": [sessi
 Each session is one fresh browser context {"viewport": {"width", "height"}, "mobile": bool,
 "steps": [...]}, a step one of
   {"goto": path, "as": key, "charts": bool}  -> values[key] = {"status", "url"}
-  {"fill": [selector, value]}   {"click": selector}
+  {"fill": [selector, value]}   {"click": selector}   {"upload": [selector, file path]}
   {"text": [key, selector]}     -> the first match's inner text, stripped
   {"texts": [key, selector, attribute|null]}  -> every match's text or attribute
   {"eval": [key, javascript]}   -> the expression's value
@@ -55,6 +55,8 @@ def run_session(browser, root: str, artifacts: Path, session: dict) -> dict:
                                           "url": page.url}
             elif "fill" in step:
                 page.fill(*step["fill"])
+            elif "upload" in step:  # {"upload": [selector, path]}: a file chosen in a file input
+                page.set_input_files(*step["upload"])
             elif "click" in step:
                 page.click(step["click"])
                 page.wait_for_load_state("load")

@@ -114,6 +114,8 @@ class Dashboard:
             Rule(PREFIX + "/obligations.xlsx", endpoint="obligations_xlsx", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>", endpoint="unit", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>/rectification.xlsx", endpoint="unit_ledger_xlsx", methods=["GET"]),
+            Rule(PREFIX + "/units/<unit>/roster", endpoint="roster", methods=["GET", "POST"]),
+            Rule(PREFIX + "/units/<unit>/roster-template.xlsx", endpoint="roster_template", methods=["GET"]),
             Rule(PREFIX + "/static/<name>", endpoint="static", methods=["GET"]),
             # surveys (issue 17): the supervisor's pages, and the respondent's ballot (no login)
             Rule(PREFIX + "/units/<unit>/survey", endpoint="unit_survey", methods=["GET", "POST"]),
@@ -459,7 +461,9 @@ class Dashboard:
                                        "y0": study.get("floor", 40), "y1": study.get("floor", 40),
                                        "line": {"color": "#c0392b", "dash": "dash"}}]}}
         ledger = self.fetch(person, "units", "rectification_ledger", {"unit": unit}, missing_ok=True)
-        return self._page(person, "unit.html", title=card.get("name", unit), card=card,
+        imported = self.query.get("imported", "")
+        notice = f"已导入 {imported} 名党员" if imported.isdigit() else None
+        return self._page(person, "unit.html", title=card.get("name", unit), card=card, notice=notice,
                           supervision=supervision, evaluation=evaluation, study=study,
                           timeline=timeline, charts=charts, ledger=ledger,
                           LEDGER_PROBLEM={"open": "整改中", "signed_off": "已销号", "carried": "已结转"},
@@ -477,6 +481,16 @@ class Dashboard:
 
     def survey_close(self, person: Person, survey: str) -> Response:
         return surveys_act.close(self, self.request, person, survey)
+    # the roster import (issue 17 item 3): services/gateway/dashboard/roster.py
+    def roster(self, person: Person, unit: str) -> Response:
+        from services.gateway.dashboard.roster import RosterPage
+        if self.request.method == "POST":
+            return RosterPage(self).post(person, unit, self.request)
+        return RosterPage(self).page(person, unit)
+
+    def roster_template(self, person: Person, unit: str) -> Response:
+        from services.gateway.dashboard.roster import RosterPage
+        return RosterPage(self).template(person, unit)
 
     def unit_ledger_xlsx(self, person: Person, unit: str) -> Response:
         spec = self.fetch(person, "units", "rectification_workbook", {"unit": unit})

@@ -13,8 +13,10 @@ from shared.domain import Event, events_of
 
 from . import ledger, lifecycle, membership, planning, rectification
 from .commands import *  # noqa: F401,F403
+from .commands import RosterEntry  # noqa: F401  (a row of EnrolMembers, no command)
 from .config import DEFAULT_CONFIG, BatchCalendar, UnitsConfig  # noqa: F401
 from .events import *  # noqa: F401,F403
+from .membership import refuse_roster, roster_problems  # noqa: F401  (the roster preview)
 from .phases import ALLOWED_EDGES, NEXT_BY_APPLICATION, PHASES  # noqa: F401
 from .state import UnitState, evolve, fold  # noqa: F401
 

@@ -292,5 +292,25 @@ class ApplyInspectionResult:
     today: str
 
 
+@frozen
+class RosterEntry:
+    """One row of an imported roster (issue 17 item 3): its row number in the file."""
+    row: int
+    member_id: str
+    name: str
+    section: str | None
+    is_leader: bool = False
+    is_retired: bool = False
+
+
+@frozen
+class EnrolMembers:
+    """A whole roster enrolled at once: one MemberEnrolled per entry, in one append, or
+    nothing when any row has a problem."""
+    actor: Actor
+    unit_id: str
+    entries: tuple = ()
+
+
 __all__ = [name for name, value in list(globals().items())
-           if isinstance(value, type) and dataclasses.is_dataclass(value) and value is not Actor]
+           if isinstance(value, type) and dataclasses.is_dataclass(value) and value not in (Actor, RosterEntry)]

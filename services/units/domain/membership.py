@@ -48,12 +48,91 @@ def enrol_member(state: UnitState | None, cmd: C.EnrolMember, config: UnitsConfi
     # 离退休干部分别安排进各学习小组: a retired cadre may belong to no section;
     # everyone else works in one of this unit's sections.
     if cmd.section is None and not cmd.is_retired:
-        raise Rejected("a serving member must belong to a section of the unit", member_id=cmd.member_id)
+        raise Rejected(SERVING_WITHOUT_SECTION, member_id=cmd.member_id)
     if cmd.section is not None:
         require_section(state, cmd.section)
     return [E.MemberEnrolled(unit_id=cmd.unit_id, member_id=cmd.member_id, name=name,
                              section=cmd.section, is_leader=bool(cmd.is_leader),
                              is_retired=bool(cmd.is_retired))]
+
+
+SERVING_WITHOUT_SECTION = "a serving member must belong to a section of the unit"
+
+
+def _entry_problems(state: UnitState, entry: C.RosterEntry) -> list[dict]:
+    """What single enrolment (``enrol_member``) would refuse in one roster row, each with
+    its column and the same message."""
+    problems = []
+    try:
+        require_text(entry.name, "name", 100)
+    except Rejected as err:
+        blank = not isinstance(entry.name, str) or not entry.name.strip()
+        problems.append(_problem(entry.row, "name", "missing" if blank else "too_long", err.message,
+                                 value=entry.name))
+    if entry.section is None and not entry.is_retired:
+        problems.append(_problem(entry.row, "section", "missing", SERVING_WITHOUT_SECTION))
+    elif entry.section is not None:
+        try:
+            require_section(state, entry.section)
+        except Rejected as err:
+            problems.append(_problem(entry.row, "section", "unknown_section", err.message,
+                                     sections=list(state.sections), value=entry.section))
+    return problems
+
+
+def _problem(row: int, column: str | None, code: str, message: str, **more) -> dict:
+    return {"row": row, "column": column, "code": code, "message": message, **more}
+
+
+def _member_key(name: str, section: str | None) -> tuple:
+    return (name.strip(), section or "")
+
+
+def roster_problems(state: UnitState | None, cmd: C.EnrolMembers) -> list[dict]:
+    """Every problem of every row (after who may act): the single-enrolment checks, and a
+    row that repeats an enrolled member or an earlier row (same name in the same section)."""
+    state = require_unit(state, cmd.unit_id)
+    require_own_unit(cmd.actor, cmd.unit_id)
+    enrolled = {_member_key(m.name, m.section): m.member_id for m in state.members.values()}
+    seen: dict = {}
+    problems = []
+    for entry in cmd.entries:
+        found = _entry_problems(state, entry)
+        if entry.member_id in state.members:
+            found.append(_problem(entry.row, None, "already_enrolled",
+                                  f"member {entry.member_id!r} is already enrolled"))
+        if isinstance(entry.name, str) and entry.name.strip():
+            key = _member_key(entry.name, entry.section)
+            if key in enrolled:
+                found.append(_problem(entry.row, "name", "duplicate_member",
+                                      f"{key[0]!r} of section {entry.section!r} is already enrolled "
+                                      f"(member {enrolled[key]})", member_id=enrolled[key], value=key[0]))
+            elif key in seen:
+                found.append(_problem(entry.row, "name", "duplicate_row",
+                                      f"{key[0]!r} of section {entry.section!r} is already on row "
+                                      f"{seen[key]}", other_row=seen[key], value=key[0]))
+            else:
+                seen[key] = entry.row
+        problems.extend(found)
+    return problems
+
+
+def refuse_roster(problems: list[dict], rows: int) -> Rejected:
+    bad = sorted({p["row"] for p in problems})
+    return Rejected(f"{len(bad)} of {rows} rows of the roster have problems; nothing was enrolled",
+                    problems=problems, rows=rows, bad_rows=bad)
+
+
+def enrol_members(state: UnitState | None, cmd: C.EnrolMembers, config: UnitsConfig) -> list[E.Event]:
+    """The roster import: every row enrolled, one event each (appended together), or none."""
+    problems = roster_problems(state, cmd)
+    if not cmd.entries:
+        raise Rejected("the roster names no member", rows=0)
+    if problems:
+        raise refuse_roster(problems, len(cmd.entries))
+    return [E.MemberEnrolled(unit_id=cmd.unit_id, member_id=e.member_id, name=e.name.strip(),
+                             section=e.section, is_leader=bool(e.is_leader), is_retired=bool(e.is_retired))
+            for e in cmd.entries]
 
 
 def _check_joinable(state: UnitState, member_id: str, section: str) -> None:
@@ -129,6 +208,7 @@ HANDLERS = {
     C.RegisterUnit: register_unit,
     C.AddSection: add_section,
     C.EnrolMember: enrol_member,
+    C.EnrolMembers: enrol_members,
     C.FormStudyGroup: form_study_group,
     C.PlaceMemberInStudyGroup: place_member,
     C.AssignContactPoints: assign_contact_points,
