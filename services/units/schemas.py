@@ -76,6 +76,13 @@ class EnrolMemberSchema(UnitCommandSchema):
         return C.EnrolMember(actor=edge.actor, member_id=edge.new_id("m"), **data)
 
 
+class ErasureSchema(CommandSchema):
+    """POST /members/{member}/erasure {reason} (office): the member's unit is found by the
+    handler, which builds the command (shared.personal_data: crypto-shredding)."""
+    member_id = path_id()
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
 class StudyGroupSchema(UnitCommandSchema):
     """POST /units/{unit}/study-groups -> the new study group's id."""
     section = fields.String(required=True, validate=ID)

@@ -42,6 +42,7 @@ class UnitsService(DomainService):
     # --- membership (R20, R21) ------------------------------------------------------------
     add_section = endpoint(S.AddSectionSchema, H.add_section)
     enrol_member = endpoint(S.EnrolMemberSchema, H.enrol_member)
+    erase_member_data = endpoint(S.ErasureSchema, H.erase_member_data)
     form_study_group = endpoint(S.StudyGroupSchema, H.form_study_group)
     place_member = endpoint(S.PlaceMemberSchema, H.place_member)
     assign_contact_points = endpoint(S.ContactPointsSchema, H.assign_contact_points)
