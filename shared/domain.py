@@ -21,6 +21,10 @@ from typing import Any, ClassVar
 EVENT_TYPES: dict[str, type["Event"]] = {}
 
 
+# what is shown where a person's erased data was (shared.personal_data)
+ERASED = "已删除"
+
+
 @dataclasses.dataclass(frozen=True)
 class Event:
     """Base of every domain event. Subclasses add fields; ``schema_version``

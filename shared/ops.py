@@ -4,7 +4,12 @@ The event log is the source of truth. A backup keeps every collection that is NO
 projection (``events``, ``meta``, ``inbox_checkpoints``, ``parked_events``, private
 stores such as evaluation's ``sealed_seeds``) as canonical extended-JSON lines plus a
 manifest; a restore writes them into an empty database, verifies the hash chain, and
-rebuilds the projections from the logs (``shared.audit.rebuild``)."""
+rebuilds the projections from the logs (``shared.audit.rebuild``).
+
+The personal data keys (``personal_keys``, shared.personal_data) are kept apart: in
+``keys/`` beside the backup, with a manifest of their own, so the backup proper (and every
+copy made of it) holds the logs' ciphertext and no key. A restore without ``keys/`` restores
+the logs whole and shows 已删除 wherever personal data was sealed."""
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +23,11 @@ from shared.attachment_files import with_files
 from shared.audit.logs import AuditDatabases
 from shared.audit.rebuild import rebuild
 from shared.eventstore.mongo import MongoEventStore
+from shared.personal_data import KEY_COLLECTION
 
 BACKUP_FORMAT = "dudao-backup/1"
+KEYS_FORMAT = "dudao-backup-keys/1"
+KEYS_DIR = "keys"
 SERVICES_WITH_STORE = ("units", "supervision", "study", "evaluation")
 BACKUP_SERVICES = SERVICES_WITH_STORE + ("gateway",)
 
@@ -42,23 +50,51 @@ def backup(dbs: AuditDatabases, service: str, directory: Path) -> dict:
     db = dbs.client[dbs.settings.database_name(service)]
     skip = projection_collections(service)
     manifest = {"format": BACKUP_FORMAT, "service": service, "database": db.name, "collections": {}}
-    for name in sorted(db.list_collection_names()):
-        if name in skip or "__" in name:
+    names = sorted(db.list_collection_names())
+    for name in names:
+        if name in skip or "__" in name or name == KEY_COLLECTION:
             continue
-        path = directory / f"{name}.jsonl"
-        digest, count = hashlib.sha256(), 0
-        with path.open("wb") as out:
-            for doc in db[name].find().sort("_id", 1):
-                line = json_util.dumps(doc, json_options=json_util.CANONICAL_JSON_OPTIONS,
-                                       sort_keys=True).encode() + b"\n"
-                out.write(line)
-                digest.update(line)
-                count += 1
-        manifest["collections"][name] = {"count": count, "sha256": digest.hexdigest()}
+        manifest["collections"][name] = _dump(db[name], directory / f"{name}.jsonl")
     if service in SERVICES_WITH_STORE:
         manifest["head"] = MongoEventStore(service, dbs.client, db.name).head()
+    if KEY_COLLECTION in names:  # apart: keys/, with its own manifest
+        (directory / KEYS_DIR).mkdir()
+        keys = {"format": KEYS_FORMAT, "service": service, "database": db.name,
+                "collections": {KEY_COLLECTION: _dump(db[KEY_COLLECTION],
+                                                      directory / KEYS_DIR / f"{KEY_COLLECTION}.jsonl")}}
+        (directory / KEYS_DIR / "manifest.json").write_text(json.dumps(keys, indent=2, sort_keys=True))
+        manifest["keys"] = KEYS_DIR
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     return manifest
+
+
+def _dump(collection, path: Path) -> dict:
+    digest, count = hashlib.sha256(), 0
+    with path.open("wb") as out:
+        for doc in collection.find().sort("_id", 1):
+            line = json_util.dumps(doc, json_options=json_util.CANONICAL_JSON_OPTIONS,
+                                   sort_keys=True).encode() + b"\n"
+            out.write(line)
+            digest.update(line)
+            count += 1
+    return {"count": count, "sha256": digest.hexdigest()}
+
+
+def _read_keys(directory: Path, service: str) -> dict | None:
+    """The keys' manifest beside the backup, None when there are none (restored without:
+    the placeholder shows where personal data was sealed)."""
+    path = directory / KEYS_DIR / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        keys = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise OpsError(f"no readable {KEYS_DIR}/manifest.json in {directory}: {err}") from None
+    if keys.get("format") != KEYS_FORMAT or keys.get("service") != service:
+        raise OpsError(f"{directory / KEYS_DIR} holds no keys of {service}")
+    for name, meta in keys["collections"].items():
+        _check_file(directory / KEYS_DIR / f"{name}.jsonl", meta)
+    return keys
 
 
 def restore(dbs: AuditDatabases, service: str, directory: Path, force: bool = False) -> dict:
@@ -70,12 +106,18 @@ def restore(dbs: AuditDatabases, service: str, directory: Path, force: bool = Fa
                        f"to replace it")
     for name, meta in manifest["collections"].items():
         _check_file(directory / f"{name}.jsonl", meta)
+    keys = _read_keys(directory, service)
     dbs.client.drop_database(db.name)
-    for name in manifest["collections"]:
-        docs = [json_util.loads(line) for line in (directory / f"{name}.jsonl").read_bytes().splitlines()]
+    files = [(name, directory / f"{name}.jsonl") for name in manifest["collections"]]
+    if keys is not None:
+        files += [(name, directory / KEYS_DIR / f"{name}.jsonl") for name in keys["collections"]]
+    for name, path in files:
+        docs = [json_util.loads(line) for line in path.read_bytes().splitlines()]
         for i in range(0, len(docs), 1000):
             db[name].insert_many(docs[i:i + 1000], ordered=True)
-    report = {"service": service, "restored": {n: m["count"] for n, m in manifest["collections"].items()}}
+    report = {"service": service, "restored": {n: m["count"] for n, m in manifest["collections"].items()},
+              "keys": ("restored" if keys is not None
+                       else "absent: personal data shows as 已删除" if manifest.get("keys") else "none")}
     if service in SERVICES_WITH_STORE:
         store = MongoEventStore(service, dbs.client, db.name)
         store.ensure_indexes()

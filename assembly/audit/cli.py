@@ -224,7 +224,9 @@ def as_of_cmd(time, unit, quiet):
                 for env in dbs.read(service):
                     bar.update(1)
                     yield env
-            result = asof.as_of(merged({s: counted(s) for s in DOMAIN_SERVICES}), until, unit)
+            # a replay of projections: personal data opened with each service's keys
+            result = asof.as_of(merged({s: dbs.revealed(s, counted(s)) for s in DOMAIN_SERVICES}),
+                                until, unit)
     finally:
         dbs.close()
     _echo_json(result)

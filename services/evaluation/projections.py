@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping
 
 from services.evaluation.domain.analysis import OPINION_SOURCES
 from services.evaluation.domain.sampling import verify_draw
+from shared.personal_data import scrub
 from shared.projection import Projection, by_type
 
 Doc = dict[str, Any]
@@ -62,6 +63,11 @@ def _member_enrolled(doc, env):
     return {**doc, "members": [m for m in doc["members"] if m["member_id"] != p["member_id"]] + [member]}
 
 
+def _personal_data_erased(doc, env):
+    """The office forgot a member's name (shared.personal_data): 已删除 in its place."""
+    return None if doc is None else scrub(doc, _payload(env)["subject_id"])
+
+
 def _phase_entered(doc, env):
     p = _payload(env)
     doc = {**(doc or _unit_base(p["unit_id"])), "phase": p["phase"]}
@@ -88,6 +94,7 @@ def _public_notified(doc, env):
 _facts_keys, _facts_apply = by_type({
     "UnitRegistered": _unit_registered,
     "MemberEnrolled": _member_enrolled,
+    "PersonalDataErased": _personal_data_erased,
     "PhaseEntered": _phase_entered,
     "PublicNotified": _public_notified,
 }, "unit_id")

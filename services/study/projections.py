@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 from typing import Callable, Iterable, Mapping
 
+from shared.personal_data import scrub
 from shared.projection import Envelope, Projection
 
 from .domain import (
@@ -124,6 +125,8 @@ def _member_keys_units(env: Envelope) -> list[str]:
         return sorted(set(ids))
     if env["type"] == "MemberPlacedInStudyGroup":
         return [p["member_id"]]
+    if env["type"] == "PersonalDataErased":
+        return [p["subject_id"]]
     return []
 
 
@@ -151,6 +154,8 @@ def _member_projections() -> list[Projection]:
         return {"unit_id": basis["unit_id"], "sessions": sessions, "basis": basis}
 
     def apply_units(doc, env, key):
+        if env["type"] == "PersonalDataErased":
+            return None if doc is None else scrub(doc, key)
         doc = doc or {}
         p = env["payload"]
         basis = {**(doc.get("basis") or {}), "unit_id": p["unit_id"]}

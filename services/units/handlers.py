@@ -152,6 +152,21 @@ def roster_template(service, query: dict, actor):
                          "content_base64": base64.b64encode(content).decode("ascii")}}
 
 
+def erase_member_data(service, request: dict, actor):
+    """The office forgets a member's personal data: their unit's stream records
+    PersonalDataErased and the event store destroys the member's key with it
+    (shared.personal_data). Refused before anything is looked up for anyone but the office."""
+    if actor.role != "office":
+        raise Forbidden("only the leading-group office erases a member's personal data", role=actor.role)
+    member = service.storage.get(MEMBERS, request["member_id"])
+    if member is None:
+        raise NotFound(f"no member {request['member_id']!r}", member_id=request["member_id"])
+    command = D.ErasePersonalData(actor=actor, unit_id=member["unit_id"], member_id=request["member_id"],
+                                  reason=request["reason"])
+    _run(service, command, actor)
+    return {"member_id": command.member_id, "unit_id": command.unit_id, "erased": True}
+
+
 def form_study_group(service, command: D.FormStudyGroup, actor):
     _run(service, command, actor)
     return {"study_group_id": command.study_group_id}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from shared.personal_data import scrub
 from shared.projection import Projection, by_type
 
 from .domain import phases as P
@@ -379,11 +380,15 @@ def _member_keys(env) -> list[str]:
         return [p["member_id"]]
     if env["type"] == "StudyGroupFormed":
         return list(p["member_ids"])
+    if env["type"] == "PersonalDataErased":
+        return [p["subject_id"]]
     return []
 
 
 def _member_apply(doc, env, key):
     p = env["payload"]
+    if env["type"] == "PersonalDataErased":
+        return None if doc is None else {**scrub(doc, key), "erased": True}
     if env["type"] == "MemberEnrolled":
         return {"member_id": p["member_id"], "unit_id": p["unit_id"], "name": p["name"],
                 "section": p["section"], "study_group_id": None, "is_leader": p["is_leader"],

@@ -134,6 +134,13 @@ def _code(message: str) -> str:
     return "invalid"
 
 
+class ErasureSchema(CommandSchema):
+    """POST /members/{member}/erasure {reason} (office): the member's unit is found by the
+    handler, which builds the command (shared.personal_data: crypto-shredding)."""
+    member_id = path_id()
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
 class StudyGroupSchema(UnitCommandSchema):
     """POST /units/{unit}/study-groups -> the new study group's id."""
     section = fields.String(required=True, validate=ID)

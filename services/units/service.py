@@ -45,6 +45,7 @@ class UnitsService(DomainService):
     preview_roster = endpoint(S.RosterUploadSchema, H.preview_roster)
     import_roster = endpoint(S.RosterUploadSchema, H.import_roster)
     roster_template = endpoint(S.UnitQuerySchema, H.roster_template)
+    erase_member_data = endpoint(S.ErasureSchema, H.erase_member_data)
     form_study_group = endpoint(S.StudyGroupSchema, H.form_study_group)
     place_member = endpoint(S.PlaceMemberSchema, H.place_member)
     assign_contact_points = endpoint(S.ContactPointsSchema, H.assign_contact_points)

@@ -48,6 +48,19 @@ class AuditDatabases:
         """The stored envelope at a position (an ``_id`` point lookup), or None."""
         return self.db(service)["events"].find_one({"_id": position}, {"_id": 0})
 
+    def revealed(self, service: str, envelopes: Iterable[dict], chunk: int = 500) -> Iterator[dict]:
+        """Stored envelopes of ``service`` with their personal fields opened with that
+        service's keys (shared.personal_data): what a replay of projections reads. The
+        envelopes themselves are left as they are (a chain check may hold them)."""
+        store, batch = self.store(service), []
+        for env in envelopes:
+            batch.append(env)
+            if len(batch) >= chunk:
+                yield from store.reveal(batch)
+                batch = []
+        if batch:
+            yield from store.reveal(batch)
+
     def read(self, service: str, after: int = 0, upto: int | None = None) -> Iterator[dict]:
         """Raw stored envelopes (without ``_id``) in position order, read ahead on a thread."""
         query: dict = {"_id": {"$gt": after}}

@@ -90,13 +90,16 @@ def rebuild_plans(dbs: AuditDatabases, plans: list[Plan], *, swap: bool = False,
     bar = progress(sum(upto.values())) if progress else None
     chains = {source: ChainVerifier() for source in upto} if verify else {}
 
-    def read(source):
+    def stored(source):
         for env in dbs.read(source, upto=upto[source]):
             if bar is not None:
                 bar.update(1)
             if verify:
-                chains[source].check(env)
+                chains[source].check(env)  # the chain covers what is stored: ciphertext
             yield env
+
+    def read(source):  # what the projections see: personal data opened (shared.personal_data)
+        return dbs.revealed(source, stored(source))
 
     started = time.monotonic()
     with asof.collector_paused():

@@ -21,10 +21,12 @@ PAGE = 1000
 Call = Callable[[str, str, dict], object]
 
 
-def pages(call: Call, service: str, page: int = PAGE) -> Iterator[dict]:
+def pages(call: Call, service: str, page: int = PAGE, raw: bool = True) -> Iterator[dict]:
+    """A log's envelopes as stored (``raw``: personal fields sealed), or as read (opened,
+    upcast): what a replay of projections wants."""
     after = 0
     while True:
-        batch = call(service, "events_since", {"position": after, "limit": page, "raw": True})
+        batch = call(service, "events_since", {"position": after, "limit": page, "raw": raw})
         if not batch:
             return
         yield from batch
@@ -64,7 +66,8 @@ def as_of(call: Call, params: dict, query: dict):
     except asof.BadTime as err:
         return _error(422, "invalid", str(err), fields={"time": [str(err)]})
     unit = query.get("unit") or None
-    return asof.as_of(merged({s: pages(call, s) for s in DOMAIN_SERVICES}), until, unit), 200
+    # projections replayed: they see personal data opened (shared.personal_data), as live
+    return asof.as_of(merged({s: pages(call, s, raw=False) for s in DOMAIN_SERVICES}), until, unit), 200
 
 
 HANDLERS = {"audit_verify": verify, "audit_timeline": unit_timeline, "audit_as_of": as_of}

@@ -7,6 +7,7 @@ import dataclasses
 import uuid
 from typing import Any, Callable, Iterable
 
+from shared import personal_data
 from shared.clock import utc_now_iso
 from shared.domain import Event
 from shared.envelope import GENESIS_HASH, chain_hash, verify_chain
@@ -101,12 +102,17 @@ OnAppend = Callable[[Any, list[dict]], None]  # (session or None, envelopes) -> 
 
 
 def seal(request: AppendRequest, stream_version: int, head_position: int, head_hash: str,
-         recorded_at: str | None = None) -> list[dict]:
-    """Turn a request into hash-chained envelopes that follow the given heads."""
+         recorded_at: str | None = None, keyring: "personal_data.Keyring | None" = None) -> list[dict]:
+    """Turn a request into hash-chained envelopes that follow the given heads. With a
+    ``keyring``, the declared personal fields are sealed (shared.personal_data) before
+    hashing: the chain covers the ciphertext; ``keyring.shown_to_caller`` gives the
+    envelopes as the caller sees them (plaintext)."""
     recorded_at = recorded_at or utc_now_iso()
     correlation_id = request.correlation_id or str(uuid.uuid4())
     envelopes, prev = [], head_hash
     for offset, event in enumerate(request.events, start=1):
+        payload, shown = (keyring.conceal(event.type, event.payload) if keyring is not None
+                          else (event.payload, event.payload))
         env = {
             "event_id": str(uuid.uuid4()),
             "type": event.type,
@@ -119,10 +125,12 @@ def seal(request: AppendRequest, stream_version: int, head_position: int, head_h
             "actor": dict(request.actor),
             "correlation_id": correlation_id,
             "causation_id": request.causation_id,
-            "payload": event.payload,
+            "payload": payload,
             "prev_hash": prev,
         }
         env["hash"] = prev = chain_hash(prev, env)
+        if keyring is not None and shown is not payload:
+            keyring.shown[env["event_id"]] = shown
         envelopes.append(env)
     return envelopes
 
@@ -186,12 +194,21 @@ class EventStore(abc.ABC):
             yield from page
             after = page[-1]["position"]
 
-    def _read(self, envelopes: list[dict], raw: bool) -> list[dict]:
-        out = []
-        for env in envelopes:
-            env = {k: v for k, v in env.items() if k != "_id"}
-            out.append(env if raw else self.upcasters.upcast(env))
-        return out
+    def _read(self, envelopes: list[dict], raw: bool, session=None) -> list[dict]:
+        out = [{k: v for k, v in env.items() if k != "_id"} for env in envelopes]
+        if raw:
+            return out
+        return [self.upcasters.upcast(env) for env in self.reveal(out, session)]
+
+    # -- personal data (shared.personal_data) ------------------------------------------------
+    def reveal(self, envelopes: list[dict], session=None) -> list[dict]:
+        """Stored envelopes with their sealed personal fields opened (the placeholder where
+        a subject was erased): what every non-raw read answers."""
+        return personal_data.reveal_all(envelopes, lambda subjects: self.key_docs(subjects, session))
+
+    @abc.abstractmethod
+    def key_docs(self, subjects: set[str], session=None) -> dict[str, dict]:
+        """The key documents (shared.personal_data) of these subjects that exist."""
 
     # -- checking -------------------------------------------------------------------------
     def verify(self) -> dict:

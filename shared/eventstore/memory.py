@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 
+from shared.clock import utc_now_iso
 from shared.eventstore.base import (
     AppendRequest,
     CommandKey,
@@ -13,6 +14,7 @@ from shared.eventstore.base import (
     empty_head,
     seal,
 )
+from shared.personal_data import Keyring
 
 
 class MemoryEventStore(EventStore):
@@ -22,6 +24,7 @@ class MemoryEventStore(EventStore):
         self._lock = threading.Lock()
         self._head = empty_head()  # kept apart from the log, like MongoDB's head document
         self._commands: dict[str, dict] = {}
+        self.keys: dict[str, dict] = {}  # personal data keys (shared.personal_data), apart from the log
 
     def append_request(self, request: AppendRequest) -> list[dict]:
         with self._lock:
@@ -32,14 +35,18 @@ class MemoryEventStore(EventStore):
             if request.expected_version is not None and request.expected_version != version:
                 raise ConcurrencyError(request.stream_id, request.expected_version, version)
             head = self.head()
-            envelopes = seal(request, version, head["position"], head["hash"])
+            subjects = Keyring.subjects_of(request.events)
+            keyring = Keyring({s: self.keys[s] for s in subjects if s in self.keys}, utc_now_iso())
+            envelopes = seal(request, version, head["position"], head["hash"], keyring=keyring)
             if self.on_append:
-                self.on_append(None, envelopes)  # raises before anything is kept
+                self.on_append(None, keyring.shown_to_caller(envelopes))  # raises before anything is kept
+            created, erased = keyring.writes()
+            self.keys.update({d["_id"]: d for d in created + erased})
             self._log.extend(envelopes)
             self._head = {"position": envelopes[-1]["position"], "hash": envelopes[-1]["hash"]}
             if request.command_key is not None:
                 self._commands[request.command_key.id] = command_record(request.command_key, envelopes)
-            return [dict(e) for e in envelopes]
+            return keyring.shown_to_caller(envelopes)
 
     def recorded_command(self, key: CommandKey) -> list[dict] | None:
         with self._lock:
@@ -52,6 +59,9 @@ class MemoryEventStore(EventStore):
         check_fingerprint(record, key)
         return self._read([e for e in self._log if record["first"] <= e["position"] <= record["last"]],
                           raw=False)
+
+    def key_docs(self, subjects: set[str], session=None) -> dict[str, dict]:
+        return {s: dict(self.keys[s]) for s in subjects if s in self.keys}
 
     def _version(self, stream_id: str) -> int:
         versions = [e["version"] for e in self._log if e["stream_id"] == stream_id]

@@ -33,6 +33,8 @@ from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError,
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from shared import personal_data
+from shared.clock import utc_now_iso
 from shared.eventstore.base import (
     AppendRequest,
     CommandKey,
@@ -50,6 +52,7 @@ HEAD_ID = "log_head"
 READ_BATCH = 2000  # documents a batch when reading a whole log (larger batches measured no faster)
 MAX_BATCH = 64
 MAX_ATTEMPTS = 50
+REVEAL_CHUNK = 500  # envelopes whose personal data keys one lookup fetches (iter_all)
 KNOWN_STREAMS_MAX = 10_000  # stream versions remembered at most (then forgotten at once)
 
 
@@ -153,6 +156,9 @@ class MongoEventStore(EventStore):
         # idempotent commands: {_id: command key id, fingerprint, first, last position},
         # written by the transaction that appends the command's events
         self.commands = self.db["commands"]
+        # personal data keys, one per person (shared.personal_data): apart from the log,
+        # written by the transaction that appends what they seal
+        self.keys = self.db[personal_data.KEY_COLLECTION]
         self._queue: list[_Pending] = []
         # guards the queue and the leader flag; waiters sleep on it, not on a lock the
         # leader could take straight back (that kept batches at 1-2 commands)
@@ -230,7 +236,7 @@ class MongoEventStore(EventStore):
 
     def read_stream_in(self, session, stream_id: str) -> list[dict]:
         docs = self.events.find({"stream_id": stream_id}, session=session).sort("version", ASCENDING)
-        return self._read(list(docs), raw=False)
+        return self._read(list(docs), raw=False, session=session)
 
     def _commit_batch(self, batch: list[_Pending]) -> None:
         attempts = [0]
@@ -300,6 +306,7 @@ class MongoEventStore(EventStore):
         versions = {**trusted, **(self._stream_versions(unknown, session) if unknown else {})}
         # the first attempt looks up no key: a recorded one collides with its record
         recorded = {} if first else self._command_records([p.request.command_key for p in batch], session)
+        keyring = self._keyring([p.request for p in batch], session)
         outcome, docs, commands, fresh = [], [], [], {}
         for pending in batch:
             req, key = pending.request, pending.request.command_key
@@ -321,7 +328,7 @@ class MongoEventStore(EventStore):
                     continue
                 outcome.append((None, ConcurrencyError(req.stream_id, req.expected_version, current)))
                 continue
-            envelopes = seal(req, current, position, last_hash)
+            envelopes = seal(req, current, position, last_hash, keyring=keyring)
             versions[req.stream_id] = envelopes[-1]["version"]
             position, last_hash = envelopes[-1]["position"], envelopes[-1]["hash"]
             docs.extend(envelopes)
@@ -334,12 +341,40 @@ class MongoEventStore(EventStore):
             if commands:
                 _insert(self.commands, commands, session)
             self._move_head(session, head, position, last_hash)
+            self._write_keys(keyring, session)
             if self.on_append:
-                self.on_append(session, docs)
+                self.on_append(session, keyring.shown_to_caller(docs))
         if written is not None:
             written["head"] = {"position": position, "hash": last_hash}
             written["versions"] = {p.request.stream_id: versions[p.request.stream_id] for p in batch}
-        return [([dict(e) for e in envs] if envs else None, err) for envs, err in outcome]
+        return [(keyring.shown_to_caller(envs) if envs else None, err) for envs, err in outcome]
+
+    def _keyring(self, requests: list[AppendRequest], session) -> personal_data.Keyring:
+        """The keys of every person the batch holds personal data of (one lookup, none
+        when it holds none), read inside the transaction's snapshot."""
+        subjects = set()
+        for request in requests:
+            subjects |= personal_data.Keyring.subjects_of(request.events)
+        return personal_data.Keyring(self.key_docs(subjects, session), utc_now_iso())
+
+    def _write_keys(self, keyring: personal_data.Keyring, session) -> None:
+        """New keys and erasures, in the append's transaction: a new key under a unique
+        ``_id`` (a concurrent append that made one first collides, and the retry uses
+        theirs); an erasure replaces the key by its tombstone."""
+        created, erased = keyring.writes()
+        if created:
+            _insert(self.keys, created, session)
+        for doc in erased:
+            self.keys.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
+
+    def key_docs(self, subjects: set[str], session=None) -> dict[str, dict]:
+        if not subjects:
+            return {}
+        if len(subjects) == 1:
+            [subject] = subjects
+            doc = self.keys.find_one({"_id": subject}, session=session)
+            return {subject: doc} if doc else {}
+        return {d["_id"]: d for d in self.keys.find({"_id": {"$in": sorted(subjects)}}, session=session)}
 
     def _command_records(self, keys: list, session) -> dict[str, dict]:
         ids = sorted({key.id for key in keys if key is not None})
@@ -358,7 +393,7 @@ class MongoEventStore(EventStore):
     def _recorded_events(self, record: dict, session=None) -> list[dict]:
         found = self.events.find({"position": {"$gte": record["first"], "$lte": record["last"]}},
                                  session=session).sort("position", ASCENDING)
-        return self._read(list(found), raw=False)
+        return self._read(list(found), raw=False, session=session)
 
     def recorded_command(self, key: CommandKey) -> list[dict] | None:
         record = self.commands.find_one({"_id": key.id})
@@ -422,9 +457,18 @@ class MongoEventStore(EventStore):
         """Every document of the log, in position order, through one cursor (read_log).
         No filter: ``verify`` should see every stored document (and on SecantusDB a filter
         costs a match per document)."""
+        chunk: list[dict] = []
         for doc in read_log(self.events, {}, batch):
             del doc["_id"]  # a fresh document: no copy needed to hide the _id
-            yield doc if raw else self.upcasters.upcast(doc)
+            if raw:
+                yield doc
+                continue
+            chunk.append(doc)
+            if len(chunk) >= REVEAL_CHUNK:
+                yield from map(self.upcasters.upcast, self.reveal(chunk))
+                chunk = []
+        if chunk:
+            yield from map(self.upcasters.upcast, self.reveal(chunk))
 
     def head(self) -> dict:
         doc = self.meta.find_one({"_id": HEAD_ID})

@@ -70,9 +70,12 @@ def test_a_changed_log_byte_names_the_file_and_position(logs, tmp_path):
     export(stores, tmp_path)
     path = tmp_path / "logs" / "units.jsonl"
     lines = path.read_bytes().split(b"\n")
-    # the name of the second unit's third member, inside its JSON string: still valid JSON
+    # the (sealed) name of the second unit's third member, inside its JSON string: still
+    # valid JSON (names are stored as ciphertext, shared.personal_data)
     target = 5 + 3 - 1  # position 7 = unit 2's 3rd event
-    lines[target - 1] = lines[target - 1].replace("同志".encode(), "同忠".encode())
+    at = lines[target - 1].index(b'"enc":"') + len(b'"enc":"')
+    lines[target - 1] = lines[target - 1][:at] + (b"B" if lines[target - 1][at:at + 1] == b"A" else b"A") \
+        + lines[target - 1][at + 1:]
     path.write_bytes(b"\n".join(lines))
     report = bundle.verify_bundle(tmp_path)
     assert not report["ok"]

@@ -89,6 +89,10 @@ ROUTES = [
     Route("POST", "/units/<unit>/members", "units", "enrol_member", UNIT, 201,
           "Enrol a member {name, section, is_leader, is_retired} -> {member_id}", S + "EnrolMemberSchema",
           args=ON_UNIT, result=record(member_id=ID)),
+    Route("POST", "/members/<member>/erasure", "units", "erase_member_data", ("office",), 201,
+          "Forget a member's personal data {reason}: their key is destroyed, 已删除 shows where "
+          "their name was (crypto-shredding); counts, hours and tallies stay", S + "ErasureSchema",
+          args={"member": "member_id"}, result=record(member_id=GIVEN_ID, unit_id=ID, erased=BOOL)),
     Route("GET", "/units/<unit>/members", "units", "list_members", READERS, 200,
           "Members by section and study group", args=ON_UNIT, result=MEMBERS),
     Route("POST", "/units/<unit>/study-groups", "units", "form_study_group", UNIT, 201,

@@ -10,9 +10,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterable, Mapping
 
+from shared.domain import ERASED
+
 UNITS_EVENT_TYPES = frozenset({
     "UnitRegistered", "MemberEnrolled", "StudyGroupFormed", "MemberPlacedInStudyGroup",
     "MobilizationMeetingScheduled", "MobilizationMeetingHeld",
+    "PersonalDataErased",  # the office forgot a member's name (shared.personal_data)
 })
 
 
@@ -102,6 +105,12 @@ def evolve_roster(roster: UnitRoster | None, env: Mapping[str, Any]) -> UnitRost
                               section=p.get("section"), is_leader=bool(p.get("is_leader")),
                               is_retired=bool(p.get("is_retired")))
         return dataclasses.replace(roster, members={**roster.members, member.member_id: member})
+    if kind == "PersonalDataErased":
+        member = roster.members.get(p["subject_id"])
+        if member is None:
+            return roster
+        return dataclasses.replace(roster, members={**roster.members,
+                                                    member.member_id: dataclasses.replace(member, name=ERASED)})
     if kind == "StudyGroupFormed":
         group = RosterStudyGroup(study_group_id=p["study_group_id"], section=p.get("section"),
                                  leader_member_id=p.get("leader_member_id"),

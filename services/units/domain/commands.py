@@ -42,6 +42,15 @@ class EnrolMember:
 
 
 @frozen
+class ErasePersonalData:
+    """The office forgets a member's personal data (PIPL art. 47), with a reason."""
+    actor: Actor
+    unit_id: str
+    member_id: str
+    reason: str
+
+
+@frozen
 class FormStudyGroup:
     actor: Actor
     unit_id: str

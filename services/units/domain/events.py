@@ -44,6 +44,16 @@ class MemberEnrolled(Event):
 
 
 @frozen
+class PersonalDataErased(Event):
+    """The office forgot a member's personal data (crypto-shredding, shared.personal_data):
+    the event store destroys the key of ``subject_id`` in the transaction that appends this.
+    It carries no personal data itself."""
+    unit_id: str
+    subject_id: str  # the member_id whose data key is destroyed
+    reason: str
+
+
+@frozen
 class StudyGroupFormed(Event):
     unit_id: str
     study_group_id: str

@@ -1,7 +1,7 @@
 """Registration, sections, members, study groups (R20) and contact points (R21)."""
 from __future__ import annotations
 
-from shared.domain import Conflict, Rejected
+from shared.domain import Conflict, Forbidden, Rejected
 
 from . import commands as C
 from . import events as E
@@ -135,6 +135,26 @@ def enrol_members(state: UnitState | None, cmd: C.EnrolMembers, config: UnitsCon
             for e in cmd.entries]
 
 
+ERASURE_REASON_MAX = 500
+
+
+def erase_personal_data(state: UnitState | None, cmd: C.ErasePersonalData,
+                        config: UnitsConfig) -> list[E.Event]:
+    """The office forgets a member's personal data: the name becomes 已删除 everywhere; the
+    member stays a member (counts, hours, tallies keep them). Once: a second erasure is a
+    conflict (there is nothing left to forget)."""
+    if cmd.actor.role != "office":
+        raise Forbidden("only the leading-group office erases a member's personal data",
+                        role=cmd.actor.role)
+    state = require_unit(state, cmd.unit_id)
+    reason = require_text(cmd.reason, "reason", ERASURE_REASON_MAX)
+    member = require_member(state, cmd.member_id)
+    if member.erased:
+        raise Conflict(f"the personal data of member {cmd.member_id!r} was already erased",
+                       member_id=cmd.member_id)
+    return [E.PersonalDataErased(unit_id=cmd.unit_id, subject_id=cmd.member_id, reason=reason)]
+
+
 def _check_joinable(state: UnitState, member_id: str, section: str) -> None:
     """A member joins the study group of their own section; retired cadres join any."""
     member = require_member(state, member_id)
@@ -209,6 +229,7 @@ HANDLERS = {
     C.AddSection: add_section,
     C.EnrolMember: enrol_member,
     C.EnrolMembers: enrol_members,
+    C.ErasePersonalData: erase_personal_data,
     C.FormStudyGroup: form_study_group,
     C.PlaceMemberInStudyGroup: place_member,
     C.AssignContactPoints: assign_contact_points,

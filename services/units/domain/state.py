@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable
 
+from shared.domain import ERASED
+
 from . import events as E
 from . import phases as P
 
@@ -23,6 +25,7 @@ class Member:
     is_retired: bool
     study_group_id: str | None = None
     contact_sections: tuple = ()
+    erased: bool = False  # PersonalDataErased: the name is gone (shared.personal_data)
 
 
 @frozen
@@ -182,6 +185,12 @@ def _section_added(s: UnitState, e: E.UnitSectionAdded) -> UnitState:
 def _member_enrolled(s: UnitState, e: E.MemberEnrolled) -> UnitState:
     member = Member(e.member_id, e.name, e.section, e.is_leader, e.is_retired)
     return dataclasses.replace(s, members=_put(s.members, e.member_id, member))
+
+
+def _personal_data_erased(s: UnitState, e: E.PersonalDataErased) -> UnitState:
+    if e.subject_id not in s.members:
+        return s
+    return _with_member(s, e.subject_id, name=ERASED, erased=True)
 
 
 def _group_formed(s: UnitState, e: E.StudyGroupFormed) -> UnitState:
@@ -346,6 +355,7 @@ _HANDLERS = {
     E.UnitRegistered: _registered,
     E.UnitSectionAdded: _section_added,
     E.MemberEnrolled: _member_enrolled,
+    E.PersonalDataErased: _personal_data_erased,
     E.StudyGroupFormed: _group_formed,
     E.MemberPlacedInStudyGroup: _member_placed,
     E.ContactPointsAssigned: _contact_points,
