@@ -249,6 +249,16 @@ def reopen_measure(service, command: D.ReopenMeasure, actor):
     return {"measure_id": command.measure_id, "status": "open"}
 
 
+def accept_problem(service, command: D.AcceptProblem, actor):
+    _run(service, command, actor)
+    return {"problem_id": command.problem_id, "status": "open"}
+
+
+def answer_problem(service, command: D.AnswerProblem, actor):
+    _run(service, command, actor)
+    return {"problem_id": command.problem_id, "status": "answered"}
+
+
 def propose_carry_forward(service, command: D.ProposeCarryForward, actor):
     _run(service, command, actor)
     return {"problem_id": command.problem_id, "status": "carry_proposed"}

@@ -28,11 +28,15 @@ def ledger_view(state: UnitState, today: str) -> dict:
             "description": p.description, "source": p.source, "source_ref": p.source_ref,
             "raised_by": p.raised_by, "phase": p.phase, "raised_on": p.raised_on, "status": p.status,
             "carry_proposed": p.carry_reason, "carried_reason": p.carried_reason, "closed_on": p.closed_on,
+            "reply": p.reply,
             "measures": [_measure(state, m, today) for m in p.measure_ids]})
     leaders_with = {m.owner_member_id for m in state.measures.values()}
     return {"unit_id": state.unit_id, "name": state.name, "phase": state.phase, "as_of": today,
             "figures": {**ledger_figures(state, today),
                         "returns": sum(m.returns for m in state.measures.values())},
+            # problems the group proposed: awaiting the unit's acceptance or answer, and answered
+            "proposals": {"proposed": sum(p.status == "proposed" for p in state.problems.values()),
+                          "answered": sum(p.status == "answered" for p in state.problems.values())},
             "leaders_without_measure": [m.member_id for m in state.leaders()
                                         if m.member_id not in leaders_with],
             "problems": problems}
@@ -44,7 +48,7 @@ def ledger_rows(view: dict) -> list[dict]:
     for p in view["problems"]:
         base = {"unit_id": view["unit_id"], "unit": view["name"], "problem_id": p["problem_id"],
                 "category": p["category_label"] or "", "problem": p["description"], "source": p["source"],
-                "problem_status": p["status"]}
+                "problem_status": p["status"], "reply": p.get("reply") or ""}
         for m in p["measures"] or [None]:
             rows.append({**base, **(m or {})})
     return rows

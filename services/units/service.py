@@ -66,6 +66,8 @@ class UnitsService(DomainService):
     complete_ledger_measure = endpoint(S.LedgerCompletionSchema, H.complete_ledger_measure)
     review_measure = endpoint(S.MeasureReviewSchema, H.review_measure)
     reopen_measure = endpoint(S.MeasureReopeningSchema, H.reopen_measure)
+    accept_problem = endpoint(S.ProblemAcceptanceSchema, H.accept_problem)
+    answer_problem = endpoint(S.ProblemAnswerSchema, H.answer_problem)
     propose_carry_forward = endpoint(S.CarryForwardSchema, H.propose_carry_forward)
     review_carry_forward = endpoint(S.CarryForwardReviewSchema, H.review_carry_forward)
     rectification_ledger = endpoint(S.UnitQuerySchema, H.rectification_ledger)
