@@ -42,6 +42,34 @@ def ledger_view(state: UnitState, today: str) -> dict:
             "problems": problems}
 
 
+def county_view(cards_and_views: list[tuple[dict, dict]], today: str) -> dict:
+    """The county's ledgers (or the reader's scope of them) at a glance: problems by category,
+    the sign-off rate, overdue measures by group, and each unit's figures."""
+    by_category = {key: 0 for key in PROBLEM_CATEGORIES}
+    overdue_by_group: dict = {}
+    units = []
+    totals = {"problems": 0, "signed_off": 0, "carried": 0, "open": 0, "measures": 0,
+              "measures_signed_off": 0, "overdue": 0, "returns": 0, "proposed": 0, "answered": 0}
+    for card, view in cards_and_views:
+        for p in view["problems"]:
+            if p["category"] in by_category:
+                by_category[p["category"]] += 1
+        figures = {**view["figures"], **view["proposals"]}
+        for key in totals:
+            totals[key] += figures.get(key, 0)
+        group = card.get("group_id") or ""
+        overdue_by_group[group] = overdue_by_group.get(group, 0) + figures["overdue"]
+        units.append({"unit_id": view["unit_id"], "name": view["name"], "phase": view["phase"],
+                      "batch": card.get("batch"), "group_id": card.get("group_id"), "figures": figures})
+    decided = totals["problems"] - totals["proposed"] - totals["answered"]
+    rate = round(totals["signed_off"] / decided, 4) if decided else None
+    return {"as_of": today, "totals": totals, "sign_off_rate": rate,
+            "by_category": [{"category": k, "label": PROBLEM_CATEGORIES[k], "problems": n}
+                            for k, n in by_category.items()],
+            "overdue_by_group": [{"group_id": g or None, "overdue": n} for g, n in sorted(overdue_by_group.items())],
+            "units": units}
+
+
 def ledger_rows(view: dict) -> list[dict]:
     """One row per measure (a problem without measures gets one row of its own)."""
     rows = []

@@ -73,6 +73,7 @@ class UnitsService(DomainService):
     rectification_ledger = endpoint(S.UnitQuerySchema, H.rectification_ledger)
     rectification_workbook = endpoint(S.UnitQuerySchema, H.rectification_workbook)
     county_rectification_workbook = endpoint(None, H.county_rectification_workbook)
+    rectification_county = endpoint(None, H.rectification_county)
 
     # --- evidence files: measure evidence, the work plan, the speech draft (issue 16) -----------
     store_attachment = endpoint(files.store_schema("units"), files.store_handler(H.unit_known))

@@ -73,6 +73,15 @@ LEDGER = document(unit_id=ID, name=STR, phase=STR, as_of=DATE,
                   proposals=document(proposed=INT, answered=INT),
                   leaders_without_measure=array(GIVEN_ID), problems=array(LEDGER_PROBLEM))
 
+LEDGER_FIGURES = document(problems=INT, signed_off=INT, carried=INT, open=INT, measures=INT,
+                          measures_signed_off=INT, overdue=INT, returns=INT, proposed=INT, answered=INT)
+COUNTY_LEDGER = document(
+    as_of=DATE, totals=LEDGER_FIGURES, sign_off_rate=nullable({"type": "number"}),
+    by_category=array(document(category=STR, label=STR, problems=INT)),
+    overdue_by_group=array(document(group_id=nullable(ID), overdue=INT)),
+    units=array(document(unit_id=ID, name=STR, phase=STR, batch=nullable(INT), group_id=nullable(ID),
+                         figures=LEDGER_FIGURES)))
+
 ROUTES = [
     Route("POST", "/units", "units", "register_unit", ("office",), 201,
           "Register a unit {name, org_type, batch, sections}", S + "RegisterUnitSchema",
@@ -182,6 +191,10 @@ ROUTES = [
     Route("GET", "/units/<unit>/rectification.xlsx", "units", "rectification_workbook", READERS, 200,
           "The unit's ledger as an Excel workbook: one row per measure, coloured by status, with figures",
           S + "UnitQuerySchema", args=ON_UNIT, result=BINARY, media_type=XLSX),
+    Route("GET", "/rectification", "units", "rectification_county", ("office", "supervisor", "auditor"), 200,
+          "The ledgers within your scope at a glance (the county for the office and auditors, a group's "
+          "units for its supervisors): problems by category, the sign-off rate, overdue measures by group, "
+          "each unit's figures", result=COUNTY_LEDGER),
     Route("GET", "/rectification.xlsx", "units", "county_rectification_workbook", READERS, 200,
           "Every ledger within your scope (the county for the office and auditors) as one Excel workbook",
           result=BINARY, media_type=XLSX),
