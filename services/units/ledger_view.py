@@ -61,6 +61,8 @@ def county_view(cards_and_views: list[tuple[dict, dict]], today: str) -> dict:
         overdue_by_group[group] = overdue_by_group.get(group, 0) + figures["overdue"]
         units.append({"unit_id": view["unit_id"], "name": view["name"], "phase": view["phase"],
                       "batch": card.get("batch"), "group_id": card.get("group_id"), "figures": figures})
+    # the units with a ledger first (most overdue, then most problems), the rest after, by name
+    units.sort(key=lambda u: (-u["figures"]["overdue"], -u["figures"]["problems"], u["batch"] or 0, u["name"]))
     decided = totals["problems"] - totals["proposed"] - totals["answered"]
     rate = round(totals["signed_off"] / decided, 4) if decided else None
     return {"as_of": today, "totals": totals, "sign_off_rate": rate,

@@ -20,8 +20,10 @@ def page_context(view, person) -> dict:
     categories = data["by_category"]
     category_chart = {
         "data": [{"type": "bar", "orientation": "h", "name": "问题数",
-                  "y": [_short(c["label"]) for c in categories], "x": [c["problems"] for c in categories]}],
-        "layout": {"xaxis": {"title": {"text": "问题数"}, "dtick": 1}, "yaxis": {"automargin": True},
+                  "y": [SHORT.get(c["category"], c["label"]) for c in categories],
+                  "x": [c["problems"] for c in categories]}],
+        "layout": {"xaxis": {"title": {"text": "问题数"}, "tickformat": "d", "rangemode": "tozero"},
+                   "yaxis": {"automargin": True},
                    "margin": {"l": 10}}}
     overdue = data["overdue_by_group"]
     group_chart = {
@@ -38,9 +40,7 @@ def page_context(view, person) -> dict:
             "download": PREFIX + "/rectification.xlsx"}
 
 
-def _short(label: str) -> str:
-    """The 二看 category's label without its trailing 突出问题 / 问题 (a chart axis is narrow)."""
-    for tail in ("方面的突出问题", "存在的突出问题", "的突出问题", "的问题", "突出问题"):
-        if label.endswith(tail):
-            return label[: -len(tail)]
-    return label
+# the 二看 categories, short enough for a chart's axis on a phone (the table and Excel say them in full)
+SHORT = {"members_and_organisations": "党员和党组织", "party_and_government_style": "党风政风行风",
+         "reform_development_stability": "改革发展稳定", "livelihood": "群众生产生活",
+         "internal_management": "内部管理"}
