@@ -111,6 +111,10 @@ GROUPS = (
 # no 成果验收制度, which is why the group returns it.
 LEADER_MEASURES = ["participate_as_ordinary_member", "lead_study", "give_party_lecture",
                    "find_problems", "lead_criticism", "set_rectification"]
+# R14: an inspection's seven points as the demo's groups score them (one is set low where the
+# ledger should show the proposal it makes)
+INSPECTION_SCORES = {"leadership_responsibility": 8, "leaders_set_example": 8, "working_strength": 7,
+                     "measures_in_place": 7, "problems_solved": 6, "results_evident": 7, "work_promoted": 8}
 B_SYSTEMS = ["leadership_responsibility", "contact_points", "supervision_inspection",
              "mass_evaluation"]
 ALL_SYSTEMS = B_SYSTEMS + ["acceptance"]

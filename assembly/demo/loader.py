@@ -309,7 +309,20 @@ class Loader:
             self.measure_done(unit_id, unit, measures[0])
             api.post(f"/measures/{measures[0]}/review", sup,
                      {"decision": "return", "comments": "佐证材料不足，请补充群众评议结果"})
+            # R14: the group's inspection scores 突出问题是否解决 low (at or below
+            # DUDAO_LOW_SCORE_THRESHOLD): the units service proposes a problem the unit has yet
+            # to accept or answer
+            api.post("/inspections", sup, {
+                "unit_id": unit_id, "date": TODAY, "findings": "整改推进偏慢",
+                "scores": {**C.INSPECTION_SCORES, "problems_solved": 3},
+                "notes": {"problems_solved": "群众反映的办事效率问题尚未见成效"}})
             return result
+        # the group proposes a problem; the unit answers it with its reasons (closed as answered)
+        proposed = api.post(f"{u}/problems", sup, {
+            "category": "internal_management", "description": "公务接待登记不全",
+            "source": "inspection", "source_ref": "督导组走访"})["problem_id"]
+        api.post(f"/problems/{proposed}/answer", unit, {
+            "reply": "经核查，接待登记簿齐全，督导组走访当日登记簿在审计部门调阅，已补送督导组查看"})
         for measure in measures:
             self.measure_done(unit_id, unit, measure)
             api.post(f"/measures/{measure}/review", sup, {"decision": "sign_off", "comments": "复查合格，同意销号"})

@@ -19,7 +19,7 @@ from services.units import domain as D
 from services.units import roster_workbook
 from services.units.domain import phases as P
 from services.units.domain.config import config_from_environment
-from services.units.ledger_view import ledger_view
+from services.units.ledger_view import county_view, ledger_view
 from services.units.ledger_workbook import XLSX_MEDIA_TYPE
 from services.units.ledger_workbook import workbook_bytes as ledger_workbook_bytes
 from services.units.projections import CARDS, MEMBERS, county_overview
@@ -324,6 +324,16 @@ def reopen_measure(service, command: D.ReopenMeasure, actor):
     return {"measure_id": command.measure_id, "status": "open"}
 
 
+def accept_problem(service, command: D.AcceptProblem, actor):
+    _run(service, command, actor)
+    return {"problem_id": command.problem_id, "status": "open"}
+
+
+def answer_problem(service, command: D.AnswerProblem, actor):
+    _run(service, command, actor)
+    return {"problem_id": command.problem_id, "status": "answered"}
+
+
 def propose_carry_forward(service, command: D.ProposeCarryForward, actor):
     _run(service, command, actor)
     return {"problem_id": command.problem_id, "status": "carry_proposed"}
@@ -354,17 +364,28 @@ def rectification_workbook(service, query: dict, actor):
     return _file(f"rectification-{view['unit_id']}-{view['as_of']}.xlsx", ledger_workbook_bytes([view]))
 
 
-def county_rectification_workbook(service, query: dict, actor):
+def _scoped_ledgers(service, actor, now: str) -> list[tuple[dict, dict]]:
     """Every ledger the reader may see (the office and auditors: the county; a supervisor: its
-    group's units; a unit: itself), one workbook."""
+    group's units; a unit: itself), each with its card."""
     scope = access.readable_scope(actor, unit_field="_id")
     if scope is None:
         raise Forbidden("you may not read rectification ledgers", role=actor.role)
     cards = service.storage.find(CARDS, {"stub": {"$ne": True}, **scope}, sort=[("batch", 1), ("name", 1)])
+    return [(c, ledger_view(D.fold(events_of(service.storage.load(D.unit_stream(c["unit_id"])))), now))
+            for c in cards]
+
+
+def county_rectification_workbook(service, query: dict, actor):
+    """Every ledger within the reader's scope, one workbook."""
     now = today()
-    views = [ledger_view(D.fold(events_of(service.storage.load(D.unit_stream(c["unit_id"])))), now)
-             for c in cards]
+    views = [view for _, view in _scoped_ledgers(service, actor, now)]
     return _file(f"rectification-county-{now}.xlsx", ledger_workbook_bytes(views))
+
+
+def rectification_county(service, query: dict, actor):
+    """The ledgers within the reader's scope at a glance (the county overview page)."""
+    now = today()
+    return county_view(_scoped_ledgers(service, actor, now), now)
 
 
 # --- evidence files (shared.service_kit.attachments): what units knows of a unit -----------

@@ -362,6 +362,27 @@ class MeasureReopeningSchema(CommandSchema):
                                today=edge.today(), **data)
 
 
+class ProblemAcceptanceSchema(CommandSchema):
+    """POST /problems/{id}/acceptance (the unit): accept a problem the group proposed."""
+    problem_id = path_id()
+    category = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(tuple(PROBLEM_CATEGORIES)))
+
+    def make(self, data, edge):
+        return C.AcceptProblem(actor=edge.actor, unit_id=unit_of(data["problem_id"], "problem"),
+                               today=edge.today(), **data)
+
+
+class ProblemAnswerSchema(CommandSchema):
+    """POST /problems/{id}/answer (the unit): answer a proposed problem with a reasoned reply."""
+    problem_id = path_id()
+    reply = fields.String(required=True, validate=validate.Length(max=10_000))
+
+    def make(self, data, edge):
+        return C.AnswerProblem(actor=edge.actor, unit_id=unit_of(data["problem_id"], "problem"),
+                               today=edge.today(), **data)
+
+
 class CarryForwardSchema(CommandSchema):
     """POST /problems/{id}/carry-forward (the unit): ask to carry the problem forward (结转)."""
     problem_id = path_id()

@@ -70,11 +70,14 @@ class UnitsService(DomainService):
     complete_ledger_measure = endpoint(S.LedgerCompletionSchema, H.complete_ledger_measure)
     review_measure = endpoint(S.MeasureReviewSchema, H.review_measure)
     reopen_measure = endpoint(S.MeasureReopeningSchema, H.reopen_measure)
+    accept_problem = endpoint(S.ProblemAcceptanceSchema, H.accept_problem)
+    answer_problem = endpoint(S.ProblemAnswerSchema, H.answer_problem)
     propose_carry_forward = endpoint(S.CarryForwardSchema, H.propose_carry_forward)
     review_carry_forward = endpoint(S.CarryForwardReviewSchema, H.review_carry_forward)
     rectification_ledger = endpoint(S.UnitQuerySchema, H.rectification_ledger)
     rectification_workbook = endpoint(S.UnitQuerySchema, H.rectification_workbook)
     county_rectification_workbook = endpoint(None, H.county_rectification_workbook)
+    rectification_county = endpoint(None, H.rectification_county)
 
     # --- evidence files: measure evidence, the work plan, the speech draft (issue 16) -----------
     store_attachment = endpoint(files.store_schema("units"), files.store_handler(H.unit_known))

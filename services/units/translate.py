@@ -13,7 +13,7 @@ from .domain import commands as C
 # source service -> event types the units aggregate consumes
 CONSUMED = {
     "supervision": ("WorkPlanReviewed", "GroupArrived", "TransitionApproved", "TransitionReturned",
-                    "TransitionRejected", "DeadlineExtended"),
+                    "TransitionRejected", "DeadlineExtended", "InspectionRecorded"),
     "evaluation": ("SurveyPassed", "SurveyFailed", "AcceptanceInspectionRecorded"),
 }
 
@@ -26,6 +26,14 @@ def command_for(env: dict, actor: Actor = SYSTEM):
         return C.NoteWorkPlanReview(actor=actor, unit_id=p["unit_id"], plan_version=int(p["plan_version"]),
                                     decision=p["decision"], comments=p.get("comments") or "",
                                     missing=tuple(p.get("missing") or ()), group_id=p.get("group_id"))
+    if kind == "InspectionRecorded":
+        scores = p.get("scores") or {}
+        max_total = p.get("max_total")
+        max_score = max_total // len(scores) if isinstance(max_total, int) and scores else None
+        return C.NoteInspectionScores(actor=actor, unit_id=p["unit_id"], inspection_id=p["inspection_id"],
+                                      group_id=p.get("group_id"), date=p.get("date") or today,
+                                      scores=dict(scores), notes=dict(p.get("notes") or {}),
+                                      max_score=max_score)
     if kind == "GroupArrived":
         return C.NoteGroupArrival(actor=actor, unit_id=p["unit_id"], group_id=p["group_id"],
                                   date=p["date"])

@@ -566,3 +566,45 @@ def test_every_page_fits_a_phone_screen(stack, county):
         assert width == PHONE["width"]
         assert v[f"{name}:scroll"] <= width, f"{name} overflows: {v[f'{name}:scroll']}px > {width}px"
         assert all(right <= width + 0.5 for right in v[f"{name}:charts"]), name
+
+
+def test_the_county_rectification_page_shows_every_ledger_in_scope(stack, county):
+    office = stack.as_role("office")
+    data = office.get("/rectification")
+    assert data.status_code == 200, data.text
+    data = data.json()
+    steps = [{"goto": "/dashboard/rectification", "as": "page"},
+             {"texts": ["rows", "#ledgers tbody tr", "data-unit"]},
+             {"texts": ["problems", "#ledgers tbody tr [data-figure='problems']", None]},
+             {"texts": ["links", "#ledgers tbody tr a", "href"]},
+             {"text": ["total", "[data-testid='problems']"]},
+             {"texts": ["download", "#download", "href"]},
+             {"eval": ["charts", "document.querySelectorAll('.chart').length"]},
+             {"shot": "rectification-desktop"}]
+    phone = [{"goto": "/dashboard/rectification", "as": "page"},
+             {"eval": ["width", "window.innerWidth"]},
+             {"eval": ["scroll", "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"]},
+             {"shot": "rectification-phone"}]
+    group_id = county["groups"][0]
+    mine = stack.as_role("supervisor", scope=group_id).get("/rectification").json()
+    sup = [{"goto": "/dashboard/rectification", "as": "page"},
+           {"texts": ["rows", "#ledgers tbody tr", "data-unit"]}, {"shot": "rectification-supervisor"}]
+    unit_id = county["units"][2]
+    refused_ = [{"goto": "/dashboard/rectification", "as": "page", "charts": False}]
+    v, p, s, u = browse(stack, session(stack.token("office"), *steps),
+                        session(stack.token("office"), *phone, viewport=PHONE, mobile=True),
+                        session(stack.token("supervisor", scope=group_id), *sup),
+                        session(stack.token("unit", scope=unit_id), *refused_))
+    assert v["page"]["status"] == 200
+    assert v["rows"] == [row["unit_id"] for row in data["units"]]
+    assert [int(n) for n in v["problems"]] == [row["figures"]["problems"] for row in data["units"]]
+    assert all(href.endswith(f"/dashboard/units/{row['unit_id']}") for href, row in zip(v["links"], data["units"]))
+    assert int(v["total"]) == data["totals"]["problems"]
+    assert v["download"][0].endswith("/dashboard/rectification.xlsx")
+    assert v["charts"] >= 1
+    assert p["scroll"] <= p["width"], f"the page overflows a phone: {p['scroll']}px > {p['width']}px"
+    assert s["rows"] == [row["unit_id"] for row in mine["units"]]
+    assert set(s["rows"]) <= set(v["rows"]) and len(s["rows"]) < len(v["rows"])
+    assert u["page"]["status"] == 403
+    # the county read refuses a unit over HTTP too
+    assert stack.as_role("unit", scope=unit_id).get("/rectification").status_code == 403

@@ -119,6 +119,7 @@ def test_the_whole_path_from_problem_to_sign_off_and_the_gate(stack):
 
     # the group's proposal is carried forward (结转) with a reason the group accepts
     other = proposed.json()["problem_id"]
+    assert unit.post(f"/problems/{other}/acceptance", json={}).status_code == 201  # the unit accepts it first
     asked = unit.post(f"/problems/{other}/carry-forward", json={"reason": "需结合档案馆建设长期推进"})
     assert asked.status_code == 201, asked.text
     before = logged(stack)
@@ -157,3 +158,67 @@ def test_the_whole_path_from_problem_to_sign_off_and_the_gate(stack):
     assert county.status_code == 200
     names = {row[0] for row in load_workbook(io.BytesIO(county.content))["统计"].iter_rows(min_row=2, values_only=True)}
     assert "县住建局" in names
+
+
+def test_a_low_inspection_score_proposes_a_problem_the_unit_accepts_or_answers(stack):
+    unit_id, unit, leader, group_id, supervisor = in_rectification(stack, "县水利局")
+    scores = {"leadership_responsibility": 8, "leaders_set_example": 9, "working_strength": 7,
+              "measures_in_place": 3, "problems_solved": 2, "results_evident": 7, "work_promoted": 8}
+    inspected = supervisor.post("/inspections", json={"unit_id": unit_id, "date": TODAY, "scores": scores,
+                                                      "notes": {"problems_solved": "群众反映的问题无进展"}})
+    assert inspected.status_code == 201, inspected.text
+    inspection = inspected.json()["inspection_id"]
+
+    def proposals():
+        got = [p for p in ledger(stack, unit_id)["problems"] if p["source"] == "inspection"]
+        return got if len(got) == 2 else None
+    found = wait_until(proposals, message="the low scores proposed in the unit's ledger")
+    assert {p["source_ref"] for p in found} == {f"{inspection}#measures_in_place", f"{inspection}#problems_solved"}
+    assert {p["status"] for p in found} == {"proposed"}
+    # exactly once: the units log holds one ProblemRecorded per point
+    assert stack.db("units")["events"].count_documents({"type": "ProblemRecorded", "payload.unit_id": unit_id,
+                                                        "payload.source": "inspection"}) == 2
+    solved = next(p["problem_id"] for p in found if p["source_ref"].endswith("problems_solved"))
+    in_place = next(p["problem_id"] for p in found if p["source_ref"].endswith("measures_in_place"))
+
+    # a proposed problem takes no measure and holds the gate
+    before = logged(stack)
+    refused(stack, unit.post(f"/problems/{solved}/measures",
+                             json={"owner_member_id": leader, "due": DUE, "commitment": "x"}), 409, before=before)
+    # refusals: another unit, the supervisor, an empty reply; nothing stored
+    other_unit = stack.as_role("unit", scope="u-000000000000")
+    refused(stack, other_unit.post(f"/problems/{solved}/acceptance", json={}), 403, before=before)
+    refused(stack, other_unit.post(f"/problems/{solved}/answer", json={"reply": "理由"}), 403, before=before)
+    refused(stack, supervisor.post(f"/problems/{solved}/acceptance", json={}), 403, before=before)
+    refused(stack, supervisor.post(f"/problems/{solved}/answer", json={"reply": "理由"}), 403, before=before)
+    refused(stack, unit.post(f"/problems/{solved}/answer", json={"reply": "  "}), 422, before=before)
+    refused(stack, unit.post(f"/problems/{solved}/answer", json={}), 422, before=before)
+
+    # accepted: open, it takes a measure
+    accepted = unit.post(f"/problems/{solved}/acceptance", json={})
+    assert accepted.status_code == 201 and accepted.json()["status"] == "open", accepted.text
+    refused(stack, unit.post(f"/problems/{solved}/answer", json={"reply": "理由"}), 409, before=logged(stack))
+    added = unit.post(f"/problems/{solved}/measures",
+                      json={"owner_member_id": leader, "due": DUE, "commitment": "建立群众诉求台账"})
+    assert added.status_code == 201, added.text
+    # answered: closed as answered, the group reads the reply
+    answered = unit.post(f"/problems/{in_place}/answer", json={"reply": "各项措施已于检查后三日内落实，附会议纪要"})
+    assert answered.status_code == 201 and answered.json()["status"] == "answered", answered.text
+    got = ledger(stack, unit_id, "supervisor", group_id)
+    [reply] = [p for p in got["problems"] if p["problem_id"] == in_place]
+    assert (reply["status"], reply["reply"]) == ("answered", "各项措施已于检查后三日内落实，附会议纪要")
+    assert got["proposals"] == {"proposed": 0, "answered": 1}
+
+    # carried forward (结转): supervision's measure obligation ends waived, never overdue
+    measure = added.json()["measure_id"]
+    assert unit.post(f"/problems/{solved}/carry-forward", json={"reason": "需跨年度推进"}).status_code == 201
+    assert supervisor.post(f"/problems/{solved}/carry-forward/review",
+                           json={"decision": "accept"}).status_code == 201
+
+    def waived():
+        found = stack.as_role("office").get("/obligations", params={"unit_id": unit_id, "type": "measure"})
+        rows = found.json() if found.status_code == 200 else []
+        rows = rows.get("obligations", rows) if isinstance(rows, dict) else rows
+        mine = [o for o in rows if o.get("subject") == measure]
+        return mine if mine and mine[0]["status"] == "waived" else None
+    wait_until(waived, message="the carried-forward measure's obligation waived")

@@ -23,7 +23,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.app import ServiceUnavailable, file_response, harden
-from services.gateway.dashboard import ballot, forms, surveys_act
+from services.gateway.dashboard import ballot, forms, rectification, surveys_act
 from services.gateway.dashboard import labels as L
 from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.routes import all_routes, rpc_fields
@@ -112,6 +112,8 @@ class Dashboard:
             Rule(PREFIX + "/reports", endpoint="reports", methods=["GET"]),
             Rule(PREFIX + "/obligations", endpoint="obligations", methods=["GET"]),
             Rule(PREFIX + "/obligations.xlsx", endpoint="obligations_xlsx", methods=["GET"]),
+            Rule(PREFIX + "/rectification", endpoint="rectification", methods=["GET"]),
+            Rule(PREFIX + "/rectification.xlsx", endpoint="rectification_xlsx", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>", endpoint="unit", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>/rectification.xlsx", endpoint="unit_ledger_xlsx", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>/roster", endpoint="roster", methods=["GET", "POST"]),
@@ -219,7 +221,8 @@ class Dashboard:
                  ("study", "学习情况", ("study", "county")),
                  ("surveys", "满意度测评", ("evaluation", "county")),
                  ("reports", "紧急报告", ("supervision", "list_reports")),
-                 ("obligations", "督办", ("supervision", "list_obligations"))]
+                 ("obligations", "督办", ("supervision", "list_obligations")),
+                 ("rectification", "整改台账", ("units", "rectification_county"))]
         nav = [(PREFIX + "/" + key, label) for key, label, rpc in items
                if person.role in _route_roles().get(rpc, ())]
         if person.role == "unit" and person.scope:
@@ -466,7 +469,8 @@ class Dashboard:
         return self._page(person, "unit.html", title=card.get("name", unit), card=card, notice=notice,
                           supervision=supervision, evaluation=evaluation, study=study,
                           timeline=timeline, charts=charts, ledger=ledger,
-                          LEDGER_PROBLEM={"open": "整改中", "signed_off": "已销号", "carried": "已结转"},
+                          LEDGER_PROBLEM={"open": "整改中", "signed_off": "已销号", "carried": "已结转",
+                                          "proposed": "待认领", "answered": "已答复"},
                           LEDGER_MEASURE={"open": "整改中", "completed": "待复查", "signed_off": "已销号"})
 
     # surveys: services.gateway.dashboard.surveys_act
@@ -481,6 +485,7 @@ class Dashboard:
 
     def survey_close(self, person: Person, survey: str) -> Response:
         return surveys_act.close(self, self.request, person, survey)
+
     # the roster import (issue 17 item 3): services/gateway/dashboard/roster.py
     def roster(self, person: Person, unit: str) -> Response:
         from services.gateway.dashboard.roster import RosterPage
@@ -491,6 +496,12 @@ class Dashboard:
     def roster_template(self, person: Person, unit: str) -> Response:
         from services.gateway.dashboard.roster import RosterPage
         return RosterPage(self).template(person, unit)
+
+    def rectification(self, person: Person) -> Response:
+        return self._page(person, "rectification.html", **rectification.page_context(self, person))
+
+    def rectification_xlsx(self, person: Person) -> Response:
+        return file_response(self.fetch(person, "units", "county_rectification_workbook")["__file__"], 200)
 
     def unit_ledger_xlsx(self, person: Person, unit: str) -> Response:
         spec = self.fetch(person, "units", "rectification_workbook", {"unit": unit})

@@ -63,13 +63,24 @@ LEDGER_MEASURE = document(measure_id=GIVEN_ID, problem_id=GIVEN_ID, kind=STR, co
                           signed_off_on=nullable(DATE), overdue=BOOL)
 LEDGER_PROBLEM = document(problem_id=GIVEN_ID, category=nullable(STR), category_label=nullable(STR),
                           description=STR, source=STR, source_ref=nullable(STR), raised_by=STR, phase=STR,
-                          raised_on=nullable(DATE), status=one_of("open", "signed_off", "carried"),
-                          carry_proposed=nullable(STR), carried_reason=nullable(STR),
+                          raised_on=nullable(DATE),
+                          status=one_of("proposed", "open", "signed_off", "carried", "answered"),
+                          carry_proposed=nullable(STR), carried_reason=nullable(STR), reply=nullable(STR),
                           closed_on=nullable(DATE), measures=array(LEDGER_MEASURE))
 LEDGER = document(unit_id=ID, name=STR, phase=STR, as_of=DATE,
                   figures=document(problems=INT, signed_off=INT, carried=INT, open=INT, measures=INT,
                                    measures_signed_off=INT, overdue=INT, returns=INT),
+                  proposals=document(proposed=INT, answered=INT),
                   leaders_without_measure=array(GIVEN_ID), problems=array(LEDGER_PROBLEM))
+
+LEDGER_FIGURES = document(problems=INT, signed_off=INT, carried=INT, open=INT, measures=INT,
+                          measures_signed_off=INT, overdue=INT, returns=INT, proposed=INT, answered=INT)
+COUNTY_LEDGER = document(
+    as_of=DATE, totals=LEDGER_FIGURES, sign_off_rate=nullable({"type": "number"}),
+    by_category=array(document(category=STR, label=STR, problems=INT)),
+    overdue_by_group=array(document(group_id=nullable(ID), overdue=INT)),
+    units=array(document(unit_id=ID, name=STR, phase=STR, batch=nullable(INT), group_id=nullable(ID),
+                         figures=LEDGER_FIGURES)))
 
 ROUTES = [
     Route("POST", "/units", "units", "register_unit", ("office",), 201,
@@ -135,8 +146,17 @@ ROUTES = [
     Route("POST", "/units/<unit>/problems", "units", "record_problem", ("unit", "supervisor"), 201,
           "A problem on the unit's list (问题清单) {category (the plan's 二看), description, source "
           "(plan|opinions|inspection|party_analysis|life_meeting|directive), source_ref?} -> {problem_id}; "
-          "a supervisor of the unit's group may propose one", S + "ProblemSchema", args=ON_UNIT,
+          "a supervisor of the unit's group may propose one (status proposed: the unit accepts or "
+          "answers it)", S + "ProblemSchema", args=ON_UNIT,
           result=record(problem_id=LEDGER_ID, unit_id=ID)),
+    Route("POST", "/problems/<problem>/acceptance", "units", "accept_problem", UNIT, 201,
+          "Accept a problem the group proposed (by hand, or a low inspection score) {category?}: it is "
+          "open and needs measures", S + "ProblemAcceptanceSchema", unit_scoped=False,
+          args={"problem": "problem_id"}, result=record(problem_id=GIVEN_ID, status=one_of("open"))),
+    Route("POST", "/problems/<problem>/answer", "units", "answer_problem", UNIT, 201,
+          "Answer a problem the group proposed {reply}: closed as answered, the reply in the ledger",
+          S + "ProblemAnswerSchema", unit_scoped=False, args={"problem": "problem_id"},
+          result=record(problem_id=GIVEN_ID, status=one_of("answered"))),
     Route("POST", "/problems/<problem>/measures", "units", "add_ledger_measure", UNIT, 201,
           "A measure under the problem {owner_member_id, due, commitment, kind?} -> {measure_id}",
           S + "LedgerMeasureSchema", unit_scoped=False, args={"problem": "problem_id"},
@@ -175,6 +195,10 @@ ROUTES = [
     Route("GET", "/units/<unit>/rectification.xlsx", "units", "rectification_workbook", READERS, 200,
           "The unit's ledger as an Excel workbook: one row per measure, coloured by status, with figures",
           S + "UnitQuerySchema", args=ON_UNIT, result=BINARY, media_type=XLSX),
+    Route("GET", "/rectification", "units", "rectification_county", ("office", "supervisor", "auditor"), 200,
+          "The ledgers within your scope at a glance (the county for the office and auditors, a group's "
+          "units for its supervisors): problems by category, the sign-off rate, overdue measures by group, "
+          "each unit's figures", result=COUNTY_LEDGER),
     Route("GET", "/rectification.xlsx", "units", "county_rectification_workbook", READERS, 200,
           "Every ledger within your scope (the county for the office and auditors) as one Excel workbook",
           result=BINARY, media_type=XLSX),

@@ -11,7 +11,8 @@ appended ``ObligationBecameOverdue`` for it (``record_overdue`` below, on the un
 ``obligations-<unit>`` stream; a group's own directives on ``obligations-<group>``), so a
 rebuild or an as-of view reproduces every status. The statuses:
 
-- ``waived``: the office waived it, with a reason;
+- ``waived``: the office waived it, with a reason; or, for a measure, the group accepted
+  carrying its problem forward (结转): the measure is no longer due;
 - ``met_on_time`` / ``met_late``: done, on or before its due date, or after;
 - ``overdue``: the scheduler recorded its due date passing (for the due date it has now: an
   extension makes it ``open`` again, until the new date passes too);
@@ -133,9 +134,19 @@ DERIVATIONS = (_meeting_obligations, _arrival_obligations, _phase_obligations, _
                _measure_obligations, _survey_obligations, _directive_obligations)
 
 
+def carried_forward(obligation: dict, facts: dict) -> bool:
+    """A measure whose problem the group accepted to carry forward (结转)."""
+    if obligation["type"] != "measure":
+        return False
+    problem_id = ((facts.get("measures") or {}).get(obligation["subject"]) or {}).get("problem_id")
+    return problem_id is not None and problem_id in (facts.get("carried") or {})
+
+
 def status_of(obligation: dict, facts: dict) -> str:
     oid = obligation["obligation_id"]
     if oid in (facts.get("waived") or {}):
+        return "waived"
+    if obligation["met_on"] is None and carried_forward(obligation, facts):
         return "waived"
     if obligation["met_on"]:
         return "met_on_time" if obligation["met_on"] <= obligation["due"] else "met_late"
@@ -162,7 +173,8 @@ def no_longer_overdue(obligations: Iterable[dict], facts: dict) -> list[dict]:
     (the unit cards) hears of it."""
     recorded, cleared = facts.get("overdue") or {}, facts.get("cleared") or {}
     return [o for o in obligations
-            if o["obligation_id"] in recorded and o["status"] not in ("overdue", "waived")
+            if o["obligation_id"] in recorded
+            and (o["status"] not in ("overdue", "waived") or carried_forward(o, facts))
             and cleared.get(o["obligation_id"]) != recorded[o["obligation_id"]]["due"]]
 
 

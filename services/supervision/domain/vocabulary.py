@@ -33,16 +33,8 @@ NEXT_PHASE = {
 # Phases that carry a deadline the office may extend (R6).
 EXTENDABLE_PHASES = ("mobilization", "analysis", "rectification", "survey", "remedial")
 
-# R14 "督导组要重点督查……" — exactly these seven points, in the speech's order.
-INSPECTION_POINTS = {
-    "leadership_responsibility": "领导责任是否落实",
-    "leaders_set_example": "领导带头是否体现",
-    "working_strength": "工作力量是否有力",
-    "measures_in_place": "各项措施是否到位",
-    "problems_solved": "突出问题是否解决",
-    "results_evident": "活动成效是否明显",
-    "work_promoted": "各项工作是否得到促进",
-}
+# R14 "督导组要重点督查……" — exactly these seven points (shared: units lists low scores)
+from shared.inspection_points import INSPECTION_POINTS  # noqa: E402,F401
 
 # R16 report kinds; the last two are "及时汇报" at once and flagged urgent.
 REPORT_KINDS = {

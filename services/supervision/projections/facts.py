@@ -79,6 +79,9 @@ HANDLERS = {
     "ProblemReopened": _update(lambda p, d: {"open_problems": _opened(d, p["problem_id"], p)}),
     "ProblemSignedOff": _update(lambda p, d: {"open_problems": _closed(d, p["problem_id"])}),
     "ProblemCarriedForward": _update(lambda p, d: {"open_problems": _closed(d, p["problem_id"])}),
+    # a problem the group proposed, answered by the unit with its reasons, is closed (answered);
+    # one still proposed stays open (ProblemRecorded above), one accepted stays open
+    "ProblemAnswered": _update(lambda p, d: {"open_problems": _closed(d, p["problem_id"])}),
     "RectificationMeasureCompleted": _update(lambda p, d: {
         "open_rectifications": sorted(set(d["open_rectifications"]) - {p["measure_id"]})}),
 }

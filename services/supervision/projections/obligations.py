@@ -8,7 +8,9 @@ shows the obligations and statuses of that moment (overdue only once the schedul
 One doc per unit, and one per group that was sent a directive of its own (``unit_id`` None).
 Doc: {party (the unit or group id), unit_id, group_id, meeting_date, arrived_on, contact_reported_on, plan_approved_on,
 requirements_set_on, phases: {phase: {entered_on, deadline, left_on}},
-measures: {measure_id: {due, completed_on}}, surveys: {survey_id: {opened_on, closed_on}},
+measures: {measure_id: {due, completed_on, problem_id}}, carried: {problem_id: {on, reason}} (the
+units log's ProblemCarriedForward: a carried-forward problem's measures are no longer due),
+surveys: {survey_id: {opened_on, closed_on}},
 directives: {directive_id: {recipient, reply_by, sent_on, replied_on}},
 study_floor: {reached_on, lapsed_on} (the study service's StudyFloorReached / StudyFloorLapsed),
 overdue: {obligation_id: {due, on}}, cleared: {obligation_id: due}, waived: {obligation_id: {reason, on, by}},
@@ -86,6 +88,21 @@ def _measure_not_met(doc: dict, env: dict) -> dict:
     return {"measures": _put(doc["measures"], p["measure_id"], completed_on=None, reported_on=None)}
 
 
+def _problem_carried(doc: dict, env: dict) -> dict:
+    """结转 with the group's acceptance: the problem's measures are no longer due (their
+    obligations end as ``waived``, the group's acceptance the reason)."""
+    p = env["payload"]
+    return {"carried": _put(doc.get("carried"), p["problem_id"], on=p.get("date") or _day(env),
+                            reason=p.get("reason") or "")}
+
+
+def _problem_reopened(doc: dict, env: dict) -> dict:
+    p = env["payload"]
+    if p["problem_id"] not in (doc.get("carried") or {}):
+        return {}
+    return {"carried": {k: v for k, v in doc["carried"].items() if k != p["problem_id"]}}
+
+
 def _plan_reviewed(doc: dict, env: dict) -> dict:
     p = env["payload"]
     if p.get("decision") != "approve":
@@ -111,11 +128,14 @@ UNITS_FACTS = {
     "DeadlineApplied": _deadline_applied,
     "RequirementsSet": lambda d, e: {"requirements_set_on": _first(d, "requirements_set_on", _day(e))},
     "RectificationMeasureAdded": lambda d, e: {"measures": _put(
-        d.get("measures"), e["payload"]["measure_id"], due=e["payload"].get("due"))},
+        d.get("measures"), e["payload"]["measure_id"], due=e["payload"].get("due"),
+        problem_id=e["payload"].get("problem_id"))},
     "RectificationMeasureCompleted": _measure_done,
     "MeasureSignedOff": _measure_signed_off,
     "MeasureReturned": _measure_not_met,
     "MeasureReopened": _measure_not_met,
+    "ProblemCarriedForward": _problem_carried,
+    "ProblemReopened": _problem_reopened,
 }
 def _directive_sent(doc: dict, env: dict) -> dict:
     p = env["payload"]

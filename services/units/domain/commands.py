@@ -140,6 +140,26 @@ class RecordProblem:
 
 
 @frozen
+class AcceptProblem:
+    """The unit accepts a problem proposed to it (category: keep the proposed one, or set it)."""
+    actor: Actor
+    unit_id: str
+    problem_id: str
+    today: str
+    category: str | None = None
+
+
+@frozen
+class AnswerProblem:
+    """The unit answers a problem proposed to it with a reasoned reply."""
+    actor: Actor
+    unit_id: str
+    problem_id: str
+    reply: str
+    today: str
+
+
+@frozen
 class AddRectificationMeasure:
     actor: Actor
     unit_id: str
@@ -243,6 +263,20 @@ class NoteGroupArrival:
     unit_id: str
     group_id: str
     date: str
+
+
+@frozen
+class NoteInspectionScores:
+    """From supervision's InspectionRecorded (R14): a point scored at or below the configured
+    threshold proposes a problem on the unit's list."""
+    actor: Actor
+    unit_id: str
+    inspection_id: str
+    group_id: str | None
+    date: str
+    scores: dict
+    notes: dict
+    max_score: int | None = None
 
 
 @frozen

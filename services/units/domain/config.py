@@ -49,6 +49,9 @@ class UnitsConfig:
     require_analysis_readiness: bool = True
     # R22: "带头制定整改措施" — every leadership member owns a measure before leaving 整改提高.
     require_leader_measures: bool = True
+    # R14: an inspection point scored at or below this (on supervision's 0..10 scale) proposes a
+    # problem on the unit's list (DUDAO_LOW_SCORE_THRESHOLD)
+    low_score_threshold: int = 4
 
     def calendar(self, batch: int) -> BatchCalendar:
         for cal in self.calendars:
@@ -73,10 +76,17 @@ def calendars_from(start) -> tuple:
 
 
 def config_from_environment() -> UnitsConfig:
-    """DEFAULT_CONFIG with the calendar moved by DUDAO_CAMPAIGN_START, if set."""
+    """DEFAULT_CONFIG with the calendar moved by DUDAO_CAMPAIGN_START, if set, and the low
+    inspection score threshold from DUDAO_LOW_SCORE_THRESHOLD."""
+    import os
+
     from shared.campaign_calendar import campaign_start
     start = campaign_start()
-    return DEFAULT_CONFIG if start is None else UnitsConfig(calendars=calendars_from(start))
+    given = {} if start is None else {"calendars": calendars_from(start)}
+    threshold = os.environ.get("DUDAO_LOW_SCORE_THRESHOLD")
+    if threshold is not None and threshold.strip():
+        given["low_score_threshold"] = int(threshold)
+    return dataclasses.replace(DEFAULT_CONFIG, **given)
 
 
 def add_days(iso_date: str, days: int) -> str:

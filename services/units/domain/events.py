@@ -202,6 +202,29 @@ class ProblemRecorded(Event):
     raised_by: str  # unit | supervisor (the group may propose)
     phase: str
     date: str
+    # open: on the list; proposed: the group proposed it (by hand, or an inspection that scored a
+    # point low), the unit accepts it (ProblemAccepted) or answers it (ProblemAnswered). Older
+    # logs have none: the problem was open.
+    status: str = "open"
+
+
+@frozen
+class ProblemAccepted(Event):
+    """The unit accepts a proposed problem: it is open, and needs measures."""
+    unit_id: str
+    problem_id: str
+    category: str
+    date: str
+
+
+@frozen
+class ProblemAnswered(Event):
+    """The unit answers a proposed problem with a reasoned reply: it is closed as answered,
+    and the proposing group reads the reply in the ledger."""
+    unit_id: str
+    problem_id: str
+    reply: str
+    date: str
 
 
 @frozen

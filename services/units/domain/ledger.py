@@ -10,6 +10,7 @@ unit is assigned to: the entrypoint passes its id (``group_id``), the domain com
 from __future__ import annotations
 
 from shared.domain import Conflict, Forbidden, Rejected
+from shared.inspection_points import INSPECTION_POINTS
 from shared.work_plan_vocabulary import PROBLEM_CATEGORIES
 
 from . import commands as C
@@ -22,6 +23,7 @@ from .guards import (
     require_measure,
     require_own_unit,
     require_problem,
+    require_system,
     require_text,
     require_unit,
 )
@@ -40,10 +42,10 @@ def record_problem(state: UnitState | None, cmd: C.RecordProblem, config: UnitsC
     state = require_unit(state, cmd.unit_id)
     if cmd.actor.role == "supervisor":
         require_group_supervisor(cmd.actor, cmd.unit_id, cmd.group_id)  # the group may propose
-        raised_by = "supervisor"
+        raised_by, status = "supervisor", "proposed"  # the unit accepts or answers it
     else:
         require_own_unit(cmd.actor, cmd.unit_id)
-        raised_by = "unit"
+        raised_by, status = "unit", "open"
     if state.phase not in PROBLEMS_IN:
         raise Rejected(f"problems are listed from 分析评议 until the survey's verdict, not in {state.phase!r}",
                        phase=state.phase)
@@ -59,7 +61,79 @@ def record_problem(state: UnitState | None, cmd: C.RecordProblem, config: UnitsC
     return [E.ProblemRecorded(unit_id=cmd.unit_id, problem_id=cmd.problem_id, category=cmd.category,
                               description=require_text(cmd.description, "description"), source=cmd.source,
                               source_ref=ref, raised_by=raised_by, phase=state.phase,
+                              date=require_date(cmd.today, "today"), status=status)]
+
+
+# the 二看 category a problem proposed by a low inspection score starts in (the unit may set
+# another when it accepts it)
+POINT_CATEGORIES = {
+    "leadership_responsibility": "members_and_organisations",
+    "leaders_set_example": "members_and_organisations",
+    "working_strength": "internal_management",
+    "measures_in_place": "internal_management",
+    "problems_solved": "party_and_government_style",
+    "results_evident": "reform_development_stability",
+    "work_promoted": "reform_development_stability",
+}
+# a finished campaign takes no new problems
+PROPOSED_UNTIL_ACCEPTED = tuple(p for p in P.PHASES if p != P.ACCEPTED)
+
+
+def inspection_problem_id(unit_id: str, inspection_id: str, point: str) -> str:
+    return f"{unit_id}.inspection-{inspection_id}-{point}"
+
+
+def note_inspection_scores(state: UnitState | None, cmd: C.NoteInspectionScores,
+                           config: UnitsConfig) -> list[E.Event]:
+    """R14: each point scored at or below ``config.low_score_threshold`` proposes a problem (source
+    inspection, source_ref naming the inspection and point), once: redelivered, it finds them."""
+    require_system(cmd.actor)
+    if state is None or state.phase not in PROPOSED_UNTIL_ACCEPTED:
+        return []
+    events: list[E.Event] = []
+    for point, score in (cmd.scores or {}).items():
+        if point not in INSPECTION_POINTS or not isinstance(score, int) or score > config.low_score_threshold:
+            continue
+        problem_id = inspection_problem_id(cmd.unit_id, cmd.inspection_id, point)
+        if problem_id in state.problems:
+            continue
+        scale = f"{score}/{cmd.max_score}" if cmd.max_score else str(score)
+        note = ((cmd.notes or {}).get(point) or "").strip()
+        description = f"督导检查「{INSPECTION_POINTS[point]}」得分 {scale}" + (f"：{note}" if note else "")
+        events.append(E.ProblemRecorded(
+            unit_id=cmd.unit_id, problem_id=problem_id, category=POINT_CATEGORIES[point],
+            description=description, source="inspection", source_ref=f"{cmd.inspection_id}#{point}",
+            raised_by="supervisor", phase=state.phase, date=cmd.date, status="proposed"))
+    return events
+
+
+def _require_proposed(state: UnitState, cmd) -> None:
+    require_own_unit(cmd.actor, cmd.unit_id)
+    problem = require_problem(state, cmd.problem_id)
+    if problem.status != "proposed":
+        raise Conflict(f"problem {cmd.problem_id!r} is {problem.status}, not proposed: only a problem the "
+                       "group proposed is accepted or answered", problem_id=cmd.problem_id, status=problem.status)
+
+
+def accept_problem(state: UnitState | None, cmd: C.AcceptProblem, config: UnitsConfig) -> list[E.Event]:
+    state = require_unit(state, cmd.unit_id)
+    _require_proposed(state, cmd)
+    category = cmd.category or state.problems[cmd.problem_id].category
+    if category not in PROBLEM_CATEGORIES:
+        raise Rejected(f"category must be one of the plan's 二看: {', '.join(PROBLEM_CATEGORIES)}",
+                       category=category, fields={"category": [f"One of: {', '.join(PROBLEM_CATEGORIES)}."]})
+    return [E.ProblemAccepted(unit_id=cmd.unit_id, problem_id=cmd.problem_id, category=category,
                               date=require_date(cmd.today, "today"))]
+
+
+def answer_problem(state: UnitState | None, cmd: C.AnswerProblem, config: UnitsConfig) -> list[E.Event]:
+    state = require_unit(state, cmd.unit_id)
+    _require_proposed(state, cmd)
+    if not isinstance(cmd.reply, str) or not cmd.reply.strip():
+        raise Rejected("an answer to a proposed problem gives its reasons: reply is required",
+                       missing=["reply"], fields={"reply": ["A reasoned reply."]})
+    return [E.ProblemAnswered(unit_id=cmd.unit_id, problem_id=cmd.problem_id,
+                              reply=require_text(cmd.reply, "reply"), date=require_date(cmd.today, "today"))]
 
 
 def review_measure(state: UnitState | None, cmd: C.ReviewMeasure, config: UnitsConfig) -> list[E.Event]:
@@ -167,6 +241,9 @@ def is_overdue(state: UnitState, measure, today: str) -> bool:
 
 HANDLERS = {
     C.RecordProblem: record_problem,
+    C.NoteInspectionScores: note_inspection_scores,
+    C.AcceptProblem: accept_problem,
+    C.AnswerProblem: answer_problem,
     C.ReviewMeasure: review_measure,
     C.ReopenMeasure: reopen_measure,
     C.ProposeCarryForward: propose_carry_forward,

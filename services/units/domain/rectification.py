@@ -34,6 +34,10 @@ def add_measure(state: UnitState | None, cmd: C.AddRectificationMeasure,
         if problem.status == "carried":
             raise Conflict(f"problem {problem.problem_id!r} was carried forward (结转); it takes no new measures",
                            problem_id=problem.problem_id, status=problem.status)
+        if problem.status in ("proposed", "answered"):
+            raise Conflict(f"problem {problem.problem_id!r} is {problem.status}: measures go under a problem "
+                           "the unit accepted (POST /problems/{id}/acceptance)",
+                           problem_id=problem.problem_id, status=problem.status)
     require_member(state, cmd.owner_member_id)
     due = require_date(cmd.due, "due")
     today = require_date(cmd.today, "today")

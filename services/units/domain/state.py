@@ -91,12 +91,14 @@ class Problem:
     raised_by: str
     phase: str
     raised_on: str | None
-    # open | signed_off | carried (结转, with the group's acceptance)
+    # proposed (by the group: the unit accepts or answers it) | open | signed_off |
+    # carried (结转, with the group's acceptance) | answered (the unit's reasoned reply)
     status: str = "open"
     measure_ids: tuple = ()
     carry_reason: str | None = None  # the unit's proposed reason, while the group decides
     carried_reason: str | None = None
     closed_on: str | None = None
+    reply: str | None = None  # the unit's answer to a proposed problem
 
 
 @frozen
@@ -145,8 +147,9 @@ class UnitState:
         return [m for m in self.members.values() if m.is_leader]
 
     def open_problems(self) -> list[Problem]:
-        """Problems neither signed off nor carried forward with the group's acceptance."""
-        return [p for p in self.problems.values() if p.status == "open"]
+        """Problems neither signed off, carried forward with the group's acceptance, nor answered:
+        a proposed problem the unit has not accepted or answered yet is open too."""
+        return [p for p in self.problems.values() if p.status in ("open", "proposed")]
 
 
 def _put(mapping: dict, key, value) -> dict:
@@ -285,8 +288,16 @@ def _with_measure(s: UnitState, measure_id: str, **changes) -> UnitState:
 
 def _problem_recorded(s: UnitState, e: E.ProblemRecorded) -> UnitState:
     problem = Problem(e.problem_id, e.category, e.description, e.source, e.source_ref, e.raised_by,
-                      e.phase, e.date)
+                      e.phase, e.date, status=e.status)
     return dataclasses.replace(s, problems=_put(s.problems, e.problem_id, problem))
+
+
+def _problem_accepted(s: UnitState, e: E.ProblemAccepted) -> UnitState:
+    return _with_problem(s, e.problem_id, status="open", category=e.category)
+
+
+def _problem_answered(s: UnitState, e: E.ProblemAnswered) -> UnitState:
+    return _with_problem(s, e.problem_id, status="answered", reply=e.reply, closed_on=e.date)
 
 
 def _legacy_problem(s: UnitState, problem_id: str, phase: str) -> UnitState:
@@ -374,6 +385,8 @@ _HANDLERS = {
     E.RectificationMeasureAdded: _measure_added,
     E.RectificationMeasureCompleted: _measure_completed,
     E.ProblemRecorded: _problem_recorded,
+    E.ProblemAccepted: _problem_accepted,
+    E.ProblemAnswered: _problem_answered,
     E.MeasureSignedOff: _measure_signed_off,
     E.MeasureReturned: _measure_returned,
     E.MeasureReopened: _measure_reopened,

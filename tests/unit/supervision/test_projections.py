@@ -329,3 +329,14 @@ def test_unit_facts_keep_the_ledgers_open_problems():
         foreign("ProblemReopened", {"unit_id": UNIT, "problem_id": "u.p-1"}),
     )
     assert r.collections[UNIT_FACTS][UNIT]["open_problems"] == ["u.p-1"]
+
+
+def test_unit_facts_a_proposed_problem_is_open_until_the_unit_answers_it():
+    proposed = foreign("ProblemRecorded", {"unit_id": UNIT, "problem_id": "u.p-3", "status": "proposed"})
+    assert runner(proposed).collections[UNIT_FACTS][UNIT]["open_problems"] == ["u.p-3"]
+    r = runner(proposed, foreign("ProblemAnswered", {"unit_id": UNIT, "problem_id": "u.p-3", "reply": "理由",
+                                                     "date": "2024-05-01"}))
+    assert r.collections[UNIT_FACTS][UNIT]["open_problems"] == []
+    r = runner(proposed, foreign("ProblemAccepted", {"unit_id": UNIT, "problem_id": "u.p-3",
+                                                     "category": "livelihood", "date": "2024-05-01"}))
+    assert r.collections[UNIT_FACTS][UNIT]["open_problems"] == ["u.p-3"]

@@ -59,7 +59,9 @@ def test_unused_types_give_no_command_and_every_consumed_type_gives_one():
                "SurveyPassed": {"unit_id": "u", "survey_id": "s"},
                "SurveyFailed": {"unit_id": "u", "survey_id": "s"},
                "AcceptanceInspectionRecorded": {"unit_id": "u", "inspection_id": "i", "survey_id": "s",
-                                                "result": "fail", "notes": "未达标"}}
+                                                "result": "fail", "notes": "未达标"},
+               "InspectionRecorded": {"unit_id": "u", "inspection_id": "i", "group_id": "g", "date": "2024-03-01",
+                                      "scores": {"working_strength": 3}, "max_total": 70, "notes": {}}}
     for types in CONSUMED.values():
         for type_ in types:
             assert command_for(env(type_, samples[type_])).actor == SYSTEM
