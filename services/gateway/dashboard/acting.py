@@ -55,8 +55,7 @@ class Acting:
     def offered(self, person: Person, endpoint: str, args: dict) -> list[dict]:
         out = []
         for action in W.on_page(endpoint):
-            hidden = {field: args.get(source[5:]) for field, source in action.given.items()
-                      if source.startswith("page:")}
+            hidden = given_values(action, person, args)
             path = {var: hidden.get(field) for var, field in action.route.args if field in hidden}
             if refusal(person, action.route, path, hidden) is not None:
                 continue
@@ -101,9 +100,8 @@ class Acting:
         route = found.route
         inputs = A.form_fields(found)
         body, problems = A.coerce(inputs, request.form)
-        for field, source in found.given.items():
-            if source.startswith("page:"):
-                body[field] = request.form.get(field) or page_args.get(source[5:])
+        for field, value in given_values(found, person, page_args).items():
+            body[field] = value if field.endswith("group_id") else (request.form.get(field) or value)
         path = {}
         for var, field in route.args:
             value = body.pop(field, None)
@@ -192,6 +190,17 @@ class Acting:
         response = getattr(self, endpoint)(person, **args)
         response.status_code = status if response.status_code < 300 else response.status_code
         return response
+
+
+def given_values(action: A.Action, person: Person, args: dict) -> dict:
+    """The fields the page fills (hidden inputs): its path arguments, the person's scope."""
+    out = {}
+    for field, source in action.given.items():
+        if source.startswith("page:"):
+            out[field] = args.get(source[5:])
+        elif source == "person:scope":
+            out[field] = person.scope
+    return out
 
 
 def _messages(details: dict) -> list[str]:

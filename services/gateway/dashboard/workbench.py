@@ -5,6 +5,7 @@ through the dashboard's own role-checked reads."""
 from __future__ import annotations
 
 from services.gateway.dashboard.actions import Action, Label
+from services.gateway.dashboard.labels import PHASE, REPORT_KIND, TASK
 from services.study.domain.catalog import FORMS, REQUIRED_CONTENT
 from shared.work_plan_vocabulary import PROBLEM_CATEGORIES
 
@@ -77,6 +78,44 @@ ACTIONS = (
         pages=("unit",), given=ON_UNIT),
 )
 
+DECISION = (("approve", "同意"), ("return", "退回"))
+AGREE = (("agree", "同意"), ("return", "退回"))
+SUPERVISOR_ACTIONS = (
+    # ---------------------------------------------------------------- the supervisor (on the unit page)
+    Action("record_arrival", "supervision", "record_arrival", "督导组进驻", {"date": "进驻日期"},
+           pages=("unit",), given={"unit_id": "page:unit", "group_id": "person:scope"}),
+    Action("review_work_plan", "supervision", "review_work_plan", "审阅实施方案（三看）", {
+        "decision": Label("审阅意见", choices=DECISION),
+        "comments": Label("意见说明", "退回时必填：写明缺少的内容", textarea=True)},
+        pages=("unit",), given=ON_UNIT),
+    Action("complete_task", "supervision", "complete_task", "进驻任务完成", {
+        "task": Label("任务", choices_from="tasks"), "date": "完成日期", "note": "说明"},
+        pages=("unit",), given={"unit_id": "page:unit", "task": "choice:tasks"}),
+    Action("group_review", "supervision", "group_review", "督导组审核转段申请", {
+        "transition_id": Label("转段申请", choices_from="open_transition"),
+        "decision": Label("审核意见", choices=AGREE),
+        "comments": Label("意见说明", "退回时必填", textarea=True)},
+        pages=("unit",), given={"transition_id": "choice:open_transition"}),
+    Action("review_measure", "units", "review_measure", "复查整改措施", {
+        "measure_id": Label("待复查的措施", choices_from="completed_measures"),
+        "decision": Label("复查结论", choices=(("sign_off", "销号"), ("return", "退回"))),
+        "comments": Label("意见说明", textarea=True)}, pages=("unit",),
+        given={"measure_id": "choice:completed_measures"}, omit=("unit_id",)),
+    Action("file_report", "supervision", "file_report", "向活动办报告", {
+        "kind": Label("类别", choices=tuple(REPORT_KIND.items())), "title": "标题",
+        "body": Label("内容", textarea=True), "date": "日期"}, pages=("unit",),
+        given=ON_UNIT, omit=("contact",)),
+    # ---------------------------------------------------------------- the office (on the unit page)
+    Action("office_decision", "supervision", "office_decision", "活动办审批转段", {
+        "transition_id": Label("督导组已同意的转段申请", choices_from="open_transition"),
+        "decision": Label("审批意见", choices=(("approve", "批准"), ("reject", "不批准"))),
+        "comments": Label("意见说明", "不批准时必填", textarea=True)},
+        pages=("unit",), given={"transition_id": "choice:open_transition"}),
+    Action("extend_deadline", "supervision", "extend_deadline", "延长阶段期限", {
+        "phase": Label("阶段", choices=tuple(PHASE.items())), "until": "延长至",
+        "reason": Label("理由", textarea=True)}, pages=("unit",), given=ON_UNIT),
+)
+ACTIONS = ACTIONS + SUPERVISOR_ACTIONS
 BY_NAME = {a.name: a for a in ACTIONS}
 
 
@@ -108,12 +147,19 @@ def choices(source: str, read, args: dict) -> tuple:
         data = read("study", "unit_study", {"unit": unit}) or {}
         return tuple((s["session_id"], f"{s['date']} {FORMS.get(s['form'], s['form'])} {s['hours']}学时")
                      for s in data.get("sessions", []))
-    if source in ("open_problems", "open_measures"):
+    if source == "tasks":
+        return tuple(TASK.items())
+    if source == "open_transition":
+        card = read("units", "get_unit", {"unit": unit}) or {}
+        app = card.get("open_application")
+        return ((app["transition_id"], f"{PHASE.get(app['from_phase'], app['from_phase'])} → "
+                 f"{PHASE.get(app['to_phase'], app['to_phase'])}（{app['applied_on']}申请）"),) if app else ()
+    if source in ("open_problems", "open_measures", "completed_measures"):
         ledger = read("units", "rectification_ledger", {"unit": unit}) or {}
         problems = [p for p in ledger.get("problems", []) if p.get("status") == "open"]
         if source == "open_problems":
             return tuple((p["problem_id"], _short(p["description"])) for p in problems)
-        wanted = {"open_measures": ("open",)}[source]
+        wanted = {"open_measures": ("open",), "completed_measures": ("completed",)}[source]
         return tuple((m["measure_id"], _short(m["commitment"])) for p in problems
                      for m in p.get("measures", []) if m.get("status") in wanted)
     return ()

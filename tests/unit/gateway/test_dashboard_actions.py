@@ -207,3 +207,18 @@ def test_a_unit_cannot_act_on_another_unit():
     services = Services()
     response = post(Dashboard(Sessions(OTHER), services), "/dashboard/act/enrol_member", enrol_form())
     assert response.status_code == 403 and services.commands == []
+
+
+def test_a_supervisors_arrival_is_for_its_own_group_whatever_the_form_says():
+    services = Services()
+    page = get(Dashboard(Sessions(SUPERVISOR), services), "/dashboard/units/u-1").get_data(as_text=True)
+    assert "/dashboard/act/record_arrival" in page and "/dashboard/act/office_decision" not in page
+    unit_page = get(Dashboard(Sessions(UNIT), services), "/dashboard/units/u-1").get_data(as_text=True)
+    assert "/dashboard/act/record_arrival" not in unit_page
+    response = post(Dashboard(Sessions(SUPERVISOR), services), "/dashboard/act/record_arrival",
+                    {"csrf": forms.form_token("sess-1"), "_nonce": "n-2", "_back": "/dashboard/units/u-1",
+                     "unit_id": "u-1", "group_id": "g-other", "date": "2026-03-02"})
+    assert response.status_code == 303
+    (service, rpc, fields), = services.commands
+    assert (service, rpc) == ("supervision", "record_arrival")
+    assert fields["group_id"] == "g-1" and fields["unit_id"] == "u-1" and fields["date"] == "2026-03-02"
