@@ -185,7 +185,8 @@ class Dashboard(Acting):
 
     def _page(self, person: Person | None, template: str, status: int = 200, **context) -> Response:
         csrf = forms.form_token(self.form_secret) if self.form_secret else None
-        if person is not None and template != "error.html" and "actions" not in context:
+        if (person is not None and self.request is not None and template != "error.html"
+                and "actions" not in context):  # a page's forms (logout's page has none)
             context["actions"] = self.offered(person, self.endpoint, self.args)
             context["back"] = self.request.full_path.rstrip("?") if self.endpoint != "act" else None
             if self.form_state:

@@ -222,3 +222,8 @@ def test_a_supervisors_arrival_is_for_its_own_group_whatever_the_form_says():
     (service, rpc, fields), = services.commands
     assert (service, rpc) == ("supervision", "record_arrival")
     assert fields["group_id"] == "g-1" and fields["unit_id"] == "u-1" and fields["date"] == "2026-03-02"
+
+
+def test_the_logout_page_still_renders():
+    page = get(Dashboard(Sessions(UNIT), Services()), "/dashboard/logout")
+    assert page.status_code == 200 and "/dashboard/act/" not in page.get_data(as_text=True)
