@@ -25,6 +25,8 @@ from werkzeug.wrappers import Request, Response
 from services.gateway.app import ServiceUnavailable, file_response, harden
 from services.gateway.dashboard import ballot, forms, rectification, surveys_act
 from services.gateway.dashboard import labels as L
+from services.gateway.dashboard import workbench as W
+from services.gateway.dashboard.acting import Acting, refusal
 from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.routes import all_routes, rpc_fields
 from services.gateway.tokens import SESSION_SECONDS, Person, TokenStore
@@ -84,7 +86,7 @@ def _env() -> Environment:
 ENV = _env()
 
 
-class Dashboard:
+class Dashboard(Acting):
     """Answers one request (the gateway makes one per request): ``self.form_secret`` is
     the secret this request's forms are signed with."""
 
@@ -99,6 +101,7 @@ class Dashboard:
         self.trusted_proxies = (trusted_proxies if trusted_proxies is not None
                                 else cfg.trusted_proxies)
         self.form_secret: str | None = None
+        self.request, self.endpoint, self.args = None, None, {}  # this request's page
         self.query: dict = {}  # this request's query string (the pages that filter read it)
         self.map = Map([
             Rule(PREFIX + "/", endpoint="home", methods=["GET"]),
@@ -126,6 +129,7 @@ class Dashboard:
             Rule(PREFIX + "/surveys/<survey>/close", endpoint="survey_close", methods=["POST"]),
             Rule(PREFIX + "/ballot/thanks", endpoint="ballot_thanks", methods=["GET"]),
             Rule(PREFIX + "/ballot/<token>", endpoint="ballot", methods=["GET", "POST"]),
+            Rule(PREFIX + "/act/<action>", endpoint="act", methods=["POST"]),  # acting.py
         ], strict_slashes=False)
 
     # ------------------------------------------------------------------ plumbing
@@ -179,6 +183,7 @@ class Dashboard:
             if session_id:
                 response.delete_cookie(COOKIE, path=PREFIX)
             return response
+        self.request, self.endpoint, self.args = request, endpoint, args
         try:
             return getattr(self, endpoint)(person, **args)
         except PageError as err:
@@ -196,6 +201,14 @@ class Dashboard:
 
     def _page(self, person: Person | None, template: str, status: int = 200, **context) -> Response:
         csrf = forms.form_token(self.form_secret) if self.form_secret else None
+        if (person is not None and self.request is not None and template != "error.html"
+                and "actions" not in context):  # a page's forms (logout's page has none)
+            context["actions"] = self.offered(person, self.endpoint, self.args)
+            context["back"] = self.request.full_path.rstrip("?") if self.endpoint != "act" else None
+            if self.form_state:
+                context["back"] = self._back(self.request.form.get("_back"))[0]
+            done = W.BY_NAME.get(self.query.get("done", ""))
+            context.setdefault("notice", f"已提交：{done.title}" if done else None)
         html = ENV.get_template(template).render(person=person, nav=self._nav(person), csrf=csrf,
                                                  csrf_field=forms.FIELD, **context)
         return Response(html, status=status, mimetype="text/html")
@@ -233,11 +246,10 @@ class Dashboard:
               query: dict | None = None, missing_ok: bool = False):
         """One read, exactly as the /api/v1 route would make it: the route's role list,
         the unit check for unit tokens, then the RPC with the person's actor."""
-        roles = _route_roles().get((service, rpc))
-        if roles is None or person.role not in roles:
+        route = _routes().get((service, rpc))
+        if route is None or person.role not in route.roles:
             raise PageError(403, f"“{L.ROLE.get(person.role, person.role)}”无权查看此页面")
-        unit = (params or {}).get("unit")
-        if person.role == "unit" and unit is not None and unit != person.scope:
+        if refusal(person, route, params or {}) is not None:
             raise PageError(403, "单位只能查看本单位的情况")
         fields = rpc_fields(_routes()[(service, rpc)], params or {}, query, None)
         answer = self.call(service, rpc, {**fields, "actor": person.actor()})
@@ -465,8 +477,8 @@ class Dashboard:
                                        "line": {"color": "#c0392b", "dash": "dash"}}]}}
         ledger = self.fetch(person, "units", "rectification_ledger", {"unit": unit}, missing_ok=True)
         imported = self.query.get("imported", "")
-        notice = f"已导入 {imported} 名党员" if imported.isdigit() else None
-        return self._page(person, "unit.html", title=card.get("name", unit), card=card, notice=notice,
+        notice = {"notice": f"已导入 {imported} 名党员"} if imported.isdigit() else {}
+        return self._page(person, "unit.html", title=card.get("name", unit), card=card, **notice,
                           supervision=supervision, evaluation=evaluation, study=study,
                           timeline=timeline, charts=charts, ledger=ledger,
                           LEDGER_PROBLEM={"open": "整改中", "signed_off": "已销号", "carried": "已结转",

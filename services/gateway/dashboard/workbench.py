@@ -1,0 +1,169 @@
+"""What each role can do from the dashboard, in one place: the actions (forms) of the
+pages, declared as data (services.gateway.dashboard.actions), and the sources of the
+choices they offer (members of the unit, its sections, its study sessions...), read
+through the dashboard's own role-checked reads."""
+from __future__ import annotations
+
+from services.gateway.dashboard.actions import Action, Label
+from services.gateway.dashboard.labels import PHASE, REPORT_KIND, TASK
+from services.study.domain.catalog import FORMS, REQUIRED_CONTENT
+from shared.work_plan_vocabulary import PROBLEM_CATEGORIES
+
+PROBLEM_SOURCE = (("plan", "实施方案"), ("opinions", "征求的意见"), ("inspection", "督导检查"),
+                  ("party_analysis", "党性分析"), ("life_meeting", "专题组织生活会"),
+                  ("directive", "督办事项"))
+MEASURE_KIND = (("measure", "整改措施"), ("commitment", "整改承诺"))
+ON_UNIT = {"unit_id": "page:unit"}
+
+ACTIONS = (
+    # ---------------------------------------------------------------- the unit
+    Action("add_section", "units", "add_section", "增设科室", {"section": "科室名称"},
+           pages=("unit",), given=ON_UNIT),
+    Action("enrol_member", "units", "enrol_member", "登记党员", {
+        "name": "姓名",
+        "section": Label("所在科室", "离退休党员可不选", choices_from="sections"),
+        "is_leader": "领导班子成员", "is_retired": "离退休党员"}, pages=("unit",), given=ON_UNIT),
+    Action("form_study_group", "units", "form_study_group", "组建学习小组", {
+        "section": Label("科室", choices_from="sections"),
+        "leader_member_id": Label("组长（科室负责人）", choices_from="members"),
+        "member_ids": Label("组员", "勾选本组党员", choices_from="members")},
+        pages=("unit",), given=ON_UNIT),
+    Action("assign_contact_points", "units", "assign_contact_points", "领导班子成员联系点", {
+        "member_id": Label("领导班子成员", choices_from="leaders"),
+        "sections": Label("联系的科室", choices_from="sections")},
+        pages=("unit",), given={**ON_UNIT, "member_id": "choice:leaders"}),
+    Action("set_requirements", "units", "set_requirements", "制定体现党员先进性的具体要求", {
+        "text": Label("具体要求", textarea=True),
+        "items": Label("要点", "每行一条")}, pages=("unit",), given=ON_UNIT),
+    Action("schedule_meeting", "units", "schedule_meeting", "安排动员大会", {"date": "日期"},
+           pages=("unit",), given=ON_UNIT),
+    Action("hold_meeting", "units", "hold_meeting", "动员大会已召开", {
+        "date": Label("召开日期", "不填则为安排的日期")}, pages=("unit",), given=ON_UNIT),
+    Action("record_session", "study", "record_session", "登记集中学习", {
+        "form": Label("学习形式", choices=tuple(FORMS.items())),
+        "date": "日期", "hours": "学时",
+        "content_keys": Label("学习内容", choices=tuple(REQUIRED_CONTENT.items())),
+        "study_group_id": Label("学习小组", "全单位集中学习可不选", choices_from="study_groups"),
+        "title": "题目"}, pages=("unit",), given=ON_UNIT, omit=("local_document",)),
+    Action("record_attendance", "study", "record_attendance", "登记出勤（勾选到会党员）", {
+        "session_id": Label("学习场次", choices_from="sessions"),
+        "member_ids": Label("到会党员", choices_from="members")}, pages=("unit",),
+        given={"session_id": "choice:sessions"}),
+    Action("apply_for_transition", "units", "apply_for_transition", "申请转入下一阶段", {
+        "summary": Label("本阶段工作小结", textarea=True),
+        "work_since": Label("工作方面回顾起始日期", "不填为党的十六大以来"),
+        "thinking_since": Label("思想方面回顾起始日期", "可不填")}, pages=("unit",), given=ON_UNIT),
+    Action("record_problem", "units", "record_problem", "列入问题清单", {
+        "category": Label("问题类别", choices=tuple(PROBLEM_CATEGORIES.items())),
+        "description": Label("问题描述", textarea=True),
+        "source": Label("问题来源", choices=PROBLEM_SOURCE),
+        "source_ref": Label("来源编号", "如督办事项编号，可不填")}, pages=("unit",), given=ON_UNIT),
+    Action("add_ledger_measure", "units", "add_ledger_measure", "制定整改措施", {
+        "problem_id": Label("问题", choices_from="open_problems"),
+        "owner_member_id": Label("责任人", choices_from="members"),
+        "due": "完成时限", "commitment": Label("措施内容", textarea=True),
+        "kind": Label("类型", choices=MEASURE_KIND)}, pages=("unit",),
+        given={"problem_id": "choice:open_problems"}),
+    Action("complete_ledger_measure", "units", "complete_ledger_measure", "整改措施已完成（附佐证材料）", {
+        "measure_id": Label("整改措施", choices_from="open_measures"),
+        "summary": Label("完成情况", textarea=True),
+        "attachment_ids": Label("佐证材料", "上传文件（PDF、图片等）", choices_from="upload:measure_evidence"),
+        "completed_on": Label("完成日期", "不填为今天")}, pages=("unit",),
+        given={"measure_id": "choice:open_measures"}),
+    Action("notify_public", "units", "notify_public", "向群众通报", {
+        "scope": Label("通报范围（参加测评的群众）", "每行一人"),
+        "date": Label("通报日期", "不填为今天"), "subject": "标题",
+        "content": Label("通报内容", textarea=True),
+        "rectification_status": Label("整改情况和解决问题的情况", "群众满意度测评阶段必填", textarea=True)},
+        pages=("unit",), given=ON_UNIT),
+)
+
+DECISION = (("approve", "同意"), ("return", "退回"))
+AGREE = (("agree", "同意"), ("return", "退回"))
+SUPERVISOR_ACTIONS = (
+    # ---------------------------------------------------------------- the supervisor (on the unit page)
+    Action("record_arrival", "supervision", "record_arrival", "督导组进驻", {"date": "进驻日期"},
+           pages=("unit",), given={"unit_id": "page:unit", "group_id": "person:scope"}),
+    Action("review_work_plan", "supervision", "review_work_plan", "审阅实施方案（三看）", {
+        "decision": Label("审阅意见", choices=DECISION),
+        "comments": Label("意见说明", "退回时必填：写明缺少的内容", textarea=True)},
+        pages=("unit",), given=ON_UNIT),
+    Action("complete_task", "supervision", "complete_task", "进驻任务完成", {
+        "task": Label("任务", choices_from="tasks"), "date": "完成日期", "note": "说明"},
+        pages=("unit",), given={"unit_id": "page:unit", "task": "choice:tasks"}),
+    Action("group_review", "supervision", "group_review", "督导组审核转段申请", {
+        "transition_id": Label("转段申请", choices_from="open_transition"),
+        "decision": Label("审核意见", choices=AGREE),
+        "comments": Label("意见说明", "退回时必填", textarea=True)},
+        pages=("unit",), given={"transition_id": "choice:open_transition"}),
+    Action("review_measure", "units", "review_measure", "复查整改措施", {
+        "measure_id": Label("待复查的措施", choices_from="completed_measures"),
+        "decision": Label("复查结论", choices=(("sign_off", "销号"), ("return", "退回"))),
+        "comments": Label("意见说明", textarea=True)}, pages=("unit",),
+        given={"measure_id": "choice:completed_measures"}, omit=("unit_id",)),
+    Action("file_report", "supervision", "file_report", "向活动办报告", {
+        "kind": Label("类别", choices=tuple(REPORT_KIND.items())), "title": "标题",
+        "body": Label("内容", textarea=True), "date": "日期"}, pages=("unit",),
+        given=ON_UNIT, omit=("contact",)),
+    # ---------------------------------------------------------------- the office (on the unit page)
+    Action("office_decision", "supervision", "office_decision", "活动办审批转段", {
+        "transition_id": Label("督导组已同意的转段申请", choices_from="open_transition"),
+        "decision": Label("审批意见", choices=(("approve", "批准"), ("reject", "不批准"))),
+        "comments": Label("意见说明", "不批准时必填", textarea=True)},
+        pages=("unit",), given={"transition_id": "choice:open_transition"}),
+    Action("extend_deadline", "supervision", "extend_deadline", "延长阶段期限", {
+        "phase": Label("阶段", choices=tuple(PHASE.items())), "until": "延长至",
+        "reason": Label("理由", textarea=True)}, pages=("unit",), given=ON_UNIT),
+)
+ACTIONS = ACTIONS + SUPERVISOR_ACTIONS
+BY_NAME = {a.name: a for a in ACTIONS}
+
+
+def on_page(endpoint: str) -> tuple[Action, ...]:
+    return tuple(a for a in ACTIONS if endpoint in a.pages)
+
+
+# ------------------------------------------------------------------ choice sources
+def choices(source: str, read, args: dict) -> tuple:
+    """((value, label), ...) of a source for the page whose path arguments are ``args``;
+    ``read(service, rpc, params)`` is the dashboard's role-checked read (None when the
+    person may not read it or it is missing)."""
+    unit = args.get("unit")
+    if source in ("members", "leaders"):
+        data = read("units", "list_members", {"unit": unit}) or {}
+        people = data.get("members", [])
+        if source == "leaders":
+            people = [m for m in people if m.get("is_leader")]
+        return tuple((m["member_id"], m["name"] + (f"（{m['section']}）" if m.get("section") else ""))
+                     for m in people)
+    if source == "sections":
+        card = read("units", "get_unit", {"unit": unit}) or {}
+        return tuple((s, s) for s in card.get("sections", []))
+    if source == "study_groups":
+        data = read("units", "list_members", {"unit": unit}) or {}
+        return tuple((g["study_group_id"], f"{g.get('section') or ''}学习小组")
+                     for g in data.get("study_groups", []))
+    if source == "sessions":
+        data = read("study", "unit_study", {"unit": unit}) or {}
+        return tuple((s["session_id"], f"{s['date']} {FORMS.get(s['form'], s['form'])} {s['hours']}学时")
+                     for s in data.get("sessions", []))
+    if source == "tasks":
+        return tuple(TASK.items())
+    if source == "open_transition":
+        card = read("units", "get_unit", {"unit": unit}) or {}
+        app = card.get("open_application")
+        return ((app["transition_id"], f"{PHASE.get(app['from_phase'], app['from_phase'])} → "
+                 f"{PHASE.get(app['to_phase'], app['to_phase'])}（{app['applied_on']}申请）"),) if app else ()
+    if source in ("open_problems", "open_measures", "completed_measures"):
+        ledger = read("units", "rectification_ledger", {"unit": unit}) or {}
+        problems = [p for p in ledger.get("problems", []) if p.get("status") == "open"]
+        if source == "open_problems":
+            return tuple((p["problem_id"], _short(p["description"])) for p in problems)
+        wanted = {"open_measures": ("open",), "completed_measures": ("completed",)}[source]
+        return tuple((m["measure_id"], _short(m["commitment"])) for p in problems
+                     for m in p.get("measures", []) if m.get("status") in wanted)
+    return ()
+
+
+def _short(text: str, n: int = 30) -> str:
+    return text if len(text) <= n else text[:n] + "…"

@@ -1,0 +1,68 @@
+"""The dashboard's forms that act (issue 17) against the real stack, submitted as a
+browser does: a form without its token writes nothing (403); a field the service refuses
+comes back 422 with the message beside it; a role the route refuses is not offered the
+form and is refused if it posts anyway; the same form sent twice acts once."""
+from __future__ import annotations
+
+import re
+
+from assembly.stack import wait_until
+from tests.e2e.test_dashboard_security import Browser, root
+
+FORM = re.compile(r'<form method="post" action="/dashboard/act/enrol_member".*?</form>', re.S)
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
+NONCE = re.compile(r'name="_nonce" value="([^"]+)"')
+
+
+def enrol_form(page: str) -> dict:
+    form = FORM.search(page).group(0)
+    return {"csrf": CSRF.search(form).group(1), "_nonce": NONCE.search(form).group(1)}
+
+
+def members(stack, unit):
+    return stack.as_role("office").get(f"/units/{unit}/members").json()["members"]
+
+
+def test_the_unit_pages_enrol_form(stack):
+    office = stack.as_role("office")
+    unit = office.post("/units", json={"name": "表单测试单位", "org_type": "党组", "batch": 1,
+                                       "sections": ["综合科"]}).json()["unit_id"]
+    browser = Browser(root(stack))
+    assert browser.log_in(stack.token("unit", "表单单位", unit)).status_code == 303
+    page = browser.get(f"/dashboard/units/{unit}")
+    assert page.status_code == 200
+    fields = {**enrol_form(page.text), "_back": f"/dashboard/units/{unit}", "unit_id": unit,
+              "name": "王五", "section": "综合科"}
+
+    # no form token: refused, nothing written
+    assert browser.post("/dashboard/act/enrol_member", {**fields, "csrf": ""}).status_code == 403
+    assert members(stack, unit) == []
+
+    # the service's refusal beside its field, the values kept
+    refused = browser.post("/dashboard/act/enrol_member", {**fields, "section": ""})
+    assert refused.status_code == 422
+    form = refused.text.split('id="act-enrol_member"')[1].split("</details>")[0]
+    assert "field-error" in form.split('data-field="section"')[1].split("data-field=")[0]
+    assert 'value="王五"' in form and members(stack, unit) == []
+
+    # sent twice with the same nonce: acts once
+    first = browser.post("/dashboard/act/enrol_member", fields)
+    again = browser.post("/dashboard/act/enrol_member", fields)
+    assert first.status_code == again.status_code == 303, again.text
+    assert first.headers["Location"].endswith("done=enrol_member")
+    wait_until(lambda: len(members(stack, unit)) == 1, 10, 0.2, "the member")
+    assert [m["name"] for m in members(stack, unit)] == ["王五"]
+    assert "已提交：登记党员" in browser.get(first.headers["Location"].replace(root(stack), "")).text
+
+    # a supervisor is not offered the unit's enrolment and is refused if it posts it anyway
+    leader = {"name": "组长", "rank": "section", "home_unit": "县财政局", "post": "副局长"}
+    group = office.post("/groups", json={"name": "表单测试督导组", "leader": leader, "members": [
+        {"name": "组员", "rank": "staff", "home_unit": "县财政局", "post": "科员"}]}).json()["group_id"]
+    sup = Browser(root(stack))
+    assert sup.log_in(stack.token("supervisor", "表单督导员", group)).status_code == 303
+    sup_page = sup.get(f"/dashboard/units/{unit}")
+    assert "/dashboard/act/enrol_member" not in sup_page.text
+    posted = sup.post("/dashboard/act/enrol_member", {**fields, "csrf": CSRF.search(sup_page.text).group(1),
+                                                      "_nonce": "another-nonce"})
+    assert posted.status_code == 403
+    assert len(members(stack, unit)) == 1
