@@ -149,15 +149,28 @@ def decide_transition(state: SupervisedUnitState, cmd: DecideTransition, config)
     return [ev.TransitionApproved(comments=comments, **common)]
 
 
+def phase_entering(state: SupervisedUnitState, reported: str) -> str:
+    """The unit's phase as the office sees it: the phase the units service last reported,
+    or, when this service approved the unit's move out of it, the phase it is entering
+    (the units service enters it by a reaction that may not have been heard back yet).
+    Only the latest approval counts: an older one out of a phase the unit came back to
+    (补课) is long done."""
+    approved = [e for e in state.transitions.values() if e["status"] == "approved"]
+    if approved and approved[-1]["from_phase"] == reported and approved[-1]["to_phase"]:
+        return approved[-1]["to_phase"]
+    return reported
+
+
 def extend_deadline(state: SupervisedUnitState, cmd: ExtendDeadline, config) -> list:
     """"如果某个阶段、某个环节预定的时间不够，可适当延长" — by the office, with a reason."""
     require_office(cmd.actor, "extend phase deadlines")
     if cmd.current_phase is None:
         raise NotFound(f"unit {cmd.unit_id} is not registered", unit_id=cmd.unit_id)
     require_choice(cmd.phase, EXTENDABLE_PHASES, "phase")
-    if cmd.phase != cmd.current_phase:
+    current = phase_entering(state, cmd.current_phase)
+    if cmd.phase != current:
         raise Rejected(f"only the current phase's deadline can be extended; the unit is in "
-                       f"{cmd.current_phase}", phase=cmd.phase, current_phase=cmd.current_phase)
+                       f"{current}", phase=cmd.phase, current_phase=current)
     reason = require_text(cmd.reason, "reason")
     until, today = parse_date(cmd.until, "until"), parse_date(cmd.today, "today")
     if until <= today:

@@ -272,6 +272,21 @@ def test_extension_of_another_phase_or_unknown_unit_is_refused():
     refused(assigned_unit(), extend(current_phase=None), NotFound)
 
 
+def test_the_phase_just_approved_is_extendable_before_units_reports_entering_it():
+    """The office approves, then extends the new phase at once: the units service has not
+    yet told supervision the unit entered it, but the approval here says it is entering."""
+    approved = TransitionApproved(transition_id="t1", unit_id=UNIT, from_phase="mobilization",
+                                  to_phase="analysis", comments="")
+    [event] = decide(assigned_unit(approved), extend(current_phase="mobilization"))
+    assert event.phase == "analysis"
+    err = refused(assigned_unit(approved), extend(phase="mobilization", current_phase="mobilization"),
+                  Rejected)
+    assert err.details["current_phase"] == "analysis"
+    # once units reports the new phase, an old approval out of another phase changes nothing
+    refused(assigned_unit(approved), extend(phase="mobilization", current_phase="rectification"),
+            Rejected)
+
+
 def test_only_the_office_extends():
     refused(assigned_unit(), extend(actor=SUP1), Forbidden)
     supervisor = Actor(id="x", name="x", role="unit", scope=UNIT)
