@@ -4,6 +4,7 @@ choices they offer (members of the unit, its sections, its study sessions...), r
 through the dashboard's own role-checked reads."""
 from __future__ import annotations
 
+from services.evaluation.domain.analysis import OPINION_SOURCES
 from services.gateway.dashboard.actions import Action, Label
 from services.gateway.dashboard.labels import PHASE, REPORT_KIND, TASK
 from services.study.domain.catalog import FORMS, REQUIRED_CONTENT
@@ -196,6 +197,23 @@ def choices(source: str, read, args: dict) -> tuple:
 
 
 # ------------------------------------------------------------------ read-only context of a form
+READINESS = {  # the evaluation service's readiness codes (分析评议 done?) in Chinese
+    "leaders_enrolled": "尚未登记领导班子成员",
+    "leader_party_spirit_analysis": "领导班子成员未提交党性分析材料",
+    "leader_heart_to_heart_talk": "领导班子成员未开展谈心活动",
+    "leader_democratic_life_meeting": "领导班子成员未在专题民主生活会上开展批评和自我批评",
+    "leader_led_opinion_solicitation": "没有领导班子成员带头征求群众意见",
+    "member_party_spirit_analysis": "党员未提交党性分析材料",
+    **{f"opinions_from_{k}": f"未向{v}征求意见" for k, v in OPINION_SOURCES.items()},
+}
+
+
+def _readiness_line(missing: dict) -> str:
+    text = READINESS.get(missing.get("code"), missing.get("message") or missing.get("code", ""))
+    count = len(missing.get("member_ids") or ())
+    return f"{text}（{count} 人）" if count else text
+
+
 def context(source: str, read, args: dict) -> dict | None:
     """{"title", "lines", "ok"} shown above a form (None when there is nothing to show):
     what a reviewer needs in sight when deciding."""
@@ -217,7 +235,7 @@ def context(source: str, read, args: dict) -> dict | None:
         found = read("evaluation", "readiness", {"unit": unit})
         if not found:
             return None
-        lines = [m.get("message") or m.get("code", "") for m in found.get("missing", [])]
+        lines = [_readiness_line(m) for m in found.get("missing", [])]
         return {"title": "转段条件", "ok": bool(found.get("ready")),
                 "lines": lines or ["分析评议阶段的各项工作已完成"]}
     return None

@@ -380,7 +380,10 @@ class Context(Services):
                                      "to_phase": "rectification", "applied_on": "2026-04-01"}}
         if rpc == "readiness":
             answer["result"] = {"unit_id": "u-1", "ready": False,
-                                "missing": [{"code": "life_meeting", "message": "未召开专题民主生活会"}]}
+                                "missing": [{"code": "leader_heart_to_heart_talk", "message": "leaders who…",
+                                             "member_ids": ["m-1", "m-2"]},
+                                            {"code": "opinions_from_townships", "message": "no opinions…"},
+                                            {"code": "new_code", "message": "as the service said"}]}
         return answer
 
 
@@ -391,7 +394,30 @@ def test_the_reviewer_sees_the_plans_missing_items_and_the_readiness_above_the_f
     assert "第 2 稿" in context and "带头参加学习" in context and "党员联系点制度" in context
     assert review.index("data-context") < review.index('data-field="decision"')   # above the form's inputs
     group = page.split('id="act-group_review"')[1].split("</details>")[0]
-    assert "未召开专题民主生活会" in group.split('data-context="readiness"')[1].split("</div>")[0]
+    readiness = group.split('data-context="readiness"')[1].split("</div>")[0]
+    assert "领导班子成员未开展谈心活动（2 人）" in readiness and "未向乡镇征求意见" in readiness
+    assert "as the service said" in readiness and "leaders who" not in readiness
     assert "<input" not in review.split('data-context="work_plan_missing"')[1].split("</div>")[0]  # read only
     unit_page = get(Dashboard(Sessions(UNIT), Context()), "/dashboard/units/u-1").get_data(as_text=True)
     assert 'data-context="work_plan_missing"' not in unit_page
+
+
+@pytest.mark.parametrize("name,form,path", [
+    ("record_inspection", inspection_form(), {}),
+    ("submit_work_plan", [("leader_measures", "lead_study"), ("guarantee_systems", "contact_points"),
+                          ("problems.0.category", "members_and_organisations"),
+                          ("problems.0.description", "学习不深入"), ("problems.0.measures", "每周学习")],
+     {"unit_id": "u-1"}),
+    ("set_study_plan", [("personnel.scope", "全体党员"), ("time.centralised_from", "2026-03-01"),
+                        ("time.centralised_until", "2026-04-30"), ("time.planned_hours", "40"),
+                        ("content.required", "hu_jintao_speech"),
+                        ("content.local_documents.0.title", "县委文件"),
+                        ("content.local_documents.0.reference", "县发〔2026〕1号"),
+                        ("effect.goals", "提高认识"), ("effect.assessment", "群众测评")], {"unit_id": "u-1"}),
+])
+def test_a_coerced_nested_form_is_what_the_routes_schema_accepts(name, form, path):
+    action = W.BY_NAME[name]
+    body, problems = A.coerce(A.form_fields(action), MultiDict(form))
+    assert problems == {}
+    body = {**body, "unit_id": "u-1", **path}
+    assert A.schema_class(action.route)().validate(body) == {}, body
