@@ -208,6 +208,14 @@ READINESS = {  # the evaluation service's readiness codes (分析评议 done?) i
 }
 
 
+BLOCKERS = {  # supervision's transition blockers (GET /transitions/{id}/readiness) in Chinese
+    "requirements": "单位尚未制定体现党员先进性的具体要求",
+    "study": "有党员学习未达到规定学时且未批准免学",
+    "rectifications": "仍有整改措施未完成",
+    "ledger": "整改台账中仍有问题未销号或结转",
+}
+
+
 def _readiness_line(missing: dict) -> str:
     text = READINESS.get(missing.get("code"), missing.get("message") or missing.get("code", ""))
     count = len(missing.get("member_ids") or ())
@@ -232,12 +240,26 @@ def context(source: str, read, args: dict) -> dict | None:
         return {"title": f"实施方案第 {plan.get('version')} 稿缺项", "ok": not lines,
                 "lines": lines or ["三看清单无缺项"]}
     if source == "readiness":
-        found = read("evaluation", "readiness", {"unit": unit})
+        # the open application's: leaving 分析评议, the evaluation service's readiness
+        # (GET /units/{unit}/analysis/readiness); another phase, supervision's blockers
+        card = read("units", "get_unit", {"unit": unit}) or {}
+        app = card.get("open_application")
+        if not app:
+            return None
+        title = f"转段条件（{PHASE.get(app['from_phase'], app['from_phase'])} → " \
+                f"{PHASE.get(app['to_phase'], app['to_phase'])}）"
+        if app["from_phase"] == "analysis":
+            found = read("evaluation", "readiness", {"unit": unit})
+            if not found:
+                return None
+            lines = [_readiness_line(m) for m in found.get("missing", [])]
+            return {"title": title, "ok": bool(found.get("ready")),
+                    "lines": lines or ["分析评议阶段的各项工作已完成"]}
+        found = read("supervision", "transition_readiness", {"id": app["transition_id"]})
         if not found:
             return None
-        lines = [_readiness_line(m) for m in found.get("missing", [])]
-        return {"title": "转段条件", "ok": bool(found.get("ready")),
-                "lines": lines or ["分析评议阶段的各项工作已完成"]}
+        lines = [BLOCKERS.get(b.get("check"), b.get("message", "")) for b in found.get("blockers", [])]
+        return {"title": title, "ok": not lines, "lines": lines or ["本阶段的转段条件均已具备"]}
     return None
 
 

@@ -367,7 +367,12 @@ def test_a_services_range_refusal_stands_beside_the_point():
 
 
 class Context(Services):
-    """A unit whose plan misses items, and an evaluation readiness answer."""
+    """A unit whose plan misses items, an application open from ``from_phase`` (none when
+    None), the evaluation service's readiness and supervision's blockers."""
+
+    def __init__(self, from_phase="analysis"):
+        super().__init__()
+        self.from_phase = from_phase
 
     def __call__(self, service, rpc, fields):
         answer = super().__call__(service, rpc, fields)
@@ -376,8 +381,12 @@ class Context(Services):
                 "version": 2, "status": "submitted", "missing": {
                     "leader_measures": ["lead_study"], "problems_without_measures": [],
                     "guarantee_systems": ["contact_points"]}},
-                "open_application": {"transition_id": "t-1", "from_phase": "analysis",
-                                     "to_phase": "rectification", "applied_on": "2026-04-01"}}
+                "open_application": self.from_phase and {
+                    "transition_id": "t-1", "from_phase": self.from_phase, "to_phase": "rectification",
+                    "applied_on": "2026-04-01"}}
+        if rpc == "transition_readiness":
+            answer["result"] = {"transition_id": "t-1", "blockers": [
+                {"check": "study", "message": "members are below the study floor without exemption"}]}
         if rpc == "readiness":
             answer["result"] = {"unit_id": "u-1", "ready": False,
                                 "missing": [{"code": "leader_heart_to_heart_talk", "message": "leaders who…",
@@ -400,6 +409,16 @@ def test_the_reviewer_sees_the_plans_missing_items_and_the_readiness_above_the_f
     assert "<input" not in review.split('data-context="work_plan_missing"')[1].split("</div>")[0]  # read only
     unit_page = get(Dashboard(Sessions(UNIT), Context()), "/dashboard/units/u-1").get_data(as_text=True)
     assert 'data-context="work_plan_missing"' not in unit_page
+
+
+def test_the_readiness_shown_is_the_open_applications():
+    page = get(Dashboard(Sessions(SUPERVISOR), Context("mobilization")), "/dashboard/units/u-1")
+    group = page.get_data(as_text=True).split('id="act-group_review"')[1].split("</details>")[0]
+    readiness = group.split('data-context="readiness"')[1].split("</div>")[0]
+    assert "学习动员 → 整改提高" in readiness and "有党员学习未达到规定学时" in readiness
+    assert "谈心" not in readiness                      # not the analysis phase's checks
+    page = get(Dashboard(Sessions(SUPERVISOR), Context(None)), "/dashboard/units/u-1").get_data(as_text=True)
+    assert 'data-context="readiness"' not in page      # no application: nothing to review
 
 
 @pytest.mark.parametrize("name,form,path", [
