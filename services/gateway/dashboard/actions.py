@@ -190,7 +190,7 @@ def derive(name: str, field, label: Label) -> FormField:
     if isinstance(field, mf.List):
         inner = field.inner
         if isinstance(inner, mf.Nested):
-            rows = tuple(FormField(name=f"{name}.{i}", kind="group", label=f"{label.text}（{i + 1}）",
+            rows = tuple(FormField(name=f"{name}.{i}", kind="group", label=f"第 {i + 1} 项",
                                    parts=_inner(f"{name}.{i}", _schema_fields(inner), label))
                          for i in range(label.rows))
             return FormField(kind="rows", parts=rows, **common)
