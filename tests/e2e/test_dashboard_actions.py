@@ -107,3 +107,40 @@ def test_a_supervisor_records_an_inspection_through_the_form(stack):
     assert done.headers["Location"].endswith("done=record_inspection")
     recorded = wait_until(inspections, 10, 0.2, "the inspection")
     assert len(recorded) == 1 and recorded[0]["total"] == 8 * 6 + 5
+
+
+def form_of(page: str, action: str) -> str:
+    return re.search(rf'<form method="post" action="/dashboard/act/{action}".*?</form>', page, re.S).group(0)
+
+
+def test_a_unit_submits_its_work_plan_and_the_reviewer_sees_what_it_misses(stack):
+    from tests.e2e.test_supervision import arrived_unit
+
+    group, unit = arrived_unit(stack)
+    browser = Browser(root(stack))
+    assert browser.log_in(stack.token("unit", "方案单位", unit)).status_code == 303
+    form = form_of(browser.get(f"/dashboard/units/{unit}").text, "submit_work_plan")
+    assert 'name="problems.0.category"' in form and 'name="problems.2.measures"' in form
+    fields = {"csrf": CSRF.search(form).group(1), "_nonce": NONCE.search(form).group(1),
+              "_back": f"/dashboard/units/{unit}", "unit_id": unit,
+              "leader_measures": "lead_study", "guarantee_systems": "contact_points",
+              "problems.0.category": "members_and_organisations", "problems.0.description": "学习不深入",
+              "problems.0.measures": "每周集中学习\n专题党课"}
+    # a row with a description but no category: refused beside that row's input, nothing stored
+    refused = browser.post("/dashboard/act/submit_work_plan", {**fields, "problems.1.description": "无类别"})
+    assert refused.status_code == 422
+    row = refused.text.split('data-field="problems.1.category"')[1].split("data-field=")[0]
+    assert "此项必填" in row
+    assert stack.as_role("office").get(f"/units/{unit}").json().get("work_plan") is None
+
+    done = browser.post("/dashboard/act/submit_work_plan", fields)
+    assert done.status_code == 303, done.text
+    plan = wait_until(lambda: stack.as_role("office").get(f"/units/{unit}").json().get("work_plan"), 10, 0.2,
+                      "the plan on the card")
+    assert plan["version"] == 1 and "lead_study" not in plan["missing"]["leader_measures"]
+
+    sup = Browser(root(stack))
+    assert sup.log_in(stack.token("supervisor", "方案督导员", group["group_id"])).status_code == 303
+    review = sup.get(f"/dashboard/units/{unit}").text.split('id="act-review_work_plan"')[1].split("</details>")[0]
+    context = review.split('data-context="work_plan_missing"')[1].split("</div>")[0]
+    assert "第 1 稿" in context and "领导责任制" in context and "带头参加学习" not in context
