@@ -76,7 +76,8 @@ class Action:
 @dataclasses.dataclass(frozen=True)
 class FormField:
     name: str
-    kind: str                    # text | textarea | number | date | checkbox | select | checkboxes | lines
+    kind: str                    # text | textarea | number | decimal | date | checkbox | select |
+    #                              checkboxes | lines | file | dict | group | rows
     label: str
     required: bool = False
     help: str = ""
