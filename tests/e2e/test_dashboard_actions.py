@@ -1,7 +1,9 @@
 """The dashboard's forms that act (issue 17) against the real stack, submitted as a
 browser does: a form without its token writes nothing (403); a field the service refuses
 comes back 422 with the message beside it; a role the route refuses is not offered the
-form and is refused if it posts anyway; the same form sent twice acts once."""
+form and is refused if it posts anyway; the same form sent twice acts once; a supervisor's
+inspection (a dict of the seven points) recorded through its form, a bad score refused beside
+that point's input."""
 from __future__ import annotations
 
 import re
@@ -66,3 +68,79 @@ def test_the_unit_pages_enrol_form(stack):
                                                       "_nonce": "another-nonce"})
     assert posted.status_code == 403
     assert len(members(stack, unit)) == 1
+
+
+INSPECTION = re.compile(r'<form method="post" action="/dashboard/act/record_inspection".*?</form>', re.S)
+
+
+def test_a_supervisor_records_an_inspection_through_the_form(stack):
+    from shared.inspection_points import INSPECTION_POINTS
+    from tests.e2e.test_supervision import arrived_unit, day
+
+    group, unit = arrived_unit(stack)
+    gid = group["group_id"]
+    sup = Browser(root(stack))
+    assert sup.log_in(stack.token("supervisor", "检查督导员", gid)).status_code == 303
+    page = sup.get(f"/dashboard/units/{unit}")
+    form = INSPECTION.search(page.text).group(0)
+    for key, name in INSPECTION_POINTS.items():     # one labelled input per point
+        assert f'name="scores.{key}"' in form and name in form
+    fields = {"csrf": CSRF.search(form).group(1), "_nonce": NONCE.search(form).group(1),
+              "_back": f"/dashboard/units/{unit}", "unit_id": unit, "date": day(0), "findings": "整体较好",
+              "notes.problems_solved": "群众反映的问题仍有积案",
+              **{f"scores.{k}": "8" for k in INSPECTION_POINTS}}
+
+    def inspections():
+        return stack.as_role("supervisor", scope=gid).get(f"/groups/{gid}").json()["units"][unit]["inspections"]
+
+    # a score out of the configured range: the service's message beside that point, nothing written
+    refused = sup.post("/dashboard/act/record_inspection", {**fields, "scores.problems_solved": "11"})
+    assert refused.status_code == 422, refused.text
+    again = refused.text.split('id="act-record_inspection"')[1].split("</details>")[0]
+    beside = again.split('data-field="scores.problems_solved"')[1].split("data-field=")[0]
+    assert "应在 0 至 10 之间" in beside and 'value="11"' in beside
+    assert "field-error" not in again.split('data-field="scores.work_promoted"')[1].split("data-field=")[0]
+    assert inspections() == []
+
+    done = sup.post("/dashboard/act/record_inspection", {**fields, "scores.problems_solved": "5"})
+    assert done.status_code == 303, done.text
+    assert done.headers["Location"].endswith("done=record_inspection")
+    recorded = wait_until(inspections, 10, 0.2, "the inspection")
+    assert len(recorded) == 1 and recorded[0]["total"] == 8 * 6 + 5
+
+
+def form_of(page: str, action: str) -> str:
+    return re.search(rf'<form method="post" action="/dashboard/act/{action}".*?</form>', page, re.S).group(0)
+
+
+def test_a_unit_submits_its_work_plan_and_the_reviewer_sees_what_it_misses(stack):
+    from tests.e2e.test_supervision import arrived_unit
+
+    group, unit = arrived_unit(stack)
+    browser = Browser(root(stack))
+    assert browser.log_in(stack.token("unit", "方案单位", unit)).status_code == 303
+    form = form_of(browser.get(f"/dashboard/units/{unit}").text, "submit_work_plan")
+    assert 'name="problems.0.category"' in form and 'name="problems.2.measures"' in form
+    fields = {"csrf": CSRF.search(form).group(1), "_nonce": NONCE.search(form).group(1),
+              "_back": f"/dashboard/units/{unit}", "unit_id": unit,
+              "leader_measures": "lead_study", "guarantee_systems": "contact_points",
+              "problems.0.category": "members_and_organisations", "problems.0.description": "学习不深入",
+              "problems.0.measures": "每周集中学习\n专题党课"}
+    # a row with a description but no category: refused beside that row's input, nothing stored
+    refused = browser.post("/dashboard/act/submit_work_plan", {**fields, "problems.1.description": "无类别"})
+    assert refused.status_code == 422
+    row = refused.text.split('data-field="problems.1.category"')[1].split("data-field=")[0]
+    assert "此项必填" in row
+    assert stack.as_role("office").get(f"/units/{unit}").json().get("work_plan") is None
+
+    done = browser.post("/dashboard/act/submit_work_plan", fields)
+    assert done.status_code == 303, done.text
+    plan = wait_until(lambda: stack.as_role("office").get(f"/units/{unit}").json().get("work_plan"), 10, 0.2,
+                      "the plan on the card")
+    assert plan["version"] == 1 and "lead_study" not in plan["missing"]["leader_measures"]
+
+    sup = Browser(root(stack))
+    assert sup.log_in(stack.token("supervisor", "方案督导员", group["group_id"])).status_code == 303
+    review = sup.get(f"/dashboard/units/{unit}").text.split('id="act-review_work_plan"')[1].split("</details>")[0]
+    context = review.split('data-context="work_plan_missing"')[1].split("</div>")[0]
+    assert "第 1 稿" in context and "领导责任制" in context and "带头参加学习" not in context

@@ -66,13 +66,22 @@ class Acting:
 
     def _form(self, person: Person, action: A.Action, args: dict, hidden: dict) -> dict:
         state = self.form_state if (self.form_state or {}).get("action") == action.name else {}
-        inputs = []
-        for f in A.form_fields(action):
-            options = f.choices
+        inputs, options, read = [], {}, self._quiet_read(person)
+
+        def choose(f):
+            found = f.choices
             if f.choices_from and not f.choices_from.startswith("upload:"):
-                options = W.choices(f.choices_from, self._quiet_read(person), args)
-            inputs.append({"field": f, "options": options})
-        return {"action": action, "inputs": inputs, "hidden": hidden,
+                found = W.choices(f.choices_from, read, args)
+            options[f.name] = found
+            for part in f.parts:
+                choose(part)
+            return found
+
+        for f in A.form_fields(action):
+            inputs.append({"field": f, "options": choose(f)})
+        context = W.context(action.context, read, args) if action.context else None
+        return {"action": action, "inputs": inputs, "options": options, "context": context,
+                "hidden": hidden,
                 "nonce": state.get("nonce") or secrets.token_urlsafe(18),
                 "kept": state.get("values"), "errors": state.get("errors", {}),
                 "top": state.get("top", []), "multipart": any(i["field"].kind == "file" for i in inputs)}

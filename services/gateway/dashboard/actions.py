@@ -8,6 +8,9 @@ reads the route's marshmallow schema and derives one input per field the person 
     String -> text (or textarea)   Integer -> number   Date -> date   Boolean -> checkbox
     OneOf  -> select               List(String) -> checkboxes when its choices are known,
                                                    else a textarea, one item a line
+    Dict(keys=OneOf) -> one input per key (a fieldset; its inputs named ``field.key``)
+    Nested -> a fieldset of the nested schema's inputs (``field.sub``)
+    List(Nested) -> a few rows of such fieldsets (``field.0.sub``; blank rows are left out)
 
 ``coerce`` turns a submitted form back into the schema's types (what the JSON body of the
 API route would carry); the schema itself still decides, in the service, exactly as for
@@ -18,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import re
 
 from marshmallow import fields as mf
 from marshmallow import validate
@@ -35,6 +39,12 @@ class Label:
     choices: tuple = ()          # ((value, label), ...)
     choices_from: str | None = None
     textarea: bool = False
+    parts: tuple = ()            # a Dict's keys or a Nested's fields: ((key, Label | str), ...)
+    rows: int = 3                # how many rows a List(Nested) offers
+
+    def part(self, key: str) -> "Label":
+        found = dict(self.parts).get(key, key)
+        return found if isinstance(found, Label) else Label(found)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +62,7 @@ class Action:
     confirm: str | None = None   # a confirm step's message ("please check…")
     submit: str = "提交"
     omit: tuple = ()             # schema fields not offered (left to their defaults)
+    context: str | None = None   # read-only facts shown above the form (workbench.context)
 
     @property
     def route(self) -> Route:
@@ -65,13 +76,28 @@ class Action:
 @dataclasses.dataclass(frozen=True)
 class FormField:
     name: str
-    kind: str                    # text | textarea | number | date | checkbox | select | checkboxes | lines
+    kind: str                    # text | textarea | number | decimal | date | checkbox | select |
+    #                              checkboxes | lines | file | dict | group | rows
     label: str
     required: bool = False
     help: str = ""
     choices: tuple = ()          # ((value, label), ...)
     choices_from: str | None = None
     allow_none: bool = False
+    parts: tuple = ()            # dict | group | rows: the inner inputs (rows: one group a row)
+    low: int | float | None = None   # a number's range, from the schema's Range
+    high: int | float | None = None
+
+    @property
+    def key(self) -> str:
+        """The body key the input fills within its parent (the last part of its name)."""
+        return self.name.rpartition(".")[2]
+
+    def names(self):
+        """This input's name and every inner input's, depth first."""
+        yield self.name
+        for p in self.parts:
+            yield from p.names()
 
 
 class NotDerivable(ValueError):
@@ -115,6 +141,23 @@ def _max_length(field) -> int | None:
     return None
 
 
+def _range(field) -> tuple:
+    for v in getattr(field, "validators", ()) or ():
+        if isinstance(v, validate.Range):
+            return v.min, v.max
+    return None, None
+
+
+def _schema_fields(nested) -> dict:
+    schema = nested.schema
+    return schema.fields if hasattr(schema, "fields") else {}
+
+
+def _inner(prefix: str, schema_fields: dict, label: Label) -> tuple:
+    return tuple(derive(f"{prefix}.{sub}", f, label.part(sub))
+                 for sub, f in schema_fields.items() if not f.dump_only)
+
+
 def _labelled(values, label: Label) -> tuple:
     names = dict(label.choices)
     return tuple((v, names.get(v, str(v))) for v in values)
@@ -126,13 +169,32 @@ def derive(name: str, field, label: Label) -> FormField:
     if isinstance(field, mf.Boolean):
         return FormField(kind="checkbox", **{**common, "required": False})
     if isinstance(field, mf.Integer):
-        return FormField(kind="number", **common)
+        low, high = _range(field)
+        return FormField(kind="number", low=low, high=high, **common)
     if isinstance(field, mf.Float):
-        return FormField(kind="decimal", **common)
+        low, high = _range(field)
+        return FormField(kind="decimal", low=low, high=high, **common)
+    if isinstance(field, mf.Dict):
+        keys = _one_of(field.key_field) if field.key_field is not None else None
+        if keys is None or field.value_field is None:
+            raise NotDerivable(f"{name}: a Dict whose keys are not a known list")
+        parts = tuple(dataclasses.replace(derive(f"{name}.{k}", field.value_field, label.part(k)),
+                                          required=bool(field.required))
+                      for k in keys)
+        return FormField(kind="dict", parts=parts, **common)
+    if isinstance(field, mf.Nested):
+        if field.many:
+            raise NotDerivable(f"{name}: a Nested(many=True) field")
+        return FormField(kind="group", parts=_inner(name, _schema_fields(field), label), **common)
     if isinstance(field, mf.Date):
         return FormField(kind="date", **common)
     if isinstance(field, mf.List):
         inner = field.inner
+        if isinstance(inner, mf.Nested):
+            rows = tuple(FormField(name=f"{name}.{i}", kind="group", label=f"第 {i + 1} 项",
+                                   parts=_inner(f"{name}.{i}", _schema_fields(inner), label))
+                         for i in range(label.rows))
+            return FormField(kind="rows", parts=rows, **common)
         if not isinstance(inner, mf.String):
             raise NotDerivable(f"{name}: a list of {type(inner).__name__}")
         values = _one_of(inner)
@@ -195,8 +257,14 @@ MESSAGES = {
 }
 
 
+RANGE = re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+?)\.?$")
+
+
 def chinese(message: str) -> str:
     """A marshmallow message in Chinese where it is a standard one; else as the service said."""
+    within = RANGE.match(message)
+    if within:
+        return f"应在 {within.group(1)} 至 {within.group(2)} 之间"
     for english, text in MESSAGES.items():
         if message.startswith(english):
             return text
@@ -205,60 +273,115 @@ def chinese(message: str) -> str:
 
 def coerce(inputs: tuple[FormField, ...], form) -> tuple[dict, dict]:
     """The JSON body the form stands for, and the fields it could not even read
-    (``{field: [message]}``). ``form`` is a werkzeug MultiDict (getlist)."""
+    (``{field: [message]}``, an inner input by its dotted name). ``form`` is a werkzeug
+    MultiDict (getlist)."""
     body, problems = {}, {}
     for f in inputs:
-        raw = form.get(f.name)
-        if f.kind == "file":
-            continue  # the view uploads the file and puts its id in the body
-        if f.kind == "checkbox":
-            body[f.name] = raw in ("on", "true", "1", "yes")
-        elif f.kind == "checkboxes":
-            picked = [v for v in form.getlist(f.name) if v != ""]
-            if picked or f.required:
-                body[f.name] = picked
-        elif f.kind == "lines":
-            items = [line.strip() for line in (raw or "").splitlines() if line.strip()]
-            if items or f.required:
-                body[f.name] = items
-        else:
-            text = (raw or "").strip()
-            if text == "":
-                if f.allow_none and f.required:
-                    body[f.name] = None
-                elif f.required:
-                    problems[f.name] = ["此项必填"]
-                continue
-            if f.kind == "number":
-                try:
-                    body[f.name] = int(text)
-                except ValueError:
-                    problems[f.name] = ["请填写整数"]
-            elif f.kind == "decimal":
-                try:
-                    body[f.name] = float(text)
-                except ValueError:
-                    problems[f.name] = ["请填写数字"]
-            else:
-                body[f.name] = text
+        _coerce_one(f, form, body, problems, f.name)
     return body, problems
 
 
+def _blank(value) -> bool:
+    if isinstance(value, dict):
+        return all(_blank(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_blank(v) for v in value)
+    return value in (None, "", False)
+
+
+def _coerce_one(f: FormField, form, body: dict, problems: dict, key: str) -> None:
+    raw = form.get(f.name)
+    if f.kind == "file":
+        return  # the view uploads the file and puts its id in the body
+    if f.kind in ("dict", "group"):
+        inner, found = {}, {}
+        for p in f.parts:
+            _coerce_one(p, form, inner, found, p.key)
+        found = {p.name: found[p.key] for p in f.parts if p.key in found} | \
+            {k: v for k, v in found.items() if "." in k}
+        if f.kind == "group" and not f.required and _blank(inner) and \
+                all(m == ["此项必填"] for m in found.values()):
+            return  # an optional part left blank is not sent
+        if f.kind == "dict":
+            inner = {k: v for k, v in inner.items() if v not in (None, "")}
+        problems.update(found)
+        if inner or f.required:
+            body[key] = inner
+        return
+    if f.kind == "rows":
+        items = []
+        for row in f.parts:
+            one, found = {}, {}
+            _coerce_one(dataclasses.replace(row, required=False), form, one, found, "row")
+            problems.update(found)
+            if "row" in one:
+                items.append(one["row"])
+        if items or f.required:
+            body[key] = items
+        return
+    if f.kind == "checkbox":
+        body[key] = raw in ("on", "true", "1", "yes")
+    elif f.kind == "checkboxes":
+        picked = [v for v in form.getlist(f.name) if v != ""]
+        if picked or f.required:
+            body[key] = picked
+    elif f.kind == "lines":
+        items = [line.strip() for line in (raw or "").splitlines() if line.strip()]
+        if items or f.required:
+            body[key] = items
+    else:
+        text = (raw or "").strip()
+        if text == "":
+            if f.allow_none and f.required:
+                body[key] = None
+            elif f.required:
+                problems[key] = ["此项必填"]
+            return
+        if f.kind == "number":
+            try:
+                body[key] = int(text)
+            except ValueError:
+                problems[key] = ["请填写整数"]
+        elif f.kind == "decimal":
+            try:
+                body[key] = float(text)
+            except ValueError:
+                problems[key] = ["请填写数字"]
+        else:
+            body[key] = text
+
+
 def field_messages(details: dict | None, inputs: tuple[FormField, ...]) -> tuple[dict, list]:
-    """A refusal's details as messages beside the inputs (``{field: [text]}``) and those
-    that name no input (shown at the top of the form)."""
-    names = {f.name for f in inputs}
+    """A refusal's details as messages beside the inputs (``{field: [text]}``, an inner
+    input of a dict or nested field by its dotted name: marshmallow's
+    ``{"scores": {"x": {"value": [...]}}}`` goes beside ``scores.x``) and those that name
+    no input (shown at the top of the form)."""
+    names = {n for f in inputs for n in f.names()}
     beside, top = {}, []
     raw = (details or {}).get("fields", details or {})
     if not isinstance(raw, dict):
         return {}, [str(raw)]
-    for name, messages in raw.items():
-        texts = _flatten(messages)
-        if name in names:
-            beside[name] = [chinese(t) for t in texts]
+    for path, text in _paths(raw, ()):
+        segments = [str(s) for s in path if s not in ("value", "key")]
+        target = next((".".join(segments[:n]) for n in range(len(segments), 0, -1)
+                       if ".".join(segments[:n]) in names), None)
+        if target is None:
+            top.append(chinese(text))
         else:
-            top.extend(chinese(t) for t in texts)
+            beside.setdefault(target, []).append(chinese(text))
     return beside, top
+
+
+def _paths(messages, path: tuple):
+    """(the path of keys, one message) of a nested marshmallow error dict."""
+    if isinstance(messages, dict):
+        for k, v in messages.items():
+            yield from _paths(v, path + (k,))
+    elif isinstance(messages, (list, tuple)):
+        for v in messages:
+            yield from _paths(v, path)
+    else:
+        yield path, str(messages)
 
 
 def _flatten(messages) -> list[str]:

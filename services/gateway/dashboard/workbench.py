@@ -4,10 +4,13 @@ choices they offer (members of the unit, its sections, its study sessions...), r
 through the dashboard's own role-checked reads."""
 from __future__ import annotations
 
+from services.evaluation.domain.analysis import OPINION_SOURCES
 from services.gateway.dashboard.actions import Action, Label
 from services.gateway.dashboard.labels import PHASE, REPORT_KIND, TASK
 from services.study.domain.catalog import FORMS, REQUIRED_CONTENT
-from shared.work_plan_vocabulary import PROBLEM_CATEGORIES
+from services.supervision.domain.config import DEFAULT_CONFIG
+from shared.inspection_points import INSPECTION_POINTS
+from shared.work_plan_vocabulary import GUARANTEE_SYSTEMS, LEADER_MEASURES, PROBLEM_CATEGORIES
 
 PROBLEM_SOURCE = (("plan", "实施方案"), ("opinions", "征求的意见"), ("inspection", "督导检查"),
                   ("party_analysis", "党性分析"), ("life_meeting", "专题组织生活会"),
@@ -76,8 +79,31 @@ ACTIONS = (
         "content": Label("通报内容", textarea=True),
         "rectification_status": Label("整改情况和解决问题的情况", "群众满意度测评阶段必填", textarea=True)},
         pages=("unit",), given=ON_UNIT),
+    Action("submit_work_plan", "units", "submit_work_plan", "报送实施方案（三看）", {
+        "leader_measures": Label("一看：领导班子带头的措施", choices=tuple(LEADER_MEASURES.items())),
+        "problems": Label("二看：查找的突出问题和整改措施", "不用的行留空", rows=3, parts=(
+            ("category", Label("问题类别", choices=tuple(PROBLEM_CATEGORIES.items()))),
+            ("description", Label("问题描述", textarea=True)),
+            ("measures", Label("整改措施", "每行一条")))),
+        "guarantee_systems": Label("三看：保障制度", choices=tuple(GUARANTEE_SYSTEMS.items())),
+        "speech_draft": Label("动员讲话稿", "可不填", textarea=True)}, pages=("unit",), given=ON_UNIT),
+    Action("set_study_plan", "study", "set_study_plan", "制定学习计划（四落实）", {
+        "personnel": Label("人员落实", parts=(
+            ("scope", "参学范围"), ("study_group_ids", Label("学习小组", choices_from="study_groups")))),
+        "time": Label("时间落实", parts=(
+            ("self_study_from", "自学开始日期"), ("self_study_until", "自学结束日期"),
+            ("centralised_from", "集中学习开始日期"), ("centralised_until", "集中学习结束日期"),
+            ("planned_hours", "计划学时"))),
+        "content": Label("内容落实", parts=(
+            ("required", Label("必学内容", choices=tuple(REQUIRED_CONTENT.items()))),
+            ("local_documents", Label("本地本单位文件", "不用的行留空", rows=2, parts=(
+                ("title", "文件标题"), ("reference", "文号")))))),
+        "effect": Label("效果落实", parts=(
+            ("goals", Label("目标", "每行一条")), ("assessment", Label("检验办法", textarea=True))))},
+        pages=("unit",), given=ON_UNIT),
 )
 
+SCORE_HELP = f"每项 {DEFAULT_CONFIG.min_score}–{DEFAULT_CONFIG.max_score} 分"
 DECISION = (("approve", "同意"), ("return", "退回"))
 AGREE = (("agree", "同意"), ("return", "退回"))
 SUPERVISOR_ACTIONS = (
@@ -87,7 +113,7 @@ SUPERVISOR_ACTIONS = (
     Action("review_work_plan", "supervision", "review_work_plan", "审阅实施方案（三看）", {
         "decision": Label("审阅意见", choices=DECISION),
         "comments": Label("意见说明", "退回时必填：写明缺少的内容", textarea=True)},
-        pages=("unit",), given=ON_UNIT),
+        pages=("unit",), given=ON_UNIT, context="work_plan_missing"),
     Action("complete_task", "supervision", "complete_task", "进驻任务完成", {
         "task": Label("任务", choices_from="tasks"), "date": "完成日期", "note": "说明"},
         pages=("unit",), given={"unit_id": "page:unit", "task": "choice:tasks"}),
@@ -95,7 +121,12 @@ SUPERVISOR_ACTIONS = (
         "transition_id": Label("转段申请", choices_from="open_transition"),
         "decision": Label("审核意见", choices=AGREE),
         "comments": Label("意见说明", "退回时必填", textarea=True)},
-        pages=("unit",), given={"transition_id": "choice:open_transition"}),
+        pages=("unit",), given={"transition_id": "choice:open_transition"}, context="readiness"),
+    Action("record_inspection", "supervision", "record_inspection", "督导检查（七个方面）", {
+        "date": "检查日期",
+        "scores": Label("七个方面评分", SCORE_HELP, parts=tuple(INSPECTION_POINTS.items())),
+        "notes": Label("各方面说明", "可不填", parts=tuple(INSPECTION_POINTS.items())),
+        "findings": Label("发现的问题", textarea=True)}, pages=("unit",), given=ON_UNIT),
     Action("review_measure", "units", "review_measure", "复查整改措施", {
         "measure_id": Label("待复查的措施", choices_from="completed_measures"),
         "decision": Label("复查结论", choices=(("sign_off", "销号"), ("return", "退回"))),
@@ -163,6 +194,73 @@ def choices(source: str, read, args: dict) -> tuple:
         return tuple((m["measure_id"], _short(m["commitment"])) for p in problems
                      for m in p.get("measures", []) if m.get("status") in wanted)
     return ()
+
+
+# ------------------------------------------------------------------ read-only context of a form
+READINESS = {  # the evaluation service's readiness codes (分析评议 done?) in Chinese
+    "leaders_enrolled": "尚未登记领导班子成员",
+    "leader_party_spirit_analysis": "领导班子成员未提交党性分析材料",
+    "leader_heart_to_heart_talk": "领导班子成员未开展谈心活动",
+    "leader_democratic_life_meeting": "领导班子成员未在专题民主生活会上开展批评和自我批评",
+    "leader_led_opinion_solicitation": "没有领导班子成员带头征求群众意见",
+    "member_party_spirit_analysis": "党员未提交党性分析材料",
+    **{f"opinions_from_{k}": f"未向{v}征求意见" for k, v in OPINION_SOURCES.items()},
+}
+
+
+BLOCKERS = {  # supervision's transition blockers (GET /transitions/{id}/readiness) in Chinese
+    "requirements": "单位尚未制定体现党员先进性的具体要求",
+    "study": "有党员学习未达到规定学时且未批准免学",
+    "rectifications": "仍有整改措施未完成",
+    "ledger": "整改台账中仍有问题未销号或结转",
+}
+
+
+def _readiness_line(missing: dict) -> str:
+    text = READINESS.get(missing.get("code"), missing.get("message") or missing.get("code", ""))
+    count = len(missing.get("member_ids") or ())
+    return f"{text}（{count} 人）" if count else text
+
+
+def context(source: str, read, args: dict) -> dict | None:
+    """{"title", "lines", "ok"} shown above a form (None when there is nothing to show):
+    what a reviewer needs in sight when deciding."""
+    unit = args.get("unit")
+    if source == "work_plan_missing":
+        card = read("units", "get_unit", {"unit": unit}) or {}
+        plan = card.get("work_plan")
+        if not plan:
+            return {"title": "实施方案", "lines": ["尚未报送实施方案"], "ok": False}
+        missing = plan.get("missing") or {}
+        names = (("leader_measures", "一看缺少的领导带头措施", LEADER_MEASURES),
+                 ("problems_without_measures", "二看未列整改措施的问题类别", PROBLEM_CATEGORIES),
+                 ("guarantee_systems", "三看缺少的保障制度", GUARANTEE_SYSTEMS))
+        lines = [f"{title}：" + "、".join(vocab.get(k, k) for k in missing[key])
+                 for key, title, vocab in names if missing.get(key)]
+        return {"title": f"实施方案第 {plan.get('version')} 稿缺项", "ok": not lines,
+                "lines": lines or ["三看清单无缺项"]}
+    if source == "readiness":
+        # the open application's: leaving 分析评议, the evaluation service's readiness
+        # (GET /units/{unit}/analysis/readiness); another phase, supervision's blockers
+        card = read("units", "get_unit", {"unit": unit}) or {}
+        app = card.get("open_application")
+        if not app:
+            return None
+        title = f"转段条件（{PHASE.get(app['from_phase'], app['from_phase'])} → " \
+                f"{PHASE.get(app['to_phase'], app['to_phase'])}）"
+        if app["from_phase"] == "analysis":
+            found = read("evaluation", "readiness", {"unit": unit})
+            if not found:
+                return None
+            lines = [_readiness_line(m) for m in found.get("missing", [])]
+            return {"title": title, "ok": bool(found.get("ready")),
+                    "lines": lines or ["分析评议阶段的各项工作已完成"]}
+        found = read("supervision", "transition_readiness", {"id": app["transition_id"]})
+        if not found:
+            return None
+        lines = [BLOCKERS.get(b.get("check"), b.get("message", "")) for b in found.get("blockers", [])]
+        return {"title": title, "ok": not lines, "lines": lines or ["本阶段的转段条件均已具备"]}
+    return None
 
 
 def _short(text: str, n: int = 30) -> str:

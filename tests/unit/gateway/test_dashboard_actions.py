@@ -52,10 +52,96 @@ def test_schema_types_become_input_kinds():
     assert dict(problem["source"].choices)["life_meeting"] == "专题组织生活会"
 
 
-def test_a_nested_field_is_not_derivable():
+def test_a_dict_whose_keys_are_not_a_known_list_is_not_derivable():
     from marshmallow import fields
     with pytest.raises(A.NotDerivable):
-        A.derive("x", fields.Nested({"a": fields.String()}), A.Label("x"))
+        A.derive("x", fields.Dict(keys=fields.String(), values=fields.Integer()), A.Label("x"))
+    with pytest.raises(A.NotDerivable):
+        A.derive("x", fields.Nested({"a": fields.String()}, many=True), A.Label("x"))
+
+
+def test_a_dict_becomes_one_labelled_number_input_per_point_with_the_configured_range():
+    from services.supervision.domain.config import DEFAULT_CONFIG
+    from shared.inspection_points import INSPECTION_POINTS
+    scores = fields_of("record_inspection")["scores"]
+    assert scores.kind == "dict" and scores.required
+    assert [p.name for p in scores.parts] == [f"scores.{k}" for k in INSPECTION_POINTS]
+    assert [p.label for p in scores.parts] == list(INSPECTION_POINTS.values())
+    assert {(p.kind, p.low, p.high, p.required) for p in scores.parts} == \
+        {("number", DEFAULT_CONFIG.min_score, DEFAULT_CONFIG.max_score, True)}
+    notes = fields_of("record_inspection")["notes"]
+    assert notes.kind == "dict" and not any(p.required for p in notes.parts)
+    assert "unit_id" not in fields_of("record_inspection")          # the page gives it
+
+
+def test_nested_schemas_become_fieldsets_and_a_list_of_them_rows():
+    plan = fields_of("submit_work_plan")
+    assert plan["leader_measures"].kind == plan["guarantee_systems"].kind == "checkboxes"
+    problems = plan["problems"]
+    assert problems.kind == "rows" and [r.name for r in problems.parts] == ["problems.0", "problems.1",
+                                                                            "problems.2"]
+    row = {p.name: p for p in problems.parts[0].parts}
+    assert row["problems.0.category"].kind == "select" and row["problems.0.category"].label == "问题类别"
+    assert dict(row["problems.0.category"].choices)["members_and_organisations"] == "党员和党组织存在的突出问题"
+    assert row["problems.0.measures"].kind == "lines"
+    study = fields_of("set_study_plan")
+    assert [study[k].kind for k in ("personnel", "time", "content", "effect")] == ["group"] * 4
+    time = {p.name: p for p in study["time"].parts}
+    assert time["time.planned_hours"].kind == "decimal" and time["time.centralised_from"].kind == "date"
+    docs = {p.name: p for p in study["content"].parts}["content.local_documents"]
+    assert docs.kind == "rows" and docs.parts[0].parts[0].name == "content.local_documents.0.title"
+
+
+def inspection_form(**scores):
+    from shared.inspection_points import INSPECTION_POINTS
+    points = {k: "8" for k in INSPECTION_POINTS} | scores
+    return [("date", "2026-03-05"), ("findings", "学习记录不全"), ("notes.problems_solved", "仍有积案")] + \
+        [(f"scores.{k}", v) for k, v in points.items()]
+
+
+def test_a_dict_is_coerced_back_from_its_inputs():
+    from shared.inspection_points import INSPECTION_POINTS
+    inputs = A.form_fields(W.BY_NAME["record_inspection"])
+    body, problems = A.coerce(inputs, MultiDict(inspection_form(problems_solved="3")))
+    assert problems == {}
+    assert body == {"date": "2026-03-05", "findings": "学习记录不全", "notes": {"problems_solved": "仍有积案"},
+                    "scores": {k: 3 if k == "problems_solved" else 8 for k in INSPECTION_POINTS}}
+    body, problems = A.coerce(inputs, MultiDict(inspection_form(results_evident="好", work_promoted="")))
+    assert problems == {"scores.results_evident": ["请填写整数"], "scores.work_promoted": ["此项必填"]}
+
+
+def test_nested_rows_are_coerced_and_blank_rows_or_parts_left_out():
+    inputs = A.form_fields(W.BY_NAME["submit_work_plan"])
+    body, problems = A.coerce(inputs, MultiDict([
+        ("leader_measures", "lead_study"), ("guarantee_systems", "contact_points"),
+        ("problems.0.category", "members_and_organisations"), ("problems.0.description", "学习不深入"),
+        ("problems.0.measures", "每周学习\n专题党课"), ("problems.2.category", ""), ("speech_draft", "")]))
+    assert problems == {}
+    assert body == {"leader_measures": ["lead_study"], "guarantee_systems": ["contact_points"],
+                    "problems": [{"category": "members_and_organisations", "description": "学习不深入",
+                                  "measures": ["每周学习", "专题党课"]}]}
+    _, problems = A.coerce(inputs, MultiDict([("problems.1.description", "只写了描述")]))
+    assert problems == {"problems.1.category": ["此项必填"]}          # beside that row's input
+    study, problems = A.coerce(A.form_fields(W.BY_NAME["set_study_plan"]), MultiDict([
+        ("time.centralised_from", "2026-03-01"), ("time.planned_hours", "40"), ("effect.goals", "提高认识")]))
+    assert problems == {}
+    assert study == {"time": {"centralised_from": "2026-03-01", "planned_hours": 40.0},
+                     "effect": {"goals": ["提高认识"]}}                # untouched parts are not sent
+
+
+def test_a_nested_refusal_goes_beside_the_nested_input():
+    inputs = A.form_fields(W.BY_NAME["record_inspection"])
+    beside, top = A.field_messages({"fields": {
+        "scores": {"problems_solved": {"value": ["Must be greater than or equal to 0 and less than or "
+                                                 "equal to 10."]},
+                   "_schema": ["missing points: work_promoted"]},
+        "date": ["Not a valid date."], "elsewhere": ["x"]}}, inputs)
+    assert beside == {"scores.problems_solved": ["应在 0 至 10 之间"], "scores": ["missing points: work_promoted"],
+                      "date": ["请填写日期"]}
+    assert top == ["x"]
+    rows = A.form_fields(W.BY_NAME["submit_work_plan"])
+    beside, _ = A.field_messages({"fields": {"problems": {"1": {"category": ["Must be one of: a, b."]}}}}, rows)
+    assert beside == {"problems.1.category": ["请从列表中选择"]}
 
 
 def test_the_form_is_coerced_to_the_schemas_types():
@@ -227,3 +313,130 @@ def test_a_supervisors_arrival_is_for_its_own_group_whatever_the_form_says():
 def test_the_logout_page_still_renders():
     page = get(Dashboard(Sessions(UNIT), Services()), "/dashboard/logout")
     assert page.status_code == 200 and "/dashboard/act/" not in page.get_data(as_text=True)
+
+
+def inspection_post(**scores):
+    return MultiDict([("csrf", forms.form_token("sess-1")), ("_nonce", "n-insp"),
+                      ("_back", "/dashboard/units/u-1"), ("unit_id", "u-1")] + inspection_form(**scores))
+
+
+def test_the_supervisor_is_offered_the_inspection_and_its_points_are_sent_as_a_dict():
+    from shared.inspection_points import INSPECTION_POINTS
+    services = Services()
+    page = get(Dashboard(Sessions(SUPERVISOR), services), "/dashboard/units/u-1").get_data(as_text=True)
+    form = page.split('id="act-record_inspection"')[1].split("</details>")[0]
+    for key, name in INSPECTION_POINTS.items():
+        field = form.split(f'data-field="scores.{key}"')[1].split("data-field=")[0]
+        assert f'name="scores.{key}"' in field and name in field and 'min="0" max="10"' in field
+    unit_page = get(Dashboard(Sessions(UNIT), services), "/dashboard/units/u-1").get_data(as_text=True)
+    assert "/dashboard/act/record_inspection" not in unit_page
+    assert "/dashboard/act/submit_work_plan" in unit_page and "/dashboard/act/set_study_plan" in unit_page
+    assert "/dashboard/act/submit_work_plan" not in page and "/dashboard/act/set_study_plan" not in page
+    response = post(Dashboard(Sessions(SUPERVISOR), services), "/dashboard/act/record_inspection",
+                    inspection_post(problems_solved="4"))
+    assert response.status_code == 303
+    (service, rpc, fields), = services.commands
+    assert (service, rpc) == ("supervision", "record_inspection") and fields["unit_id"] == "u-1"
+    assert fields["scores"] == {k: 4 if k == "problems_solved" else 8 for k in INSPECTION_POINTS}
+    refused = post(Dashboard(Sessions(UNIT), services), "/dashboard/act/record_inspection", inspection_post())
+    assert refused.status_code == 403 and len(services.commands) == 1
+
+
+def test_an_unreadable_score_is_422_beside_its_point_and_nothing_is_called():
+    services = Services()
+    response = post(Dashboard(Sessions(SUPERVISOR), services), "/dashboard/act/record_inspection",
+                    inspection_post(results_evident="很好"))
+    assert response.status_code == 422 and services.commands == []
+    form = response.get_data(as_text=True).split('id="act-record_inspection"')[1].split("</details>")[0]
+    field = form.split('data-field="scores.results_evident"')[1].split("data-field=")[0]
+    assert "请填写整数" in field and 'value="很好"' in field
+    other = form.split('data-field="scores.problems_solved"')[1].split("data-field=")[0]
+    assert "field-error" not in other and 'value="8"' in other
+
+
+def test_a_services_range_refusal_stands_beside_the_point():
+    services = Services(refuse={"ok": False, "status": 422, "error": "invalid", "message": "bad", "details": {
+        "fields": {"scores": {"problems_solved": {"value": [
+            "Must be greater than or equal to 0 and less than or equal to 10."]}}}}})
+    response = post(Dashboard(Sessions(SUPERVISOR), services), "/dashboard/act/record_inspection",
+                    inspection_post(problems_solved="11"))
+    assert response.status_code == 422
+    form = response.get_data(as_text=True).split('id="act-record_inspection"')[1].split("</details>")[0]
+    field = form.split('data-field="scores.problems_solved"')[1].split("data-field=")[0]
+    assert "应在 0 至 10 之间" in field and 'class="field-error"' in field
+
+
+class Context(Services):
+    """A unit whose plan misses items, an application open from ``from_phase`` (none when
+    None), the evaluation service's readiness and supervision's blockers."""
+
+    def __init__(self, from_phase="analysis"):
+        super().__init__()
+        self.from_phase = from_phase
+
+    def __call__(self, service, rpc, fields):
+        answer = super().__call__(service, rpc, fields)
+        if rpc == "get_unit":
+            answer["result"] = {**answer["result"], "work_plan": {
+                "version": 2, "status": "submitted", "missing": {
+                    "leader_measures": ["lead_study"], "problems_without_measures": [],
+                    "guarantee_systems": ["contact_points"]}},
+                "open_application": self.from_phase and {
+                    "transition_id": "t-1", "from_phase": self.from_phase, "to_phase": "rectification",
+                    "applied_on": "2026-04-01"}}
+        if rpc == "transition_readiness":
+            answer["result"] = {"transition_id": "t-1", "blockers": [
+                {"check": "study", "message": "members are below the study floor without exemption"}]}
+        if rpc == "readiness":
+            answer["result"] = {"unit_id": "u-1", "ready": False,
+                                "missing": [{"code": "leader_heart_to_heart_talk", "message": "leaders who…",
+                                             "member_ids": ["m-1", "m-2"]},
+                                            {"code": "opinions_from_townships", "message": "no opinions…"},
+                                            {"code": "new_code", "message": "as the service said"}]}
+        return answer
+
+
+def test_the_reviewer_sees_the_plans_missing_items_and_the_readiness_above_the_forms():
+    page = get(Dashboard(Sessions(SUPERVISOR), Context()), "/dashboard/units/u-1").get_data(as_text=True)
+    review = page.split('id="act-review_work_plan"')[1].split("</details>")[0]
+    context = review.split('data-context="work_plan_missing"')[1].split("</div>")[0]
+    assert "第 2 稿" in context and "带头参加学习" in context and "党员联系点制度" in context
+    assert review.index("data-context") < review.index('data-field="decision"')   # above the form's inputs
+    group = page.split('id="act-group_review"')[1].split("</details>")[0]
+    readiness = group.split('data-context="readiness"')[1].split("</div>")[0]
+    assert "领导班子成员未开展谈心活动（2 人）" in readiness and "未向乡镇征求意见" in readiness
+    assert "as the service said" in readiness and "leaders who" not in readiness
+    assert "<input" not in review.split('data-context="work_plan_missing"')[1].split("</div>")[0]  # read only
+    unit_page = get(Dashboard(Sessions(UNIT), Context()), "/dashboard/units/u-1").get_data(as_text=True)
+    assert 'data-context="work_plan_missing"' not in unit_page
+
+
+def test_the_readiness_shown_is_the_open_applications():
+    page = get(Dashboard(Sessions(SUPERVISOR), Context("mobilization")), "/dashboard/units/u-1")
+    group = page.get_data(as_text=True).split('id="act-group_review"')[1].split("</details>")[0]
+    readiness = group.split('data-context="readiness"')[1].split("</div>")[0]
+    assert "学习动员 → 整改提高" in readiness and "有党员学习未达到规定学时" in readiness
+    assert "谈心" not in readiness                      # not the analysis phase's checks
+    page = get(Dashboard(Sessions(SUPERVISOR), Context(None)), "/dashboard/units/u-1").get_data(as_text=True)
+    assert 'data-context="readiness"' not in page      # no application: nothing to review
+
+
+@pytest.mark.parametrize("name,form,path", [
+    ("record_inspection", inspection_form(), {}),
+    ("submit_work_plan", [("leader_measures", "lead_study"), ("guarantee_systems", "contact_points"),
+                          ("problems.0.category", "members_and_organisations"),
+                          ("problems.0.description", "学习不深入"), ("problems.0.measures", "每周学习")],
+     {"unit_id": "u-1"}),
+    ("set_study_plan", [("personnel.scope", "全体党员"), ("time.centralised_from", "2026-03-01"),
+                        ("time.centralised_until", "2026-04-30"), ("time.planned_hours", "40"),
+                        ("content.required", "hu_jintao_speech"),
+                        ("content.local_documents.0.title", "县委文件"),
+                        ("content.local_documents.0.reference", "县发〔2026〕1号"),
+                        ("effect.goals", "提高认识"), ("effect.assessment", "群众测评")], {"unit_id": "u-1"}),
+])
+def test_a_coerced_nested_form_is_what_the_routes_schema_accepts(name, form, path):
+    action = W.BY_NAME[name]
+    body, problems = A.coerce(A.form_fields(action), MultiDict(form))
+    assert problems == {}
+    body = {**body, "unit_id": "u-1", **path}
+    assert A.schema_class(action.route)().validate(body) == {}, body
