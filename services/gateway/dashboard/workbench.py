@@ -5,7 +5,7 @@ through the dashboard's own role-checked reads."""
 from __future__ import annotations
 
 from services.gateway.dashboard.actions import Action, Label
-from services.gateway.dashboard.labels import PHASE, REPORT_KIND, TASK
+from services.gateway.dashboard.labels import OBLIGATION_TYPE, PHASE, REPORT_KIND, TASK
 from services.study.domain.catalog import FORMS, REQUIRED_CONTENT
 from shared.work_plan_vocabulary import PROBLEM_CATEGORIES
 
@@ -115,7 +115,27 @@ SUPERVISOR_ACTIONS = (
         "phase": Label("阶段", choices=tuple(PHASE.items())), "until": "延长至",
         "reason": Label("理由", textarea=True)}, pages=("unit",), given=ON_UNIT),
 )
-ACTIONS = ACTIONS + SUPERVISOR_ACTIONS
+# ---------------------------------------------------------------- the office (county pages)
+# R1: a group covers about 10 units; assigning one to a group already at the soft limit
+# is asked to be confirmed first (``confirm_needed``), the service still only warns
+OVER_SOFT_LIMIT = "该督导组负责的单位已达到或超过约10个的上限（一个督导组负责10个左右单位），仍要分配请勾选确认"
+OFFICE_ACTIONS = (
+    Action("register_unit", "units", "register_unit", "登记参加活动的单位", {
+        "name": "单位名称", "org_type": "党组织类型",
+        "batch": Label("批次", "1、2或3"),
+        "sections": Label("科室", "每行一个，可不填")}, pages=("overview",)),
+    Action("assign_unit", "supervision", "assign_unit", "分配单位到督导组", {
+        "group_id": Label("督导组", choices_from="groups"),
+        "unit_id": Label("单位", choices_from="units"),
+        "date": Label("分配日期", "不填为今天")}, pages=("groups",),
+        given={"group_id": "choice:groups"}, confirm=OVER_SOFT_LIMIT),
+    Action("send_directive", "supervision", "send_directive", "发出督办通知", {
+        "unit_id": Label("督办单位", "单位或督导组选一", choices_from="units"),
+        "group_id": Label("督办督导组", "单位或督导组选一", choices_from="groups"),
+        "obligation_id": Label("督办事项", "可不选", choices_from="open_obligations"),
+        "text": Label("督办内容", textarea=True), "reply_by": "答复期限"}, pages=("obligations",)),
+)
+ACTIONS = ACTIONS + SUPERVISOR_ACTIONS + OFFICE_ACTIONS
 BY_NAME = {a.name: a for a in ACTIONS}
 
 
@@ -162,7 +182,32 @@ def choices(source: str, read, args: dict) -> tuple:
         wanted = {"open_measures": ("open",), "completed_measures": ("completed",)}[source]
         return tuple((m["measure_id"], _short(m["commitment"])) for p in problems
                      for m in p.get("measures", []) if m.get("status") in wanted)
+    if source == "groups":
+        return tuple((g["group_id"], f"{g['name']}（负责{g['unit_count']}个单位"
+                      + ("，已达上限" if _at_soft_limit(g) else "") + "）")
+                     for g in read("supervision", "list_groups", {}) or [])
+    if source == "units":
+        return tuple((u["unit_id"], u["name"]) for u in read("units", "list_units", {}) or [])
+    if source == "open_obligations":
+        return tuple((o["obligation_id"], f"{OBLIGATION_TYPE.get(o['type'], o['type'])} {o.get('owed_by', '')}"
+                      f"（{o['due']}到期）") for o in read("supervision", "list_obligations", {}) or []
+                     if o.get("status") in ("open", "overdue"))
     return ()
+
+
+def _at_soft_limit(group: dict) -> bool:
+    limit = group.get("soft_limit")
+    return limit is not None and group.get("unit_count", 0) >= limit
+
+
+def confirm_needed(action: Action, read, body: dict) -> bool:
+    """Whether this submission of an action with a confirm step must carry the tick: an
+    assignment to a group already at (or over) R1's soft limit; ``read`` as for choices."""
+    if action.name == "assign_unit":
+        group = next((g for g in read("supervision", "list_groups", {}) or []
+                      if g.get("group_id") == body.get("group_id")), None)
+        return group is not None and _at_soft_limit(group)
+    return action.confirm is not None
 
 
 def _short(text: str, n: int = 30) -> str:
