@@ -66,3 +66,63 @@ def test_the_unit_pages_enrol_form(stack):
                                                       "_nonce": "another-nonce"})
     assert posted.status_code == 403
     assert len(members(stack, unit)) == 1
+
+
+def form_of(page: str, action: str) -> dict:
+    form = re.search(rf'<form method="post" action="/dashboard/act/{action}".*?</form>', page, re.S).group(0)
+    return {"csrf": CSRF.search(form).group(1), "_nonce": NONCE.search(form).group(1)}
+
+
+def test_the_office_registers_a_unit_and_assigns_over_the_soft_limit_only_when_confirmed(stack):
+    office = stack.as_role("office")
+    browser = Browser(root(stack))
+    assert browser.log_in(stack.token("office", "表单活动办")).status_code == 303
+
+    # register a unit through the overview page's form: the API lists it
+    page = browser.get("/dashboard/overview").text
+    done = browser.post("/dashboard/act/register_unit", {
+        **form_of(page, "register_unit"), "_back": "/dashboard/overview", "name": "表单登记单位",
+        "org_type": "党组", "batch": "2", "sections": "办公室\n业务科"})
+    assert done.status_code == 303, done.text
+    assert done.headers["Location"].endswith("done=register_unit")
+
+    def registered():
+        return [u for u in office.get("/units").json() if u["name"] == "表单登记单位"]
+    wait_until(lambda: registered(), 10, 0.2, "the registered unit")
+    unit = registered()[0]
+    assert unit["batch"] == 2
+    assert office.get(f"/units/{unit['unit_id']}").json()["sections"] == ["办公室", "业务科"]
+
+    # a group already at the soft limit (R1: about 10 units)
+    leader = {"name": "满额组长", "rank": "section", "home_unit": "县财政局", "post": "副局长"}
+    group = office.post("/groups", json={"name": "满额督导组", "leader": leader, "members": [
+        {"name": "满额组员", "rank": "staff", "home_unit": "县财政局", "post": "科员"}]}).json()["group_id"]
+    limit = None
+    for i in range(30):
+        row = next(g for g in office.get("/groups").json() if g["group_id"] == group)
+        limit = row["soft_limit"]
+        if limit is not None and row["unit_count"] >= limit:
+            break
+        filler = office.post("/units", json={"name": f"满额单位{i}", "org_type": "党支部", "batch": 1}).json()
+        wait_until(lambda: office.post(f"/groups/{group}/units", json={"unit_id": filler["unit_id"]})
+                   .status_code == 201, 10, 0.2, "supervision knows the unit")
+
+    def count():
+        return next(g for g in office.get("/groups").json() if g["group_id"] == group)["unit_count"]
+    at_limit = count()
+    assert at_limit >= limit
+
+    page = browser.get("/dashboard/groups").text
+    assert "满额督导组（负责" in page and "已达上限" in page
+    fields = {**form_of(page, "assign_unit"), "_back": "/dashboard/groups", "group_id": group,
+              "unit_id": unit["unit_id"]}
+    refused = browser.post("/dashboard/act/assign_unit", fields)
+    assert refused.status_code == 422
+    beside = refused.text.split('id="act-assign_unit"')[1].split('data-field="_confirm"')[1]
+    assert "请勾选确认后再提交" in beside.split("</details>")[0]
+    assert count() == at_limit and unit["unit_id"] not in office.get(f"/groups/{group}").json()["unit_ids"]
+
+    assigned = browser.post("/dashboard/act/assign_unit", {**fields, "_confirm": "on"})
+    assert assigned.status_code == 303, assigned.text
+    wait_until(lambda: count() == at_limit + 1, 10, 0.2, "the assignment")
+    assert unit["unit_id"] in office.get(f"/groups/{group}").json()["unit_ids"]
