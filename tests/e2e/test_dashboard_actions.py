@@ -73,7 +73,7 @@ def form_of(page: str, action: str) -> dict:
     return {"csrf": CSRF.search(form).group(1), "_nonce": NONCE.search(form).group(1)}
 
 
-def test_the_office_registers_a_unit_and_assigns_over_the_soft_limit_only_when_confirmed(stack):
+def test_the_office_registers_a_unit_forms_a_group_and_assigns_over_the_soft_limit_only_when_confirmed(stack):
     office = stack.as_role("office")
     browser = Browser(root(stack))
     assert browser.log_in(stack.token("office", "表单活动办")).status_code == 303
@@ -93,10 +93,19 @@ def test_the_office_registers_a_unit_and_assigns_over_the_soft_limit_only_when_c
     assert unit["batch"] == 2
     assert office.get(f"/units/{unit['unit_id']}").json()["sections"] == ["办公室", "业务科"]
 
-    # a group already at the soft limit (R1: about 10 units)
-    leader = {"name": "满额组长", "rank": "section", "home_unit": "县财政局", "post": "副局长"}
-    group = office.post("/groups", json={"name": "满额督导组", "leader": leader, "members": [
-        {"name": "满额组员", "rank": "staff", "home_unit": "县财政局", "post": "科员"}]}).json()["group_id"]
+    # a group formed through the groups page's form, then filled to the soft limit (R1: about 10 units)
+    page = browser.get("/dashboard/groups").text
+    formed = browser.post("/dashboard/act/form_group", {
+        **form_of(page, "form_group"), "_back": "/dashboard/groups", "name": "满额督导组",
+        "leader.name": "满额组长", "leader.rank": "section", "leader.home_unit": "县财政局",
+        "leader.post": "副局长", "members": "满额组员，科员，县财政局，科员"})
+    assert formed.status_code == 303, formed.text
+
+    def formed_group():
+        return [g for g in office.get("/groups").json() if g["name"] == "满额督导组"]
+    wait_until(formed_group, 10, 0.2, "the formed group")
+    group = formed_group()[0]["group_id"]
+    assert formed_group()[0]["leader_name"] == "满额组长"
     limit = None
     for i in range(30):
         row = next(g for g in office.get("/groups").json() if g["group_id"] == group)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import re
 
 from marshmallow import fields as mf
 from marshmallow import validate
@@ -72,6 +73,7 @@ class FormField:
     choices: tuple = ()          # ((value, label), ...)
     choices_from: str | None = None
     allow_none: bool = False
+    columns: tuple = ()          # rows: ((field, ((label, value), ...)), ...), a line's columns in order
 
 
 class NotDerivable(ValueError):
@@ -170,8 +172,25 @@ def form_fields(action: Action) -> tuple[FormField, ...]:
     for name, field in cls().fields.items():
         if (name in hidden and name not in chosen) or name in action.omit or field.dump_only:
             continue
+        if isinstance(field, mf.Nested):  # one input per field of the object: "leader.name"
+            for sub, inner in _nested(action, name, field):
+                f = derive(f"{name}.{sub}", inner, action.label(f"{name}.{sub}"))
+                out.append(dataclasses.replace(f, required=f.required and bool(field.required)))
+            continue
+        if isinstance(field, mf.List) and isinstance(field.inner, mf.Nested):  # one object a line
+            label = action.label(name)
+            columns = tuple((sub, tuple((text, v) for v, text in action.label(f"{name}.{sub}").choices))
+                            for sub, _ in _nested(action, name, field.inner))
+            out.append(FormField(name, "rows", label.text, bool(field.required), label.help,
+                                 columns=columns))
+            continue
         out.append(derive(name, field, action.label(name)))
     return tuple(out)
+
+
+def _nested(action: Action, name: str, field) -> list:
+    return [(sub, inner) for sub, inner in field.schema.fields.items()
+            if f"{name}.{sub}" not in action.omit and not inner.dump_only]
 
 
 def _gateway_field(name: str, label: Label) -> FormField:
@@ -217,6 +236,10 @@ def coerce(inputs: tuple[FormField, ...], form) -> tuple[dict, dict]:
             picked = [v for v in form.getlist(f.name) if v != ""]
             if picked or f.required:
                 body[f.name] = picked
+        elif f.kind == "rows":
+            rows = [_row(line, f.columns) for line in (raw or "").splitlines() if line.strip()]
+            if rows or f.required:
+                body[f.name] = rows
         elif f.kind == "lines":
             items = [line.strip() for line in (raw or "").splitlines() if line.strip()]
             if items or f.required:
@@ -241,7 +264,17 @@ def coerce(inputs: tuple[FormField, ...], form) -> tuple[dict, dict]:
                     problems[f.name] = ["请填写数字"]
             else:
                 body[f.name] = text
+    for name in [n for n in body if "." in n]:  # "leader.name" -> {"leader": {"name": ...}}
+        outer, _, inner = name.partition(".")
+        body.setdefault(outer, {})[inner] = body.pop(name)
     return body, problems
+
+
+def _row(line: str, columns: tuple) -> dict:
+    """One line of a rows input as an object: its columns split at commas (or tabs), a
+    column's Chinese choice label read as its value; the schema judges the rest."""
+    cells = [c.strip() for c in re.split(r"[，,\t]", line)]
+    return {name: dict(names).get(cell, cell) for (name, names), cell in zip(columns, cells) if cell}
 
 
 def field_messages(details: dict | None, inputs: tuple[FormField, ...]) -> tuple[dict, list]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from services.gateway.dashboard.actions import Action, Label
 from services.gateway.dashboard.labels import OBLIGATION_TYPE, PHASE, REPORT_KIND, TASK
 from services.study.domain.catalog import FORMS, REQUIRED_CONTENT
+from services.supervision.domain.vocabulary import RANKS
 from shared.work_plan_vocabulary import PROBLEM_CATEGORIES
 
 PROBLEM_SOURCE = (("plan", "实施方案"), ("opinions", "征求的意见"), ("inspection", "督导检查"),
@@ -118,12 +119,21 @@ SUPERVISOR_ACTIONS = (
 # ---------------------------------------------------------------- the office (county pages)
 # R1: a group covers about 10 units; assigning one to a group already at the soft limit
 # is asked to be confirmed first (``confirm_needed``), the service still only warns
+RANK = tuple(RANKS.items())
 OVER_SOFT_LIMIT = "该督导组负责的单位已达到或超过约10个的上限（一个督导组负责10个左右单位），仍要分配请勾选确认"
 OFFICE_ACTIONS = (
     Action("register_unit", "units", "register_unit", "登记参加活动的单位", {
         "name": "单位名称", "org_type": "党组织类型",
         "batch": Label("批次", "1、2或3"),
         "sections": Label("科室", "每行一个，可不填")}, pages=("overview",)),
+    Action("form_group", "supervision", "form_group", "组建督导组", {
+        "name": "督导组名称",
+        "leader.name": "组长姓名", "leader.rank": Label("组长级别", "组长须为正科级以上干部", choices=RANK),
+        "leader.home_unit": "组长原单位", "leader.post": "组长职务",
+        "members": Label("组员", "每行一人：姓名，级别，原单位，职务（级别如 科员、副科级）"),
+        "members.rank": Label("组员级别", choices=RANK),  # a line's rank may be written in Chinese
+        "formed_on": Label("组建日期", "不填为今天")}, pages=("groups",),
+        omit=("leader.member_id", "members.member_id")),
     Action("assign_unit", "supervision", "assign_unit", "分配单位到督导组", {
         "group_id": Label("督导组", choices_from="groups"),
         "unit_id": Label("单位", choices_from="units"),

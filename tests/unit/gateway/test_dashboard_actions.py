@@ -231,7 +231,8 @@ def test_the_logout_page_still_renders():
 
 
 # ------------------------------------------------------------------ the office's county pages
-OFFICE_FORMS = {"overview": ("register_unit",), "groups": ("assign_unit",), "obligations": ("send_directive",)}
+OFFICE_FORMS = {"overview": ("register_unit",), "groups": ("form_group", "assign_unit"),
+                "obligations": ("send_directive",)}
 GROUPS = [{"group_id": "g-full", "name": "第一督导组", "unit_count": 10, "soft_limit": 10, "over_soft_limit": False},
           {"group_id": "g-room", "name": "第二督导组", "unit_count": 3, "soft_limit": 10, "over_soft_limit": False}]
 COUNTY = {"overview": {"by_batch": {}, "by_phase": {}, "flagged": []}, "list_groups": GROUPS,
@@ -319,3 +320,36 @@ def test_the_office_registers_a_unit_and_sends_a_directive_through_the_forms():
     assert rpc1 == "register_unit" and unit["batch"] == 2 and unit["sections"] == ["办公室", "林政科"]
     assert rpc2 == "send_directive" and directive["unit_id"] == "u-9" and "group_id" not in directive
     assert directive["obligation_id"] == "o-1" and directive["actor"]["role"] == "office"
+
+
+def test_forming_a_group_flattens_its_people_into_inputs_and_lines():
+    group = fields_of("form_group")
+    assert group["leader.rank"].kind == "select" and ("section", "正科级") in group["leader.rank"].choices
+    assert group["members"].kind == "rows" and "leader.member_id" not in group and "leader" not in group
+    body, problems = A.coerce(A.form_fields(W.BY_NAME["form_group"]), MultiDict([
+        ("name", "第三督导组"), ("leader.name", "赵一"), ("leader.rank", "section"),
+        ("leader.home_unit", "县财政局"), ("leader.post", "副局长"),
+        ("members", "钱二，科员，县财政局，科员\n\n孙三, deputy_section, 县民政局, 副科长")]))
+    assert problems == {}
+    assert body == {"name": "第三督导组",
+                    "leader": {"name": "赵一", "rank": "section", "home_unit": "县财政局", "post": "副局长"},
+                    "members": [{"name": "钱二", "rank": "staff", "home_unit": "县财政局", "post": "科员"},
+                                {"name": "孙三", "rank": "deputy_section", "home_unit": "县民政局",
+                                 "post": "副科长"}]}
+    _, missing = A.coerce(A.form_fields(W.BY_NAME["form_group"]), MultiDict([("name", "组")]))
+    assert missing["leader.name"] == ["此项必填"] and "members" not in missing   # the service says 422
+
+
+def test_the_office_forms_a_group_through_the_groups_page():
+    services = Services(reads=COUNTY)
+    html = get(Dashboard(Sessions(OFFICE), services), "/dashboard/groups").get_data(as_text=True)
+    assert 'action="/dashboard/act/form_group"' in html and 'for="form_group-leader.rank"' in html
+    assert "/dashboard/act/form_group" not in get(Dashboard(Sessions(SUPERVISOR), services),
+                                                  "/dashboard/groups").get_data(as_text=True)
+    done = post(Dashboard(Sessions(OFFICE), services), "/dashboard/act/form_group", {
+        "csrf": forms.form_token("sess-1"), "_nonce": "n-12", "_back": "/dashboard/groups", "name": "第三督导组",
+        "leader.name": "赵一", "leader.rank": "section", "leader.home_unit": "县财政局", "leader.post": "副局长",
+        "members": "钱二，科员，县财政局，科员"})
+    assert done.status_code == 303
+    (_, rpc, fields), = services.commands
+    assert rpc == "form_group" and fields["leader"]["name"] == "赵一" and fields["members"][0]["rank"] == "staff"
