@@ -214,8 +214,10 @@ def confirm_needed(action: Action, read, body: dict) -> bool:
     """Whether this submission of an action with a confirm step must carry the tick: an
     assignment to a group already at (or over) R1's soft limit; ``read`` as for choices."""
     if action.name == "assign_unit":
-        group = next((g for g in read("supervision", "list_groups", {}) or []
-                      if g.get("group_id") == body.get("group_id")), None)
+        groups = read("supervision", "list_groups", {})
+        if groups is None:  # the counts unknown: asked, rather than assigned past the limit unwarned
+            return True
+        group = next((g for g in groups if g.get("group_id") == body.get("group_id")), None)
         return group is not None and _at_soft_limit(group)
     return action.confirm is not None
 

@@ -353,3 +353,10 @@ def test_the_office_forms_a_group_through_the_groups_page():
     assert done.status_code == 303
     (_, rpc, fields), = services.commands
     assert rpc == "form_group" and fields["leader"]["name"] == "赵一" and fields["members"][0]["rank"] == "staff"
+
+
+def test_when_the_group_counts_cannot_be_read_the_tick_is_asked_for():
+    assign = W.BY_NAME["assign_unit"]
+    assert W.confirm_needed(assign, lambda *a: None, {"group_id": "g-room"})        # unknown: asked
+    assert not W.confirm_needed(assign, lambda *a: GROUPS, {"group_id": "g-room"})  # room: not asked
+    assert W.confirm_needed(assign, lambda *a: GROUPS, {"group_id": "g-full"})
