@@ -144,3 +144,73 @@ def test_a_unit_submits_its_work_plan_and_the_reviewer_sees_what_it_misses(stack
     review = sup.get(f"/dashboard/units/{unit}").text.split('id="act-review_work_plan"')[1].split("</details>")[0]
     context = review.split('data-context="work_plan_missing"')[1].split("</div>")[0]
     assert "第 1 稿" in context and "领导责任制" in context and "带头参加学习" not in context
+
+
+def form_keys(page: str, action: str) -> dict:
+    form = form_of(page, action)
+    return {"csrf": CSRF.search(form).group(1), "_nonce": NONCE.search(form).group(1)}
+
+
+def test_the_office_registers_a_unit_forms_a_group_and_assigns_over_the_soft_limit_only_when_confirmed(stack):
+    office = stack.as_role("office")
+    browser = Browser(root(stack))
+    assert browser.log_in(stack.token("office", "表单活动办")).status_code == 303
+
+    # register a unit through the overview page's form: the API lists it
+    page = browser.get("/dashboard/overview").text
+    done = browser.post("/dashboard/act/register_unit", {
+        **form_keys(page, "register_unit"), "_back": "/dashboard/overview", "name": "表单登记单位",
+        "org_type": "党组", "batch": "2", "sections": "办公室\n业务科"})
+    assert done.status_code == 303, done.text
+    assert done.headers["Location"].endswith("done=register_unit")
+
+    def registered():
+        return [u for u in office.get("/units").json() if u["name"] == "表单登记单位"]
+    wait_until(lambda: registered(), 10, 0.2, "the registered unit")
+    unit = registered()[0]
+    assert unit["batch"] == 2
+    assert office.get(f"/units/{unit['unit_id']}").json()["sections"] == ["办公室", "业务科"]
+
+    # a group formed through the groups page's form, then filled to the soft limit (R1: about 10 units)
+    page = browser.get("/dashboard/groups").text
+    formed = browser.post("/dashboard/act/form_group", {
+        **form_keys(page, "form_group"), "_back": "/dashboard/groups", "name": "满额督导组",
+        "leader.name": "满额组长", "leader.rank": "section", "leader.home_unit": "县财政局",
+        "leader.post": "副局长", "members.0.name": "满额组员", "members.0.rank": "staff",
+        "members.0.home_unit": "县财政局", "members.0.post": "科员"})
+    assert formed.status_code == 303, formed.text
+
+    def formed_group():
+        return [g for g in office.get("/groups").json() if g["name"] == "满额督导组"]
+    wait_until(formed_group, 10, 0.2, "the formed group")
+    group = formed_group()[0]["group_id"]
+    assert formed_group()[0]["leader_name"] == "满额组长"
+    limit = None
+    for i in range(30):
+        row = next(g for g in office.get("/groups").json() if g["group_id"] == group)
+        limit = row["soft_limit"]
+        if limit is not None and row["unit_count"] >= limit:
+            break
+        filler = office.post("/units", json={"name": f"满额单位{i}", "org_type": "党支部", "batch": 1}).json()
+        wait_until(lambda: office.post(f"/groups/{group}/units", json={"unit_id": filler["unit_id"]})
+                   .status_code == 201, 10, 0.2, "supervision knows the unit")
+
+    def count():
+        return next(g for g in office.get("/groups").json() if g["group_id"] == group)["unit_count"]
+    at_limit = count()
+    assert at_limit >= limit
+
+    page = browser.get("/dashboard/groups").text
+    assert "满额督导组（负责" in page and "已达上限" in page
+    fields = {**form_keys(page, "assign_unit"), "_back": "/dashboard/groups", "group_id": group,
+              "unit_id": unit["unit_id"]}
+    refused = browser.post("/dashboard/act/assign_unit", fields)
+    assert refused.status_code == 422
+    beside = refused.text.split('id="act-assign_unit"')[1].split('data-field="_confirm"')[1]
+    assert "请勾选确认后再提交" in beside.split("</details>")[0]
+    assert count() == at_limit and unit["unit_id"] not in office.get(f"/groups/{group}").json()["unit_ids"]
+
+    assigned = browser.post("/dashboard/act/assign_unit", {**fields, "_confirm": "on"})
+    assert assigned.status_code == 303, assigned.text
+    wait_until(lambda: count() == at_limit + 1, 10, 0.2, "the assignment")
+    assert unit["unit_id"] in office.get(f"/groups/{group}").json()["unit_ids"]

@@ -30,6 +30,7 @@ from shared.edge import IDEMPOTENCY_KEY
 log = logging.getLogger(__name__)
 NONCE = "_nonce"
 BACK = "_back"
+CONFIRM = "_confirm"  # the confirm step's tick (Action.confirm; workbench.confirm_needed)
 STATUS_TEXT = {403: "无权进行此操作", 404: "未找到", 409: "与当前状态不符", 422: "未通过校验",
                503: "服务暂时不可用，请稍后再试（再次提交是安全的）"}
 
@@ -126,6 +127,10 @@ class Acting:
             return self._again(person, back, {**state, "top": [why]}, 403)
         if problems:
             return self._again(person, back, {**state, "errors": problems}, 422)
+        if found.confirm and not request.form.get(CONFIRM) and W.confirm_needed(
+                found, self._quiet_read(person), {**body, **{f: path[v] for v, f in route.args}}):
+            unticked = {CONFIRM: ["请勾选确认后再提交：" + found.confirm]}
+            return self._again(person, back, {**state, "errors": unticked}, 422)
         uploaded = self._upload_files(person, found, inputs, request, page_args, nonce)
         if isinstance(uploaded, dict) and not uploaded.get("ok", True):
             return self._refused(person, back, state, uploaded, inputs)

@@ -41,6 +41,7 @@ class Label:
     textarea: bool = False
     parts: tuple = ()            # a Dict's keys or a Nested's fields: ((key, Label | str), ...)
     rows: int = 3                # how many rows a List(Nested) offers
+    omit: tuple = ()             # a Nested's optional fields not offered (left to their defaults)
 
     def part(self, key: str) -> "Label":
         found = dict(self.parts).get(key, key)
@@ -155,7 +156,8 @@ def _schema_fields(nested) -> dict:
 
 def _inner(prefix: str, schema_fields: dict, label: Label) -> tuple:
     return tuple(derive(f"{prefix}.{sub}", f, label.part(sub))
-                 for sub, f in schema_fields.items() if not f.dump_only)
+                 for sub, f in schema_fields.items()
+                 if not f.dump_only and not (sub in label.omit and not f.required))
 
 
 def _labelled(values, label: Label) -> tuple:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from services.evaluation.domain.analysis import OPINION_SOURCES
 from services.gateway.dashboard.actions import Action, Label
-from services.gateway.dashboard.labels import PHASE, REPORT_KIND, TASK
+from services.gateway.dashboard.labels import OBLIGATION_TYPE, PHASE, REPORT_KIND, TASK
 from services.study.domain.catalog import FORMS, REQUIRED_CONTENT
 from services.supervision.domain.config import DEFAULT_CONFIG
+from services.supervision.domain.vocabulary import RANKS
 from shared.inspection_points import INSPECTION_POINTS
 from shared.work_plan_vocabulary import GUARANTEE_SYSTEMS, LEADER_MEASURES, PROBLEM_CATEGORIES
 
@@ -146,7 +147,35 @@ SUPERVISOR_ACTIONS = (
         "phase": Label("阶段", choices=tuple(PHASE.items())), "until": "延长至",
         "reason": Label("理由", textarea=True)}, pages=("unit",), given=ON_UNIT),
 )
-ACTIONS = ACTIONS + SUPERVISOR_ACTIONS
+# ---------------------------------------------------------------- the office (county pages)
+# R1: a group covers about 10 units; assigning one to a group already at the soft limit
+# is asked to be confirmed first (``confirm_needed``), the service still only warns
+RANK = tuple(RANKS.items())
+OVER_SOFT_LIMIT = "该督导组负责的单位已达到或超过约10个的上限（一个督导组负责10个左右单位），仍要分配请勾选确认"
+OFFICE_ACTIONS = (
+    Action("register_unit", "units", "register_unit", "登记参加活动的单位", {
+        "name": "单位名称", "org_type": "党组织类型",
+        "batch": Label("批次", "1、2或3"),
+        "sections": Label("科室", "每行一个，可不填")}, pages=("overview",)),
+    Action("form_group", "supervision", "form_group", "组建督导组", {
+        "name": "督导组名称",
+        "leader": Label("组长", "组长须为正科级以上干部", omit=("member_id",), parts=(
+            ("name", "姓名"), ("rank", Label("级别", choices=RANK)), ("home_unit", "原单位"), ("post", "职务"))),
+        "members": Label("组员", "不用的行留空", rows=3, omit=("member_id",), parts=(
+            ("name", "姓名"), ("rank", Label("级别", choices=RANK)), ("home_unit", "原单位"), ("post", "职务"))),
+        "formed_on": Label("组建日期", "不填为今天")}, pages=("groups",)),
+    Action("assign_unit", "supervision", "assign_unit", "分配单位到督导组", {
+        "group_id": Label("督导组", choices_from="groups"),
+        "unit_id": Label("单位", choices_from="units"),
+        "date": Label("分配日期", "不填为今天")}, pages=("groups",),
+        given={"group_id": "choice:groups"}, confirm=OVER_SOFT_LIMIT),
+    Action("send_directive", "supervision", "send_directive", "发出督办通知", {
+        "unit_id": Label("督办单位", "单位或督导组选一", choices_from="units"),
+        "group_id": Label("督办督导组", "单位或督导组选一", choices_from="groups"),
+        "obligation_id": Label("督办事项", "可不选", choices_from="open_obligations"),
+        "text": Label("督办内容", textarea=True), "reply_by": "答复期限"}, pages=("obligations",)),
+)
+ACTIONS = ACTIONS + SUPERVISOR_ACTIONS + OFFICE_ACTIONS
 BY_NAME = {a.name: a for a in ACTIONS}
 
 
@@ -193,6 +222,16 @@ def choices(source: str, read, args: dict) -> tuple:
         wanted = {"open_measures": ("open",), "completed_measures": ("completed",)}[source]
         return tuple((m["measure_id"], _short(m["commitment"])) for p in problems
                      for m in p.get("measures", []) if m.get("status") in wanted)
+    if source == "groups":
+        return tuple((g["group_id"], f"{g['name']}（负责{g['unit_count']}个单位"
+                      + ("，已达上限" if _at_soft_limit(g) else "") + "）")
+                     for g in read("supervision", "list_groups", {}) or [])
+    if source == "units":
+        return tuple((u["unit_id"], u["name"]) for u in read("units", "list_units", {}) or [])
+    if source == "open_obligations":
+        return tuple((o["obligation_id"], f"{OBLIGATION_TYPE.get(o['type'], o['type'])} {o.get('owed_by', '')}"
+                      f"（{o['due']}到期）") for o in read("supervision", "list_obligations", {}) or []
+                     if o.get("status") in ("open", "overdue"))
     return ()
 
 
@@ -261,6 +300,23 @@ def context(source: str, read, args: dict) -> dict | None:
         lines = [BLOCKERS.get(b.get("check"), b.get("message", "")) for b in found.get("blockers", [])]
         return {"title": title, "ok": not lines, "lines": lines or ["本阶段的转段条件均已具备"]}
     return None
+
+
+def _at_soft_limit(group: dict) -> bool:
+    limit = group.get("soft_limit")
+    return limit is not None and group.get("unit_count", 0) >= limit
+
+
+def confirm_needed(action: Action, read, body: dict) -> bool:
+    """Whether this submission of an action with a confirm step must carry the tick: an
+    assignment to a group already at (or over) R1's soft limit; ``read`` as for choices."""
+    if action.name == "assign_unit":
+        groups = read("supervision", "list_groups", {})
+        if groups is None:  # the counts unknown: asked, rather than assigned past the limit unwarned
+            return True
+        group = next((g for g in groups if g.get("group_id") == body.get("group_id")), None)
+        return group is not None and _at_soft_limit(group)
+    return action.confirm is not None
 
 
 def _short(text: str, n: int = 30) -> str:

@@ -18,6 +18,7 @@ from services.gateway.tokens import Person
 UNIT = Person(id="p-unit", name="单位甲", role="unit", scope="u-1")
 OTHER = Person(id="p-unit2", name="单位乙", role="unit", scope="u-2")
 SUPERVISOR = Person(id="p-sup", name="督导员", role="supervisor", scope="g-1")
+OFFICE = Person(id="p-office", name="活动办", role="office", scope=None)
 BASE = "http://gw.example:8080"
 
 
@@ -181,8 +182,8 @@ class Sessions:
 class Services:
     """Answers reads with empty data and records every command (a 422 when told)."""
 
-    def __init__(self, refuse=None):
-        self.commands, self.refuse = [], refuse
+    def __init__(self, refuse=None, reads=None):
+        self.commands, self.refuse, self.reads = [], refuse, reads or {}
 
     def __call__(self, service, rpc, fields):
         if "idempotency_key" not in fields:
@@ -194,7 +195,7 @@ class Services:
             empty = {"get_unit": card,
                      "list_members": {"members": [{"member_id": "m-1", "name": "张三", "section": "综合科",
                                                    "is_leader": True}], "study_groups": []}}
-            return {"ok": True, "result": empty.get(rpc, {})}
+            return {"ok": True, "result": {**empty, **self.reads}.get(rpc, {})}
         self.commands.append((service, rpc, fields))
         if self.refuse:
             return self.refuse
@@ -440,3 +441,141 @@ def test_a_coerced_nested_form_is_what_the_routes_schema_accepts(name, form, pat
     assert problems == {}
     body = {**body, "unit_id": "u-1", **path}
     assert A.schema_class(action.route)().validate(body) == {}, body
+
+
+# ------------------------------------------------------------------ the office's county pages
+OFFICE_FORMS = {"overview": ("register_unit",), "groups": ("form_group", "assign_unit"),
+                "obligations": ("send_directive",)}
+GROUPS = [{"group_id": "g-full", "name": "第一督导组", "unit_count": 10, "soft_limit": 10, "over_soft_limit": False},
+          {"group_id": "g-room", "name": "第二督导组", "unit_count": 3, "soft_limit": 10, "over_soft_limit": False}]
+COUNTY = {"overview": {"by_batch": {}, "by_phase": {}, "flagged": []}, "list_groups": GROUPS,
+          "list_units": [{"unit_id": "u-9", "name": "县水利局"}], "list_obligations": [
+              {"obligation_id": "o-1", "type": "arrival", "owed_by": "group", "due": "2026-03-01",
+               "status": "overdue", "days_overdue": 3, "unit_id": "u-9", "group_id": "g-room"}]}
+
+
+def test_the_offices_forms_derive_with_their_inputs():
+    unit = fields_of("register_unit")
+    assert unit["org_type"].kind == "select" and ("党组", "党组") in unit["org_type"].choices
+    assert unit["batch"].kind == "number" and unit["sections"].kind == "lines" and unit["name"].required
+    assign = fields_of("assign_unit")
+    assert assign["group_id"].kind == "select" and assign["group_id"].choices_from == "groups"
+    assert assign["unit_id"].choices_from == "units" and assign["date"].kind == "date"
+    assert W.BY_NAME["assign_unit"].confirm                              # R1's confirm step
+    directive = fields_of("send_directive")
+    assert {"unit_id", "group_id", "obligation_id", "text", "reply_by"} <= set(directive)
+    assert directive["text"].kind == "textarea" and directive["reply_by"].kind == "date"
+
+
+@pytest.mark.parametrize("page,names", OFFICE_FORMS.items())
+def test_the_county_pages_offer_the_offices_forms_to_the_office_only(page, names):
+    html = get(Dashboard(Sessions(OFFICE), Services(reads=COUNTY)), f"/dashboard/{page}").get_data(as_text=True)
+    for name in names:
+        assert f'action="/dashboard/act/{name}"' in html, name
+    for input_id in re.findall(r'<(?:input|select|textarea)[^>]* id="([^"]+)"', html):
+        assert f'for="{input_id}"' in html or re.search(rf'<fieldset id="{input_id}"', html), input_id
+    auditor = Person(id="p-aud", name="审计", role="auditor", scope=None)
+    for other in (auditor, SUPERVISOR):
+        seen = get(Dashboard(Sessions(other), Services(reads=COUNTY)), f"/dashboard/{page}").get_data(as_text=True)
+        for name in names:
+            if name != "send_directive" or other is auditor:  # a supervisor may urge its own units
+                assert f"/dashboard/act/{name}" not in seen, (other.role, name)
+
+
+def test_the_group_choices_show_who_is_at_the_soft_limit():
+    html = get(Dashboard(Sessions(OFFICE), Services(reads=COUNTY)), "/dashboard/groups").get_data(as_text=True)
+    assert "第一督导组（负责10个单位，已达上限）" in html and "第二督导组（负责3个单位）" in html
+    assert 'name="_confirm"' in html
+
+
+def assign_form(group, **extra):
+    return {"csrf": forms.form_token("sess-1"), "_nonce": "n-9", "_back": "/dashboard/groups",
+            "group_id": group, "unit_id": "u-9", **extra}
+
+
+def test_assigning_to_a_group_at_the_soft_limit_is_refused_until_confirmed():
+    services = Services(reads=COUNTY)
+    refused = post(Dashboard(Sessions(OFFICE), services), "/dashboard/act/assign_unit", assign_form("g-full"))
+    assert refused.status_code == 422 and services.commands == []
+    form = refused.get_data(as_text=True).split('id="act-assign_unit"')[1].split("</details>")[0]
+    beside = form.split('data-field="_confirm"')[1]
+    assert "请勾选确认后再提交" in beside and 'class="field-error"' in beside
+    done = post(Dashboard(Sessions(OFFICE), services), "/dashboard/act/assign_unit",
+                assign_form("g-full", _confirm="on"))
+    assert done.status_code == 303
+    (service, rpc, fields), = services.commands
+    assert (service, rpc) == ("supervision", "assign_unit")
+    assert fields["group_id"] == "g-full" and fields["unit_id"] == "u-9"
+
+
+def test_a_group_with_room_needs_no_tick_and_a_supervisor_may_not_assign():
+    services = Services(reads=COUNTY)
+    assert post(Dashboard(Sessions(OFFICE), services), "/dashboard/act/assign_unit",
+                assign_form("g-room")).status_code == 303
+    assert [c[1] for c in services.commands] == ["assign_unit"]
+    sup = Services(reads=COUNTY)
+    assert post(Dashboard(Sessions(SUPERVISOR), sup), "/dashboard/act/assign_unit",
+                assign_form("g-room", _confirm="on")).status_code == 403 and sup.commands == []
+
+
+def test_the_office_registers_a_unit_and_sends_a_directive_through_the_forms():
+    services = Services(reads=COUNTY)
+    token = forms.form_token("sess-1")
+    registered = post(Dashboard(Sessions(OFFICE), services), "/dashboard/act/register_unit", {
+        "csrf": token, "_nonce": "n-10", "_back": "/dashboard/overview", "name": "县林业局",
+        "org_type": "党组", "batch": "2", "sections": "办公室\n林政科"})
+    assert registered.status_code == 303 and registered.headers["Location"].endswith("done=register_unit")
+    sent = post(Dashboard(Sessions(OFFICE), services), "/dashboard/act/send_directive", {
+        "csrf": token, "_nonce": "n-11", "_back": "/dashboard/obligations", "unit_id": "u-9", "group_id": "",
+        "obligation_id": "o-1", "text": "请尽快进驻", "reply_by": "2026-03-10"})
+    assert sent.status_code == 303
+    (_, rpc1, unit), (_, rpc2, directive) = services.commands
+    assert rpc1 == "register_unit" and unit["batch"] == 2 and unit["sections"] == ["办公室", "林政科"]
+    assert rpc2 == "send_directive" and directive["unit_id"] == "u-9" and "group_id" not in directive
+    assert directive["obligation_id"] == "o-1" and directive["actor"]["role"] == "office"
+
+
+def test_forming_a_group_offers_the_leader_as_a_group_and_members_as_rows():
+    group = fields_of("form_group")
+    leader = {p.name: p for p in group["leader"].parts}
+    assert group["leader"].kind == "group" and "leader.member_id" not in leader
+    assert leader["leader.rank"].kind == "select" and ("section", "正科级") in leader["leader.rank"].choices
+    assert group["members"].kind == "rows"
+    body, problems = A.coerce(A.form_fields(W.BY_NAME["form_group"]), MultiDict([
+        ("name", "第三督导组"), ("leader.name", "赵一"), ("leader.rank", "section"),
+        ("leader.home_unit", "县财政局"), ("leader.post", "副局长"),
+        ("members.0.name", "钱二"), ("members.0.rank", "staff"), ("members.0.home_unit", "县财政局"),
+        ("members.0.post", "科员"),
+        ("members.2.name", "孙三"), ("members.2.rank", "deputy_section"), ("members.2.home_unit", "县民政局"),
+        ("members.2.post", "副科长")]))
+    assert problems == {}
+    assert body == {"name": "第三督导组",
+                    "leader": {"name": "赵一", "rank": "section", "home_unit": "县财政局", "post": "副局长"},
+                    "members": [{"name": "钱二", "rank": "staff", "home_unit": "县财政局", "post": "科员"},
+                                {"name": "孙三", "rank": "deputy_section", "home_unit": "县民政局",
+                                 "post": "副科长"}]}
+    _, missing = A.coerce(A.form_fields(W.BY_NAME["form_group"]), MultiDict([("name", "组")]))
+    assert missing["leader.name"] == ["此项必填"]
+
+
+def test_the_office_forms_a_group_through_the_groups_page():
+    services = Services(reads=COUNTY)
+    html = get(Dashboard(Sessions(OFFICE), services), "/dashboard/groups").get_data(as_text=True)
+    assert 'action="/dashboard/act/form_group"' in html and 'for="form_group-leader-rank"' in html
+    assert "/dashboard/act/form_group" not in get(Dashboard(Sessions(SUPERVISOR), services),
+                                                  "/dashboard/groups").get_data(as_text=True)
+    done = post(Dashboard(Sessions(OFFICE), services), "/dashboard/act/form_group", {
+        "csrf": forms.form_token("sess-1"), "_nonce": "n-12", "_back": "/dashboard/groups", "name": "第三督导组",
+        "leader.name": "赵一", "leader.rank": "section", "leader.home_unit": "县财政局", "leader.post": "副局长",
+        "members.0.name": "钱二", "members.0.rank": "staff", "members.0.home_unit": "县财政局",
+        "members.0.post": "科员"})
+    assert done.status_code == 303
+    (_, rpc, fields), = services.commands
+    assert rpc == "form_group" and fields["leader"]["name"] == "赵一" and fields["members"][0]["rank"] == "staff"
+
+
+def test_when_the_group_counts_cannot_be_read_the_tick_is_asked_for():
+    assign = W.BY_NAME["assign_unit"]
+    assert W.confirm_needed(assign, lambda *a: None, {"group_id": "g-room"})        # unknown: asked
+    assert not W.confirm_needed(assign, lambda *a: GROUPS, {"group_id": "g-room"})  # room: not asked
+    assert W.confirm_needed(assign, lambda *a: GROUPS, {"group_id": "g-full"})
