@@ -360,7 +360,8 @@ def test_a_supervisor_sees_only_their_own_group(stack, county):
         {"text": ["message", "#message"]},
         {"goto": "/dashboard/overview", "as": "overview", "charts": False}))
     assert v["landed"] == f"/dashboard/groups/{mine}"
-    assert v["nav"] == ["督导组", "学习情况", "满意度测评", "紧急报告", "督办"]  # 督办: their own units
+    # 督办 and 整改台账 (the county ledger page): their own units
+    assert v["nav"] == ["督导组", "学习情况", "满意度测评", "紧急报告", "督办", "整改台账"]
     assert v["rows"] == [mine]
     assert v["other"]["status"] == 403 and "无权查看" in v["message"]
     assert v["overview"]["status"] == 403
