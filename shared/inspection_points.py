@@ -12,3 +12,6 @@ INSPECTION_POINTS = {
     "results_evident": "活动成效是否明显",
     "work_promoted": "各项工作是否得到促进",
 }
+
+# each point is scored on this inclusive scale unless configured otherwise (supervision config)
+MIN_SCORE, MAX_SCORE = 0, 10

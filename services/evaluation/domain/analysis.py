@@ -24,13 +24,8 @@ from services.evaluation.domain import guards
 from services.evaluation.domain.config import EvaluationConfig
 from services.evaluation.domain.facts import UnitFacts
 from shared.domain import SYSTEM, Actor, Conflict, Event, NotFound, Rejected
+from shared.opinion_sources import OPINION_SOURCES
 from shared.review_period import review_period
-
-OPINION_SOURCES = {
-    "departments": "部办委局",
-    "townships": "乡镇",
-    "frequent_visitors": "经常办事的群众",
-}
 
 
 def analysis_stream(unit_id: str) -> str:

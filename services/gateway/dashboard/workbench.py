@@ -4,13 +4,12 @@ choices they offer (members of the unit, its sections, its study sessions...), r
 through the dashboard's own role-checked reads."""
 from __future__ import annotations
 
-from services.evaluation.domain.analysis import OPINION_SOURCES
 from services.gateway.dashboard.actions import Action, Label
 from services.gateway.dashboard.labels import OBLIGATION_TYPE, PHASE, REPORT_KIND, TASK
-from services.study.domain.catalog import FORMS, REQUIRED_CONTENT
-from services.supervision.domain.config import DEFAULT_CONFIG
-from services.supervision.domain.vocabulary import RANKS
-from shared.inspection_points import INSPECTION_POINTS
+from shared.cadre_ranks import RANKS
+from shared.inspection_points import INSPECTION_POINTS, MAX_SCORE, MIN_SCORE
+from shared.opinion_sources import OPINION_SOURCES
+from shared.study_catalog import FORMS, REQUIRED_CONTENT
 from shared.work_plan_vocabulary import GUARANTEE_SYSTEMS, LEADER_MEASURES, PROBLEM_CATEGORIES
 
 PROBLEM_SOURCE = (("plan", "实施方案"), ("opinions", "征求的意见"), ("inspection", "督导检查"),
@@ -104,7 +103,7 @@ ACTIONS = (
         pages=("unit",), given=ON_UNIT),
 )
 
-SCORE_HELP = f"每项 {DEFAULT_CONFIG.min_score}–{DEFAULT_CONFIG.max_score} 分"
+SCORE_HELP = f"每项 {MIN_SCORE}–{MAX_SCORE} 分"
 DECISION = (("approve", "同意"), ("return", "退回"))
 AGREE = (("agree", "同意"), ("return", "退回"))
 SUPERVISOR_ACTIONS = (

@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from shared.inspection_points import MAX_SCORE, MIN_SCORE
+
 
 @dataclasses.dataclass(frozen=True)
 class SupervisionConfig:
@@ -12,8 +14,8 @@ class SupervisionConfig:
     # R2 "必须在派驻单位动员会前两天到位": days between arrival deadline and the meeting.
     arrival_lead_days: int = 2
     # R14: each of the seven inspection points is scored on this inclusive scale.
-    min_score: int = 0
-    max_score: int = 10
+    min_score: int = MIN_SCORE
+    max_score: int = MAX_SCORE
     # "这次选派的督导组组长，都是科级干部": ranks a group leader may hold.
     leader_ranks: tuple = ("section", "deputy_section")
     # R16 "到位后…及时报告联系方式": days after arrival by which contact details are reported.

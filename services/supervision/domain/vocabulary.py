@@ -1,14 +1,7 @@
 """The fixed lists the supervision rules speak in, with their Chinese labels."""
 from __future__ import annotations
 
-# Cadre ranks (职级) a group member may hold.
-RANKS = {
-    "county": "县级",
-    "section": "正科级",
-    "deputy_section": "副科级",
-    "staff": "科员",
-    "clerk": "办事员",
-}
+from shared.cadre_ranks import RANKS  # noqa: F401  (its home: shared)
 
 # R3 "督导组到位后，近期主要任务是审核好工作方案、督导好一个动员会、准备好一个讲话"
 REVIEW_WORK_PLAN = "review_work_plan"
