@@ -51,6 +51,11 @@ GROUPS_FORMED = -10
 UNITS_ASSIGNED = -5
 ARRIVED = -3
 
+# How long the loader waits for one service's event to reach another. Usually well under a
+# second; on a loaded two-core CI machine, with thirty journeys in flight, a reaction has once
+# taken over 30 s to land, and a wait that gives up early fails the whole demo county.
+PROPAGATION_WAIT = 120.0
+
 RANK = {"registered": 0, "scheduled": 1, "group_absent": 1, "mobilization": 2, "plan_returned": 2,
         "mobilization_applied": 2, "analysis": 3, "rectification": 4, "survey": 5,
         "accepted_clear": 6, "accepted_exact": 6, "remedial": 6}
@@ -83,7 +88,7 @@ class Api:
         return session
 
     def call(self, method: str, path: str, token: str, json=None, params=None,
-             ok=(200, 201), retry=(), wait: float = 30):
+             ok=(200, 201), retry=(), wait: float = PROPAGATION_WAIT):
         """The JSON answer of a request that must succeed; statuses in ``retry`` mean a
         fact has not arrived yet from another service, so ask again until ``wait``."""
         deadline = time.monotonic() + wait
@@ -128,7 +133,7 @@ class Api:
             raise DemoError(f"POST /attachments -> {response.status_code}: {response.text[:500]}")
         return response.json()["attachment_id"]
 
-    def until(self, predicate, message: str, wait: float = 30):
+    def until(self, predicate, message: str, wait: float = PROPAGATION_WAIT):
         deadline, pause = time.monotonic() + wait, 0.05
         while True:
             value = predicate()
@@ -457,7 +462,7 @@ class Loader:
     def gate(self, spec, unit_id, unit, sup, summary):
         """Apply, the group agrees, the office approves; the unit moves by the event."""
         applied = self.api.post(f"/units/{unit_id}/transitions", unit, {"summary": summary},
-                                retry=(422,), wait=15)
+                                retry=(422,))
         transition = applied["transition_id"]
         self.api.post(f"/transitions/{transition}/group-review", sup,
                       {"decision": "agree", "comments": "同意转段"}, retry=(404, 422))
