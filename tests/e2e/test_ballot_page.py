@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -15,29 +13,17 @@ import requests
 
 from assembly.stack import wait_until
 from services.evaluation.domain.hashing import sha256_hex
-from tests.e2e.test_dashboard import _unit_in_survey, ok
+from tests.e2e import test_dashboard as dash
+from tests.e2e.test_dashboard import _unit_in_survey, login, ok, root
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ballot"
-BROWSER = Path(__file__).with_name("dashboard_browser.py")
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 RATE = {"leadership": "satisfied", "campaign": "basically_satisfied"}
 
 
-def root(stack) -> str:
-    return stack.base_url.removesuffix("/api/v1")
-
-
 def browse(stack, *sessions) -> list[dict]:
-    plan = {"root": root(stack), "artifacts": str(ARTIFACTS), "sessions": list(sessions)}
-    done = subprocess.run([sys.executable, str(BROWSER)], input=json.dumps(plan), text=True,
-                          capture_output=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    answers = json.loads(done.stdout)
-    for answer in answers:
-        assert not answer["errors"], answer
-        assert not answer["outside"], answer["outside"]
-    return [a["values"] for a in answers]
+    return dash.browse(stack, *sessions, artifacts=ARTIFACTS)
 
 
 def opened_survey(stack, people=6, name="县统计局（样例）"):
@@ -148,10 +134,6 @@ def test_the_ballot_page_refuses_a_foreign_form_and_a_missing_answer_and_writes_
 
 
 # ---------------------------------------------------------------- in the browser
-def login(token):
-    return [{"goto": "/dashboard/login", "charts": False}, {"fill": ["#token", token]}, {"click": "#login"}]
-
-
 def test_supervisor_opens_draws_prints_and_respondents_vote_on_a_phone(stack):
     unit_id, group_id = _unit_in_survey(stack, "县交通局（样例）", 5)
     sup_token = stack.token("supervisor", scope=group_id, name="测评督导员")

@@ -207,10 +207,11 @@ def login(token) -> list:
             {"click": "#login"}]
 
 
-def browse(stack, *sessions) -> list[dict]:
+def browse(stack, *sessions, artifacts: Path | None = None) -> list[dict]:
     """Run sessions in the browser; every page loaded without script errors and
-    without reaching past the gateway. Returns each session's values."""
-    plan = {"root": root(stack), "artifacts": str(ARTIFACTS), "sessions": list(sessions)}
+    without reaching past the gateway. Returns each session's values. Screenshots go
+    to ``artifacts`` (this module's folder by default)."""
+    plan = {"root": root(stack), "artifacts": str(artifacts or ARTIFACTS), "sessions": list(sessions)}
     done = subprocess.run([sys.executable, str(BROWSER)], input=json.dumps(plan), text=True,
                           capture_output=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -585,6 +586,8 @@ def test_the_county_rectification_page_shows_every_ledger_in_scope(stack, county
     phone = [{"goto": "/dashboard/rectification", "as": "page"},
              {"eval": ["width", "window.innerWidth"]},
              {"eval": ["scroll", "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"]},
+             {"eval": ["table", "[document.querySelector('#ledgers').scrollWidth,"
+                                " document.querySelector('#ledgers').parentElement.clientWidth]"]},
              {"shot": "rectification-phone"}]
     group_id = county["groups"][0]
     mine = stack.as_role("supervisor", scope=group_id).get("/rectification").json()
@@ -604,6 +607,8 @@ def test_the_county_rectification_page_shows_every_ledger_in_scope(stack, county
     assert v["download"][0].endswith("/dashboard/rectification.xlsx")
     assert v["charts"] >= 1
     assert p["scroll"] <= p["width"], f"the page overflows a phone: {p['scroll']}px > {p['width']}px"
+    table, room = p["table"]
+    assert table <= room, f"the units' ledger table needs sideways scrolling on a phone: {table}px > {room}px"
     assert s["rows"] == [row["unit_id"] for row in mine["units"]]
     assert set(s["rows"]) <= set(v["rows"]) and len(s["rows"]) < len(v["rows"])
     assert u["page"]["status"] == 403
