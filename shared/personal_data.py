@@ -66,8 +66,9 @@ DECLARED: dict[str, tuple[Personal, ...]] = {
 # ``contact`` is a group's contact details, a dict: not declared yet, see
 # tests/unit/test_personal_data.py NOT_PERSONAL.)
 
-# event type -> the payload field naming the subject whose key it destroys
-ERASURES: dict[str, str] = {"PersonalDataErased": "subject_id"}
+# event type -> the payload field naming the subject whose key it destroys: a member of a
+# unit (units), a member of a supervision group (supervision)
+ERASURES: dict[str, str] = {"PersonalDataErased": "subject_id", "GroupMemberDataErased": "subject_id"}
 
 
 class SealBroken(ValueError):

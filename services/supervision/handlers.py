@@ -206,6 +206,13 @@ def record_batch(service, command, actor):
             "batch": command.batch}
 
 
+def erase_group_member_data(service, command, actor):
+    """The office forgets a group member's personal data: the group's stream records
+    GroupMemberDataErased and the event store destroys the member's key with it."""
+    run(service, command, actor)
+    return {"group_id": command.group_id, "member_id": command.member_id, "erased": True}
+
+
 # ------------------------------------------------------- R3 arrival tasks
 def read_speech_draft(service, command, actor):
     command = dataclasses.replace(
