@@ -43,7 +43,8 @@ from shared.config import settings
 from shared.domain import Actor, Forbidden, NotFound
 from shared.service_kit import ask_peer
 
-CONFIG = config_from_environment(soft_unit_limit=settings().soft_group_limit)
+CONFIG = config_from_environment(soft_unit_limit=settings().soft_group_limit,
+                                 retention_days=settings().retention_days)
 DECIDE = D.decider(CONFIG)
 STUDY_WHY = "a group agrees to a unit leaving 学习动员 only with its study readiness"
 ANALYSIS_WHY = "a group agrees to a unit leaving 分析评议 only with its phase-2 readiness"
