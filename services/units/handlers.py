@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime
 
 from services.units import domain as D
 from services.units import roster_workbook
@@ -293,6 +294,8 @@ def observe_retention(service) -> int:
     for doc in service.storage.find(RETENTION, {"accepted_on": {"$ne": None}}):
         if not set(doc.get("respondents", [])) - set(doc.get("erased", [])):
             continue
+        if now < (datetime.date.fromisoformat(doc["accepted_on"]) + datetime.timedelta(days=days)).isoformat():
+            continue  # not yet due by the read model: the stream is not even loaded
         state = D.fold(events_of(service.storage.load(D.unit_stream(doc["unit_id"]))))
         due = D.rectification.retention_due(state, days) if state else None
         if due is None or now < due:
