@@ -109,6 +109,22 @@ def obligation(stack, unit_id) -> dict:
     return found
 
 
+def test_the_office_sees_it_coming_on_its_obligations_page(stack, accepted):
+    from tests.e2e.test_dashboard import DESKTOP, PHONE, browse, session
+    oid = f"{accepted['unit_id']}:respondent_erasure"
+    row = f"#obligations tbody tr[data-obligation='{oid}']"
+    steps = [{"goto": "/dashboard/obligations?status=open&type=respondent_erasure", "charts": False},
+             {"text": ["row", row]}, {"text": ["due", f"{row} [data-field='due']"]}]
+    desktop, phone = browse(stack, session(stack.token("office"), *steps, {"shot": "retention-desktop"},
+                                           viewport=DESKTOP),
+                            session(stack.token("office"), *steps, {"shot": "retention-phone"},
+                                    viewport=PHONE, mobile=True))
+    for seen in (desktop, phone):
+        assert "删除测评群众姓名" in seen["row"] and "待完成" in seen["row"]
+        assert seen["due"].strip() == TOMORROW
+    assert "活动办" in desktop["row"]  # who owes it (a column the phone's width leaves out)
+
+
 def test_the_frame_is_pseudonymous_and_the_names_are_sealed(stack, accepted):
     ballots = accepted["drawn"]["ballots"]
     assert sorted(b["name"] for b in ballots) == sorted(PEOPLE)  # the printed slips name them
