@@ -38,6 +38,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     # nameko's worker threads per service process: requests and deliveries handled at once
     max_workers: int = 40
+    # how long after a unit is accepted the names of the people it notified (the survey's
+    # respondents) are kept before they are erased by themselves (issue 19)
+    retention_days: int = 365
 
     def database_name(self, service: str) -> str:
         """One database per service: no service reads another's database."""
@@ -87,7 +90,18 @@ def settings() -> Settings:
                               .split(",") if a.strip()),
         scheduler_seconds=float(env.get("DUDAO_SCHEDULER_SECONDS", "30")),
         max_workers=int(env.get("DUDAO_MAX_WORKERS", "40")),
+        retention_days=_days("DUDAO_RETENTION_DAYS", env.get("DUDAO_RETENTION_DAYS", "365")),
     )
+
+
+def _days(name: str, value: str) -> int:
+    try:
+        days = int(value.strip())
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise ValueError(f"{name} is a whole number of days, 0 or more, not {value!r}")
+    return days
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:

@@ -56,6 +56,9 @@ class Personal:
 DECLARED: dict[str, tuple[Personal, ...]] = {
     # units: a member of a unit (name)
     "MemberEnrolled": (Personal(("name",), "member_id"),),
+    # units: the people a unit notified (通报), the survey's sampling frame: each named by a
+    # pseudonymous id (``scope`` holds the ids; the frame and the draw use them)
+    "PublicNotified": (Personal(("name",), "person_id", at="people[]"),),
     # supervision: the people of a supervision group
     "GroupFormed": (Personal(("name",), "member_id", at="leader"),
                     Personal(("name",), "member_id", at="members[]")),
@@ -66,8 +69,11 @@ DECLARED: dict[str, tuple[Personal, ...]] = {
 # ``contact`` is a group's contact details, a dict: not declared yet, see
 # tests/unit/test_personal_data.py NOT_PERSONAL.)
 
-# event type -> the payload field naming the subject whose key it destroys
-ERASURES: dict[str, str] = {"PersonalDataErased": "subject_id"}
+# event type -> the payload field naming the subject whose key it destroys (or, a list,
+# the subjects): a member of a unit (units), a member of a supervision group
+# (supervision), the respondents a unit notified once their retention has passed (units)
+ERASURES: dict[str, str] = {"PersonalDataErased": "subject_id", "GroupMemberDataErased": "subject_id",
+                            "RespondentNamesErased": "subject_ids"}
 
 
 class SealBroken(ValueError):
@@ -153,9 +159,13 @@ def declared_subjects(event_type: str, payload: dict) -> set[str]:
     return out
 
 
-def erased_subject(event_type: str, payload: dict) -> str | None:
+def erased_subjects(event_type: str, payload: dict) -> list[str]:
+    """The subjects whose keys an event of this type destroys (none for other types)."""
     field = ERASURES.get(event_type)
-    return payload.get(field) if field else None
+    value = payload.get(field) if field else None
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _copy_with(payload: dict, at: str, change: Callable[[dict], dict]) -> dict:
@@ -283,9 +293,7 @@ class Keyring:
         out = set()
         for event in events:
             out |= declared_subjects(event.type, event.payload)
-            subject = erased_subject(event.type, event.payload)
-            if subject:
-                out.add(subject)
+            out.update(erased_subjects(event.type, event.payload))
         return out
 
     def shown_to_caller(self, envelopes: list[dict]) -> list[dict]:
@@ -306,8 +314,7 @@ class Keyring:
         """Seal one event's payload (in append order: an erasure earlier in the batch
         already holds for the events after it)."""
         stored, shown = conceal(event_type, payload, self.key_for)
-        subject = erased_subject(event_type, payload)
-        if subject:
+        for subject in erased_subjects(event_type, payload):
             self.docs[subject] = self.erased[subject] = tombstone(subject, self.now)
             self.created.pop(subject, None)
         return stored, shown

@@ -118,12 +118,20 @@ def draw_sample(service, request: dict, actor: Actor) -> dict:
                            today=today(), public_entropy=request["public_entropy"], actor=actor)
     drawn = execute(service, command, actor)[0]  # SampleDrawn, then SlipsIssued
     p = drawn["payload"]
-    # the only place the token <-> person pairing ever exists
+    # the only place the token <-> person pairing ever exists. A frame of pseudonymous ids
+    # (issue 19) is printed with the names they stand for, as the units log told them
+    names = respondent_names(service, p["unit_id"])
     return {"survey_id": p["survey_id"], "unit_id": p["unit_id"], "seed": p["seed"],
             "public_entropy": p["public_entropy"], "algorithm": p["algorithm"],
             "sample": list(p["sample"]),
-            "ballots": [{"person": person, "token": token}
+            "ballots": [{"person": person, "name": names.get(person, person), "token": token}
                         for person, token in zip(p["sample"], tokens)]}
+
+
+def respondent_names(service, unit_id: str) -> dict[str, str]:
+    """pseudonymous id -> the name of the person it stands for (已删除 once erased)."""
+    doc = service.storage.get(UNIT_FACTS, unit_id) or {}
+    return {r["person_id"]: r.get("name", "") for r in doc.get("respondents", [])}
 
 
 def _ballot_survey(service, token: str, actor: Actor) -> dict:

@@ -77,11 +77,27 @@ def _phase_entered(doc, env):
     return doc
 
 
+def _respondents_erased(doc, env):
+    """The retention after acceptance passed (units' RespondentNamesErased): 已删除 in place
+    of every name of the people notified; their pseudonymous ids (the frame) stay."""
+    if doc is None:
+        return None
+    for subject in _payload(env)["subject_ids"]:
+        doc = scrub(doc, subject)
+    return doc
+
+
 def _public_notified(doc, env):
     p = _payload(env)
     doc = doc or _unit_base(p["unit_id"])
     phase = p.get("phase")  # absent in notifications logged before the phase was recorded
-    return {**doc,
+    # who the pseudonymous ids of the scope name (the draw's slips print the names); the
+    # ids of every notification are kept, a survey's frame being an earlier one's
+    known = {r["person_id"] for r in doc.get("respondents", [])}
+    respondents = [*doc.get("respondents", []),
+                   *({"person_id": r["person_id"], "name": r.get("name", "")}
+                     for r in p.get("people") or [] if r["person_id"] not in known)]
+    return {**doc, "respondents": respondents,
             "latest_notification": {
                 "notification_id": p["notification_id"], "scope": list(p.get("scope", [])),
                 "date": p.get("date"), "phase": phase,
@@ -95,6 +111,7 @@ _facts_keys, _facts_apply = by_type({
     "UnitRegistered": _unit_registered,
     "MemberEnrolled": _member_enrolled,
     "PersonalDataErased": _personal_data_erased,
+    "RespondentNamesErased": _respondents_erased,
     "PhaseEntered": _phase_entered,
     "PublicNotified": _public_notified,
 }, "unit_id")

@@ -43,7 +43,8 @@ from shared.config import settings
 from shared.domain import Actor, Forbidden, NotFound
 from shared.service_kit import ask_peer
 
-CONFIG = config_from_environment(soft_unit_limit=settings().soft_group_limit)
+CONFIG = config_from_environment(soft_unit_limit=settings().soft_group_limit,
+                                 retention_days=settings().retention_days)
 DECIDE = D.decider(CONFIG)
 STUDY_WHY = "a group agrees to a unit leaving 学习动员 only with its study readiness"
 ANALYSIS_WHY = "a group agrees to a unit leaving 分析评议 only with its phase-2 readiness"
@@ -204,6 +205,13 @@ def record_batch(service, command, actor):
     run(service, command, actor)
     return {"group_id": command.group_id, "member_id": command.member_id,
             "batch": command.batch}
+
+
+def erase_group_member_data(service, command, actor):
+    """The office forgets a group member's personal data: the group's stream records
+    GroupMemberDataErased and the event store destroys the member's key with it."""
+    run(service, command, actor)
+    return {"group_id": command.group_id, "member_id": command.member_id, "erased": True}
 
 
 # ------------------------------------------------------- R3 arrival tasks

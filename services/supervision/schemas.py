@@ -146,6 +146,15 @@ class BatchParticipationSchema(CommandSchema):
     batch = fields.Integer(required=True, strict=True, validate=validate.OneOf(LATER_BATCHES))
 
 
+class GroupMemberErasureSchema(CommandSchema):
+    """POST /groups/{group}/members/{member}/erasure {reason} (office): crypto-shredding
+    (shared.personal_data): the member's key is destroyed, 已删除 shows where the name was."""
+    command = C.EraseGroupMemberData
+    group_id = _id()
+    member_id = _id()
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
 # -------------------------------------------------------- arrival tasks, plan
 class SpeechDraftReadSchema(CommandSchema):
     """POST /units/{unit}/speech-draft/read"""

@@ -74,6 +74,7 @@ class SupervisionService(DomainService):
     request_leave = endpoint(S.LeaveRequestSchema, H.request_leave)
     decide_leave = endpoint(S.LeaveDecisionSchema, H.decide_leave)
     record_batch = endpoint(S.BatchParticipationSchema, H.record_batch)
+    erase_group_member_data = endpoint(S.GroupMemberErasureSchema, H.erase_group_member_data)
 
     # R3 arrival tasks, R4 work-plan review
     read_speech_draft = endpoint(S.SpeechDraftReadSchema, H.read_speech_draft)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime
 
 from services.units import domain as D
 from services.units import roster_workbook
@@ -22,11 +23,12 @@ from services.units.domain.config import config_from_environment
 from services.units.ledger_view import county_view, ledger_view
 from services.units.ledger_workbook import XLSX_MEDIA_TYPE
 from services.units.ledger_workbook import workbook_bytes as ledger_workbook_bytes
-from services.units.projections import CARDS, MEMBERS, county_overview
+from services.units.projections import CARDS, MEMBERS, RETENTION, county_overview
 from services.units.schemas import RosterUpload, roster_row_problems
 from services.units.translate import CONSUMED, command_for
 from shared import access
 from shared.clock import today
+from shared.config import settings
 from shared.domain import Actor, Forbidden, NotFound, Rejected, events_of
 from shared.edge import actor_from
 from shared.service_kit import PeerUnavailable, ask_peer
@@ -273,6 +275,35 @@ def notify_public(service, command: D.NotifyPublic, actor):
     _run(service, command, actor)
     return {"notification_id": command.notification_id, "scope_size": len(command.scope),
             "date": command.date}
+
+
+# --- retention of the people notified (issue 19) ----------------------------------------------
+RETENTION_ACTOR = Actor(id="system:retention", name="retention", role="system")
+
+
+def observe_retention(service) -> int:
+    """The retention's tick (one instance at a time, by lease): for each accepted unit
+    whose retention (DUDAO_RETENTION_DAYS after acceptance) has passed and who still has
+    names of people it notified, erase them. The rule decides nothing once they are gone,
+    so a repeated tick, a restart or a second instance appends nothing more. Returns how
+    many units' names it erased."""
+    held, _ = service.retention.hold()
+    if not held:
+        return 0
+    now, days, erased = today(), settings().retention_days, 0
+    for doc in service.storage.find(RETENTION, {"accepted_on": {"$ne": None}}):
+        if not set(doc.get("respondents", [])) - set(doc.get("erased", [])):
+            continue
+        if now < (datetime.date.fromisoformat(doc["accepted_on"]) + datetime.timedelta(days=days)).isoformat():
+            continue  # not yet due by the read model: the stream is not even loaded
+        state = D.fold(events_of(service.storage.load(D.unit_stream(doc["unit_id"]))))
+        due = D.rectification.retention_due(state, days) if state else None
+        if due is None or now < due:
+            continue
+        command = D.EraseRespondentNames(actor=RETENTION_ACTOR, unit_id=doc["unit_id"], today=now,
+                                         retention_days=days)
+        erased += bool(_run(service, command, RETENTION_ACTOR))
+    return erased
 
 
 # --- the rectification ledger (整改台账) ------------------------------------------------------

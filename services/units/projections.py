@@ -406,8 +406,41 @@ def _member_apply(doc, env, key):
 UNIT_MEMBERS = Projection(collection=MEMBERS, source="units", keys=_member_keys, apply=_member_apply,
                           indexes=([("unit_id", 1), ("section", 1)], [("unit_id", 1), ("study_group_id", 1)]))
 
+# --- retention of the people notified (issue 19) -------------------------------------------
+# ``units_retention``, one doc per unit that notified people under pseudonymous ids:
+# {unit_id, accepted_on (while accepted), respondents: [person_id], erased: [person_id]};
+# what the scheduler (handlers.observe_retention) looks at. Ids only, never a name.
+RETENTION = "units_retention"
+
+
+def _retention_keys(env) -> list[str]:
+    p = env["payload"]
+    if env["type"] == "PublicNotified" and not p.get("people"):
+        return []
+    return [p["unit_id"]] if env["type"] in ("PhaseEntered", "PublicNotified", "RespondentNamesErased") else []
+
+
+def _retention_apply(doc, env, key):
+    p = env["payload"]
+    if env["type"] == "PhaseEntered":
+        if doc is None and p["phase"] != P.ACCEPTED:
+            return None
+        doc = doc or {"unit_id": key, "accepted_on": None, "respondents": [], "erased": []}
+        return {**doc, "accepted_on": (p.get("entered_on") or env.get("occurred_at", "")[:10])
+                if p["phase"] == P.ACCEPTED else None}
+    doc = doc or {"unit_id": key, "accepted_on": None, "respondents": [], "erased": []}
+    if env["type"] == "PublicNotified":
+        ids = [person["person_id"] for person in p["people"]]
+        return {**doc, "respondents": doc["respondents"] + [i for i in ids if i not in doc["respondents"]]}
+    erased = set(doc["erased"]) | set(p["subject_ids"])
+    return {**doc, "erased": sorted(erased)}
+
+
+UNITS_RETENTION = Projection(collection=RETENTION, source="units", keys=_retention_keys,
+                             apply=_retention_apply, indexes=([("accepted_on", 1)],))
+
 PROJECTIONS = [UNIT_CARDS, UNIT_CARDS_FROM_SUPERVISION, UNIT_CARDS_FROM_EVALUATION, UNIT_CARDS_OVERDUE,
-               UNIT_MEMBERS]
+               UNIT_MEMBERS, UNITS_RETENTION]
 
 
 # --- queries over the read models ------------------------------------------------

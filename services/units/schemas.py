@@ -245,8 +245,11 @@ class NotificationSchema(UnitCommandSchema):
     rectification_status = fields.String(load_default="", validate=validate.Length(max=10_000))
 
     def make(self, data, edge):
+        # each person notified gets a pseudonymous id: the frame a survey draws from holds
+        # the ids, the log each name sealed with its person's key (shared.personal_data)
         return C.NotifyPublic(actor=edge.actor, notification_id=edge.new_id("n"),
-                              **{**data, "scope": tuple(data["scope"]), "date": data["date"] or edge.today()})
+                              **{**data, "scope": tuple(data["scope"]), "date": data["date"] or edge.today()},
+                              person_ids=tuple(edge.new_id("r") for _ in data["scope"]))
 
 
 class RectificationMeasureSchema(UnitCommandSchema):

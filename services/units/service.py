@@ -7,16 +7,22 @@ out). Each RPC is a schema (services/units/schemas.py) and a handler
 """
 from __future__ import annotations
 
+import logging
+
 from nameko.events import event_handler
+from nameko.timer import timer
 
 from services.units import handlers as H
 from services.units import schemas as S
 from services.units.projections import PROJECTIONS
 from services.units.upcasting import upcasters
-from shared.service_kit import DomainService, OutboxRelay, ServiceStorage, Wiring, endpoint
+from shared.config import settings
+from shared.service_kit import DomainService, LeaseHolder, OutboxRelay, ServiceStorage, Wiring, endpoint
 from shared.service_kit import attachments as files
 
 __all__ = ["UnitsService", "WIRING"]
+
+log = logging.getLogger(__name__)
 
 WIRING = Wiring(service="units", projections=tuple(PROJECTIONS), reactions=H.REACTIONS,
                 upcasters=upcasters())
@@ -26,6 +32,15 @@ class UnitsService(DomainService):
     name = "units"
     storage = ServiceStorage(WIRING)
     relay = OutboxRelay()
+    retention = LeaseHolder("retention_lease")
+
+    # --- the retention of the people notified: their names erased once it has passed ------
+    @timer(interval=settings().scheduler_seconds)
+    def observe_retention(self):
+        try:
+            H.observe_retention(self)
+        except Exception as err:  # the database may be down: the next tick retries
+            log.warning("the retention's tick failed: %s", err)
 
     # --- events of other services (H.REACTIONS) -------------------------------------------
     @event_handler("supervision", "#", requeue_on_error=True)

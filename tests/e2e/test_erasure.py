@@ -27,6 +27,10 @@ SERVICES = ("units", "supervision", "study", "evaluation", "gateway")
 FORGOTTEN = "隐私甲某" + uuid.uuid4().hex[:6]  # the member forgotten
 KEPT = "保留乙某" + uuid.uuid4().hex[:6]  # a member of the same unit, kept
 RESPONDENT = "问卷丙某" + uuid.uuid4().hex[:6]  # forgotten: a member of a surveyed unit
+GROUP_LEADER = "督导组长丁某" + uuid.uuid4().hex[:6]  # forgotten: a supervision group's leader
+GROUP_MEMBER = "督导组员戊某" + uuid.uuid4().hex[:6]  # forgotten: a member of that group
+GROUP_KEPT = "督导组员己某" + uuid.uuid4().hex[:6]  # a member of that group, kept
+FORGOTTEN_NAMES = (FORGOTTEN, RESPONDENT, GROUP_LEADER, GROUP_MEMBER)
 
 
 @pytest.fixture(scope="module")
@@ -226,6 +230,98 @@ def test_forgetting_a_member_leaves_the_placeholder_everywhere(stack, county):
     assert holding(docs, KEPT) != []  # the search can find a name that is there
 
 
+@pytest.fixture(scope="module")
+def group(stack):
+    """A supervision group formed by the office, its people named."""
+    def person(name, rank="staff"):
+        return {"name": name, "rank": rank, "home_unit": "县财政局", "post": "科员"}
+    formed = stack.as_role("office").post("/groups", json={
+        "name": "督导组-" + uuid.uuid4().hex[:6], "leader": person(GROUP_LEADER, "section"),
+        "members": [person(GROUP_MEMBER), person(GROUP_KEPT)]})
+    assert formed.status_code == 201, formed.text
+    body = formed.json()
+    portfolios = stack.db("supervision")["supervision_group_portfolios"]
+    wait_until(lambda: portfolios.find_one({"_id": body["group_id"]}), timeout=30,
+               message="the group's portfolio")
+    return {"group_id": body["group_id"], "leader": body["leader_member_id"],
+            "member": body["member_ids"][0], "kept": body["member_ids"][1]}
+
+
+def group_answers(stack, group) -> dict:
+    office = stack.as_role("office")
+    out = {"group": office.get(f"/groups/{group['group_id']}"), "groups": office.get("/groups"),
+           "console": office.get("/console")}
+    for name, response in out.items():
+        assert response.status_code == 200, (name, response.text)
+    return {name: response.json() for name, response in out.items()}
+
+
+def test_group_member_erasure_refusals_store_nothing(stack, group):
+    events = stack.db("supervision")["events"]
+    before = events.count_documents({})
+    path = f"/groups/{group['group_id']}/members/{group['member']}/erasure"
+
+    def refused(response, status, says):
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert says in body["message"], body
+        assert events.count_documents({}) == before, "a refused erasure stored an event"
+        return body
+
+    refused(stack.as_role("supervisor", scope=group["group_id"]).post(path, json={"reason": "本人申请"}),
+            403, "may not")
+    refused(stack.as_role("auditor").post(path, json={"reason": "本人申请"}), 403, "may not")
+    office = stack.as_role("office")
+    body = refused(office.post(path, json={}), 422, "schema")
+    assert "reason" in body["details"]["fields"]
+    refused(office.post(path, json={"reason": "  "}), 422, "reason")
+    refused(office.post(path, json={"reason": "x" * 501}), 422, "schema")
+    refused(office.post(f"/groups/{group['group_id']}/members/p-000000000000/erasure",
+                        json={"reason": "本人申请"}), 404, "not a member")
+    refused(office.post(f"/groups/g-000000000000/members/{group['member']}/erasure",
+                        json={"reason": "本人申请"}), 404, "does not exist")
+    assert stack.db("supervision")["personal_keys"].find_one({"_id": group["member"]})["key"] is not None
+
+
+def test_forgetting_group_members_leaves_the_placeholder_everywhere(stack, group):
+    before = group_answers(stack, group)
+    assert GROUP_LEADER in json.dumps(before, ensure_ascii=False)
+    logs = {w: d for w, d in every_document(stack).items() if w.endswith(".events")}
+    assert holding(logs, GROUP_MEMBER) == [] and holding(logs, GROUP_LEADER) == []  # sealed
+    office = stack.as_role("office")
+    gid = group["group_id"]
+    for who in ("member", "leader"):
+        done = office.post(f"/groups/{gid}/members/{group[who]}/erasure", json={"reason": "督导结束，本人申请删除"})
+        assert done.status_code == 201, done.text
+        assert done.json() == {"group_id": gid, "member_id": group[who], "erased": True}
+    again = office.post(f"/groups/{gid}/members/{group['member']}/erasure", json={"reason": "再次"})
+    assert again.status_code == 409 and "already erased" in again.json()["message"], again.text
+    keys = stack.db("supervision")["personal_keys"]
+    assert keys.find_one({"_id": group["member"]})["key"] is None
+    assert keys.find_one({"_id": group["kept"]})["key"] is not None
+    erasures = list(stack.db("supervision")["events"].find({"type": "GroupMemberDataErased",
+                                                            "payload.group_id": gid}))
+    assert [set(e["payload"]) for e in erasures] == [{"group_id", "subject_id", "reason", "is_leader"}] * 2
+
+    def forgotten():
+        docs = every_document(stack)
+        return not holding(docs, GROUP_MEMBER) and not holding(docs, GROUP_LEADER)
+    wait_until(forgotten, timeout=30, message="every projection to forget the group's names")
+    after = group_answers(stack, group)
+    text = json.dumps(after, ensure_ascii=False)
+    assert GROUP_MEMBER not in text and GROUP_LEADER not in text and GROUP_KEPT in text
+    people = after["group"]["people"]
+    assert {k: p["name"] for k, p in people.items()} == {
+        group["leader"]: "已删除", group["member"]: "已删除", group["kept"]: GROUP_KEPT}
+    assert [g["leader_name"] for g in after["groups"] if g["group_id"] == gid] == ["已删除"]
+    # nothing else about them changed
+    assert {k: {f: v for f, v in p.items() if f != "name"} for k, p in people.items()} == \
+        {k: {f: v for f, v in p.items() if f != "name"} for k, p in before["group"]["people"].items()}
+    docs = every_document(stack)
+    assert holding(docs, GROUP_MEMBER) == [] and holding(docs, GROUP_LEADER) == []
+    assert holding(docs, GROUP_KEPT) != []
+
+
 def test_verify_rebuild_and_the_audit_bundle_after_the_erasure(stack, county, tmp_path):
     verified = dudao(stack, "audit", "verify", "--json")
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -248,10 +344,11 @@ def test_verify_rebuild_and_the_audit_bundle_after_the_erasure(stack, county, tm
     bundle = tmp_path / "bundle"
     exported = dudao(stack, "audit", "export", str(bundle))
     assert exported.returncode == 0, exported.stdout + exported.stderr
-    assert files_holding(bundle, FORGOTTEN) == [] and files_holding(bundle, RESPONDENT) == []
+    assert [n for n in FORGOTTEN_NAMES if files_holding(bundle, n)] == []
     assert files_holding(bundle, "personal_keys") == []
     # no key material either: the key documents' bytes appear in no file
-    keys = [bytes(d["key"]) for d in stack.db("units")["personal_keys"].find({"key": {"$ne": None}})]
+    keys = [bytes(d["key"]) for service in ("units", "supervision")
+            for d in stack.db(service)["personal_keys"].find({"key": {"$ne": None}})]
     assert keys
     blob = b"".join(p.read_bytes() for p in bundle.rglob("*") if p.is_file())
     import base64
@@ -259,6 +356,7 @@ def test_verify_rebuild_and_the_audit_bundle_after_the_erasure(stack, county, tm
     checked = dudao(stack, "audit", "verify-bundle", str(bundle))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert files_holding(bundle, KEPT) == []  # a kept name is sealed in the bundle too
+    assert files_holding(bundle, GROUP_KEPT) == []
 
 
 def test_the_data_directory_bytes(stack, county):

@@ -6,8 +6,12 @@ readiness), rectification (R22) and public notification (R12, R23).
 Every refusal is a 4xx JSON error with a clear message and leaves no event behind.
 """
 import datetime
+import json
+
+from pymongo import MongoClient
 
 from assembly.stack import wait_until
+from shared.eventstore.mongo import MongoEventStore
 from tests import sample_files
 
 TODAY = datetime.date.today().isoformat()
@@ -398,7 +402,20 @@ def test_public_notification_records_the_scope(stack):
     [note] = card(stack, unit_id)["notifications"]
     assert (note["notification_id"], note["scope_size"], note["date"]) == (told.json()["notification_id"], 3, TODAY)
     stored = stack.db("units")["events"].find_one({"type": "PublicNotified", "payload.unit_id": unit_id})
-    assert stored["payload"]["scope"] == ["群众甲", "乡镇代表乙", "办事群众丙"]
+    # issue 19: the log keeps the scope as one pseudonymous id per person, in order, and each
+    # name sealed with that person's key (read back through the store, the names are there)
+    people = ["群众甲", "乡镇代表乙", "办事群众丙"]
+    ids = stored["payload"]["scope"]
+    assert len(set(ids)) == 3 and all(i.startswith("r-") for i in ids)
+    assert not [n for n in people if n in json.dumps(stored["payload"], ensure_ascii=False)]
+    client = MongoClient(stack.mongo_uri)
+    try:
+        log = MongoEventStore("units", client, f"{stack.db_prefix}_units").read_stream(f"unit-{unit_id}")
+    finally:
+        client.close()
+    [shown] = [e for e in log if e["event_id"] == stored["event_id"]]
+    assert [p["name"] for p in shown["payload"]["people"]] == people
+    assert [p["person_id"] for p in stored["payload"]["people"]] == ids
     assert stored["actor"]["role"] == "unit" and stored["actor"]["scope"] == unit_id
 
 

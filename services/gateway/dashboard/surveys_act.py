@@ -119,7 +119,7 @@ def draw(dash, request: Request, person, survey: str) -> Response:
     doc = dash.fetch(person, "evaluation", "get_survey", {"survey": survey})
     unit = dash.fetch(person, "units", "get_unit", {"unit": drawn["unit_id"]}, missing_ok=True) or {}
     base = slips.site(request, dash.trusted_proxies) + PREFIX + "/ballot/"
-    printed = [slips.slip(b["person"], base + b["token"]) for b in drawn["ballots"]]
+    printed = [slips.slip(b.get("name") or b["person"], base + b["token"]) for b in drawn["ballots"]]
     response = dash._page(person, "slips.html", title="测评票（仅此一次显示）", survey=doc,
                           unit_name=unit.get("name", drawn["unit_id"]), slips=printed, drawn=drawn)
     response.headers["Cache-Control"] = "no-store"

@@ -23,7 +23,7 @@ SURVEY_DOC = document(survey_id=ID, unit_id=ID, group_id=ID, survey_round=INT, s
                   opened_on=DATE, sample_size=INT, frame_size=INT, seed_hash=STR, ballots_cast=INT,
                   slips=record(issued=INT, used=INT, unused=INT))
 DRAWN = record(survey_id=ID, unit_id=ID, seed=STR, public_entropy=nullable(STR), algorithm=STR,
-               sample=array(STR, unique=True), ballots=array(record(person=STR, token=STR)))
+               sample=array(STR, unique=True), ballots=array(record(person=STR, name=STR, token=STR)))
 HISTORY = document(unit_id=GIVEN_ID, surveys=array(document(survey_id=ID, status=STR)),
                    analysis=document(opinions=array(OBJECT), talks=array(OBJECT),
                                      party_spirit_analyses=array(OBJECT),

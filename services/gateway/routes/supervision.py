@@ -118,6 +118,11 @@ ROUTES = [
           "Record the batch (2 or 3) a member joins in their home unit",
           _schema("BatchParticipationSchema"), args={**GROUP, "member": "member_id"},
           result=record(group_id=GIVEN_ID, member_id=GIVEN_ID, batch=INT)),
+    Route("POST", "/groups/<group>/members/<member>/erasure", S, "erase_group_member_data", OFFICE, 201,
+          "Forget a group member's personal data {reason}: their key is destroyed, 已删除 shows "
+          "where their name was (crypto-shredding)", _schema("GroupMemberErasureSchema"),
+          args={**GROUP, "member": "member_id"},
+          result=record(group_id=GIVEN_ID, member_id=GIVEN_ID, erased=BOOL)),
     # R3 the three arrival tasks
     Route("POST", "/units/<unit>/speech-draft/read", S, "read_speech_draft", SUPERVISOR, 201,
           "The group read the secretary's mobilisation speech draft",

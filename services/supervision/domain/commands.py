@@ -127,6 +127,15 @@ class RecordBatchParticipation(_OnGroup):
     actor: Actor
 
 
+@frozen
+class EraseGroupMemberData(_OnGroup):
+    """The office forgets a group member's personal data (PIPL art. 47), with a reason."""
+    group_id: str
+    member_id: str
+    reason: str
+    actor: Actor
+
+
 # ------------------------------------------------------------- a supervised unit
 @frozen
 class AssignUnit(_OnUnit):

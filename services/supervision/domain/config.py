@@ -22,6 +22,9 @@ class SupervisionConfig:
     contact_report_days: int = 3
     # days after opening by which a satisfaction survey is closed.
     survey_close_days: int = 14
+    # issue 19: days after a unit is accepted until the names of the people it notified
+    # (the survey's respondents) are erased (DUDAO_RETENTION_DAYS, shared.config)
+    retention_days: int = 365
 
 
 DEFAULT_CONFIG = SupervisionConfig()

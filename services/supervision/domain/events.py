@@ -65,6 +65,17 @@ class MemberBatchJoined(Event):
     home_unit: str
 
 
+@frozen
+class GroupMemberDataErased(Event):
+    """The office forgot a group member's personal data (crypto-shredding,
+    shared.personal_data): the event store destroys the key of ``subject_id`` (the
+    member_id) in the transaction that appends this. It carries no personal data itself."""
+    group_id: str
+    subject_id: str  # the member_id whose data key is destroyed
+    reason: str
+    is_leader: bool = False  # they lead the group (the console shows the leader's name)
+
+
 # ------------------------------------------------------------ supervised-unit stream
 @frozen
 class UnitAssigned(Event):

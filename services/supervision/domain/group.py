@@ -7,6 +7,7 @@ from typing import Iterable
 from services.supervision.domain import events as ev
 from services.supervision.domain.commands import (
     DecideLeave,
+    EraseGroupMemberData,
     EstablishTemporaryBranch,
     FormGroup,
     RecordBatchParticipation,
@@ -22,7 +23,7 @@ from services.supervision.domain.guards import (
     require_text,
 )
 from services.supervision.domain.vocabulary import BRANCH_RULES, LATER_BATCHES, LEAVE_DECISIONS, RANKS
-from shared.domain import Conflict, Forbidden, NotFound, Rejected
+from shared.domain import ERASED, Conflict, Forbidden, NotFound, Rejected
 
 PERSON_FIELDS = ("member_id", "name", "rank", "home_unit", "post")
 
@@ -37,6 +38,7 @@ class GroupState:
     leaves: dict = dataclasses.field(default_factory=dict)  # leave_id -> {member_id, ..., status}
     batches: dict = dataclasses.field(default_factory=dict)  # member_id -> 2 | 3
     formed_on: str | None = None
+    erased: frozenset = frozenset()  # member_ids whose personal data the office forgot
 
     @property
     def formed(self) -> bool:
@@ -75,12 +77,25 @@ def _batch_joined(state: GroupState, event: ev.MemberBatchJoined) -> GroupState:
     return dataclasses.replace(state, batches=put(state.batches, event.member_id, event.batch))
 
 
+def _member_erased(state: GroupState, event: ev.GroupMemberDataErased) -> GroupState:
+    person = state.people.get(event.subject_id)
+    if person is None:
+        return state
+    people = put(state.people, event.subject_id, {**person, "name": ERASED})
+    leader = state.leader
+    if leader is not None and leader.get("member_id") == event.subject_id:
+        leader = {**leader, "name": ERASED}
+    return dataclasses.replace(state, people=people, leader=leader,
+                               erased=state.erased | {event.subject_id})
+
+
 _EVOLVERS = {
     ev.GroupFormed: _formed,
     ev.TemporaryBranchEstablished: _branch,
     ev.LeaveRequested: _leave_requested,
     ev.LeaveDecided: _leave_decided,
     ev.MemberBatchJoined: _batch_joined,
+    ev.GroupMemberDataErased: _member_erased,
 }
 
 
@@ -231,10 +246,34 @@ def _record_batch(state: GroupState, cmd: RecordBatchParticipation, config) -> l
                                  batch=cmd.batch, home_unit=person["home_unit"])]
 
 
+ERASURE_REASON_MAX = 500
+
+
+def _erase_member_data(state: GroupState, cmd: EraseGroupMemberData, config) -> list:
+    """The office forgets a group member's personal data: their name becomes 已删除
+    wherever it was shown; they stay a member (leave, batches, the branch keep their id).
+    Once: a second erasure is a conflict (there is nothing left to forget)."""
+    require_office(cmd.actor, "erase a group member's personal data")
+    _existing(state, cmd.group_id)
+    reason = require_text(cmd.reason, "reason")
+    if len(reason) > ERASURE_REASON_MAX:
+        raise Rejected(f"reason is at most {ERASURE_REASON_MAX} characters", field="reason")
+    if cmd.member_id not in state.people:
+        raise NotFound(f"{cmd.member_id} is not a member of group {cmd.group_id}",
+                       member_id=cmd.member_id, group_id=cmd.group_id)
+    if cmd.member_id in state.erased:
+        raise Conflict(f"the personal data of group member {cmd.member_id!r} was already erased",
+                       member_id=cmd.member_id, group_id=cmd.group_id)
+    leader = bool(state.leader and state.leader.get("member_id") == cmd.member_id)
+    return [ev.GroupMemberDataErased(group_id=cmd.group_id, subject_id=cmd.member_id, reason=reason,
+                                     is_leader=leader)]
+
+
 HANDLERS = {
     FormGroup: _form,
     EstablishTemporaryBranch: _establish_branch,
     RequestLeave: _request_leave,
     DecideLeave: _decide_leave,
     RecordBatchParticipation: _record_batch,
+    EraseGroupMemberData: _erase_member_data,
 }

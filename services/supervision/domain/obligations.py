@@ -42,6 +42,9 @@ OWED_BY = {
     "measure": "unit",             # each rectification measure by its due date
     "survey_close": "group",       # the survey closed within a set time of opening
     "directive": "recipient",      # a 督办通知 answered by its reply date: its unit or group
+    # issue 19: the names of the people the unit notified erased once the retention after
+    # acceptance has passed (the units service erases them by itself when due)
+    "respondent_erasure": "office",
 }
 TYPES = tuple(OWED_BY)
 STATUSES = ("open", "met_on_time", "met_late", "overdue", "waived")
@@ -130,8 +133,20 @@ def _directive_obligations(facts: dict, config: SupervisionConfig) -> list[dict]
             for directive_id, d in (facts.get("directives") or {}).items()]
 
 
+def _retention_obligations(facts: dict, config: SupervisionConfig) -> list[dict]:
+    """Issue 19 item 3 (PIPL art. 47: deleted once the purpose is fulfilled): a unit that
+    notified people under pseudonymous ids and was accepted owes, through the office, the
+    erasure of their names once ``retention_days`` have passed; met on the day the units
+    log records it (RespondentNamesErased). Visible, with its due date, from acceptance."""
+    accepted = ((facts.get("phases") or {}).get("accepted") or {})
+    if not facts.get("respondents_notified") or not accepted.get("entered_on") or accepted.get("left_on"):
+        return []
+    return [_obligation(facts, "respondent_erasure", _shift(accepted["entered_on"], config.retention_days),
+                        facts.get("respondents_erased_on"))]
+
+
 DERIVATIONS = (_meeting_obligations, _arrival_obligations, _phase_obligations, _study_obligations,
-               _measure_obligations, _survey_obligations, _directive_obligations)
+               _measure_obligations, _survey_obligations, _directive_obligations, _retention_obligations)
 
 
 def carried_forward(obligation: dict, facts: dict) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from services.supervision.domain.arrival import arrival_deadline
 from services.supervision.domain.config import DEFAULT_CONFIG, SupervisionConfig
 from services.supervision.projections.common import SUPERVISION, UNITS, append_once, by_types
+from shared.domain import ERASED
 from shared.projection import Projection
 
 GROUPS = "supervision_console_groups"
@@ -41,6 +42,13 @@ def _group_doc(doc, group_id):
 def _g_formed(doc, env):
     p = env["payload"]
     return {**_group_doc(doc, p["group_id"]), "name": p["name"], "leader_name": p["leader"]["name"]}
+
+
+def _g_member_erased(doc, env):
+    """The office forgot a group member's name: the leader's shows 已删除."""
+    p = env["payload"]
+    doc = _group_doc(doc, p["group_id"])
+    return {**doc, "leader_name": ERASED} if p.get("is_leader") else doc
 
 
 def _g_assigned(doc, env):
@@ -239,7 +247,7 @@ def _unit_handlers_from_units(config: SupervisionConfig):
 def console_projections(config: SupervisionConfig = DEFAULT_CONFIG) -> list[Projection]:
     group_keys, group_apply = by_types({
         "GroupFormed": _g_formed, "UnitAssigned": _g_assigned, "GroupArrived": _g_arrived,
-        "ReportFiled": _g_report}, "group_id")
+        "ReportFiled": _g_report, "GroupMemberDataErased": _g_member_erased}, "group_id")
     own_keys, own_apply = by_types(_unit_handlers_from_supervision(), "unit_id")
     units_keys, units_apply = by_types(_unit_handlers_from_units(config), "unit_id")
     unit_indexes = ([("group_id", 1)],)

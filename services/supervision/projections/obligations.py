@@ -13,6 +13,7 @@ units log's ProblemCarriedForward: a carried-forward problem's measures are no l
 surveys: {survey_id: {opened_on, closed_on}},
 directives: {directive_id: {recipient, reply_by, sent_on, replied_on}},
 study_floor: {reached_on, lapsed_on} (the study service's StudyFloorReached / StudyFloorLapsed),
+respondents_notified (a PublicNotified with pseudonymous people), respondents_erased_on (RespondentNamesErased),
 overdue: {obligation_id: {due, on}}, cleared: {obligation_id: due}, waived: {obligation_id: {reason, on, by}},
 obligations: [{obligation_id, type, unit_id, group_id, owed_by, subject, due, met_on, status}]}
 """
@@ -136,6 +137,10 @@ UNITS_FACTS = {
     "MeasureReopened": _measure_not_met,
     "ProblemCarriedForward": _problem_carried,
     "ProblemReopened": _problem_reopened,
+    # issue 19: people notified under pseudonymous ids, their names erased after retention
+    "PublicNotified": lambda d, e: {"respondents_notified": True} if e["payload"].get("people") else {},
+    "RespondentNamesErased": lambda d, e: {"respondents_erased_on": _first(
+        d, "respondents_erased_on", e["payload"]["erased_on"])},
 }
 def _directive_sent(doc: dict, env: dict) -> dict:
     p = env["payload"]

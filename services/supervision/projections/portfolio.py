@@ -18,6 +18,7 @@ without touching a portfolio.
 from __future__ import annotations
 
 from services.supervision.projections.common import SUPERVISION, append_once, by_types
+from shared.domain import ERASED
 from shared.projection import Projection
 
 PORTFOLIOS = "supervision_group_portfolios"
@@ -151,6 +152,17 @@ def _case_publicised(unit, p):
     return _with_case(unit, p["case_id"], {**case, "publicised": True})
 
 
+def _member_erased(doc, env):
+    """The office forgot a group member's name (shared.personal_data): 已删除 in its place."""
+    p = env["payload"]
+    doc = _doc(doc, p["group_id"])
+    person = doc["people"].get(p["subject_id"])
+    if person is None:
+        return doc
+    doc["people"] = {**doc["people"], p["subject_id"]: {**person, "name": ERASED}}
+    return doc
+
+
 def _picked(p, keys):
     return {k: p[k] for k in keys}
 
@@ -161,6 +173,7 @@ HANDLERS = {
     "LeaveRequested": _leave_requested,
     "LeaveDecided": _leave_decided,
     "MemberBatchJoined": _batch,
+    "GroupMemberDataErased": _member_erased,
     "UnitAssigned": _assigned,
     "GroupArrived": _on_unit(_arrived),
     "SpeechDraftRead": _on_unit(lambda u, p: {**u, "speech_draft_read_on": p["date"]}),

@@ -353,6 +353,22 @@ class PublicNotified(Event):
     # the ledger's figures when the unit notified: {problems, signed_off, carried, open,
     # measures, overdue}; None in older logs
     ledger: dict | None = None
+    # [{person_id, name}]: who ``scope``'s pseudonymous ids name, each name sealed with
+    # that person's key (shared.personal_data); empty in older logs, whose scope holds names
+    people: list = dataclasses.field(default_factory=list)
+
+
+@frozen
+class RespondentNamesErased(Event):
+    """The retention after acceptance passed: the event store destroys the keys of every
+    person the unit notified (``subject_ids``, pseudonymous ids) in the transaction that
+    appends this. It carries no personal data; the survey's frame (the ids) stays."""
+    unit_id: str
+    subject_ids: list
+    accepted_on: str
+    retention_days: int
+    due: str
+    erased_on: str
 
 
 __all__ = [name for name, value in list(globals().items())

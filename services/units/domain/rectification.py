@@ -1,13 +1,23 @@
 """Rectification measures and commitments (R22 phase 3) and public notification (通报, R12/R23)."""
 from __future__ import annotations
 
+import datetime as _dt
+
 from shared.domain import Conflict, Rejected
 
 from . import commands as C
 from . import events as E
 from . import phases as P
 from .config import UnitsConfig
-from .guards import require_date, require_member, require_own_unit, require_problem, require_text, require_unit
+from .guards import (
+    require_date,
+    require_member,
+    require_own_unit,
+    require_problem,
+    require_system,
+    require_text,
+    require_unit,
+)
 from .ledger import ledger_figures
 from .state import UnitState, legacy_problem_id
 
@@ -121,16 +131,61 @@ def notify_public(state: UnitState | None, cmd: C.NotifyPublic, config: UnitsCon
                        "rectification status (rectification_status: 整改情况和解决问题的情况)",
                        phase=state.phase, missing=["rectification_status"])
     date = require_date(cmd.date, "date")
+    people = []
+    if cmd.person_ids:  # the log keeps pseudonymous ids as the scope, each name sealed
+        ids = list(cmd.person_ids)
+        if len(ids) != len(scope) or len(set(ids)) != len(ids) or set(ids) & set(state.respondents):
+            raise Rejected("one new, distinct pseudonymous id per person of the scope is needed",
+                           field="person_ids")
+        people = [{"person_id": i, "name": name} for i, name in zip(ids, scope)]
+        scope = ids
     # the ledger's figures as they stand: what the public is told is the unit's own record
     # ("通报…整改情况和解决问题的情况", A), not only the unit's words
     figures = ledger_figures(state, date) if state.problems or state.measures else None
     return [E.PublicNotified(unit_id=cmd.unit_id, notification_id=cmd.notification_id, scope=scope,
                              date=date, subject=(cmd.subject or "").strip(),
                              content=(cmd.content or "").strip(), phase=state.phase,
-                             rectification_status=status, ledger=figures)]
+                             rectification_status=status, ledger=figures, people=people)]
+
+
+def retention_due(state: UnitState, retention_days: int) -> str | None:
+    """The day the names of the people the unit notified fall to be erased: its
+    acceptance plus the retention (None while the unit is not accepted)."""
+    accepted = state.accepted_on()
+    if accepted is None:
+        return None
+    return (_dt.date.fromisoformat(require_date(accepted, "accepted_on"))
+            + _dt.timedelta(days=retention_days)).isoformat()
+
+
+def erase_respondent_names(state: UnitState | None, cmd: C.EraseRespondentNames,
+                           config: UnitsConfig) -> list[E.Event]:
+    """Once the unit is accepted and the retention has passed, the names of every person it
+    notified are erased (their keys destroyed); the survey's frame, its pseudonymous ids,
+    stays. Idempotent: with no name left to erase it decides nothing, so a redelivered or
+    repeated tick appends nothing."""
+    require_system(cmd.actor)
+    state = require_unit(state, cmd.unit_id)
+    if not isinstance(cmd.retention_days, int) or cmd.retention_days < 0:
+        raise Rejected("retention_days is a whole number of days, 0 or more", field="retention_days")
+    today = require_date(cmd.today, "today")
+    due = retention_due(state, cmd.retention_days)
+    if due is None:
+        raise Conflict(f"unit {cmd.unit_id} is not accepted (phase {state.phase!r}): the names of the "
+                       f"people it notified are kept until its retention after acceptance passes",
+                       unit_id=cmd.unit_id, phase=state.phase)
+    if today < due:
+        raise Conflict(f"the retention of unit {cmd.unit_id}'s respondent names runs until {due}: "
+                       f"not yet due", unit_id=cmd.unit_id, due=due)
+    pending = sorted(i for i, erased in state.respondents.items() if not erased)
+    if not pending:
+        return []
+    return [E.RespondentNamesErased(unit_id=cmd.unit_id, subject_ids=pending, accepted_on=state.accepted_on(),
+                                    retention_days=cmd.retention_days, due=due, erased_on=today)]
 
 
 HANDLERS = {
+    C.EraseRespondentNames: erase_respondent_names,
     C.AddRectificationMeasure: add_measure,
     C.CompleteRectificationMeasure: complete_measure,
     C.NotifyPublic: notify_public,

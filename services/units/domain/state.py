@@ -135,6 +135,15 @@ class UnitState:
     problems: dict = dataclasses.field(default_factory=dict)  # id -> Problem (问题清单)
     notifications: dict = dataclasses.field(default_factory=dict)  # id -> scope tuple
     history: tuple = ()  # HistoryEntry, in order
+    # the people notified under a pseudonymous id (PublicNotified.people): id -> name
+    # erased (RespondentNamesErased)
+    respondents: dict = dataclasses.field(default_factory=dict)
+
+    def accepted_on(self) -> str | None:
+        """The day the unit entered phase accepted (检查验收 passed), while it is there."""
+        if self.phase != P.ACCEPTED:
+            return None
+        return next((h.entered_on for h in reversed(self.history) if h.phase == P.ACCEPTED), None)
 
     def group_of_section(self, section: str) -> StudyGroup | None:
         return next((g for g in self.study_groups.values() if g.section == section), None)
@@ -359,7 +368,14 @@ def _carry_refused(s: UnitState, e: E.ProblemCarryRefused) -> UnitState:
 
 
 def _notified(s: UnitState, e: E.PublicNotified) -> UnitState:
-    return dataclasses.replace(s, notifications=_put(s.notifications, e.notification_id, tuple(e.scope)))
+    respondents = {**s.respondents, **{p["person_id"]: False for p in e.people
+                                       if isinstance(p, dict) and p.get("person_id")}}
+    return dataclasses.replace(s, notifications=_put(s.notifications, e.notification_id, tuple(e.scope)),
+                               respondents=respondents)
+
+
+def _respondents_erased(s: UnitState, e: E.RespondentNamesErased) -> UnitState:
+    return dataclasses.replace(s, respondents={**s.respondents, **{i: True for i in e.subject_ids}})
 
 
 _HANDLERS = {
@@ -367,6 +383,7 @@ _HANDLERS = {
     E.UnitSectionAdded: _section_added,
     E.MemberEnrolled: _member_enrolled,
     E.PersonalDataErased: _personal_data_erased,
+    E.RespondentNamesErased: _respondents_erased,
     E.StudyGroupFormed: _group_formed,
     E.MemberPlacedInStudyGroup: _member_placed,
     E.ContactPointsAssigned: _contact_points,

@@ -32,6 +32,14 @@ def _directive() -> County:
                                 sent_on="2024-03-01", group_id=GROUP)
 
 
+def _accepted() -> County:
+    """A unit that notified people under pseudonymous ids, then was accepted (issue 19)."""
+    return (County().units("PublicNotified", notification_id="n-1", scope=["r-1", "r-2"],
+                           people=[{"person_id": "r-1", "name": "甲"}, {"person_id": "r-2", "name": "乙"}])
+            .units("PhaseEntered", phase="accepted", previous_phase="survey", deadline=None,
+                   entered_on="2024-07-01"))
+
+
 RECIPES = {
     "arrival": Recipe(assigned_with_meeting, None, "2024-02-16",
                       lambda c, day: c.supervision("GroupArrived", group_id=GROUP, date=day)),
@@ -67,6 +75,10 @@ RECIPES = {
         lambda: County().evaluation("SurveyOpened", survey_id="s-1", opened_on="2024-08-01"),
         "s-1", "2024-08-15",
         lambda c, day: c.evaluation("SurveyClosed", survey_id="s-1", closed_on=day)),
+    "respondent_erasure": Recipe(
+        _accepted, None, "2025-07-01",  # DUDAO_RETENTION_DAYS' default: 365 days after acceptance
+        lambda c, day: c.units("RespondentNamesErased", subject_ids=["r-1", "r-2"], accepted_on="2024-07-01",
+                               retention_days=365, due="2025-07-01", erased_on=day)),
     "directive": Recipe(_directive, "d-1", "2024-03-05",
                         lambda c, day: c.supervision("DirectiveReplied", directive_id="d-1", replied_on=day)),
 }
