@@ -89,6 +89,8 @@ class TokenStore:
     def __init__(self, db, cache_seconds: float = TOKEN_CACHE_SECONDS):
         self.tokens = db["tokens"]
         self.sessions = db["sessions"]
+        self.flashes = db["dashboard_flashes"]      # the dashboard's one-time notices (a new token)
+        self.form_nonces = db["token_form_nonces"]  # the token page's forms already acted on
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Person]] = {}  # token hash -> (believed until, person)
         self._cache_lock = threading.Lock()
@@ -182,6 +184,37 @@ class TokenStore:
     def close_session(self, session_id: str | None) -> None:
         if session_id and isinstance(session_id, str):
             self.sessions.delete_one({"_id": token_hash(session_id)})
+
+    # -- the dashboard's token page (issue 17): a new token is shown once, after the redirect
+    # that follows its form (POST-redirect-GET), from a notice held here for the session that
+    # issued it, taken (deleted) by the one page that shows it. The POST /tokens route has no
+    # idempotency key: each token form carries a nonce used at most once, so the same form sent
+    # twice issues one token.
+
+    def use_form_nonce(self, nonce: str) -> bool:
+        """True the first time a form's nonce is used, False ever after."""
+        from pymongo.errors import DuplicateKeyError
+        try:
+            self.form_nonces.insert_one({"_id": token_hash(nonce), "used_at": utc_now_iso()})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def put_flash(self, session_id: str, payload: dict, seconds: int = 600) -> None:
+        now = utc_now()
+        self.flashes.delete_many({"expires_at": {"$lte": iso(now)}})
+        self.flashes.replace_one({"_id": token_hash(session_id)},
+                                 {"payload": payload, "expires_at": iso(now + dt.timedelta(seconds=seconds))},
+                                 upsert=True)
+
+    def take_flash(self, session_id: str | None) -> dict | None:
+        """The session's notice, once: deleted as it is read."""
+        if not session_id or not isinstance(session_id, str):
+            return None
+        doc = self.flashes.find_one_and_delete({"_id": token_hash(session_id)})
+        if doc is None or doc.get("expires_at", "") <= utc_now_iso():
+            return None
+        return doc.get("payload")
 
     def list(self) -> list[dict]:
         return [{k: v for k, v in d.items() if k != "_id"} for d in self.tokens.find()]
