@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -247,7 +248,7 @@ class Walk:
         self.shot(office, "office-tokens")
         holders = office.locator("#token-holders tbody tr td:first-child").all_inner_texts()
         self.check("token holders listed", sorted(h for h in holders if h in ("周正平", "县档案局党支部")),
-                   ["周正平", "县档案局党支部"])
+                   sorted(["周正平", "县档案局党支部"]))
 
         unit_page = self.person()
         self.log_in(unit_page, link=links["unit"])
@@ -384,7 +385,7 @@ class Walk:
         self.act(unit_page, u, "answer_problem", {
             "problem_id": ("label", "公务接待登记不全"),
             "reply": "经核查，接待登记簿齐全，已补送督导组查看"}, shot="unit-answer-problem")
-        evidence = self.artifacts / "zuozheng.pdf"
+        evidence = Path(tempfile.mkdtemp(prefix="walk-")) / "zuozheng.pdf"
         evidence.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
         self.act(unit_page, u, "complete_ledger_measure", {
             "measure_id": ("label", "推行首问负责制"), "summary": "已落实，附佐证材料",
@@ -423,8 +424,9 @@ class Walk:
             phone.click("#submit-ballot")
             phone.wait_for_load_state("load")
             self.shot(phone, f"respondent-{i + 1}-thanks")
-            self.check(f"respondent {i + 1} voted", phone.locator("#ballot-thanks h1").inner_text().strip(),
-                       "投票成功")
+            thanks = phone.locator("#ballot-thanks h1").inner_text().strip()
+            used = self.api(f"/surveys/{survey}/verification")["slips"]["used"]
+            self.check(f"respondent {i + 1}: thanked, the slip spent", ["投票成功" in thanks, i + 1], [True, used])
             phone.context.close()
         self.goto(sup, f"/dashboard/surveys/{survey}")
         sup.click("#close-survey-submit")
@@ -437,7 +439,11 @@ class Walk:
                    verdict.get("outcome") == "passed")
         self.check("ballots used", 3, self.api(f"/surveys/{survey}/verification")["slips"]["used"])
 
-        # 检查验收: the group's inspection after the passed survey accepts the unit
+        # 检查验收: the group's inspection after the passed survey accepts the unit, from the
+        # survey page's link to the unit page's form
+        sup.click("#to-acceptance")
+        sup.wait_for_load_state("load")
+        self.check("to the acceptance form", sup.url.split("#")[0], self.root + u)
         self.act(sup, u, "record_acceptance_inspection", {
             "result": "pass", "notes": "检查验收通过，成果扎实", "date": self.today}, retry=ANY,
             shot="supervisor-acceptance")
@@ -447,11 +453,20 @@ class Walk:
         self.shot(office, "office-unit-accepted")
         self.goto(office, "/dashboard/overview")
         self.shot(office, "office-overview-end")
-        for key, page in (("unit", unit_page), ("supervisor", sup)):
+        # the pages at a phone's width: no sideways scrolling, a walk form opened
+        for key, page, path, form in (("unit", unit_page, u, "record_opinions"),
+                                      ("supervisor", sup, u, "record_acceptance_inspection"),
+                                      ("office", office, "/dashboard/tokens", "tokens")):
             small = self.person(PHONE, mobile=True)
             small.context.add_cookies(page.context.cookies())
-            self.goto(small, u)
-            self.shot(small, f"phone-{key}-unit-page")
+            self.goto(small, path)
+            if form != "tokens":
+                small.locator(f"#act-{form} summary").click()
+                small.locator(f"#act-{form}").scroll_into_view_if_needed()
+                small.screenshot(path=str(self.artifacts / f"{self.n + 1:02d}-phone-{key}-{form}.png"))
+                self.n += 1
+                self.shots.append(f"{self.n:02d}-phone-{key}-{form}.png")
+            self.shot(small, f"phone-{key}-{'tokens' if form == 'tokens' else 'unit-page'}")
             self.check(f"no sideways scroll on a phone ({key})",
                        small.evaluate("document.documentElement.scrollWidth > window.innerWidth"), False)
             small.context.close()
