@@ -44,7 +44,7 @@ def test_one_unit_walks_from_registration_to_acceptance_in_the_browser(stack):
     assert office.get(f"/units/{unit}").json()["phase"] == "accepted"
     history = office.get(f"/units/{unit}/evaluation").json()
     assert [s["outcome"] for s in history["surveys"]] == ["passed"]
-    assert [i["result"] for i in history["acceptance_inspections"]] == ["pass"]
+    assert [i["result"] for i in history["inspections"]] == ["pass"]
 
 
 def token_form(browser) -> tuple[dict, str]:
