@@ -78,11 +78,14 @@ def test_the_token_page_issues_once_shows_once_and_revokes(stack):
     fields = {**form, "name": "令牌单位", "role": "unit", "scope": unit}
     issued = browser.post("/dashboard/tokens", fields)
     assert issued.status_code == 303 and issued.headers["Location"] == "/dashboard/tokens"
+    held = list(stack.db("gateway")["dashboard_flashes"].find())
+    assert len(held) == 1 and "dd_" not in json.dumps(held, default=str)  # sealed with the session
     shown = browser.get("/dashboard/tokens")
     token = re.search(r'id="issued-token" readonly value="(dd_[^"]+)"', shown.text).group(1)
     assert f"/dashboard/login#token={token}" in shown.text
     assert shown.headers["Cache-Control"] == "no-store"
     assert token not in browser.get("/dashboard/tokens").text  # never again
+    assert list(stack.db("gateway")["dashboard_flashes"].find()) == []
     assert stack.request("GET", "/whoami", token).json()["scope"] == unit
 
     # the same form sent twice issues one token
