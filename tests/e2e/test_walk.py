@@ -28,6 +28,7 @@ def test_one_unit_walks_from_registration_to_acceptance_in_the_browser(stack):
                           capture_output=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     walk = json.loads(done.stdout)
+    print(f"the walk took {walk['seconds']} s")
     assert not walk["errors"], walk
     assert not walk["outside"], f"the dashboard reached outside the gateway: {walk['outside']}"
     names = [c["name"] for c in walk["checkpoints"]]

@@ -520,6 +520,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         walk = Walk(browser, plan)
+        began = time.monotonic()
         try:
             walk.run()
         except Exception as err:  # what happened so far, and the failing step
@@ -527,7 +528,8 @@ def main() -> None:
         finally:
             browser.close()
     json.dump({"checkpoints": walk.checkpoints, "errors": walk.errors, "outside": walk.outside,
-               "shots": walk.shots, "ids": walk.ids}, sys.stdout, ensure_ascii=False)
+               "shots": walk.shots, "ids": walk.ids, "seconds": round(time.monotonic() - began, 1)},
+              sys.stdout, ensure_ascii=False)
 
 
 if __name__ == "__main__":
