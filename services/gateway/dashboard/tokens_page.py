@@ -50,8 +50,12 @@ def page(dash, request: Request, person, status: int = 200, **context) -> Respon
     groups = [(g["group_id"], g["name"]) for g in dash.fetch(person, "supervision", "list_groups")]
     names = {**dict(units), **dict(groups)}
     holders: dict = {}
+    respondents = set()  # one per ballot the API's respondents cast: counted, not listed
     for doc in dash.tokens.list():
         if doc.get("revoked"):
+            continue
+        if doc.get("role") == "respondent":
+            respondents.add(doc["person_id"])
             continue
         held = holders.setdefault(doc["person_id"], {**doc, "tokens": 0,
                                                      "scope_name": names.get(doc.get("scope"), doc.get("scope"))})
@@ -61,7 +65,7 @@ def page(dash, request: Request, person, status: int = 200, **context) -> Respon
     login = _site(dash, request) + "/dashboard/login" if request is not None else "/dashboard/login"
     response = dash._page(person, "tokens.html", status=status, title="访问令牌", units=units,
                       groups=groups, roles=[(r, L.ROLE.get(r, r)) for r in ROLES], holders=listed,
-                      issued=issued, login=login, nonce=secrets.token_urlsafe(18),
+                      issued=issued, login=login, respondents=len(respondents), nonce=secrets.token_urlsafe(18),
                       kept=context.pop("kept", {}), problems=context.pop("problems", {}),
                       actions=[], notice="已吊销该人员的全部令牌" if dash.query.get("revoked") else None,
                       **context)

@@ -162,7 +162,9 @@ def test_only_the_office_has_the_token_page_and_a_foreign_form_issues_nothing():
 def test_the_holders_are_listed_and_revoked_with_the_form_token():
     tokens = Tokens(OFFICE)
     tokens.issue("周正平", "supervisor", "g-0123456789ab")
+    tokens.issue("测评群众1", "respondent", "s-0123456789ab")
     page = get(Dashboard(tokens, Scopes()), "/dashboard/tokens").get_data(as_text=True)
+    assert "测评群众1" not in page and "另有 1 个测评群众令牌" in page  # counted, not listed
     assert re.search(r'<tr data-person="p-0"><td>周正平</td>', page)
     assert "dd_secret0" not in page  # the list never shows a token
     refused = post(Dashboard(tokens, Scopes()), "/dashboard/tokens/p-0/revoke", {"csrf": ""})
