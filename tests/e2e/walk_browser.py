@@ -469,6 +469,9 @@ class Walk:
             self.shot(small, f"phone-{key}-{'tokens' if form == 'tokens' else 'unit-page'}")
             self.check(f"no sideways scroll on a phone ({key})",
                        small.evaluate("document.documentElement.scrollWidth > window.innerWidth"), False)
+            if form == "tokens":  # its list fits, the revoke buttons in sight
+                self.check("the token holders fit a phone", small.evaluate(
+                    "[...document.querySelectorAll('.table-wrap')].some(w => w.scrollWidth > w.clientWidth)"), False)
             small.context.close()
 
     def gate(self, unit_page, sup, office, unit: str, to_phase: str, summary: str):
