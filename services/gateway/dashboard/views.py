@@ -591,7 +591,7 @@ def unit_timeline(card: dict, supervision: dict, evaluation: dict) -> list[dict]
     for entry in card.get("history", []):
         items.append({"date": entry.get("entered_on") or "", "source": "units",
                       "what": f"进入阶段：{L.phase(entry.get('phase'))}",
-                      "detail": entry.get("reason") or ""})
+                      "detail": L.reason(entry.get("reason"))})
     for entry in supervision.get("entries", []):
         payload = entry.get("payload") or {}
         what = L.EVENT.get(entry.get("type"), entry.get("type"))

@@ -175,3 +175,19 @@ def test_the_holders_are_listed_and_revoked_with_the_form_token():
     assert gone.status_code == 404
     own = post(Dashboard(tokens, Scopes()), "/dashboard/tokens/p-office/revoke", {"csrf": forms.form_token("sess-1")})
     assert own.status_code == 409
+
+
+def test_the_timeline_says_why_a_unit_entered_a_phase_in_chinese():
+    from services.gateway.dashboard import labels as L
+    from services.gateway.dashboard.views import unit_timeline
+    card = {"history": [
+        {"phase": "mobilization", "entered_on": "2024-02-10",
+         "reason": "mobilisation meeting (动员会) held on 2024-02-10"},
+        {"phase": "analysis", "entered_on": "2024-03-01", "reason": "transition t-0123456789ab approved"},
+        {"phase": "accepted", "entered_on": "2024-06-01", "reason": "satisfaction survey s-0123456789ab passed "
+         "and acceptance inspection ai-0123456789ab (检查验收) passed"}]}
+    details = [i["detail"] for i in unit_timeline(card, {"entries": []}, {"surveys": []})]
+    assert details == ["动员大会于2024-02-10召开", "转段申请经活动办批准", "群众满意度测评合格，检查验收通过"]
+    assert L.reason("acceptance inspection ai-1 (检查验收) failed: 成果不实; back to 整改提高") == \
+        "检查验收未通过，返回整改提高：成果不实"
+    assert L.reason("a reason not known here") == "a reason not known here"  # as is, never lost
