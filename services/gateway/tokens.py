@@ -2,10 +2,12 @@
 and the dashboard's sessions opened with them (stored the same way)."""
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import threading
@@ -89,6 +91,8 @@ class TokenStore:
     def __init__(self, db, cache_seconds: float = TOKEN_CACHE_SECONDS):
         self.tokens = db["tokens"]
         self.sessions = db["sessions"]
+        self.flashes = db["dashboard_flashes"]      # the dashboard's one-time notices (a new token)
+        self.form_nonces = db["token_form_nonces"]  # the token page's forms already acted on
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Person]] = {}  # token hash -> (believed until, person)
         self._cache_lock = threading.Lock()
@@ -183,6 +187,41 @@ class TokenStore:
         if session_id and isinstance(session_id, str):
             self.sessions.delete_one({"_id": token_hash(session_id)})
 
+    # -- the dashboard's token page (issue 17): a new token is shown once, after the redirect
+    # that follows its form (POST-redirect-GET), from a notice held here for the session that
+    # issued it, taken (deleted) by the one page that shows it. The POST /tokens route has no
+    # idempotency key: each token form carries a nonce used at most once, so the same form sent
+    # twice issues one token.
+
+    def use_form_nonce(self, nonce: str) -> bool:
+        """True the first time a form's nonce is used, False ever after."""
+        from pymongo.errors import DuplicateKeyError
+        try:
+            self.form_nonces.insert_one({"_id": token_hash(nonce), "used_at": utc_now_iso()})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def put_flash(self, session_id: str, payload: dict, seconds: int = 600) -> None:
+        """Held sealed with the session id (which only the browser's cookie holds: this
+        database keeps its hash), so the stored notice alone reveals no token."""
+        now = utc_now()
+        self.flashes.delete_many({"expires_at": {"$lte": iso(now)}})
+        salt = secrets.token_hex(16)  # a keystream of its own for every notice
+        sealed = _seal(session_id, salt, json.dumps(payload).encode("utf-8"))
+        self.flashes.replace_one({"_id": token_hash(session_id)},
+                                 {"sealed": base64.b64encode(sealed).decode("ascii"), "salt": salt,
+                                  "expires_at": iso(now + dt.timedelta(seconds=seconds))}, upsert=True)
+
+    def take_flash(self, session_id: str | None) -> dict | None:
+        """The session's notice, once: deleted as it is read."""
+        if not session_id or not isinstance(session_id, str):
+            return None
+        doc = self.flashes.find_one_and_delete({"_id": token_hash(session_id)})
+        if doc is None or doc.get("expires_at", "") <= utc_now_iso() or "sealed" not in doc:
+            return None
+        return json.loads(_seal(session_id, doc["salt"], base64.b64decode(doc["sealed"])).decode("utf-8"))
+
     def list(self) -> list[dict]:
         return [{k: v for k, v in d.items() if k != "_id"} for d in self.tokens.find()]
 
@@ -231,6 +270,13 @@ class TokenStore:
             self.tokens.update_one({"_id": key, "ballot.state": "pending"}, {"$set": {"ballot": {
                 "state": "unknown", "at": utc_now_iso(), "salt": salt,
                 "check": _ballot_check(salt, ballot_token)}}})
+
+
+def _seal(session_id: str, salt: str, data: bytes) -> bytes:
+    """``data`` XORed with a keystream drawn from the session id and the notice's salt (its
+    own inverse)."""
+    stream = hashlib.shake_256(f"dudao dashboard flash\0{salt}\0{session_id}".encode("utf-8")).digest(len(data))
+    return bytes(a ^ b for a, b in zip(data, stream))
 
 
 def _person(doc: dict) -> Person:

@@ -111,3 +111,23 @@ def test_revoking_ends_every_session_of_the_person(store):
     assert [store.session_person(s) for s in mine] == [None, None]
     assert store.sessions.count_documents({"person_id": issued["person_id"]}) == 0
     assert store.session_person(theirs) is not None
+
+
+# the dashboard's token page (issue 17): a form's nonce acts once; the one-time notice
+def test_a_token_forms_nonce_is_used_once(store):
+    assert store.use_form_nonce("nonce-0123456789ab") is True
+    assert store.use_form_nonce("nonce-0123456789ab") is False
+    assert store.use_form_nonce("nonce-another-0123") is True
+
+
+def test_the_notice_is_sealed_with_the_session_taken_once_and_only_by_it(store):
+    import json
+    payload = {"name": "周正平", "token": "dd_the-new-token"}
+    store.put_flash("ds_session-a", payload)
+    [held] = list(store.flashes.find())
+    assert "dd_the-new-token" not in json.dumps(held, ensure_ascii=False)  # nothing stored names it
+    assert store.take_flash("ds_session-b") is None                          # another session's: none
+    assert store.take_flash("ds_session-a") == payload
+    assert store.take_flash("ds_session-a") is None                          # once
+    store.put_flash("ds_session-a", payload, seconds=-1)                     # expired: not shown
+    assert store.take_flash("ds_session-a") is None

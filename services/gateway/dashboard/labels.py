@@ -1,6 +1,8 @@
 """Chinese labels for the dashboard (codes stay English in the code and the API)."""
 from __future__ import annotations
 
+import re
+
 from shared.obligation_vocabulary import OWED_BY_LABELS, STATUS_LABELS, TYPE_LABELS
 
 PHASES = ("registered", "mobilization", "analysis", "rectification", "survey", "remedial", "accepted")
@@ -65,3 +67,28 @@ def batch(code) -> str:
 
 def percent(value) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+# why a unit entered a phase (the units service's reasons, in English) in Chinese on its timeline
+_REASONS = (
+    (re.compile(r"mobilisation meeting \(动员会\) held on (\S+)"), "动员大会于{0}召开"),
+    (re.compile(r"transition \S+ approved"), "转段申请经活动办批准"),
+    (re.compile(r"satisfaction survey \S+ passed and acceptance inspection \S+ \(检查验收\) passed"),
+     "群众满意度测评合格，检查验收通过"),
+    (re.compile(r"satisfaction survey \S+ failed: leadership (\S+), campaign (\S+) satisfied, below two thirds; "
+                r"补课 required"),
+     "群众满意度测评不合格（对领导班子满意率 {0}，对教育活动满意率 {1}，低于三分之二），须补课"),
+    (re.compile(r"acceptance inspection \S+ \(检查验收\) failed(?:: (.*))?; back to 整改提高", re.S),
+     "检查验收未通过，返回整改提高"),
+)
+
+
+def reason(text: str | None) -> str:
+    """A phase entry's reason in Chinese where it is one the units service gives; else as is."""
+    for pattern, chinese in _REASONS:
+        found = pattern.fullmatch(text or "")
+        if found:
+            said = chinese.format(*(g or "" for g in found.groups()))
+            notes = found.groups()[0] if "检查验收未通过" in chinese else None
+            return said + (f"：{notes}" if notes else "")
+    return text or ""

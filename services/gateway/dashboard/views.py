@@ -130,6 +130,9 @@ class Dashboard(Acting):
             Rule(PREFIX + "/ballot/thanks", endpoint="ballot_thanks", methods=["GET"]),
             Rule(PREFIX + "/ballot/<token>", endpoint="ballot", methods=["GET", "POST"]),
             Rule(PREFIX + "/act/<action>", endpoint="act", methods=["POST"]),  # acting.py
+            # the office's tokens (issue 17): tokens_page.py
+            Rule(PREFIX + "/tokens", endpoint="tokens_page", methods=["GET", "POST"]),
+            Rule(PREFIX + "/tokens/<holder>/revoke", endpoint="token_revoke", methods=["POST"]),
         ], strict_slashes=False)
 
     # ------------------------------------------------------------------ plumbing
@@ -235,7 +238,8 @@ class Dashboard(Acting):
                  ("surveys", "满意度测评", ("evaluation", "county")),
                  ("reports", "紧急报告", ("supervision", "list_reports")),
                  ("obligations", "督办", ("supervision", "list_obligations")),
-                 ("rectification", "整改台账", ("units", "rectification_county"))]
+                 ("rectification", "整改台账", ("units", "rectification_county")),
+                 ("tokens", "访问令牌", ("gateway", "issue_token"))]
         nav = [(PREFIX + "/" + key, label) for key, label, rpc in items
                if person.role in _route_roles().get(rpc, ())]
         if person.role == "unit" and person.scope:
@@ -498,6 +502,15 @@ class Dashboard(Acting):
     def survey_close(self, person: Person, survey: str) -> Response:
         return surveys_act.close(self, self.request, person, survey)
 
+    # the office's tokens (issue 17): services/gateway/dashboard/tokens_page.py
+    def tokens_page(self, person: Person) -> Response:
+        from services.gateway.dashboard import tokens_page
+        return tokens_page.page(self, self.request, person)
+
+    def token_revoke(self, person: Person, holder: str) -> Response:
+        from services.gateway.dashboard import tokens_page
+        return tokens_page.revoke(self, self.request, person, holder)
+
     # the roster import (issue 17 item 3): services/gateway/dashboard/roster.py
     def roster(self, person: Person, unit: str) -> Response:
         from services.gateway.dashboard.roster import RosterPage
@@ -578,7 +591,7 @@ def unit_timeline(card: dict, supervision: dict, evaluation: dict) -> list[dict]
     for entry in card.get("history", []):
         items.append({"date": entry.get("entered_on") or "", "source": "units",
                       "what": f"进入阶段：{L.phase(entry.get('phase'))}",
-                      "detail": entry.get("reason") or ""})
+                      "detail": L.reason(entry.get("reason"))})
     for entry in supervision.get("entries", []):
         payload = entry.get("payload") or {}
         what = L.EVENT.get(entry.get("type"), entry.get("type"))

@@ -175,6 +175,59 @@ OFFICE_ACTIONS = (
         "text": Label("督办内容", textarea=True), "reply_by": "答复期限"}, pages=("obligations",)),
 )
 ACTIONS = ACTIONS + SUPERVISOR_ACTIONS + OFFICE_ACTIONS
+# ---------------------------------------------------------------- the walk (issue 17): the forms a
+# unit's journey from registration to acceptance still lacked. Kept apart from the entries
+# above (other branches add theirs there).
+ANALYSIS_ACTIONS = (  # the unit, 分析评议 (R22, R23): evaluation's phase-2 records
+    Action("record_opinions", "evaluation", "record_opinions", "征求意见（分析评议）", {
+        "source": Label("征求对象", choices=tuple(OPINION_SOURCES.items())),
+        "source_name": Label("具体名称", "如县直各部门、某乡镇，可不填"),
+        "led_by_member_id": Label("带头征求意见的领导班子成员", choices_from="leaders"),
+        "date": "日期", "opinion_count": "征求到的意见条数",
+        "summary": Label("意见摘要", textarea=True)}, pages=("unit",), given=ON_UNIT),
+    Action("record_talk", "evaluation", "record_talk", "谈心活动", {
+        "member_id": Label("开展谈心的党员", choices_from="members"),
+        "with_whom": "谈心对象", "date": "日期",
+        "notes": Label("谈心情况", textarea=True)}, pages=("unit",), given=ON_UNIT),
+    Action("submit_party_spirit_analysis", "evaluation", "submit_party_spirit_analysis",
+           "党性分析材料", {
+               "member_id": Label("党员", "领导班子成员先提交", choices_from="members"),
+               "date": "日期", "summary": Label("党性分析摘要", textarea=True),
+               "work_since": Label("工作方面回顾起始日期", "不填为党的十六大以来"),
+               "thinking_since": Label("思想方面回顾起始日期", "可不填")},
+           pages=("unit",), given=ON_UNIT),
+    Action("record_democratic_life_meeting", "evaluation", "record_democratic_life_meeting",
+           "专题民主生活会", {
+               "date": "召开日期",
+               "participant_member_ids": Label("参加的领导班子成员", choices_from="leaders"),
+               "summary": Label("会议情况", "批评与自我批评、整改方向", textarea=True)},
+           pages=("unit",), given=ON_UNIT),
+)
+PROPOSED_ACTIONS = (  # the unit answers a problem its group proposed (by hand or a low score)
+    Action("accept_problem", "units", "accept_problem", "认领督导组提出的问题", {
+        "problem_id": Label("督导组提出的问题", choices_from="proposed_problems"),
+        "category": Label("问题类别", "不选则沿用督导组所选类别",
+                          choices=tuple(PROBLEM_CATEGORIES.items()))},
+        pages=("unit",), given={"problem_id": "choice:proposed_problems"}),
+    Action("answer_problem", "units", "answer_problem", "答复督导组提出的问题（说明理由）", {
+        "problem_id": Label("督导组提出的问题", choices_from="proposed_problems"),
+        "reply": Label("答复", "写明核查情况和理由", textarea=True)},
+        pages=("unit",), given={"problem_id": "choice:proposed_problems"}),
+)
+WALK_SUPERVISOR_ACTIONS = (
+    Action("read_speech_draft", "supervision", "read_speech_draft", "审阅动员讲话稿", {
+        "date": Label("审阅日期", "不填为今天"),
+        "comments": Label("修改意见", textarea=True)}, pages=("unit",), given=ON_UNIT),
+    Action("grant_exemption", "study", "grant_exemption", "批准免于集中学习", {
+        "member_id": Label("党员", choices_from="members"),
+        "reason": Label("理由", "如年老体弱", textarea=True)}, pages=("unit",), given=ON_UNIT),
+    Action("record_acceptance_inspection", "evaluation", "record_acceptance_inspection",
+           "检查验收（满意度测评通过后）", {
+               "result": Label("验收结论", choices=(("pass", "通过"), ("fail", "不通过"))),
+               "notes": Label("验收意见", textarea=True), "date": "验收日期"},
+           pages=("unit",), given=ON_UNIT),
+)
+ACTIONS = ACTIONS + ANALYSIS_ACTIONS + PROPOSED_ACTIONS + WALK_SUPERVISOR_ACTIONS
 BY_NAME = {a.name: a for a in ACTIONS}
 
 
@@ -213,6 +266,10 @@ def choices(source: str, read, args: dict) -> tuple:
         app = card.get("open_application")
         return ((app["transition_id"], f"{PHASE.get(app['from_phase'], app['from_phase'])} → "
                  f"{PHASE.get(app['to_phase'], app['to_phase'])}（{app['applied_on']}申请）"),) if app else ()
+    if source == "proposed_problems":  # the walk's entries (issue 17)
+        ledger = read("units", "rectification_ledger", {"unit": unit}) or {}
+        return tuple((p["problem_id"], _short(p["description"])) for p in ledger.get("problems", [])
+                     if p.get("status") == "proposed")
     if source in ("open_problems", "open_measures", "completed_measures"):
         ledger = read("units", "rectification_ledger", {"unit": unit}) or {}
         problems = [p for p in ledger.get("problems", []) if p.get("status") == "open"]
