@@ -35,10 +35,12 @@ STATUS_TEXT = {403: "无权进行此操作", 404: "未找到", 409: "与当前�
                503: "服务暂时不可用，请稍后再试（再次提交是安全的）"}
 
 
-def refusal(person: Person, route: Route, path: dict, body: dict | None = None) -> str | None:
+def refusal(person: Person, route: Route, path: dict, body: dict | None = None,
+            roles: tuple | None = None) -> str | None:
     """Why the /api/v1 route would refuse this person before its service is asked
-    (None when it would not): its role list, and a unit token's own unit."""
-    if person.role not in route.roles:
+    (None when it would not): its role list (or the action's narrower one), and a unit
+    token's own unit."""
+    if person.role not in route.roles or (roles is not None and person.role not in roles):
         return "此身份无权进行此操作"
     if route.unit_scoped and person.role == "unit":
         target = path.get("unit") or (body or {}).get("unit_id")
@@ -58,7 +60,7 @@ class Acting:
         for action in W.on_page(endpoint):
             hidden = given_values(action, person, args)
             path = {var: hidden.get(field) for var, field in action.route.args if field in hidden}
-            if refusal(person, action.route, path, hidden) is not None:
+            if refusal(person, action.route, path, hidden, action.roles) is not None:
                 continue
             if person.role == "unit" and args.get("unit") not in (None, person.scope):
                 continue
@@ -122,7 +124,7 @@ class Acting:
         if not IDEMPOTENCY_KEY.match("dash-" + nonce):
             nonce = secrets.token_urlsafe(18)
         state = {"action": found.name, "nonce": nonce, "values": request.form, "errors": {}, "top": []}
-        why = refusal(person, route, path, body)
+        why = refusal(person, route, path, body, found.roles)
         if why:
             return self._again(person, back, {**state, "top": [why]}, 403)
         if problems:

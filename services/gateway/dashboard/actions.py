@@ -64,6 +64,10 @@ class Action:
     submit: str = "提交"
     omit: tuple = ()             # schema fields not offered (left to their defaults)
     context: str | None = None   # read-only facts shown above the form (workbench.context)
+    # the roles offered the form, when fewer than the route's (None: the route's): a route
+    # several roles share, where a role may take only part of it (督办: the office sends to a
+    # unit or a group, a supervisor to its own units only, each through its own form)
+    roles: tuple | None = None
 
     @property
     def route(self) -> Route:

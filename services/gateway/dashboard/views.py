@@ -115,6 +115,8 @@ class Dashboard(Acting):
             Rule(PREFIX + "/reports", endpoint="reports", methods=["GET"]),
             Rule(PREFIX + "/obligations", endpoint="obligations", methods=["GET"]),
             Rule(PREFIX + "/obligations.xlsx", endpoint="obligations_xlsx", methods=["GET"]),
+            Rule(PREFIX + "/briefings/<briefing>", endpoint="briefing", methods=["GET"]),
+            Rule(PREFIX + "/briefings/<briefing>.docx", endpoint="briefing_docx", methods=["GET"]),
             Rule(PREFIX + "/rectification", endpoint="rectification", methods=["GET"]),
             Rule(PREFIX + "/rectification.xlsx", endpoint="rectification_xlsx", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>", endpoint="unit", methods=["GET"]),
@@ -419,8 +421,21 @@ class Dashboard(Acting):
         reports = self.fetch(person, "supervision", "list_reports", query={"urgent": "1"})
         units = self._unit_names(person)
         groups = {g["group_id"]: g["name"] for g in self.fetch(person, "supervision", "list_groups")}
-        return self._page(person, "reports.html", title="紧急报告", reports=reports,
-                          units=units, groups=groups)
+        briefings = self.fetch(person, "supervision", "list_briefings") \
+            if person.role in _route_roles().get(("supervision", "list_briefings"), ()) else None
+        return self._page(person, "reports.html", title="紧急报告与简报", reports=reports,
+                          units=units, groups=groups, briefings=briefings)
+
+    # 简报 (issue 17, h-office17b): compiled on the reports page (workbench.compile_briefing)
+    def briefing(self, person: Person, briefing: str) -> Response:
+        doc = self.fetch(person, "supervision", "get_briefing", {"id": briefing})
+        return self._page(person, "briefing.html", title=doc.get("title") or "简报", briefing=doc,
+                          units=self._unit_names(person),
+                          groups={g["group_id"]: g["name"] for g in self.fetch(person, "supervision", "list_groups")})
+
+    def briefing_docx(self, person: Person, briefing: str) -> Response:
+        spec = self.fetch(person, "supervision", "briefing_document", {"id": briefing})
+        return file_response(spec["__file__"], 200)
 
     def _obligation_filter(self) -> dict:
         """The page's filters (status defaults to overdue: what needs urging)."""
