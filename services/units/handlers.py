@@ -17,9 +17,9 @@ import dataclasses
 
 from services.units import domain as D
 from services.units import roster_workbook, unit_list_workbook
-from services.units.import_workbook import Sheet
 from services.units.domain import phases as P
 from services.units.domain.config import config_from_environment
+from services.units.import_workbook import Sheet
 from services.units.ledger_view import county_view, ledger_view
 from services.units.ledger_workbook import XLSX_MEDIA_TYPE
 from services.units.ledger_workbook import workbook_bytes as ledger_workbook_bytes

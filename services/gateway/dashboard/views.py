@@ -123,6 +123,8 @@ class Dashboard(Acting):
             Rule(PREFIX + "/units/<unit>/rectification.xlsx", endpoint="unit_ledger_xlsx", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>/roster", endpoint="roster", methods=["GET", "POST"]),
             Rule(PREFIX + "/units/<unit>/roster-template.xlsx", endpoint="roster_template", methods=["GET"]),
+            Rule(PREFIX + "/unit-list", endpoint="unit_list", methods=["GET", "POST"]),
+            Rule(PREFIX + "/unit-list-template.xlsx", endpoint="unit_list_template", methods=["GET"]),
             Rule(PREFIX + "/static/<name>", endpoint="static", methods=["GET"]),
             # surveys (issue 17): the supervisor's pages, and the respondent's ballot (no login)
             Rule(PREFIX + "/units/<unit>/survey", endpoint="unit_survey", methods=["GET", "POST"]),
@@ -352,8 +354,10 @@ class Dashboard(Acting):
                  "layout": {"barmode": "stack", "yaxis": {"title": {"text": "单位数"}, "dtick": 1}}}
         flagged = [{"unit_id": f["unit_id"], "name": units.get(f["unit_id"], {}).get("name", f["unit_id"]),
                     "flags": f["flags"]} for f in data.get("flagged", [])]
+        registered = self.query.get("registered", "")
+        notice = {"notice": f"已登记 {registered} 个单位"} if registered.isdigit() else {}
         return self._page(person, "overview.html", title="全县概况", data=data, rows=rows,
-                          phases=phases, chart=chart, flagged=flagged)
+                          phases=phases, chart=chart, flagged=flagged, **notice)
 
     def groups(self, person: Person) -> Response:
         groups = self.fetch(person, "supervision", "list_groups")
@@ -523,6 +527,17 @@ class Dashboard(Acting):
     def roster_template(self, person: Person, unit: str) -> Response:
         from services.gateway.dashboard.roster import RosterPage
         return RosterPage(self).template(person, unit)
+
+    # the office's unit list (issue 17, h-office17b): the roster's machinery (roster.UnitListPage)
+    def unit_list(self, person: Person) -> Response:
+        from services.gateway.dashboard.roster import UnitListPage
+        if self.request.method == "POST":
+            return UnitListPage(self).post(person, None, self.request)
+        return UnitListPage(self).page(person)
+
+    def unit_list_template(self, person: Person) -> Response:
+        from services.gateway.dashboard.roster import UnitListPage
+        return UnitListPage(self).template(person)
 
     def rectification(self, person: Person) -> Response:
         return self._page(person, "rectification.html", **rectification.page_context(self, person))
