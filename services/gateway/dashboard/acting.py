@@ -125,8 +125,8 @@ class Acting:
             nonce = secrets.token_urlsafe(18)
         state = {"action": found.name, "nonce": nonce, "values": request.form, "errors": {}, "top": []}
         why = refusal(person, route, path, body, found.roles)
-        if why:
-            return self._again(person, back, {**state, "top": [why]}, 403)
+        if why:  # the page does not offer this person the form: the refusal stands alone
+            return self._page(person, "error.html", status=403, message=f"{why}（{found.title}）")
         if problems:
             return self._again(person, back, {**state, "errors": problems}, 422)
         if found.confirm and not request.form.get(CONFIRM) and W.confirm_needed(

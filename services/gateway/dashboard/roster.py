@@ -132,7 +132,11 @@ class ListImport:
 
     def __init__(self, dashboard):
         self.d = dashboard
-        self.held = dashboard.tokens.sessions.database[COLLECTION]
+
+    @property
+    def held(self):
+        """The previewed files (the gateway's own database; the GET pages need it not)."""
+        return self.d.tokens.sessions.database[COLLECTION]
 
     def _session_key(self) -> str:
         return hashlib.sha256((self.d.form_secret or "").encode()).hexdigest()

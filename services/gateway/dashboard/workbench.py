@@ -186,6 +186,11 @@ OFFICE17_ACTIONS = (
         "obligation_id": Label("督办事项", "可不选", choices_from="unit_obligations"),
         "text": Label("督办内容", textarea=True), "reply_by": "答复期限"}, pages=("unit",),
         given=ON_UNIT, omit=("group_id",), roles=("supervisor",)),
+    Action("send_directive_to_own_unit", "supervision", "send_directive", "向本组负责的单位发出督办通知", {
+        "unit_id": Label("督办单位", "本督导组负责的单位", choices_from="units"),
+        "obligation_id": Label("督办事项", "可不选", choices_from="open_obligations"),
+        "text": Label("督办内容", textarea=True), "reply_by": "答复期限"}, pages=("obligations",),
+        omit=("group_id",), roles=("supervisor",)),
     # the unit answers a directive addressed to it (its text and reply date shown above)
     Action("acknowledge_directive", "supervision", "acknowledge_directive", "签收督办通知", {
         "directive_id": Label("督办通知", choices_from="unacknowledged_directives")}, pages=("unit",),
@@ -325,9 +330,10 @@ def _case_line(c: dict) -> str:
 def _office17_choices(source: str, read, args: dict) -> tuple | None:
     unit = args.get("unit")
     if source in ("unacknowledged_directives", "open_directives"):
-        state = "acknowledged_on" if source == "unacknowledged_directives" else "replied_on"
-        return tuple((d["directive_id"], f"{d['reply_by']}前答复：{_short(d['text'])}")
-                     for d in unit_directives(read, unit) if d[state] is None)
+        waiting = [d for d in unit_directives(read, unit) if d["replied_on"] is None]  # a reply acknowledges
+        if source == "unacknowledged_directives":
+            waiting = [d for d in waiting if d["acknowledged_on"] is None]
+        return tuple((d["directive_id"], f"{d['reply_by']}前答复：{_short(d['text'])}") for d in waiting)
     if source == "unit_obligations":
         return tuple((o["obligation_id"], f"{OBLIGATION_TYPE.get(o['type'], o['type'])}（{o['due']}到期）")
                      for o in read("supervision", "list_obligations", {}) or []
