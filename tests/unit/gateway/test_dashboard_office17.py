@@ -7,7 +7,6 @@ import re
 import pytest
 
 from services.gateway.dashboard import forms
-from services.gateway.dashboard import workbench as W
 from services.gateway.dashboard.views import Dashboard
 from services.gateway.tokens import Person
 from tests.unit.gateway.test_dashboard_actions import (
@@ -32,10 +31,10 @@ def entry(position, type_, **payload):
 
 
 HISTORY = {"unit_id": "u-1", "entries": [
-    entry(1, "DirectiveSent", directive_id="d-1", recipient="unit", text="请于三日内报送整改方案", reply_by="2026-03-10",
-          sent_on="2026-03-01", group_id="g-1", obligation_id=None, sent_by="office-1", sender_role="office"),
-    entry(2, "DirectiveSent", directive_id="d-2", recipient="unit", text="请说明学习学时不足的原因", reply_by="2026-03-12",
-          sent_on="2026-03-02", group_id="g-1", obligation_id=None, sent_by="office-1", sender_role="office"),
+    entry(1, "DirectiveSent", directive_id="d-1", recipient="unit", text="请于三日内报送整改方案",
+          reply_by="2026-03-10", sent_on="2026-03-01", group_id="g-1", obligation_id=None, sent_by="office-1", sender_role="office"),
+    entry(2, "DirectiveSent", directive_id="d-2", recipient="unit", text="请说明学习学时不足的原因",
+          reply_by="2026-03-12", sent_on="2026-03-02", group_id="g-1", obligation_id=None, sent_by="office-1", sender_role="office"),
     entry(3, "DirectiveAcknowledged", directive_id="d-2", acknowledged_on="2026-03-03", acknowledged_by="u"),
     entry(4, "DirectiveSent", directive_id="d-3", recipient="unit", text="已答复的通知", reply_by="2026-03-05",
           sent_on="2026-03-01", group_id="g-1", obligation_id=None, sent_by="office-1", sender_role="office"),
@@ -177,7 +176,8 @@ def test_typical_cases_are_offered_by_where_they_stand():
 
 def test_a_typical_person_without_a_name_is_refused_beside_the_name():
     services = Services(reads=READS, refuse={"ok": False, "status": 422, "error": "invalid", "message": "m",
-                                             "details": {"fields": {"person_name": ["an exemplary person needs a name"]}}})
+                                             "details": {"fields": {
+                                                 "person_name": ["an exemplary person needs a name"]}}})
     refused = post(Dashboard(Sessions(SUPERVISOR), services), "/dashboard/act/report_typical_case", {
         "csrf": TOKEN, "_nonce": "n-26", "_back": "/dashboard/units/u-1", "unit_id": "u-1", "kind": "person",
         "title": "老党员", "description": "事迹", "date": "2026-03-02"})
