@@ -32,12 +32,15 @@ def entry(position, type_, **payload):
 
 HISTORY = {"unit_id": "u-1", "entries": [
     entry(1, "DirectiveSent", directive_id="d-1", recipient="unit", text="请于三日内报送整改方案",
-          reply_by="2026-03-10", sent_on="2026-03-01", group_id="g-1", obligation_id=None, sent_by="office-1", sender_role="office"),
+          reply_by="2026-03-10", sent_on="2026-03-01", group_id="g-1",
+          obligation_id=None, sent_by="office-1", sender_role="office"),
     entry(2, "DirectiveSent", directive_id="d-2", recipient="unit", text="请说明学习学时不足的原因",
-          reply_by="2026-03-12", sent_on="2026-03-02", group_id="g-1", obligation_id=None, sent_by="office-1", sender_role="office"),
+          reply_by="2026-03-12", sent_on="2026-03-02", group_id="g-1",
+          obligation_id=None, sent_by="office-1", sender_role="office"),
     entry(3, "DirectiveAcknowledged", directive_id="d-2", acknowledged_on="2026-03-03", acknowledged_by="u"),
     entry(4, "DirectiveSent", directive_id="d-3", recipient="unit", text="已答复的通知", reply_by="2026-03-05",
-          sent_on="2026-03-01", group_id="g-1", obligation_id=None, sent_by="office-1", sender_role="office"),
+          sent_on="2026-03-01", group_id="g-1",
+          obligation_id=None, sent_by="office-1", sender_role="office"),
     entry(5, "DirectiveReplied", directive_id="d-3", text="已办", replied_on="2026-03-04", replied_by="u"),
     entry(6, "TypicalCaseReported", case_id="c-1", group_id="g-1", kind="experience", title="党员承诺制",
           description="…", person_name=None, date="2026-03-02"),
