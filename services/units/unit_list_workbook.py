@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from services.units import import_workbook as X
 from services.units.domain.membership import ORG_TYPES
+from shared.roster_limits import UNIT_LIST_MAX_ROWS
 
-MAX_ROWS = 500  # units one file may register (a county has a few hundred)
+MAX_ROWS = UNIT_LIST_MAX_ROWS  # units one file may register
 SHEET = "单位名单"
 UNIT_LIST = X.Sheet(SHEET, (
     X.Column("单位名称", "name", width=30, required=True),

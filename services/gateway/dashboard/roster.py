@@ -24,7 +24,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.app import MULTIPART_SLACK, ROSTER_MAX_BYTES, file_response
-from shared.roster_limits import ROSTER_MAX_ROWS
+from shared.roster_limits import ROSTER_MAX_ROWS, UNIT_LIST_MAX_ROWS
 
 PREFIX = "/dashboard"
 HOLD_SECONDS = 30 * 60
@@ -33,46 +33,42 @@ COLLECTION = "roster_previews"
 COLUMN = {"name": "姓名", "section": "所在科室/支部", "is_leader": "是否班子成员", "is_retired": "是否离退休"}
 UNIT_COLUMN = {"name": "单位名称", "org_type": "党组织类型", "batch": "批次", "sections": "科室"}
 
+# a problem's code (the units service's preview) -> its Chinese text, of the problem ``p``;
+# the code decides, the English message stays in the API
+ROSTER_TEXTS = {
+    "missing": lambda p: "在职党员须填写所在科室/支部（离退休干部可不填）" if p.get("column") == "section"
+    else f"{COLUMN.get(p.get('column'), '')}为必填项",
+    "too_long": lambda p: f"{COLUMN.get(p.get('column'), '')}过长（姓名不超过100个字）",
+    "unknown_section": lambda p: "不是本单位的科室，请从下拉列表中选择（" + "、".join(p.get("sections") or []) + "）",
+    "not_yes_no": lambda p: "应填“是”或“否”",
+    "duplicate_row": lambda p: f"与第{p.get('other_row')}行重复（同一科室同名）",
+    "duplicate_member": lambda p: "该党员已登记，请勿重复导入",
+}
+UNIT_LIST_TEXTS = {
+    "missing": lambda p: f"{UNIT_COLUMN.get(p.get('column'), '')}为必填项",
+    "too_long": lambda p: f"{UNIT_COLUMN.get(p.get('column'), '')}过长（单位名称不超过200个字，科室不超过100个字）",
+    "not_a_choice": lambda p: "党组织类型应为党委、党组或党支部，请从下拉列表中选择",
+    "not_a_batch": lambda p: "批次应填 1、2 或 3",
+    "repeated": lambda p: "同一单位的科室不能重复",
+    "duplicate_row": lambda p: f"与第{p.get('other_row')}行的单位名称相同",
+    "duplicate_unit": lambda p: "该单位已登记，请勿重复登记",
+}
 
-def unit_problem_text(p: dict) -> str:
-    """A problem of the unit list's preview, in Chinese."""
-    code, column = p.get("code"), p.get("column")
-    if code == "missing":
-        return f"{UNIT_COLUMN.get(column, '')}为必填项"
-    if code == "too_long":
-        return f"{UNIT_COLUMN.get(column, '')}过长（单位名称不超过200个字，科室不超过100个字）"
-    if code == "not_a_choice":
-        return "党组织类型应为党委、党组或党支部，请从下拉列表中选择"
-    if code == "not_a_batch" or column == "batch":
-        return "批次应填 1、2 或 3"
-    if code == "repeated":
-        return "同一单位的科室不能重复"
-    if code == "duplicate_row":
-        return f"与第{p.get('other_row')}行的单位名称相同"
-    if code == "duplicate_unit":
-        return "该单位已登记，请勿重复登记"
-    return str(p.get("message") or "有误")
+
+def explained(p: dict, texts: dict) -> str:
+    """A preview's problem in Chinese by its code (else as the service said)."""
+    found = texts.get(p.get("code"))
+    if found is None and p.get("column") == "batch" and texts is UNIT_LIST_TEXTS:
+        found = texts["not_a_batch"]  # the batch calendar's own refusal (a batch not configured)
+    return found(p) if found else str(p.get("message") or "有误")
 
 
 def problem_text(p: dict) -> str:
-    """A problem of the units service's preview, in Chinese (its code decides; its English
-    message stays in the API)."""
-    code, column = p.get("code"), p.get("column")
-    if code == "missing":
-        if column == "section":
-            return "在职党员须填写所在科室/支部（离退休干部可不填）"
-        return f"{COLUMN.get(column, '')}为必填项"
-    if code == "too_long":
-        return f"{COLUMN.get(column, '')}过长（姓名不超过100个字）"
-    if code == "unknown_section":
-        return "不是本单位的科室，请从下拉列表中选择（" + "、".join(p.get("sections") or []) + "）"
-    if code == "not_yes_no":
-        return "应填“是”或“否”"
-    if code == "duplicate_row":
-        return f"与第{p.get('other_row')}行重复（同一科室同名）"
-    if code == "duplicate_member":
-        return "该党员已登记，请勿重复导入"
-    return str(p.get("message") or "有误")
+    return explained(p, ROSTER_TEXTS)
+
+
+def unit_problem_text(p: dict) -> str:
+    return explained(p, UNIT_LIST_TEXTS)
 
 
 def file_refusal_text(answer: dict, what: str = "名册", rows_are: str = "人",
@@ -94,7 +90,7 @@ def file_refusal_text(answer: dict, what: str = "名册", rows_are: str = "人",
 
 @dataclasses.dataclass(frozen=True)
 class Kind:
-    """One import page: its RPCs, words and where it goes after importing."""
+    """One import page: its RPCs, words, addresses (``{unit}``: the roster's unit) and who imports."""
     key: str                 # ids in the page (roster-summary…) and the held file's scope
     preview_rpc: str
     import_rpc: str
@@ -108,19 +104,24 @@ class Kind:
     done_field: str          # the import's answer: how many
     would_field: str         # the preview's answer: how many would be
     only: str                # who may import, when another reads the page
-
-    def may_import(self, person, card) -> bool:
-        if self.key == "roster":
-            return person.role == "unit" and person.scope == card["unit_id"]
-        return person.role == "office"
+    importer: str            # the role that imports ("unit": on itself only)
+    max_rows: int
+    title: str               # "{name}": the card's
+    action: str
+    template_href: str
+    done: str                # "{count}": how many the import made
 
 
 ROSTER = Kind("roster", "preview_roster", "import_roster", "roster_template", "名册", "党员", "人", "导入",
               "模板的表头（须有“姓名”“所在科室/支部”两列）", problem_text, "enrolled", "would_enrol",
-              "只有本单位可以导入党员名册")
+              "只有本单位可以导入党员名册", "unit", ROSTER_MAX_ROWS, "{name} · 党员名册导入",
+              PREFIX + "/units/{unit}/roster", PREFIX + "/units/{unit}/roster-template.xlsx",
+              PREFIX + "/units/{unit}?imported={count}")
 UNIT_LIST = Kind("unit-list", "preview_unit_list", "import_unit_list", "unit_list_template", "单位名单", "单位",
                  "个单位", "登记", "模板的表头（须有“单位名称”“党组织类型”“批次”三列）", unit_problem_text,
-                 "registered", "would_register", "只有活动办可以登记单位")
+                 "registered", "would_register", "只有活动办可以登记单位", "office", UNIT_LIST_MAX_ROWS,
+                 "从 Excel 名单登记单位", PREFIX + "/unit-list", PREFIX + "/unit-list-template.xlsx",
+                 PREFIX + "/overview?registered={count}")
 
 
 class ListImport:
@@ -128,7 +129,6 @@ class ListImport:
     the roster's (``RosterPage``, a unit's card) and the unit list's (``UnitListPage``)."""
 
     kind: Kind = ROSTER
-    template_name = "roster.html"
 
     def __init__(self, dashboard):
         self.d = dashboard
@@ -144,30 +144,22 @@ class ListImport:
     def _card(self, person, unit: str | None) -> dict:
         return self.d.fetch(person, "units", "get_unit", {"unit": unit})
 
-    def _title(self, card) -> str:
-        return f"{card.get('name')} · 党员名册导入"
+    def _may_import(self, person, card) -> bool:
+        if self.kind.importer == "unit":
+            return person.role == "unit" and person.scope == card["unit_id"]
+        return person.role == self.kind.importer
 
     def _render(self, person, card, status=200, **context) -> Response:
-        k = self.kind
-        return self.d._page(person, self.template_name, status=status, title=self._title(card), card=card,
-                            may_import=k.may_import(person, card), max_rows=self.max_rows, kind=k,
+        k, unit = self.kind, card.get("unit_id")
+        return self.d._page(person, "roster.html", status=status, title=k.title.format(name=card.get("name")),
+                            card=card, may_import=self._may_import(person, card), max_rows=k.max_rows, kind=k,
                             max_kb=ROSTER_MAX_BYTES // 1024, problem_text=k.problem_text,
-                            action=self._action(card), template_href=self._template_href(card), **context)
-
-    max_rows = ROSTER_MAX_ROWS
+                            action=k.action.format(unit=unit), template_href=k.template_href.format(unit=unit),
+                            **context)
 
     def _refusal(self, answer) -> str:
         k = self.kind
         return file_refusal_text(answer, k.what, k.rows_are, k.header_text, k.noun)
-
-    def _action(self, card) -> str:
-        return f"{PREFIX}/units/{card['unit_id']}/roster"
-
-    def _done(self, card, count: int) -> str:
-        return f"{PREFIX}/units/{card['unit_id']}?imported={count}"
-
-    def _template_href(self, card) -> str:
-        return f"{PREFIX}/units/{card['unit_id']}/roster-template.xlsx"
 
     def page(self, person, unit: str | None = None) -> Response:
         return self._render(person, self._card(person, unit))
@@ -178,7 +170,7 @@ class ListImport:
 
     def post(self, person, unit: str | None, request: Request) -> Response:
         card = self._card(person, unit)
-        if not self.kind.may_import(person, card):
+        if not self._may_import(person, card):
             return self._render(person, card, 403, error=self.kind.only)
         request.max_content_length = ROSTER_MAX_BYTES + MULTIPART_SLACK
         try:
@@ -238,7 +230,8 @@ class ListImport:
                 return self._render(person, card, 422, preview=preview, digest=None, would=0)
             return self._render(person, card, answer.get("status", 422), error=self._refusal(answer))
         self.held.delete_one({"_id": key})
-        return redirect(self._done(card, answer["result"][self.kind.done_field]), 303)
+        done = self.kind.done.format(unit=card.get("unit_id"), count=answer["result"][self.kind.done_field])
+        return redirect(done, 303)
 
 
 class RosterPage(ListImport):
@@ -246,22 +239,9 @@ class RosterPage(ListImport):
 
 
 class UnitListPage(ListImport):
-    """The office's unit list page (on the county overview's register_unit form's side)."""
+    """The office's unit list page (beside the county overview's register_unit form)."""
 
     kind = UNIT_LIST
-    max_rows = 500
 
     def _card(self, person, unit=None) -> dict:
         return {"unit_id": None, "name": "参加活动的单位"}
-
-    def _title(self, card) -> str:
-        return "从 Excel 名单登记单位"
-
-    def _action(self, card) -> str:
-        return f"{PREFIX}/unit-list"
-
-    def _done(self, card, count: int) -> str:
-        return f"{PREFIX}/overview?registered={count}"
-
-    def _template_href(self, card) -> str:
-        return f"{PREFIX}/unit-list-template.xlsx"
