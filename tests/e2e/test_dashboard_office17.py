@@ -166,11 +166,11 @@ def test_directives_are_offered_by_role_and_the_unit_acknowledges_and_replies(st
         **keys(unit_page, "send_unit_directive"), "_back": f"/dashboard/units/{unit}", "unit_id": unit,
         "text": "请落实集中学习学时", "reply_by": day(7)})
     assert sent.status_code == 303, sent.text
-    # a reply date already passed: the service's refusal beside nothing in particular, at the top
+    # a reply date already passed: the service's refusal beside the date
     late = sup.post("/dashboard/act/send_unit_directive", {
-        **keys(unit_page, "send_unit_directive"), "_back": f"/dashboard/units/{unit}", "unit_id": unit,
-        "text": "过期", "reply_by": day(-3)})
-    assert late.status_code == 422 and "reply date has already passed" in late.text
+        **keys(unit_page, "send_unit_directive"), "_nonce": "late-directive", "_back": f"/dashboard/units/{unit}",
+        "unit_id": unit, "text": "过期", "reply_by": day(-3)})
+    assert late.status_code == 422 and "答复期限已过" in beside(late.text, "send_unit_directive", "reply_by")
 
     def history():
         return office.get(f"/units/{unit}/supervision").json()["entries"]
@@ -253,7 +253,7 @@ def test_a_typical_case_is_reported_recommended_to_both_and_publicised_through_t
     assert f'value="{case}"' not in form_of(office_page, "publicise_typical_case")
     early = office_browser.post("/dashboard/act/publicise_typical_case", {
         **keys(office_page, "publicise_typical_case"), "_back": back, "case_id": case, "channel": "县电视台"})
-    assert early.status_code == 422 and "recommended to both" in early.text
+    assert early.status_code == 422 and "典型须先向所去单位党委（党组）和活动办推荐" in early.text
 
     for recipient in ("unit", "office"):
         page = sup.get(back).text

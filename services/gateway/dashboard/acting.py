@@ -182,9 +182,9 @@ class Acting:
 
     def _refused(self, person, back, state, answer, inputs) -> Response:
         status = answer.get("status", 422)
-        beside, top = A.field_messages(answer.get("details"), inputs)
+        beside, top = A.field_messages(answer.get("details"), inputs, answer.get("message"))
         if status != 422 or not beside:
-            top = [f"{STATUS_TEXT.get(status, '未能提交')}：{answer.get('message', '')}"] + top
+            top = [f"{STATUS_TEXT.get(status, '未能提交')}：{A.chinese(str(answer.get('message', '')))}"] + top
         return self._again(person, back, {**state, "errors": beside, "top": top}, status)
 
     def _back(self, path: str | None):

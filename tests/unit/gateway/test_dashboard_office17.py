@@ -187,7 +187,7 @@ def test_a_typical_person_without_a_name_is_refused_beside_the_name():
     assert refused.status_code == 422
     beside = form_of(refused.get_data(as_text=True), "report_typical_case").split(
         'data-field="person_name"')[1].split("data-field=")[0]
-    assert "an exemplary person needs a name" in beside and 'class="field-error"' in beside
+    assert "典型人物须填写姓名" in beside and 'class="field-error"' in beside
     (_, _, fields), = services.commands
     assert fields["unit_id"] == "u-1" and fields["kind"] == "person"
 
@@ -221,7 +221,7 @@ def test_a_briefing_period_the_service_refuses_stands_beside_its_date():
     assert refused.status_code == 422
     beside = form_of(refused.get_data(as_text=True), "compile_briefing").split(
         'data-field="period_to"')[1].split("data-field=")[0]
-    assert "period_to is before period_from" in beside and 'value="2026-03-01"' in beside
+    assert "截止日期早于起始日期" in beside and 'value="2026-03-01"' in beside
 
 
 def test_the_unit_list_page_is_the_offices():
@@ -230,3 +230,35 @@ def test_the_unit_list_page_is_the_offices():
     assert 'href="/dashboard/unit-list"' in offered(OFFICE, "/dashboard/overview")
     sup = offered(SUPERVISOR, "/dashboard/unit-list")
     assert 'id="unit-list-file"' not in sup and "只有活动办可以登记单位" in sup
+
+
+def test_a_domain_refusals_message_goes_beside_the_input_its_details_name_not_its_facts():
+    services = Services(reads=READS, refuse={"ok": False, "status": 422, "error": "rejected",
+                                             "message": "the reply date has already passed",
+                                             "details": {"reply_by": "2026-02-01", "today": "2026-03-01"}})
+    refused = post(Dashboard(Sessions(SUPERVISOR), services), "/dashboard/act/send_unit_directive", {
+        "csrf": TOKEN, "_nonce": "n-28", "_back": "/dashboard/units/u-1", "unit_id": "u-1", "text": "督促",
+        "reply_by": "2026-02-01"})
+    assert refused.status_code == 422
+    form = form_of(refused.get_data(as_text=True), "send_unit_directive")
+    near = form.split('data-field="reply_by"')[1].split("data-field=")[0]
+    assert "答复期限已过" in near and "2026-03-01" not in form.split('data-field="obligation_id"')[0]
+    # beside the case it names (the one picked), in words, not its details' values
+    services = Services(reads=READS, refuse={"ok": False, "status": 422, "error": "rejected",
+                                             "message": "a typical case is publicised only after it was "
+                                                        "recommended to both the unit and the office",
+                                             "details": {"case_id": "c-1", "not_yet_recommended_to": ["office"]}})
+    refused = post(Dashboard(Sessions(OFFICE), services), "/dashboard/act/publicise_typical_case", {
+        "csrf": TOKEN, "_nonce": "n-29", "_back": "/dashboard/units/u-1", "case_id": "c-1", "channel": "县电视台"})
+    near = form_of(refused.get_data(as_text=True), "publicise_typical_case").split(
+        'data-field="case_id"')[1].split("data-field=")[0]
+    assert "典型须先向所去单位党委（党组）和活动办推荐" in near and "office" not in near
+    # a refusal naming no input stands at the top, in words
+    services = Services(reads=READS, refuse={"ok": False, "status": 422, "error": "rejected",
+                                             "message": "the reply date has already passed",
+                                             "details": {"today": "2026-03-01"}})
+    refused = post(Dashboard(Sessions(SUPERVISOR), services), "/dashboard/act/send_unit_directive", {
+        "csrf": TOKEN, "_nonce": "n-30", "_back": "/dashboard/units/u-1", "unit_id": "u-1", "text": "督促",
+        "reply_by": "2026-02-01"})
+    top = form_of(refused.get_data(as_text=True), "send_unit_directive").split('class="form-error"')[1]
+    assert "未通过校验：答复期限已过" in top.split("</div>")[0]
