@@ -51,6 +51,11 @@ def unit_names(stack) -> set:
     return {u["name"] for u in stack.as_role("office").get("/units").json()}
 
 
+def page_keys(page: str, nonce: str) -> dict:
+    """A form the page does not offer, posted anyway: the page's token, a nonce of its own."""
+    return {"csrf": CSRF.search(page).group(1), "_nonce": nonce}
+
+
 def open_form(name: str) -> dict:
     return {"eval": [f"opened-{name}", f"!!(document.querySelector('#act-{name}').open = true)"]}
 
@@ -184,6 +189,8 @@ def test_directives_are_offered_by_role_and_the_unit_acknowledges_and_replies(st
     context = page.split('id="act-reply_to_directive"')[1].split('data-context="unit_directives"')[1].split("</div>")[0]
     assert f"{day(5)}前答复（未签收）：{text}" in context and "请落实集中学习学时" in context
     assert "/dashboard/act/send_unit_directive" not in page
+    waiting = page.split('id="directives"')[1].split("</section>")[0]     # above the forms, at the top
+    assert f"{day(5)}前答复" in waiting and text in waiting and 'href="#act-reply_to_directive"' in waiting
     acked = browser.post("/dashboard/act/acknowledge_directive", {
         **keys(page, "acknowledge_directive"), "_back": f"/dashboard/units/{unit}", "directive_id": did})
     assert acked.status_code == 303, acked.text
@@ -208,11 +215,13 @@ def test_directives_are_offered_by_role_and_the_unit_acknowledges_and_replies(st
     other = Browser(root(stack))
     assert other.log_in(stack.token("unit", "别的单位", other_unit)).status_code == 303
     other_page = other.get(f"/dashboard/units/{other_unit}").text
+    assert "/dashboard/act/reply_to_directive" not in other_page      # nothing addressed to it
     foreign = other.post("/dashboard/act/reply_to_directive", {
-        **keys(other_page, "reply_to_directive"), "_back": f"/dashboard/units/{other_unit}", "directive_id": did,
+        **page_keys(other_page, "foreign-reply"), "_back": f"/dashboard/units/{other_unit}", "directive_id": did,
         "text": "代答"})
     assert foreign.status_code == 403
 
+    assert 'id="directives"' in browser.get(f"/dashboard/units/{unit}").text    # one still waits
     shots = [{"goto": f"/dashboard/units/{unit}", "charts": False}, open_form("reply_to_directive"),
              open_form("acknowledge_directive")]
     [desk] = dash.browse(stack, dash.session(stack.token("unit", "督办单位", unit), *shots,
@@ -250,9 +259,9 @@ def test_a_typical_case_is_reported_recommended_to_both_and_publicised_through_t
     office_browser = Browser(root(stack))
     assert office_browser.log_in(stack.token("office", "典型活动办")).status_code == 303
     office_page = office_browser.get(back).text
-    assert f'value="{case}"' not in form_of(office_page, "publicise_typical_case")
+    assert "/dashboard/act/publicise_typical_case" not in office_page   # nothing recommended to both yet
     early = office_browser.post("/dashboard/act/publicise_typical_case", {
-        **keys(office_page, "publicise_typical_case"), "_back": back, "case_id": case, "channel": "县电视台"})
+        **page_keys(office_page, "early-publicity"), "_back": back, "case_id": case, "channel": "县电视台"})
     assert early.status_code == 422 and "典型须先向所去单位党委（党组）和活动办推荐" in early.text
 
     for recipient in ("unit", "office"):
@@ -264,9 +273,9 @@ def test_a_typical_case_is_reported_recommended_to_both_and_publicised_through_t
         wait_until(lambda: any(e["type"] == "TypicalCaseRecommended" and e["payload"]["recipient"] == recipient
                                for e in cases()), 10, 0.2, "the recommendation")
     page = sup.get(back).text
-    assert f'value="{case}"' not in form_of(page, "recommend_typical_case")       # both done
+    assert "/dashboard/act/recommend_typical_case" not in page          # both done: nothing to recommend
     twice = sup.post("/dashboard/act/recommend_typical_case", {
-        **keys(page, "recommend_typical_case"), "_back": back, "case_id": case, "recipient": "office"})
+        **page_keys(page, "twice"), "_back": back, "case_id": case, "recipient": "office"})
     assert twice.status_code == 409
 
     office_page = office_browser.get(back).text
@@ -276,7 +285,7 @@ def test_a_typical_case_is_reported_recommended_to_both_and_publicised_through_t
     assert published.status_code == 303, published.text
     wait_until(lambda: any(e["type"] == "TypicalCasePublicised" for e in cases()), 10, 0.2, "the publicity")
 
-    steps = [{"goto": back, "charts": False}, open_form("report_typical_case"), open_form("recommend_typical_case")]
+    steps = [{"goto": back, "charts": False}, open_form("report_typical_case")]
     dash.browse(stack, dash.session(stack.token("supervisor", "典型督导员", group["group_id"]), *steps,
                                     {"shot": "desktop-typical-cases"}))
     [phone] = dash.browse(stack, dash.session(stack.token("supervisor", "典型督导员", group["group_id"]), *steps,

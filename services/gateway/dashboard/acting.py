@@ -64,7 +64,11 @@ class Acting:
                 continue
             if person.role == "unit" and args.get("unit") not in (None, person.scope):
                 continue
-            out.append(self._form(person, action, args, hidden))
+            form = self._form(person, action, args, hidden)
+            if any(not form["options"].get(name) for name in action.needs) and \
+                    (self.form_state or {}).get("action") != action.name:
+                continue  # nothing to pick (a refused submission's form is still shown)
+            out.append(form)
         return out
 
     def _form(self, person: Person, action: A.Action, args: dict, hidden: dict) -> dict:

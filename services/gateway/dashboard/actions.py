@@ -68,6 +68,9 @@ class Action:
     # several roles share, where a role may take only part of it (督办: the office sends to a
     # unit or a group, a supervisor to its own units only, each through its own form)
     roles: tuple | None = None
+    # offered only when there is something to pick in these fields' choices (a unit with no
+    # directive waiting is not offered an empty answer form)
+    needs: tuple = ()
 
     @property
     def route(self) -> Route:

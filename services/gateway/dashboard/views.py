@@ -497,8 +497,9 @@ class Dashboard(Acting):
         ledger = self.fetch(person, "units", "rectification_ledger", {"unit": unit}, missing_ok=True)
         imported = self.query.get("imported", "")
         notice = {"notice": f"已导入 {imported} 名党员"} if imported.isdigit() else {}
+        directives = W.unit_directives(lambda *_: supervision, unit)  # 督办通知 addressed to the unit
         return self._page(person, "unit.html", title=card.get("name", unit), card=card, **notice,
-                          supervision=supervision, evaluation=evaluation, study=study,
+                          supervision=supervision, directives=directives, evaluation=evaluation, study=study,
                           timeline=timeline, charts=charts, ledger=ledger,
                           LEDGER_PROBLEM={"open": "整改中", "signed_off": "已销号", "carried": "已结转",
                                           "proposed": "待认领", "answered": "已答复"},
@@ -615,6 +616,12 @@ def unit_timeline(card: dict, supervision: dict, evaluation: dict) -> list[dict]
         detail = payload.get("title") or ""
         if entry.get("type") == "GroupArrived":
             detail = f"进驻期限 {payload.get('deadline')}" + ("（迟到）" if payload.get("late") else "")
+        elif entry.get("type") == "DirectiveSent":
+            detail = f"{payload.get('reply_by')}前答复"
+        elif entry.get("type") == "TypicalCaseRecommended":
+            detail = W.RECIPIENT_NAMES.get(payload.get("recipient"), payload.get("recipient") or "")
+        elif entry.get("type") == "TypicalCasePublicised":
+            detail = payload.get("channel") or ""
         items.append({"date": payload.get("date") or (entry.get("occurred_at") or "")[:10],
                       "source": "supervision", "what": what, "detail": detail,
                       "actor": (entry.get("actor") or {}).get("name")})

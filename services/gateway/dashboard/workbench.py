@@ -179,6 +179,7 @@ OFFICE_ACTIONS = (
 # role, directive replies, typical cases, briefings (kept apart from the others' entries)
 CASE_KIND = (("experience", "典型经验"), ("person", "典型人物"))
 RECIPIENT = (("unit", "所去单位党委（党组）"), ("office", "领导小组办公室"))
+RECIPIENT_NAMES = dict(RECIPIENT)
 OFFICE17_ACTIONS = (
     # 督办 is the office's; a group sends one only to its own units (DESIGN.md, directives.py):
     # the supervisor's form is on the unit page, the unit given, no group to pick
@@ -195,11 +196,12 @@ OFFICE17_ACTIONS = (
     Action("acknowledge_directive", "supervision", "acknowledge_directive", "签收督办通知", {
         "directive_id": Label("督办通知", choices_from="unacknowledged_directives")}, pages=("unit",),
         given={"directive_id": "choice:unacknowledged_directives"}, roles=("unit",),
-        context="unit_directives", submit="签收"),
+        needs=("directive_id",), context="unit_directives", submit="签收"),
     Action("reply_to_directive", "supervision", "reply_to_directive", "答复督办通知", {
         "directive_id": Label("督办通知", choices_from="open_directives"),
         "text": Label("答复内容", "写明办理情况", textarea=True)}, pages=("unit",),
-        given={"directive_id": "choice:open_directives"}, roles=("unit",), context="unit_directives",
+        given={"directive_id": "choice:open_directives"}, roles=("unit",), needs=("directive_id",),
+        context="unit_directives",
         submit="答复"),
     # R17: the group reports a typical case at its unit, recommends it to the unit and the office;
     # the office publicises one recommended to both
@@ -212,12 +214,12 @@ OFFICE17_ACTIONS = (
         "case_id": Label("典型", choices_from="typical_cases"),
         "recipient": Label("推荐给", choices=RECIPIENT),
         "date": Label("推荐日期", "不填为今天")}, pages=("unit",),
-        given={"case_id": "choice:typical_cases"}, context="typical_cases"),
+        given={"case_id": "choice:typical_cases"}, needs=("case_id",), context="typical_cases"),
     Action("publicise_typical_case", "supervision", "publicise_typical_case", "宣传典型", {
         "case_id": Label("已向单位和活动办推荐的典型", choices_from="recommended_cases"),
         "channel": Label("宣传渠道", "如县电视台、简报、政务网"),
         "date": Label("宣传日期", "不填为今天")}, pages=("unit",),
-        given={"case_id": "choice:recommended_cases"}, context="typical_cases"),
+        given={"case_id": "choice:recommended_cases"}, needs=("case_id",), context="typical_cases"),
     # 简报 (R16): the office compiles a period's reports; the list, the view and the .docx are
     # the reports page's (views.briefing)
     Action("compile_briefing", "supervision", "compile_briefing", "编发简报", {

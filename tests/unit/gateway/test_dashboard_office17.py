@@ -138,6 +138,9 @@ def test_the_unit_sees_each_waiting_directives_text_and_reply_date_and_answers_i
     assert "2026-03-10前答复（未签收）：请于三日内报送整改方案" in context
     assert "2026-03-12前答复（已签收）：请说明学习学时不足的原因" in context
     assert "已答复的通知" not in context
+    waiting = html.split('id="directives"')[1].split("</section>")[0]         # at the top of the page
+    assert "待答复的督办通知（2）" in waiting and "请于三日内报送整改方案" in waiting and "已答复的通知" not in waiting
+    assert "发出督办通知" in html.split('id="timeline"')[1].split("</ol>")[0]   # the timeline in Chinese
     assert re.findall(r'<option value="(d-\d)"', ack) == ["d-1"]                 # d-2 was acknowledged
     assert re.findall(r'<option value="(d-\d)"', reply) == ["d-1", "d-2"]         # d-3 was answered
     services = Services(reads=READS)
@@ -262,3 +265,12 @@ def test_a_domain_refusals_message_goes_beside_the_input_its_details_name_not_it
         "reply_by": "2026-02-01"})
     top = form_of(refused.get_data(as_text=True), "send_unit_directive").split('class="form-error"')[1]
     assert "未通过校验：答复期限已过" in top.split("</div>")[0]
+
+
+def test_an_answer_or_recommendation_form_with_nothing_to_pick_is_not_offered():
+    for person, names in ((UNIT, ("acknowledge_directive", "reply_to_directive")),
+                          (SUPERVISOR, ("recommend_typical_case",)), (OFFICE, ("publicise_typical_case",))):
+        html = offered(person, "/dashboard/units/u-1", COUNTY)          # no directive, no case
+        for name in names:
+            assert f"/dashboard/act/{name}" not in html, (person.role, name)
+    assert "/dashboard/act/report_typical_case" in offered(SUPERVISOR, "/dashboard/units/u-1", COUNTY)
