@@ -142,6 +142,7 @@ def test_the_unit_sees_each_waiting_directives_text_and_reply_date_and_answers_i
     assert "待答复的督办通知（2）" in waiting and "请于三日内报送整改方案" in waiting and "已答复的通知" not in waiting
     assert "发出督办通知" in html.split('id="timeline"')[1].split("</ol>")[0]   # the timeline in Chinese
     assert re.findall(r'<option value="(d-\d)"', ack) == ["d-1"]                 # d-2 was acknowledged
+    assert '<option value="d-1" selected>' in ack                                 # the only one, picked
     assert re.findall(r'<option value="(d-\d)"', reply) == ["d-1", "d-2"]         # d-3 was answered
     services = Services(reads=READS)
     done = post(Dashboard(Sessions(UNIT), services), "/dashboard/act/reply_to_directive", {
