@@ -412,8 +412,8 @@ def file_too_large(limit: int) -> InputError:
                       "be (DUDAO_ATTACHMENT_MAX_BYTES)", limit_bytes=limit)
 
 
-# the roster import (routes/roster.py): its own file limit, an .xlsx of at most 10000 rows
-ROSTER_RPCS = ("preview_roster", "import_roster", "preview_unit_list", "import_unit_list")  # and the unit list
+# the roster import and the office's unit list (routes/roster.py): their own file limit, an .xlsx
+ROSTER_RPCS = ("preview_roster", "import_roster", "preview_unit_list", "import_unit_list")
 ROSTER_MAX_BYTES = ROSTER_FILE_LIMIT
 
 

@@ -118,11 +118,12 @@ def _labelled(problems: list[dict], sheet: Sheet = roster_workbook.ROSTER) -> li
             for p in sorted(problems, key=lambda p: (p["row"], order.get(p["column"], 99)))]
 
 
-def _preview(problems: list[dict], rows: int, would: int, ignored: list[str], **ids) -> dict:
-    """What a list's preview answers (the roster's and the unit list's alike)."""
+def _preview(problems: list[dict], rows: int, would: tuple[str, int], ignored: list[str], **ids) -> dict:
+    """What a list's preview answers (the roster's and the unit list's alike): ``would`` is
+    (the field, how many the import would make: none while any row has a problem)."""
+    field, count = would
     return {**ids, "rows": rows, "problems": problems, "bad_rows": sorted({p["row"] for p in problems}),
-            "would_" + ("enrol" if "unit_id" in ids else "register"): 0 if problems else would,
-            "ignored_columns": ignored}
+            field: 0 if problems else count, "ignored_columns": ignored}
 
 
 def preview_roster(service, upload: RosterUpload, actor):
@@ -130,7 +131,7 @@ def preview_roster(service, upload: RosterUpload, actor):
     command, problems, ignored, rows = _roster(upload)
     state = D.fold_for(command)(service.storage.load(D.stream_of(command)))
     problems = _labelled(problems + D.roster_problems(state, command))
-    return _preview(problems, rows, len(command.entries), ignored, unit_id=upload.unit_id)
+    return _preview(problems, rows, ("would_enrol", len(command.entries)), ignored, unit_id=upload.unit_id)
 
 
 def import_roster(service, upload: RosterUpload, actor):
@@ -157,7 +158,8 @@ def _unit_list(service, upload: Upload) -> tuple[list[D.RegisterUnit], list[dict
     a new stream), names repeated in the file or already registered: the commands of the
     rows that pass, the problems of those that do not, the ignored headers, the row count."""
     rows, ignored = unit_list_workbook.read_rows(upload.data)
-    known = {c.get("name", "").strip(): c["unit_id"] for c in service.storage.find(CARDS, {})}
+    known = {(c.get("name") or "").strip(): c["unit_id"]
+             for c in service.storage.find(CARDS, {"stub": {"$ne": True}})}
     commands, problems, seen = [], [], {}
     for number, raw in rows:
         loaded, found = unit_row_problems(number, raw)
@@ -189,7 +191,7 @@ def _unit_list(service, upload: Upload) -> tuple[list[D.RegisterUnit], list[dict
 def preview_unit_list(service, upload: Upload, actor):
     """Every row's problems, nothing stored: what the import would answer."""
     commands, problems, ignored, rows = _unit_list(service, upload)
-    return _preview(problems, rows, len(commands), ignored)
+    return _preview(problems, rows, ("would_register", len(commands)), ignored)
 
 
 def import_unit_list(service, upload: Upload, actor):
