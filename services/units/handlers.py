@@ -177,7 +177,7 @@ def _unit_list(service, upload: Upload) -> tuple[list[D.RegisterUnit], list[dict
             if name in seen:
                 found.append({"row": number, "column": "name", "code": "duplicate_row", "other_row": seen[name],
                               "message": f"the same name as row {seen[name]}", "value": name})
-            elif name in known:
+            elif name in known and known[name] != command.unit_id:  # (the same id: this request's retry)
                 found.append({"row": number, "column": "name", "code": "duplicate_unit",
                               "message": "a unit of this name is already registered", "value": name,
                               "unit_id": known[name]})
@@ -196,7 +196,9 @@ def preview_unit_list(service, upload: Upload, actor):
 
 def import_unit_list(service, upload: Upload, actor):
     """All or nothing: one UnitRegistered per row, every unit's new stream in one
-    transaction, or a 422 naming every bad row and column (nothing registered)."""
+    transaction, or a 422 naming every bad row and column (nothing registered). A retry with
+    the same Idempotency-Key mints the same unit ids: its units are not "already registered",
+    and the store answers what the first appended."""
     commands, problems, _ignored, rows = _unit_list(service, upload)
     if problems:
         raise Rejected(f"{len({p['row'] for p in problems})} of {rows} rows cannot be registered; "

@@ -149,3 +149,19 @@ def test_append_all_writes_every_stream_or_none():
 def _event(name):
     from shared.eventstore import NewEvent
     return NewEvent("Marked", {"name": name})
+
+
+def test_a_retry_with_the_same_key_answers_the_first_import_and_registers_nothing_twice():
+    from shared.edge import IdempotentRequest
+    service = Service()
+    rows = [row("县财政局"), row("县水利局", batch=2)]
+
+    def attempt():
+        request = IdempotentRequest("import_unit_list", {"f": 1}, OFFICE, "key-1")
+        service.storage.access.request, service.storage.access._commands_run = request, 0
+        return H.import_unit_list(service, S.Upload(actor=OFFICE, unit_id=None, data=W.rows_workbook(rows),
+                                                    new_id=request.new_id), OFFICE)
+    first = attempt()
+    service.storage.cards = [{"unit_id": u, "name": n} for u, n in zip(first["unit_ids"], ("县财政局", "县水利局"))]
+    assert attempt() == first
+    assert service.storage.store.head()["position"] == 2
