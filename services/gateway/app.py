@@ -190,7 +190,9 @@ class Gateway:
                 return error(403, "forbidden", "a unit may act only on itself",
                              unit=params.get("unit"), your_unit=person.scope)
             data = read_roster_upload(request)
-            fields = {"unit_id": params["unit"], "content_base64": base64.b64encode(data).decode("ascii")}
+            fields = {"content_base64": base64.b64encode(data).decode("ascii")}
+            if "unit" in params:
+                fields["unit_id"] = params["unit"]
             return self._command(route, fields, person, request)
         if route.body_media_type == "multipart/form-data":
             return self._upload(route, request, person)
@@ -410,15 +412,16 @@ def file_too_large(limit: int) -> InputError:
                       "be (DUDAO_ATTACHMENT_MAX_BYTES)", limit_bytes=limit)
 
 
-# the roster import (routes/roster.py): its own file limit, an .xlsx of at most 10000 rows
-ROSTER_RPCS = ("preview_roster", "import_roster")
+# the roster import and the office's unit list (routes/roster.py): their own file limit, an .xlsx
+ROSTER_RPCS = ("preview_roster", "import_roster", "preview_unit_list", "import_unit_list")
 ROSTER_MAX_BYTES = ROSTER_FILE_LIMIT
 
 
 def is_roster_upload(request: Request) -> bool:
     path = request.path.rstrip("/")
-    return request.method == "POST" and path.startswith(PREFIX + "/units/") and (
-        path.endswith("/roster") or path.endswith("/roster/preview"))
+    return request.method == "POST" and ((path.startswith(PREFIX + "/units/") and (
+        path.endswith("/roster") or path.endswith("/roster/preview"))) or
+        path in (PREFIX + "/unit-list", PREFIX + "/unit-list/preview"))
 
 
 def roster_too_large() -> InputError:

@@ -109,8 +109,10 @@ class GatewayDatabase(DependencyProvider):
         return self.tokens
 
 
-# RPCs that may take longer than DUDAO_RPC_TIMEOUT: a roster of thousands of members
-LONG_RPCS = {("units", "import_roster"): 120.0, ("units", "preview_roster"): 120.0}
+# RPCs that may take longer than DUDAO_RPC_TIMEOUT: a roster of thousands of members, a
+# county's unit list (hundreds of new streams in one transaction)
+LONG_RPCS = {("units", "import_roster"): 120.0, ("units", "preview_roster"): 120.0,
+             ("units", "import_unit_list"): 120.0, ("units", "preview_unit_list"): 120.0}
 
 
 def rpc_call(cluster, service: str, method: str, kwargs: dict, timeout: float):

@@ -360,6 +360,17 @@ def _briefing(service, briefing_id: str) -> dict:
     return doc
 
 
+BRIEFING_LISTED = ("briefing_id", "title", "period_from", "period_to", "compiled_on", "report_ids")
+
+
+def list_briefings(service, request, actor):
+    """The compiled briefings, the newest first (what the office's list shows of each)."""
+    _reading_everything(actor, "briefings")
+    found = service.storage.find(BRIEFINGS, {})
+    found.sort(key=lambda d: (d.get("compiled_on") or "", d.get("position") or 0), reverse=True)
+    return [{k: d.get(k) for k in BRIEFING_LISTED} for d in found]
+
+
 def get_briefing(service, request, actor):
     _reading_everything(actor, "briefings")
     return _public(_briefing(service, request["briefing_id"]))

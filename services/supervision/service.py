@@ -101,6 +101,7 @@ class SupervisionService(DomainService):
     publicise_typical_case = endpoint(S.PublicitySchema, H.publicise_typical_case)
     compile_briefing = endpoint(S.BriefingSchema, H.compile_briefing)
     get_briefing = endpoint(S.BriefingQuerySchema, H.get_briefing)
+    list_briefings = endpoint(None, H.list_briefings)
     briefing_document = endpoint(S.BriefingQuerySchema, H.briefing_document)
 
     # the office's console and a unit's history

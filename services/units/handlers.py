@@ -17,14 +17,15 @@ import dataclasses
 import datetime
 
 from services.units import domain as D
-from services.units import roster_workbook
+from services.units import roster_workbook, unit_list_workbook
 from services.units.domain import phases as P
 from services.units.domain.config import config_from_environment
+from services.units.import_workbook import Sheet
 from services.units.ledger_view import county_view, ledger_view
 from services.units.ledger_workbook import XLSX_MEDIA_TYPE
 from services.units.ledger_workbook import workbook_bytes as ledger_workbook_bytes
 from services.units.projections import CARDS, MEMBERS, RETENTION, county_overview
-from services.units.schemas import RosterUpload, roster_row_problems
+from services.units.schemas import RosterUpload, Upload, roster_row_problems, unit_row_problems
 from services.units.translate import CONSUMED, command_for
 from shared import access
 from shared.clock import today
@@ -112,11 +113,19 @@ def _roster(upload: RosterUpload) -> tuple[D.EnrolMembers, list[dict], list[str]
         problems, ignored, len(rows)
 
 
-def _labelled(problems: list[dict]) -> list[dict]:
+def _labelled(problems: list[dict], sheet: Sheet = roster_workbook.ROSTER) -> list[dict]:
     """Sorted by row and column, each naming its column's header (the file's words)."""
-    order = {field: n for n, (_, field) in enumerate(roster_workbook.COLUMNS)}
-    return [{**p, "column_label": roster_workbook.HEADER_OF.get(p["column"])}
+    order, header_of = sheet.order, sheet.header_of
+    return [{**p, "column_label": header_of.get(p["column"])}
             for p in sorted(problems, key=lambda p: (p["row"], order.get(p["column"], 99)))]
+
+
+def _preview(problems: list[dict], rows: int, would: tuple[str, int], ignored: list[str], **ids) -> dict:
+    """What a list's preview answers (the roster's and the unit list's alike): ``would`` is
+    (the field, how many the import would make: none while any row has a problem)."""
+    field, count = would
+    return {**ids, "rows": rows, "problems": problems, "bad_rows": sorted({p["row"] for p in problems}),
+            field: 0 if problems else count, "ignored_columns": ignored}
 
 
 def preview_roster(service, upload: RosterUpload, actor):
@@ -124,9 +133,7 @@ def preview_roster(service, upload: RosterUpload, actor):
     command, problems, ignored, rows = _roster(upload)
     state = D.fold_for(command)(service.storage.load(D.stream_of(command)))
     problems = _labelled(problems + D.roster_problems(state, command))
-    return {"unit_id": upload.unit_id, "rows": rows, "problems": problems,
-            "bad_rows": sorted({p["row"] for p in problems}),
-            "would_enrol": 0 if problems else len(command.entries), "ignored_columns": ignored}
+    return _preview(problems, rows, ("would_enrol", len(command.entries)), ignored, unit_id=upload.unit_id)
 
 
 def import_roster(service, upload: RosterUpload, actor):
@@ -144,6 +151,72 @@ def import_roster(service, upload: RosterUpload, actor):
         raise
     ids = [env["payload"]["member_id"] for env in appended if env["type"] == "MemberEnrolled"]
     return {"unit_id": upload.unit_id, "rows": rows, "enrolled": len(ids), "member_ids": ids}
+
+
+# --- the office's unit list (单位名单, issue 17): register every unit of a file, or none ----
+
+def _unit_list(service, upload: Upload) -> tuple[list[D.RegisterUnit], list[dict], list[str], int]:
+    """The file's rows checked by the schema of single registration and by its decision (on
+    a new stream), names repeated in the file or already registered: the commands of the
+    rows that pass, the problems of those that do not, the ignored headers, the row count."""
+    rows, ignored = unit_list_workbook.read_rows(upload.data)
+    known = {(c.get("name") or "").strip(): c["unit_id"]
+             for c in service.storage.find(CARDS, {"stub": {"$ne": True}})}
+    commands, problems, seen = [], [], {}
+    for number, raw in rows:
+        loaded, found = unit_row_problems(number, raw)
+        if loaded is not None:
+            command = D.RegisterUnit(actor=upload.actor, unit_id=upload.new_id("u"), name=loaded["name"],
+                                     org_type=loaded["org_type"], batch=loaded["batch"],
+                                     sections=tuple(loaded["sections"]))
+            try:
+                decide(None, command)
+            except Rejected as err:
+                column = next((f for f in ("batch", "org_type", "sections", "name") if f in err.details), None)
+                found.append({"row": number, "column": column, "code": "invalid", "message": err.message,
+                              "value": raw.get(column) if column else None})
+            name = loaded["name"].strip()
+            if name in seen:
+                found.append({"row": number, "column": "name", "code": "duplicate_row", "other_row": seen[name],
+                              "message": f"the same name as row {seen[name]}", "value": name})
+            elif name in known and known[name] != command.unit_id:  # (the same id: this request's retry)
+                found.append({"row": number, "column": "name", "code": "duplicate_unit",
+                              "message": "a unit of this name is already registered", "value": name,
+                              "unit_id": known[name]})
+            seen.setdefault(name, number)
+            if not found:
+                commands.append(command)
+        problems.extend(found)
+    return commands, _labelled(problems, unit_list_workbook.UNIT_LIST), ignored, len(rows)
+
+
+def preview_unit_list(service, upload: Upload, actor):
+    """Every row's problems, nothing stored: what the import would answer."""
+    commands, problems, ignored, rows = _unit_list(service, upload)
+    return _preview(problems, rows, ("would_register", len(commands)), ignored)
+
+
+def import_unit_list(service, upload: Upload, actor):
+    """All or nothing: one UnitRegistered per row, every unit's new stream in one
+    transaction, or a 422 naming every bad row and column (nothing registered). A retry with
+    the same Idempotency-Key mints the same unit ids: its units are not "already registered",
+    and the store answers what the first appended."""
+    commands, problems, _ignored, rows = _unit_list(service, upload)
+    if problems:
+        raise Rejected(f"{len({p['row'] for p in problems})} of {rows} rows cannot be registered; "
+                       "nothing was registered", problems=problems, rows=rows,
+                       bad_rows=sorted({p["row"] for p in problems}))
+    service.storage.execute_new(commands, D.stream_of, decide, actor=actor)
+    ids = [c.unit_id for c in commands]
+    return {"rows": rows, "registered": len(ids), "unit_ids": ids}
+
+
+def unit_list_template(service, query: dict, actor):
+    """The office's unit list template (.xlsx): 党组织类型 and 批次 offered as lists."""
+    if actor.role != "office":
+        raise Forbidden("only the leading-group office registers units", role=actor.role)
+    return {"__file__": {"filename": "unit-list-template.xlsx", "media_type": XLSX_MEDIA_TYPE,
+                         "content_base64": base64.b64encode(unit_list_workbook.template_bytes()).decode("ascii")}}
 
 
 def roster_template(service, query: dict, actor):

@@ -86,17 +86,21 @@ ROSTER_MAX_BYTES = ROSTER_FILE_LIMIT  # an .xlsx roster file (the gateway holds 
 
 
 @dataclasses.dataclass(frozen=True)
-class RosterUpload:
-    """An uploaded roster file, for the handler to read and check row by row (with
-    ``EnrolMemberSchema``); ``new_id`` mints the members' ids (the same on a retry)."""
+class Upload:
+    """An uploaded list (a roster, the office's unit list), for the handler to read and
+    check row by row with the single command's schema; ``new_id`` mints the rows' ids (the
+    same on a retry). ``unit_id``: the roster's unit (None for the unit list)."""
     actor: object
-    unit_id: str
+    unit_id: str | None
     data: bytes
     new_id: Callable[[str], str]
 
 
-class RosterUploadSchema(UnitCommandSchema):
-    """POST /units/{unit}/roster (and …/roster/preview): an .xlsx roster, base64."""
+RosterUpload = Upload
+
+
+class UploadSchema(CommandSchema):
+    """An .xlsx list, base64 (at most the roster's file limit)."""
     content_base64 = fields.String(required=True, validate=validate.Length(max=4 * (ROSTER_MAX_BYTES // 3 + 1)))
     filename = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
 
@@ -105,14 +109,24 @@ class RosterUploadSchema(UnitCommandSchema):
             raw = base64.b64decode(data["content_base64"], validate=True)
         except (binascii.Error, ValueError):
             raise ValidationError("Not valid base64.", "content_base64") from None
-        return RosterUpload(actor=edge.actor, unit_id=data["unit_id"], data=raw, new_id=edge.new_id)
+        return Upload(actor=edge.actor, unit_id=data.get("unit_id"), data=raw, new_id=edge.new_id)
 
 
-def roster_row_problems(row: int, raw: dict, unit_id: str) -> tuple[dict | None, list[dict]]:
-    """One row's fields loaded by the schema of single enrolment: (the loaded fields, or
-    None, and each of its messages as a problem naming the row and the column)."""
+class RosterUploadSchema(UploadSchema):
+    """POST /units/{unit}/roster (and …/roster/preview): an .xlsx roster, base64."""
+    unit_id = path_id()
+
+
+class UnitListUploadSchema(UploadSchema):
+    """POST /unit-list (and …/preview): the office's .xlsx list of units, base64."""
+
+
+def row_problems(schema, row: int, raw: dict, given: dict) -> tuple[dict | None, list[dict]]:
+    """One row's fields loaded by the single command's schema (``given`` its fields the row
+    does not carry): (the loaded fields, or None, and each of its messages as a problem
+    naming the row and the column)."""
     try:
-        loaded = EnrolMemberSchema().load({"unit_id": unit_id, "section": None, **raw})
+        loaded = schema().load({**given, **raw})
     except ValidationError as err:
         return None, [{"row": row, "column": column, "code": _code(message), "message": message,
                        "value": raw.get(column)}
@@ -120,7 +134,20 @@ def roster_row_problems(row: int, raw: dict, unit_id: str) -> tuple[dict | None,
     return loaded, []
 
 
+def roster_row_problems(row: int, raw: dict, unit_id: str) -> tuple[dict | None, list[dict]]:
+    """A roster row, by the schema of single enrolment (a blank section is None)."""
+    return row_problems(EnrolMemberSchema, row, raw, {"unit_id": unit_id, "section": None})
+
+
+def unit_row_problems(row: int, raw: dict) -> tuple[dict | None, list[dict]]:
+    """A unit list's row, by the schema of single registration (loaded outside the edge's
+    context: the fields, no command)."""
+    return row_problems(RegisterUnitSchema, row, raw, {})
+
+
 def _flat(messages) -> list[str]:
+    if isinstance(messages, dict):  # a list field's item: {index: [message]}
+        return [m for v in messages.values() for m in _flat(v)]
     return [m for m in messages] if isinstance(messages, list) else [str(messages)]
 
 
@@ -131,6 +158,12 @@ def _code(message: str) -> str:
         return "not_yes_no"
     if message.startswith(("Length must be", "Longer than")):
         return "too_long"
+    if message.startswith("Must be one of"):
+        return "not_a_choice"
+    if message.startswith(("Not a valid integer", "Must be greater")):
+        return "not_a_batch"
+    if "unique" in message or "repeat" in message or "duplicate" in message.lower():
+        return "repeated"
     return "invalid"
 
 

@@ -159,6 +159,12 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def append_request(self, request: AppendRequest) -> list[dict]: ...
 
+    def append_all(self, requests: list[AppendRequest]) -> list[list[dict]]:
+        """Several commands' events, on several streams, all committed or none (the office's
+        unit list: one new stream a unit): the first refusal (a stale version, a reused key)
+        is raised and nothing is written. A recorded command key answers what it appended."""
+        raise NotImplementedError(f"{type(self).__name__} cannot append to several streams at once")
+
     @abc.abstractmethod
     def recorded_command(self, key: CommandKey) -> list[dict] | None:
         """The events the command ``key`` names appended, None when it appended nothing

@@ -28,25 +28,37 @@ class MemoryEventStore(EventStore):
 
     def append_request(self, request: AppendRequest) -> list[dict]:
         with self._lock:
-            recorded = self._recorded(request.command_key)
-            if recorded is not None:
-                return recorded
-            version = self._version(request.stream_id)
-            if request.expected_version is not None and request.expected_version != version:
-                raise ConcurrencyError(request.stream_id, request.expected_version, version)
-            head = self.head()
-            subjects = Keyring.subjects_of(request.events)
-            keyring = Keyring({s: self.keys[s] for s in subjects if s in self.keys}, utc_now_iso())
-            envelopes = seal(request, version, head["position"], head["hash"], keyring=keyring)
-            if self.on_append:
-                self.on_append(None, keyring.shown_to_caller(envelopes))  # raises before anything is kept
-            created, erased = keyring.writes()
-            self.keys.update({d["_id"]: d for d in created + erased})
-            self._log.extend(envelopes)
-            self._head = {"position": envelopes[-1]["position"], "hash": envelopes[-1]["hash"]}
-            if request.command_key is not None:
-                self._commands[request.command_key.id] = command_record(request.command_key, envelopes)
-            return keyring.shown_to_caller(envelopes)
+            return self._append_locked(request)
+
+    def _append_locked(self, request: AppendRequest) -> list[dict]:
+        recorded = self._recorded(request.command_key)
+        if recorded is not None:
+            return recorded
+        version = self._version(request.stream_id)
+        if request.expected_version is not None and request.expected_version != version:
+            raise ConcurrencyError(request.stream_id, request.expected_version, version)
+        head = self.head()
+        subjects = Keyring.subjects_of(request.events)
+        keyring = Keyring({s: self.keys[s] for s in subjects if s in self.keys}, utc_now_iso())
+        envelopes = seal(request, version, head["position"], head["hash"], keyring=keyring)
+        if self.on_append:
+            self.on_append(None, keyring.shown_to_caller(envelopes))  # raises before anything is kept
+        created, erased = keyring.writes()
+        self.keys.update({d["_id"]: d for d in created + erased})
+        self._log.extend(envelopes)
+        self._head = {"position": envelopes[-1]["position"], "hash": envelopes[-1]["hash"]}
+        if request.command_key is not None:
+            self._commands[request.command_key.id] = command_record(request.command_key, envelopes)
+        return keyring.shown_to_caller(envelopes)
+
+    def append_all(self, requests: list[AppendRequest]) -> list[list[dict]]:
+        with self._lock:
+            kept = (list(self._log), dict(self._head), dict(self._commands), dict(self.keys))
+            try:
+                return [self._append_locked(r) for r in requests]
+            except BaseException:  # nothing of the batch is kept
+                self._log[:], self._head, self._commands, self.keys = kept[0], kept[1], kept[2], kept[3]
+                raise
 
     def recorded_command(self, key: CommandKey) -> list[dict] | None:
         with self._lock:

@@ -217,6 +217,22 @@ class MongoEventStore(EventStore):
             raise pending.error
         return pending.result
 
+    def append_all(self, requests: list[AppendRequest]) -> list[list[dict]]:
+        """One transaction of its own (not the group commit's batch, where one bad request
+        must not fail its neighbours): any refusal aborts it, nothing written."""
+        pending = [_Pending(r) for r in requests]
+
+        def work(session):
+            outcome = self._write(session, pending)
+            for _, error in outcome:
+                if error is not None:
+                    raise error
+            return [envelopes for envelopes, _ in outcome]
+
+        result = run_transaction(self.client, work)
+        self.committed.set()
+        return result
+
     def append_in_session(self, session, request: AppendRequest) -> list[dict]:
         """Append inside the caller's transaction (an inbox reaction commits its events
         together with its checkpoint move)."""

@@ -185,6 +185,23 @@ class StorageAccess:
                 continue
         raise ConcurrencyError(stream_id, -1, self.store.stream_version(stream_id))
 
+    def execute_new(self, commands: list, stream_of, decide, *, actor: Actor | dict) -> list[list[dict]]:
+        """Several commands, each on a new stream named by an id this request minted (the
+        office's unit list), decided on empty streams and appended all together or not at
+        all (``append_all``): a refusal of any raises before anything is written. Each has
+        its command key, so a retried request answers what the first appended."""
+        actor = actor.to_dict() if isinstance(actor, Actor) else actor
+        requests = []
+        for command in commands:
+            key = self.request.command_key(self._commands_run) if self.request else None
+            self._commands_run += 1
+            requests.append(AppendRequest(stream_of(command), 0, decide(None, command), actor,
+                                          command_key=key))
+        if not requests:
+            return []
+        with purpose("append"):
+            return self.store.append_all(requests)
+
     def _recorded(self, key: CommandKey | None) -> list[dict] | None:
         if key is None:
             return None

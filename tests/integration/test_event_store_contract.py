@@ -242,3 +242,22 @@ def delete(store, kind, position):
         store.delete(position)
     else:
         store.events.delete_one({"_id": position})
+
+
+def test_append_all_writes_several_streams_together_or_none(make_store):
+    from shared.eventstore import AppendRequest
+    store = make_store()
+    store.append("unit-b", 0, [ev(0)], actor=ACTOR)
+    with pytest.raises(ConcurrencyError):  # one stale request: the whole batch refused
+        store.append_all([AppendRequest("unit-a", 0, [ev(1)], ACTOR),
+                          AppendRequest("unit-b", 0, [ev(2)], ACTOR)])
+    assert store.read_stream("unit-a") == [] and store.head()["position"] == 1
+    key = CommandKey("req-1:0", "fp")
+    written = store.append_all([AppendRequest("unit-a", 0, [ev(1)], ACTOR, command_key=key),
+                                AppendRequest("unit-c", 0, [ev(3), ev(4)], ACTOR)])
+    assert [[e["position"] for e in envs] for envs in written] == [[2], [3, 4]]
+    assert written[1][0]["prev_hash"] == written[0][0]["hash"]
+    # a retry of a recorded command answers what it appended, nothing written again
+    again = store.append_all([AppendRequest("unit-a", 0, [ev(1)], ACTOR, command_key=key)])
+    assert [e["event_id"] for e in again[0]] == [written[0][0]["event_id"]]
+    assert store.head()["position"] == 4 and store.verify()["ok"]

@@ -35,10 +35,12 @@ STATUS_TEXT = {403: "无权进行此操作", 404: "未找到", 409: "与当前�
                503: "服务暂时不可用，请稍后再试（再次提交是安全的）"}
 
 
-def refusal(person: Person, route: Route, path: dict, body: dict | None = None) -> str | None:
+def refusal(person: Person, route: Route, path: dict, body: dict | None = None,
+            roles: tuple | None = None) -> str | None:
     """Why the /api/v1 route would refuse this person before its service is asked
-    (None when it would not): its role list, and a unit token's own unit."""
-    if person.role not in route.roles:
+    (None when it would not): its role list (or the action's narrower one), and a unit
+    token's own unit."""
+    if person.role not in route.roles or (roles is not None and person.role not in roles):
         return "此身份无权进行此操作"
     if route.unit_scoped and person.role == "unit":
         target = path.get("unit") or (body or {}).get("unit_id")
@@ -58,11 +60,15 @@ class Acting:
         for action in W.on_page(endpoint):
             hidden = given_values(action, person, args)
             path = {var: hidden.get(field) for var, field in action.route.args if field in hidden}
-            if refusal(person, action.route, path, hidden) is not None:
+            if refusal(person, action.route, path, hidden, action.roles) is not None:
                 continue
             if person.role == "unit" and args.get("unit") not in (None, person.scope):
                 continue
-            out.append(self._form(person, action, args, hidden))
+            form = self._form(person, action, args, hidden)
+            if any(not form["options"].get(name) for name in action.needs) and \
+                    (self.form_state or {}).get("action") != action.name:
+                continue  # nothing to pick (a refused submission's form is still shown)
+            out.append(form)
         return out
 
     def _form(self, person: Person, action: A.Action, args: dict, hidden: dict) -> dict:
@@ -122,9 +128,9 @@ class Acting:
         if not IDEMPOTENCY_KEY.match("dash-" + nonce):
             nonce = secrets.token_urlsafe(18)
         state = {"action": found.name, "nonce": nonce, "values": request.form, "errors": {}, "top": []}
-        why = refusal(person, route, path, body)
-        if why:
-            return self._again(person, back, {**state, "top": [why]}, 403)
+        why = refusal(person, route, path, body, found.roles)
+        if why:  # the page does not offer this person the form: the refusal stands alone
+            return self._page(person, "error.html", status=403, message=f"{why}（{found.title}）")
         if problems:
             return self._again(person, back, {**state, "errors": problems}, 422)
         if found.confirm and not request.form.get(CONFIRM) and W.confirm_needed(
@@ -180,9 +186,9 @@ class Acting:
 
     def _refused(self, person, back, state, answer, inputs) -> Response:
         status = answer.get("status", 422)
-        beside, top = A.field_messages(answer.get("details"), inputs)
+        beside, top = A.field_messages(answer.get("details"), inputs, answer.get("message"))
         if status != 422 or not beside:
-            top = [f"{STATUS_TEXT.get(status, '未能提交')}：{answer.get('message', '')}"] + top
+            top = [f"{STATUS_TEXT.get(status, '未能提交')}：{A.chinese(str(answer.get('message', '')))}"] + top
         return self._again(person, back, {**state, "errors": beside, "top": top}, status)
 
     def _back(self, path: str | None):

@@ -64,6 +64,13 @@ class Action:
     submit: str = "提交"
     omit: tuple = ()             # schema fields not offered (left to their defaults)
     context: str | None = None   # read-only facts shown above the form (workbench.context)
+    # the roles offered the form, when fewer than the route's (None: the route's): a route
+    # several roles share, where a role may take only part of it (督办: the office sends to a
+    # unit or a group, a supervisor to its own units only, each through its own form)
+    roles: tuple | None = None
+    # offered only when there is something to pick in these fields' choices (a unit with no
+    # directive waiting is not offered an empty answer form)
+    needs: tuple = ()
 
     @property
     def route(self) -> Route:
@@ -256,6 +263,11 @@ MESSAGES = {
     "Must be one of:": "请从列表中选择",
     "Shorter than minimum length": "此项不能为空",
     "Longer than maximum length": "内容过长",
+    # the domain's refusals of the forms of issue 17 (h-office17b)
+    "the reply date has already passed": "答复期限已过，请选择今天或以后的日期",
+    "an exemplary person needs": "典型人物须填写姓名",
+    "period_to is before period_from": "截止日期早于起始日期",
+    "a typical case is publicised only after": "典型须先向所去单位党委（党组）和活动办推荐，才能宣传",
 }
 
 
@@ -353,13 +365,20 @@ def _coerce_one(f: FormField, form, body: dict, problems: dict, key: str) -> Non
             body[key] = text
 
 
-def field_messages(details: dict | None, inputs: tuple[FormField, ...]) -> tuple[dict, list]:
+def field_messages(details: dict | None, inputs: tuple[FormField, ...],
+                   message: str | None = None) -> tuple[dict, list]:
     """A refusal's details as messages beside the inputs (``{field: [text]}``, an inner
     input of a dict or nested field by its dotted name: marshmallow's
     ``{"scores": {"x": {"value": [...]}}}`` goes beside ``scores.x``) and those that name
     no input (shown at the top of the form)."""
     names = {n for f in inputs for n in f.names()}
     beside, top = {}, []
+    if isinstance(details, dict) and details and "fields" not in details:
+        # a domain refusal: its details are facts ({"reply_by": "…", "today": "…"}), not
+        # messages; its message goes beside the inputs they name (or stands at the top)
+        named = [k for k in details if k in names] + [v for k, v in details.items()
+                                                      if k == "field" and v in names]
+        return ({n: [chinese(message)] for n in named}, []) if named and message else ({}, [])
     raw = (details or {}).get("fields", details or {})
     if not isinstance(raw, dict):
         return {}, [str(raw)]

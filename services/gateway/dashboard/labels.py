@@ -50,6 +50,7 @@ EVENT = {
     "WorkingOfficeChecked": "检查工作机构", "AcceptanceInspected": "检查验收",
     "TypicalCaseReported": "报告典型", "TypicalCaseRecommended": "推荐典型",
     "TypicalCasePublicised": "宣传典型",
+    "DirectiveSent": "发出督办通知", "DirectiveAcknowledged": "签收督办通知", "DirectiveReplied": "答复督办通知",
 }
 
 

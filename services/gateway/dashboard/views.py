@@ -115,12 +115,16 @@ class Dashboard(Acting):
             Rule(PREFIX + "/reports", endpoint="reports", methods=["GET"]),
             Rule(PREFIX + "/obligations", endpoint="obligations", methods=["GET"]),
             Rule(PREFIX + "/obligations.xlsx", endpoint="obligations_xlsx", methods=["GET"]),
+            Rule(PREFIX + "/briefings/<briefing>", endpoint="briefing", methods=["GET"]),
+            Rule(PREFIX + "/briefings/<briefing>.docx", endpoint="briefing_docx", methods=["GET"]),
             Rule(PREFIX + "/rectification", endpoint="rectification", methods=["GET"]),
             Rule(PREFIX + "/rectification.xlsx", endpoint="rectification_xlsx", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>", endpoint="unit", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>/rectification.xlsx", endpoint="unit_ledger_xlsx", methods=["GET"]),
             Rule(PREFIX + "/units/<unit>/roster", endpoint="roster", methods=["GET", "POST"]),
             Rule(PREFIX + "/units/<unit>/roster-template.xlsx", endpoint="roster_template", methods=["GET"]),
+            Rule(PREFIX + "/unit-list", endpoint="unit_list", methods=["GET", "POST"]),
+            Rule(PREFIX + "/unit-list-template.xlsx", endpoint="unit_list_template", methods=["GET"]),
             Rule(PREFIX + "/static/<name>", endpoint="static", methods=["GET"]),
             # surveys (issue 17): the supervisor's pages, and the respondent's ballot (no login)
             Rule(PREFIX + "/units/<unit>/survey", endpoint="unit_survey", methods=["GET", "POST"]),
@@ -354,8 +358,10 @@ class Dashboard(Acting):
                  "layout": {"barmode": "stack", "yaxis": {"title": {"text": "单位数"}, "dtick": 1}}}
         flagged = [{"unit_id": f["unit_id"], "name": units.get(f["unit_id"], {}).get("name", f["unit_id"]),
                     "flags": f["flags"]} for f in data.get("flagged", [])]
+        registered = self.query.get("registered", "")
+        notice = {"notice": f"已登记 {registered} 个单位"} if registered.isdigit() else {}
         return self._page(person, "overview.html", title="全县概况", data=data, rows=rows,
-                          phases=phases, chart=chart, flagged=flagged)
+                          phases=phases, chart=chart, flagged=flagged, **notice)
 
     def groups(self, person: Person) -> Response:
         groups = self.fetch(person, "supervision", "list_groups")
@@ -423,8 +429,21 @@ class Dashboard(Acting):
         reports = self.fetch(person, "supervision", "list_reports", query={"urgent": "1"})
         units = self._unit_names(person)
         groups = {g["group_id"]: g["name"] for g in self.fetch(person, "supervision", "list_groups")}
-        return self._page(person, "reports.html", title="紧急报告", reports=reports,
-                          units=units, groups=groups)
+        briefings = self.fetch(person, "supervision", "list_briefings") \
+            if person.role in _route_roles().get(("supervision", "list_briefings"), ()) else None
+        return self._page(person, "reports.html", title="紧急报告与简报", reports=reports,
+                          units=units, groups=groups, briefings=briefings)
+
+    # 简报 (issue 17, h-office17b): compiled on the reports page (workbench.compile_briefing)
+    def briefing(self, person: Person, briefing: str) -> Response:
+        doc = self.fetch(person, "supervision", "get_briefing", {"id": briefing})
+        return self._page(person, "briefing.html", title=doc.get("title") or "简报", briefing=doc,
+                          units=self._unit_names(person),
+                          groups={g["group_id"]: g["name"] for g in self.fetch(person, "supervision", "list_groups")})
+
+    def briefing_docx(self, person: Person, briefing: str) -> Response:
+        spec = self.fetch(person, "supervision", "briefing_document", {"id": briefing})
+        return file_response(spec["__file__"], 200)
 
     def _obligation_filter(self) -> dict:
         """The page's filters (status defaults to overdue: what needs urging)."""
@@ -482,8 +501,9 @@ class Dashboard(Acting):
         ledger = self.fetch(person, "units", "rectification_ledger", {"unit": unit}, missing_ok=True)
         imported = self.query.get("imported", "")
         notice = {"notice": f"已导入 {imported} 名党员"} if imported.isdigit() else {}
+        directives = W.unit_directives(lambda *_: supervision, unit)  # 督办通知 addressed to the unit
         return self._page(person, "unit.html", title=card.get("name", unit), card=card, **notice,
-                          supervision=supervision, evaluation=evaluation, study=study,
+                          supervision=supervision, directives=directives, evaluation=evaluation, study=study,
                           timeline=timeline, charts=charts, ledger=ledger,
                           LEDGER_PROBLEM={"open": "整改中", "signed_off": "已销号", "carried": "已结转",
                                           "proposed": "待认领", "answered": "已答复"},
@@ -521,6 +541,17 @@ class Dashboard(Acting):
     def roster_template(self, person: Person, unit: str) -> Response:
         from services.gateway.dashboard.roster import RosterPage
         return RosterPage(self).template(person, unit)
+
+    # the office's unit list (issue 17, h-office17b): the roster's machinery (roster.UnitListPage)
+    def unit_list(self, person: Person) -> Response:
+        from services.gateway.dashboard.roster import UnitListPage
+        if self.request.method == "POST":
+            return UnitListPage(self).post(person, None, self.request)
+        return UnitListPage(self).page(person)
+
+    def unit_list_template(self, person: Person) -> Response:
+        from services.gateway.dashboard.roster import UnitListPage
+        return UnitListPage(self).template(person)
 
     def rectification(self, person: Person) -> Response:
         return self._page(person, "rectification.html", **rectification.page_context(self, person))
@@ -598,6 +629,12 @@ def unit_timeline(card: dict, supervision: dict, evaluation: dict) -> list[dict]
         detail = payload.get("title") or ""
         if entry.get("type") == "GroupArrived":
             detail = f"进驻期限 {payload.get('deadline')}" + ("（迟到）" if payload.get("late") else "")
+        elif entry.get("type") == "DirectiveSent":
+            detail = f"{payload.get('reply_by')}前答复"
+        elif entry.get("type") == "TypicalCaseRecommended":
+            detail = W.RECIPIENT_NAMES.get(payload.get("recipient"), payload.get("recipient") or "")
+        elif entry.get("type") == "TypicalCasePublicised":
+            detail = payload.get("channel") or ""
         items.append({"date": payload.get("date") or (entry.get("occurred_at") or "")[:10],
                       "source": "supervision", "what": what, "detail": detail,
                       "actor": (entry.get("actor") or {}).get("name")})

@@ -172,7 +172,8 @@ OFFICE_ACTIONS = (
         "unit_id": Label("督办单位", "单位或督导组选一", choices_from="units"),
         "group_id": Label("督办督导组", "单位或督导组选一", choices_from="groups"),
         "obligation_id": Label("督办事项", "可不选", choices_from="open_obligations"),
-        "text": Label("督办内容", textarea=True), "reply_by": "答复期限"}, pages=("obligations",)),
+        "text": Label("督办内容", textarea=True), "reply_by": "答复期限"}, pages=("obligations",),
+        roles=("office",)),
 )
 ACTIONS = ACTIONS + SUPERVISOR_ACTIONS + OFFICE_ACTIONS
 # ---------------------------------------------------------------- the walk (issue 17): the forms a
@@ -228,6 +229,59 @@ WALK_SUPERVISOR_ACTIONS = (
            pages=("unit",), given=ON_UNIT),
 )
 ACTIONS = ACTIONS + ANALYSIS_ACTIONS + PROPOSED_ACTIONS + WALK_SUPERVISOR_ACTIONS
+# ---------------------------------------------------------------- issue 17 (h-office17b): 督办 by
+# role, directive replies, typical cases, briefings (kept apart from the others' entries)
+CASE_KIND = (("experience", "典型经验"), ("person", "典型人物"))
+RECIPIENT = (("unit", "所去单位党委（党组）"), ("office", "领导小组办公室"))
+RECIPIENT_NAMES = dict(RECIPIENT)
+OFFICE17_ACTIONS = (
+    # 督办 is the office's; a group sends one only to its own units (DESIGN.md, directives.py):
+    # the supervisor's form is on the unit page, the unit given, no group to pick
+    Action("send_unit_directive", "supervision", "send_directive", "向本单位发出督办通知", {
+        "obligation_id": Label("督办事项", "可不选", choices_from="unit_obligations"),
+        "text": Label("督办内容", textarea=True), "reply_by": "答复期限"}, pages=("unit",),
+        given=ON_UNIT, omit=("group_id",), roles=("supervisor",)),
+    Action("send_directive_to_own_unit", "supervision", "send_directive", "向本组负责的单位发出督办通知", {
+        "unit_id": Label("督办单位", "本督导组负责的单位", choices_from="units"),
+        "obligation_id": Label("督办事项", "可不选", choices_from="open_obligations"),
+        "text": Label("督办内容", textarea=True), "reply_by": "答复期限"}, pages=("obligations",),
+        omit=("group_id",), roles=("supervisor",)),
+    # the unit answers a directive addressed to it (its text and reply date shown above)
+    Action("acknowledge_directive", "supervision", "acknowledge_directive", "签收督办通知", {
+        "directive_id": Label("督办通知", choices_from="unacknowledged_directives")}, pages=("unit",),
+        given={"directive_id": "choice:unacknowledged_directives"}, roles=("unit",),
+        needs=("directive_id",), context="unit_directives", submit="签收"),
+    Action("reply_to_directive", "supervision", "reply_to_directive", "答复督办通知", {
+        "directive_id": Label("督办通知", choices_from="open_directives"),
+        "text": Label("答复内容", "写明办理情况", textarea=True)}, pages=("unit",),
+        given={"directive_id": "choice:open_directives"}, roles=("unit",), needs=("directive_id",),
+        context="unit_directives",
+        submit="答复"),
+    # R17: the group reports a typical case at its unit, recommends it to the unit and the office;
+    # the office publicises one recommended to both
+    Action("report_typical_case", "supervision", "report_typical_case", "报告典型经验或典型人物", {
+        "kind": Label("类别", choices=CASE_KIND), "title": "标题",
+        "description": Label("事迹或经验", textarea=True),
+        "person_name": Label("典型人物姓名", "典型人物必填"), "date": "日期"}, pages=("unit",),
+        given=ON_UNIT),
+    Action("recommend_typical_case", "supervision", "recommend_typical_case", "推荐典型", {
+        "case_id": Label("典型", choices_from="typical_cases"),
+        "recipient": Label("推荐给", choices=RECIPIENT),
+        "date": Label("推荐日期", "不填为今天")}, pages=("unit",),
+        given={"case_id": "choice:typical_cases"}, needs=("case_id",), context="typical_cases"),
+    Action("publicise_typical_case", "supervision", "publicise_typical_case", "宣传典型", {
+        "case_id": Label("已向单位和活动办推荐的典型", choices_from="recommended_cases"),
+        "channel": Label("宣传渠道", "如县电视台、简报、政务网"),
+        "date": Label("宣传日期", "不填为今天")}, pages=("unit",),
+        given={"case_id": "choice:recommended_cases"}, needs=("case_id",), context="typical_cases"),
+    # 简报 (R16): the office compiles a period's reports; the list, the view and the .docx are
+    # the reports page's (views.briefing)
+    Action("compile_briefing", "supervision", "compile_briefing", "编发简报", {
+        "title": Label("简报标题", "如“先进性教育活动简报第3期”"),
+        "period_from": "收录报告起始日期", "period_to": "收录报告截止日期"}, pages=("reports",),
+        submit="编发"),
+)
+ACTIONS = ACTIONS + OFFICE17_ACTIONS
 BY_NAME = {a.name: a for a in ACTIONS}
 
 
@@ -288,7 +342,92 @@ def choices(source: str, read, args: dict) -> tuple:
         return tuple((o["obligation_id"], f"{OBLIGATION_TYPE.get(o['type'], o['type'])} {o.get('owed_by', '')}"
                       f"（{o['due']}到期）") for o in read("supervision", "list_obligations", {}) or []
                      if o.get("status") in ("open", "overdue"))
-    return ()
+    found = _office17_choices(source, read, args)
+    return found if found is not None else ()
+
+
+# ------------------------------------------------------------------ issue 17 (h-office17b) sources
+def unit_directives(read, unit: str) -> list[dict]:
+    """The directives addressed to the unit, from its supervision history: {directive_id,
+    text, reply_by, sent_on, acknowledged_on, replied_on}, by reply date."""
+    entries = (read("supervision", "unit_history", {"unit": unit}) or {}).get("entries", [])
+    found: dict = {}
+    for e in entries:
+        p = e.get("payload") or {}
+        if e["type"] == "DirectiveSent" and p.get("recipient") == "unit":
+            found[p["directive_id"]] = {"directive_id": p["directive_id"], "text": p["text"],
+                                        "reply_by": p["reply_by"], "sent_on": p["sent_on"],
+                                        "acknowledged_on": None, "replied_on": None}
+        elif e["type"] == "DirectiveAcknowledged" and p.get("directive_id") in found:
+            found[p["directive_id"]]["acknowledged_on"] = p["acknowledged_on"]
+        elif e["type"] == "DirectiveReplied" and p.get("directive_id") in found:
+            found[p["directive_id"]]["replied_on"] = p["replied_on"]
+    return sorted(found.values(), key=lambda d: (d["reply_by"], d["directive_id"]))
+
+
+def typical_cases(read, unit: str) -> list[dict]:
+    """The unit's typical cases from its supervision history: {case_id, kind, title,
+    person_name, date, recommended_to: [...], publicised_on}."""
+    entries = (read("supervision", "unit_history", {"unit": unit}) or {}).get("entries", [])
+    found: dict = {}
+    for e in entries:
+        p = e.get("payload") or {}
+        if e["type"] == "TypicalCaseReported":
+            found[p["case_id"]] = {"case_id": p["case_id"], "kind": p["kind"], "title": p["title"],
+                                   "person_name": p.get("person_name"), "date": p["date"],
+                                   "recommended_to": [], "publicised_on": None}
+        elif e["type"] == "TypicalCaseRecommended" and p.get("case_id") in found:
+            found[p["case_id"]]["recommended_to"].append(p["recipient"])
+        elif e["type"] == "TypicalCasePublicised" and p.get("case_id") in found:
+            found[p["case_id"]]["publicised_on"] = p["date"]
+    return list(found.values())
+
+
+def _case_line(c: dict) -> str:
+    return f"{dict(CASE_KIND).get(c['kind'], c['kind'])}：{_short(c['title'])}（{c['date']}）"
+
+
+def _office17_choices(source: str, read, args: dict) -> tuple | None:
+    unit = args.get("unit")
+    if source in ("unacknowledged_directives", "open_directives"):
+        waiting = [d for d in unit_directives(read, unit) if d["replied_on"] is None]  # a reply acknowledges
+        if source == "unacknowledged_directives":
+            waiting = [d for d in waiting if d["acknowledged_on"] is None]
+        return tuple((d["directive_id"], f"{d['reply_by']}前答复：{_short(d['text'])}") for d in waiting)
+    if source == "unit_obligations":
+        return tuple((o["obligation_id"], f"{OBLIGATION_TYPE.get(o['type'], o['type'])}（{o['due']}到期）")
+                     for o in read("supervision", "list_obligations", {}) or []
+                     if o.get("status") in ("open", "overdue") and o.get("unit_id") == unit)
+    if source == "typical_cases":
+        both = {r for r, _ in RECIPIENT}
+        return tuple((c["case_id"], _case_line(c)) for c in typical_cases(read, unit)
+                     if set(c["recommended_to"]) != both)
+    if source == "recommended_cases":
+        both = {r for r, _ in RECIPIENT}
+        return tuple((c["case_id"], _case_line(c)) for c in typical_cases(read, unit)
+                     if set(c["recommended_to"]) == both and not c["publicised_on"])
+    return None
+
+
+def _office17_context(source: str, read, args: dict) -> dict | None:
+    unit = args.get("unit")
+    if source == "unit_directives":
+        waiting = [d for d in unit_directives(read, unit) if d["replied_on"] is None]
+        if not waiting:
+            return {"title": "督办通知", "ok": True, "lines": ["没有待答复的督办通知"]}
+        return {"title": "待答复的督办通知", "ok": False, "lines": [
+            f"{d['sent_on']}发出，{d['reply_by']}前答复" + ("（已签收）" if d["acknowledged_on"] else "（未签收）")
+            + f"：{d['text']}" for d in waiting]}
+    if source == "typical_cases":
+        cases = typical_cases(read, unit)
+        if not cases:
+            return {"title": "本单位的典型", "ok": True, "lines": ["尚未报告典型"]}
+        names = dict(RECIPIENT)
+        return {"title": "本单位的典型", "ok": True, "lines": [
+            _case_line(c) + "；" + ("已推荐给" + "、".join(names.get(r, r) for r in c["recommended_to"])
+                                    if c["recommended_to"] else "尚未推荐")
+            + (f"；{c['publicised_on']}已宣传" if c["publicised_on"] else "") for c in cases]}
+    return None
 
 
 # ------------------------------------------------------------------ read-only context of a form
@@ -355,7 +494,7 @@ def context(source: str, read, args: dict) -> dict | None:
             return None
         lines = [BLOCKERS.get(b.get("check"), b.get("message", "")) for b in found.get("blockers", [])]
         return {"title": title, "ok": not lines, "lines": lines or ["本阶段的转段条件均已具备"]}
-    return None
+    return _office17_context(source, read, args)
 
 
 def _at_soft_limit(group: dict) -> bool:

@@ -17,6 +17,10 @@ PROBLEM = {"type": "object", "required": ["row", "column", "column_label", "code
 PREVIEW = record(unit_id=GIVEN_ID, rows=INT, problems=array(PROBLEM), bad_rows=array(INT),
                  would_enrol=INT, ignored_columns=array(STR))
 IMPORTED = record(unit_id=GIVEN_ID, rows=INT, enrolled=INT, member_ids=array(ID))
+# the office's unit list (issue 17): the same machinery, a unit a row, by single registration's schema
+LIST_PREVIEW = record(rows=INT, problems=array(PROBLEM), bad_rows=array(INT), would_register=INT,
+                      ignored_columns=array(STR))
+REGISTERED = record(rows=INT, registered=INT, unit_ids=array(ID))
 
 ROUTES = [
     Route("GET", "/units/<unit>/roster-template.xlsx", "units", "roster_template", ("office", "unit"), 200,
@@ -31,4 +35,15 @@ ROUTES = [
           "Import a roster (multipart file): every row enrolled in one append, or nothing and a 422 whose "
           "details.problems name every bad row and column", body=UPLOAD,
           body_media_type="multipart/form-data", args=ON_UNIT, result=IMPORTED),
+    Route("GET", "/unit-list-template.xlsx", "units", "unit_list_template", ("office",), 200,
+          "The office's unit list template (单位名单): 单位名称, 党组织类型 and 批次 (lists), 科室 (顿号-separated), "
+          "a frozen header and an instructions sheet", result=BINARY, media_type=XLSX),
+    Route("POST", "/unit-list/preview", "units", "preview_unit_list", ("office",), 200,
+          "Check a filled-in unit list (multipart file) without storing anything: every row's problems by "
+          "row number and column (single registration's schema, names repeated or already registered)",
+          body=UPLOAD, body_media_type="multipart/form-data", result=LIST_PREVIEW),
+    Route("POST", "/unit-list", "units", "import_unit_list", ("office",), 201,
+          "Register a unit list (multipart file): every unit registered in one transaction, or nothing and "
+          "a 422 whose details.problems name every bad row and column", body=UPLOAD,
+          body_media_type="multipart/form-data", result=REGISTERED),
 ]

@@ -197,6 +197,11 @@ ROUTES = [
           "Compile a briefing from a period's reports {title, period_from, period_to}",
           _schema("BriefingSchema"),
           result=record(briefing_id=ID, report_ids=array(ID, unique=True))),
+    Route("GET", "/briefings", S, "list_briefings", ("office", "auditor"), 200,
+          "The compiled briefings, the newest first: {briefing_id, title, period_from, period_to, "
+          "compiled_on, report_ids}",
+          result=array(document(briefing_id=ID, title=STR, period_from=DATE, period_to=DATE,
+                                compiled_on=DATE, report_ids=array(ID, unique=True)))),
     Route("GET", "/briefings/<id>", S, "get_briefing", ("office", "auditor"), 200,
           "A compiled briefing", args=BRIEFING,
           result=document(briefing_id=ID)),
