@@ -15,7 +15,8 @@ fresh SecantusDB and DUDAO_AMQP_URI at a fresh RabbitMQ vhost) prints:
     evaluation, at a fixed open-loop offered load;
 (d) county: a 200,000-event county log verified and rebuilt;
 (e) roster: a 5,000-member .xlsx previewed and imported through the gateway (one append),
-    and the time until the study service's roster holds every member.
+    and the time until each consumer of ``MemberEnrolled`` (the study service's roster,
+    sheet and member records, the evaluation service's unit facts) shows every member.
 
 Figures are printed beside the issue's targets; nothing here asserts on timings.
 """

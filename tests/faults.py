@@ -19,7 +19,10 @@ FAULT is one of
 - ``slow-reply=METHOD:SECONDS``: the service's answers to the RPC METHOD leave SECONDS
   after its worker finished (so a test can stop the broker while an answer is on its way);
 - ``poison-name=NAME``: the unit directory cannot apply the events of the unit named NAME,
-  as a bug would (restarting the service without the fault is "the fix").
+  as a bug would (restarting the service without the fault is "the fix");
+- ``kill-in-inbox-run=TYPE:N``: the service dies (SIGKILL) inside the Nth inbox transaction
+  that applies an event of TYPE, once its handler has applied the run, before the commit
+  (a consumer killed in the middle of a roster import's runs).
 """
 from __future__ import annotations
 
@@ -117,12 +120,32 @@ def poison_name(poison: str) -> None:
     directory._apply = poisoned
 
 
+def kill_in_inbox_run(arg: str) -> None:
+    from shared.inbox import Inbox
+    kind, _, nth = arg.partition(":")
+    if not kind or not nth.isdigit():
+        raise SystemExit("kill-in-inbox-run needs the event type and N: kill-in-inbox-run=TYPE:N")
+    apply_many, seen = Inbox._apply_many, []
+
+    def apply_then_die(self, session, source, envs):
+        outcomes = apply_many(self, session, source, envs)
+        if any(env["type"] == kind for env in envs):
+            seen.append(len(envs))
+            if len(seen) == int(nth):
+                log.warning("dying inside inbox run #%s (%s events; tests.faults)", nth, len(envs))
+                _die()
+        return outcomes
+
+    Inbox._apply_many = apply_then_die
+
+
 FAULTS = {"relay-kill-before-publish": relay_kill_before_publish,
           "relay-kill-after-publish": relay_kill_after_publish,
           "kill-before-commit": kill_before_commit,
           "relay-disabled": relay_disabled,
           "slow-reply": slow_reply,
-          "poison-name": poison_name}
+          "poison-name": poison_name,
+          "kill-in-inbox-run": kill_in_inbox_run}
 
 
 def main(argv: list[str]) -> None:

@@ -40,7 +40,7 @@ from .domain import (
     county_row_from,
     evolve_basis,
     evolve_envelope,
-    evolve_roster,
+    evolve_roster_doc,
     member_row,
     session_doc,
     sheet_from,
@@ -66,8 +66,7 @@ def _unit_key(types: frozenset) -> Callable[[Envelope], list[str]]:
 # ------------------------------------------------------------ rosters
 
 def _apply_roster(doc, env, key):
-    roster = UnitRoster.from_doc(doc) if doc else None
-    return evolve_roster(roster, env).to_doc()
+    return evolve_roster_doc(doc, env)
 
 
 # ------------------------------------------------------------ unit doc: county row + basis
@@ -79,8 +78,7 @@ def _unit_projections() -> list[Projection]:
 
     def apply_units(doc, env, key):
         basis = (doc or {}).get("basis") or {}
-        roster = UnitRoster.from_doc(basis["roster"]) if basis.get("roster") else None
-        return {"unit_id": key, "basis": {**basis, "roster": evolve_roster(roster, env).to_doc()}}
+        return {"unit_id": key, "basis": {**basis, "roster": evolve_roster_doc(basis.get("roster"), env)}}
 
     def apply_study(doc, env, key):
         basis = (doc or {}).get("basis") or {}

@@ -22,7 +22,11 @@ from shared.service_kit.sessions import SessionLedger
 COMMAND_ATTEMPTS = 5
 
 # A reaction turns another service's event into a command on this service:
-# (ReactionContext, envelope) -> None
+# (ReactionContext, envelope) -> None. It may also take a run of consecutive events of its
+# type at once, as ``reaction.run`` (ReactionContext, [envelope, ...]) -> None: called before
+# the run's projection writes (the read models as they stood before its first event), it
+# decides each event as the one-at-a-time reaction would have, each with its own cause
+# (``ReactionContext.caused_by``)
 Reaction = Callable[["ReactionContext", dict], None]
 
 
@@ -48,6 +52,10 @@ class ReactionContext:
         self.storage, self.session, self.cause = storage, session, cause
         self.actor = {"id": f"system:{storage.service}", "name": f"{storage.service} service",
                       "role": "system", "scope": None}
+
+    def caused_by(self, env: dict) -> "ReactionContext":
+        """The same transaction, appending on behalf of another event (of a run)."""
+        return ReactionContext(self.storage, self.session, env)
 
     def load(self, stream_id: str) -> list[dict]:
         return self.storage.store.read_stream_in(self.session, stream_id)
@@ -105,23 +113,44 @@ class Storage:
         def handle(session, env: dict) -> None:
             handle_run(session, [env])
 
+        def project(session, envs: list[dict]) -> None:
+            if envs:
+                with purpose("projection writes"):
+                    self.foreign.apply(envs, source, session)
+
         def handle_run(session, envs: list[dict]) -> None:
             # a run of the inbox: its projection writes gathered (one read and one write per
-            # collection), flushed before each reaction so that it sees what came before it
+            # collection), flushed before each reaction so that it sees what came before it.
+            # A reaction that takes a run (``reaction.run``) is handed the consecutive events
+            # of its type at once, before their projection writes: it sees the read models as
+            # they stood before the first of them and folds the run itself (a roster import's
+            # thousands of MemberEnrolled: one reaction per inbox run, not one per member)
             pending: list[dict] = []
-            for env in envs:
-                pending.append(env)
+            at = 0
+            while at < len(envs):
+                env = envs[at]
                 reaction = reactions.get(env["type"])
                 if reaction is None:
+                    pending.append(env)
+                    at += 1
                     continue
-                with purpose("projection writes"):
-                    self.foreign.apply(pending, source, session)
-                pending = []
+                run = getattr(reaction, "run", None)
+                if run is None:
+                    pending.append(env)
+                    project(session, pending)
+                    pending = []
+                    with purpose("reaction"):
+                        reaction(ReactionContext(self, session, env), env)
+                    at += 1
+                    continue
+                end = at + 1
+                while end < len(envs) and envs[end]["type"] == env["type"]:
+                    end += 1
+                project(session, pending)
                 with purpose("reaction"):
-                    reaction(ReactionContext(self, session, env), env)
-            if pending:
-                with purpose("projection writes"):
-                    self.foreign.apply(pending, source, session)
+                    run(ReactionContext(self, session, env), envs[at:end])
+                pending, at = envs[at:end], end
+            project(session, pending)
 
         handle.run = handle_run
         return handle

@@ -45,7 +45,15 @@ from .figures import (
                        sheet_from,
 )
 from .floor import floor_change
-from .roster import UNITS_EVENT_TYPES, RosterMember, RosterStudyGroup, UnitRoster, evolve_roster, roster_from
+from .roster import (
+                       UNITS_EVENT_TYPES,
+                       RosterMember,
+                       RosterStudyGroup,
+                       UnitRoster,
+                       evolve_roster,
+                       evolve_roster_doc,
+                       roster_from,
+)
 from .state import Exemption, Session, StudyState, evolve, evolve_envelope, fold
 from .streams import fold_envelopes, fold_for, stream_of
 

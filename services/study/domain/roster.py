@@ -7,6 +7,7 @@ The roster is a pure fold over units envelopes. The entrypoint keeps it as a
 projection and passes it into commands as a plain value."""
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from typing import Any, Iterable, Mapping
 
@@ -101,9 +102,7 @@ def evolve_roster(roster: UnitRoster | None, env: Mapping[str, Any]) -> UnitRost
         return dataclasses.replace(roster, name=p.get("name"), org_type=p.get("org_type"),
                                    batch=p.get("batch"))
     if kind == "MemberEnrolled":
-        member = RosterMember(member_id=p["member_id"], name=p.get("name") or "",
-                              section=p.get("section"), is_leader=bool(p.get("is_leader")),
-                              is_retired=bool(p.get("is_retired")))
+        member = _enrolled(p)
         return dataclasses.replace(roster, members={**roster.members, member.member_id: member})
     if kind == "PersonalDataErased":
         member = roster.members.get(p["subject_id"])
@@ -129,6 +128,31 @@ def evolve_roster(roster: UnitRoster | None, env: Mapping[str, Any]) -> UnitRost
     if kind == "MobilizationMeetingScheduled":
         return dataclasses.replace(roster, meeting_scheduled=p.get("date"))
     return dataclasses.replace(roster, meeting_held=p.get("date"))  # MobilizationMeetingHeld
+
+
+def _enrolled(p: Mapping[str, Any]) -> RosterMember:
+    return RosterMember(member_id=p["member_id"], name=p.get("name") or "",
+                        section=p.get("section"), is_leader=bool(p.get("is_leader")),
+                        is_retired=bool(p.get("is_retired")))
+
+
+def evolve_roster_doc(doc: Mapping[str, Any] | None, env: Mapping[str, Any]) -> dict[str, Any]:
+    """``evolve_roster`` on a stored roster (``UnitRoster.to_doc``), answering the new doc:
+    ``evolve_roster(UnitRoster.from_doc(doc), env).to_doc()``, except that a MemberEnrolled
+    puts the one member's doc in its place in the sorted list and leaves the others as stored,
+    where rebuilding every member's object and doc made a roster import of 5,000 members,
+    one event each, quadratic. Never mutates ``doc``."""
+    if doc and env["type"] == "MemberEnrolled":
+        member = _enrolled(env["payload"]).to_doc()
+        members = doc.get("members") or []
+        at = bisect.bisect_left(members, member["member_id"], key=_member_id)
+        after = at + 1 if at < len(members) and members[at]["member_id"] == member["member_id"] else at
+        return {**doc, "members": [*members[:at], member, *members[after:]]}
+    return evolve_roster(UnitRoster.from_doc(doc) if doc else None, env).to_doc()
+
+
+def _member_id(member_doc: Mapping[str, Any]) -> str:
+    return member_doc["member_id"]
 
 
 def roster_from(envelopes: Iterable[Mapping[str, Any]], unit_id: str) -> UnitRoster | None:

@@ -42,3 +42,26 @@ def test_member_placed_in_a_study_group_later_joins_it_once():
     roster = roster_from(standard_units_log() + [placed, placed], UNIT)
     assert roster.study_groups["g2"].member_ids == ("m3", "m4")
     assert roster.groups_of("m4") == ["g1", "g2"]
+
+
+def test_the_stored_roster_evolves_as_the_roster_does_a_member_put_in_its_place():
+    """``evolve_roster_doc`` (what the projections fold, one member's doc put in place for an
+    enrolment) gives the very doc ``evolve_roster`` then ``to_doc`` gives, and never changes
+    the doc it is given."""
+    import copy
+
+    from services.study.domain import evolve_roster_doc
+    log = [*standard_units_log(), enrolled("m0", "先来"), enrolled("m9", "后到"), enrolled("m25", "中间"),
+           enrolled("m2", "李科长", section="人事科", is_leader=True),  # m2 again: replaced in place
+           foreign("PersonalDataErased", {"unit_id": UNIT, "subject_id": "m3", "reason": "离职"})]
+    doc, roster = None, None
+    for env in log:
+        before = copy.deepcopy(doc)
+        new = evolve_roster_doc(doc, env)
+        assert doc == before
+        roster = evolve_roster(roster, env)
+        assert new == roster.to_doc()
+        doc = new
+    assert [m["member_id"] for m in doc["members"]] == ["m0", "m1", "m2", "m25", "m3", "m4", "m9"]
+    assert doc["members"][2] == {"member_id": "m2", "name": "李科长", "section": "人事科",
+                                 "is_leader": True, "is_retired": False}
