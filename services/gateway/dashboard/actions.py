@@ -71,6 +71,9 @@ class Action:
     # offered only when there is something to pick in these fields' choices (a unit with no
     # directive waiting is not offered an empty answer form)
     needs: tuple = ()
+    # the unit phases the form is for (labels.PHASES codes; none: any phase): the unit page lists
+    # the current phase's forms first; every form is still offered (gates are the services' job)
+    phases: tuple = ()
 
     @property
     def route(self) -> Route:

@@ -211,6 +211,9 @@ class Dashboard(Acting):
         if (person is not None and self.request is not None and template != "error.html"
                 and "actions" not in context):  # a page's forms (logout's page has none)
             context["actions"] = self.offered(person, self.endpoint, self.args)
+            if template == "unit.html":  # the unit's current phase's forms first
+                context["action_groups"] = W.by_phase(context["actions"],
+                                                      (context.get("card") or {}).get("phase"))
             context["back"] = self.request.full_path.rstrip("?") if self.endpoint != "act" else None
             if self.form_state:
                 context["back"] = self._back(self.request.form.get("_back"))[0]

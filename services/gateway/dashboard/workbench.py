@@ -4,6 +4,8 @@ choices they offer (members of the unit, its sections, its study sessions...), r
 through the dashboard's own role-checked reads."""
 from __future__ import annotations
 
+import dataclasses
+
 from services.gateway.dashboard.actions import Action, Label
 from services.gateway.dashboard.labels import OBLIGATION_TYPE, PHASE, REPORT_KIND, TASK
 from shared.cadre_ranks import RANKS
@@ -282,11 +284,38 @@ OFFICE17_ACTIONS = (
         submit="编发"),
 )
 ACTIONS = ACTIONS + OFFICE17_ACTIONS
+
+# which unit phases each unit-page form is for (a form not named here is for any phase)
+_MOBILISE = ("registered", "mobilization")
+_RECTIFY = ("rectification", "remedial")
+PHASES_OF = {
+    **dict.fromkeys(("add_section", "enrol_member", "form_study_group", "assign_contact_points",
+                     "set_requirements", "schedule_meeting", "hold_meeting", "submit_work_plan",
+                     "review_work_plan", "set_study_plan", "record_session", "record_attendance",
+                     "read_speech_draft", "record_arrival", "complete_task", "grant_exemption"),
+                    _MOBILISE),
+    **dict.fromkeys(("record_opinions", "record_talk", "submit_party_spirit_analysis",
+                     "record_democratic_life_meeting"), ("analysis",)),
+    **dict.fromkeys(("record_problem", "add_ledger_measure", "complete_ledger_measure",
+                     "review_measure", "accept_problem", "answer_problem"), _RECTIFY),
+    **dict.fromkeys(("notify_public", "record_acceptance_inspection"), ("survey",)),
+}
+ACTIONS = tuple(dataclasses.replace(a, phases=PHASES_OF[a.name]) if a.name in PHASES_OF else a
+                for a in ACTIONS)
 BY_NAME = {a.name: a for a in ACTIONS}
 
 
 def on_page(endpoint: str) -> tuple[Action, ...]:
     return tuple(a for a in ACTIONS if endpoint in a.pages)
+
+
+def by_phase(forms: list[dict], phase: str | None) -> list[tuple[str, list[dict]]]:
+    """A unit page's forms in two groups, in their order: those for the unit's current phase
+    (and those for any phase) first, then the rest (still offered: a phase may be re-entered)."""
+    now, other = [], []
+    for form in forms:
+        (now if not form["action"].phases or phase in form["action"].phases else other).append(form)
+    return [("本阶段办理事项", now), ("其他办理事项", other)]
 
 
 # ------------------------------------------------------------------ choice sources
