@@ -48,8 +48,9 @@ def run_session(browser, root: str, artifacts: Path, session: dict) -> dict:
                 response = page.goto(root + step["goto"])
                 page.wait_for_load_state("load")
                 if step.get("charts", True):
-                    for chart in page.locator(".chart").all():
-                        chart.locator(".main-svg").first.wait_for(state="attached")
+                    # drawn, or found to have nothing to draw (dashboard.js marks both)
+                    page.wait_for_function("() => [...document.querySelectorAll('.chart')]"
+                                           ".every(c => c.hasAttribute('data-rendered'))")
                 if step.get("as"):
                     values[step["as"]] = {"status": response.status if response else None,
                                           "url": page.url}

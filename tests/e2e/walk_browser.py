@@ -213,6 +213,14 @@ class Walk:
         unit = self.ids["unit"] = units["县档案局"]["unit_id"]
         self.goto(office, f"/dashboard/units/{unit}")
         self.shot(office, "office-unit-registered")
+        # a chart is drawn, or says it has nothing to draw (a new unit has no members yet)
+        office.wait_for_function("() => [...document.querySelectorAll('.chart')]"
+                                 ".every(c => c.hasAttribute('data-rendered'))")
+        charts = office.evaluate("[...document.querySelectorAll('.chart')].map(c => c.classList"
+                                 ".contains('empty') ? c.textContent : (c.querySelector('.main-svg')"
+                                 " ? 'drawn' : 'blank'))")
+        self.check("every chart drawn or saying it is empty",
+                   [c for c in charts if c not in ("drawn", "暂无数据。")], [])
         self.check("registered", office.locator("[data-testid=phase]").inner_text().strip(),
                    PHASE[self.api(f"/units/{unit}")["phase"]])
 
