@@ -11,8 +11,6 @@ evaluation and study logs into its obligations.
 """
 from __future__ import annotations
 
-import logging
-
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -23,8 +21,6 @@ from services.supervision.projections import build_projections
 from shared.config import settings
 from shared.service_kit import DomainService, LeaseHolder, OutboxRelay, ServiceStorage, Wiring, endpoint
 from shared.unit_directory import unit_directory
-
-log = logging.getLogger(__name__)
 
 WIRING = Wiring(service="supervision",
                 projections=(unit_directory(), *build_projections(H.CONFIG)))
@@ -52,10 +48,7 @@ class SupervisionService(DomainService):
     # obligations (督促检查): time passing, recorded by one instance at a time
     @timer(interval=settings().scheduler_seconds)
     def observe_time(self):
-        try:
-            H.observe_due_obligations(self)
-        except Exception as err:  # the database may be down: the next tick retries
-            log.warning("the scheduler's tick failed: %s", err)
+        self._tick("the scheduler", H.observe_due_obligations)
 
     list_obligations = endpoint(S.ObligationsQuerySchema, H.list_obligations)
     obligations_workbook = endpoint(S.ObligationsQuerySchema, H.obligations_workbook)

@@ -7,8 +7,6 @@ out). Each RPC is a schema (services/units/schemas.py) and a handler
 """
 from __future__ import annotations
 
-import logging
-
 from nameko.events import event_handler
 from nameko.timer import timer
 
@@ -22,7 +20,6 @@ from shared.service_kit import attachments as files
 
 __all__ = ["UnitsService", "WIRING"]
 
-log = logging.getLogger(__name__)
 
 WIRING = Wiring(service="units", projections=tuple(PROJECTIONS), reactions=H.REACTIONS,
                 upcasters=upcasters())
@@ -37,10 +34,7 @@ class UnitsService(DomainService):
     # --- the retention of the people notified: their names erased once it has passed ------
     @timer(interval=settings().scheduler_seconds)
     def observe_retention(self):
-        try:
-            H.observe_retention(self)
-        except Exception as err:  # the database may be down: the next tick retries
-            log.warning("the retention's tick failed: %s", err)
+        self._tick("the retention", H.observe_retention)
 
     # --- events of other services (H.REACTIONS) -------------------------------------------
     @event_handler("supervision", "#", requeue_on_error=True)

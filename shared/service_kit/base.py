@@ -108,6 +108,14 @@ class DomainService:
 
     replay_parked = rpc(entrypoint(ReplayParked)(_replay_parked))
 
+    def _tick(self, what: str, run) -> None:
+        """One round of a timer of the service's own: a failure (the database may be down) is
+        logged, and the next tick retries."""
+        try:
+            run(self)
+        except Exception as err:
+            log.warning("%s's tick failed: %s", what, err)
+
     @timer(interval=settings().catch_up_seconds)
     def catch_up(self):
         for source in self.storage.inbox.handlers:
