@@ -33,9 +33,11 @@ import traceback
 from collections import defaultdict
 from typing import Callable
 
+from shared import personal_data
 from shared.clock import utc_now_iso
 from shared.envelope import GENESIS_HASH
 from shared.eventstore.mongo import run_transaction
+from shared.key_vault import KeyVault
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ class Inbox:
         self.client = client
         self.checkpoints = db["inbox_checkpoints"]
         self.parked = db["parked_events"]
+        self.vault = KeyVault(db)
         self.forks = db["inbox_forks"]
         self._stopped: set[str] = set()  # sources stopped by a fork
         self.handlers = handlers
@@ -431,10 +434,13 @@ class Inbox:
         return first
 
     def _insert_parked(self, session, source, env, status, error) -> None:
+        # the envelope's personal data sealed at rest as the projections keep it
+        # (shared.personal_data): a parked event outlives its subject's erasure
+        stored = self.vault.sealed(personal_data.marked(env, source), session)
         self.parked.insert_one({"_id": f"{source}:{env['position']}", "source": source,
                                 "position": env["position"], "stream_id": env["stream_id"],
                                 "type": env["type"], "status": status, "error": error,
-                                "envelope": env, "parked_at": utc_now_iso()}, session=session)
+                                "envelope": stored, "parked_at": utc_now_iso()}, session=session)
 
     def parked_events(self, status: str | None = "open") -> list[dict]:
         query = {} if status is None else (
@@ -452,7 +458,7 @@ class Inbox:
                 if not docs:
                     raise NothingParked(f"nothing parked for {source} stream {stream_id}")
                 for doc in docs:
-                    self.handlers[source](session, doc["envelope"])
+                    self.handlers[source](session, self.vault.open_one(doc["envelope"], session))
                     self.parked.update_one({"_id": doc["_id"]},
                                            {"$set": {"status": "replayed",
                                                      "replayed_at": utc_now_iso()}},

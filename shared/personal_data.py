@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
+import hmac
 import json
 import os
 from typing import Any, Callable, Iterable, Iterator
@@ -92,7 +94,7 @@ def tombstone(subject: str, erased_at: str | None = None) -> dict:
     return {"_id": subject, "key": None, "erased_at": erased_at}
 
 
-def _key_bytes(doc: dict | None) -> bytes | None:
+def key_bytes(doc: dict | None) -> bytes | None:
     if doc is None or doc.get("key") is None:
         return None
     return bytes(doc["key"])
@@ -244,7 +246,7 @@ def reveal(event_type: str, payload: dict, keys: dict[str, dict | None]) -> dict
 
     def walk(value, field):
         if is_sealed(value):
-            return open_value(value, field, _key_bytes(keys.get(value["key"])))
+            return open_value(value, field, key_bytes(keys.get(value["key"])))
         if isinstance(value, dict):
             return {k: walk(v, k) for k, v in value.items()}
         if isinstance(value, list):
@@ -308,16 +310,27 @@ class Keyring:
     def key_for(self, subject: str) -> bytes | None:
         if subject not in self.docs:
             self.docs[subject] = self.created[subject] = new_key_doc(subject, self.now)
-        return _key_bytes(self.docs[subject])
+        return key_bytes(self.docs[subject])
 
     def conceal(self, event_type: str, payload: dict) -> tuple[dict, dict]:
         """Seal one event's payload (in append order: an erasure earlier in the batch
         already holds for the events after it)."""
         stored, shown = conceal(event_type, payload, self.key_for)
         for subject in erased_subjects(event_type, payload):
-            self.docs[subject] = self.erased[subject] = tombstone(subject, self.now)
-            self.created.pop(subject, None)
+            self.erase(subject)
         return stored, shown
+
+    def erase(self, subject: str) -> None:
+        """The subject's key destroyed: a tombstone in its place (none written for a
+        subject that already has one)."""
+        if subject in self.docs and self.docs[subject] is not None and self.docs[subject].get("key") is None:
+            return
+        self.docs[subject] = self.erased[subject] = tombstone(subject, self.now)
+        self.created.pop(subject, None)
+
+    def existing_key(self, subject: str) -> bytes | None:
+        """The subject's key if it has one (none is made)."""
+        return key_bytes(self.docs.get(subject))
 
 
 # -- projections --------------------------------------------------------------------------
@@ -344,3 +357,157 @@ def scrub(doc: Any, subject: str) -> Any:
                 if name in out:
                     out[name] = PLACEHOLDER
     return out
+
+
+# -- at rest: projections and other stored copies (issue 19) ------------------------------
+#
+# Projections copy personal data out of the logs (a member's name into the unit's member
+# list, a group leader's into the console). Stored as plaintext, an erased person's name
+# would stay in the database files' old pages long after the document was scrubbed; so a
+# projection document is stored with every personal value sealed too, under a key of the
+# database that holds the copy (``rest_key_id``: the source service and the subject, so
+# two services' subjects never share one), and opened when read.
+#
+# While a projection folds, each personal value is a ``PersonalText``: a str (it sorts,
+# compares and formats as the text) that remembers the key it is sealed under when the
+# document is written. The envelopes are marked before the fold (``mark``) and the loaded
+# documents opened marked (``open_doc(..., marked=True)``), so a projection that copies a
+# name anywhere carries the mark with it. A value the fold derives from a name (a
+# strip(), an f-string) loses the mark and would be stored plain:
+# tests/unit/test_personal_at_rest.py folds every service's projections over names and
+# checks none of them reaches a stored document.
+#
+# A sealed value at rest is ``{"sealed": <base64 nonce+ciphertext>, "key": <key id>}``.
+# Its nonce is derived from the key and the text (a synthetic IV), so the same document
+# seals to the same bytes: a rebuild compares with the live projections byte for byte.
+
+REST_AAD = "dudao-at-rest/1"
+
+
+class PersonalText(str):
+    """A personal value while a projection folds: the text, and the key id it is sealed
+    under when stored. Immutable, so copies are itself."""
+
+    def __new__(cls, text: str, key_id: str):
+        made = super().__new__(cls, text)
+        made.key_id = key_id
+        return made
+
+    def __reduce__(self):
+        return PersonalText, (str(self), self.key_id)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def rest_key_id(source: str, subject: str) -> str:
+    return f"{source}:{subject}"
+
+
+def mark(event_type: str, payload: dict, source: str) -> dict:
+    """The payload with each declared personal text a PersonalText of its subject (the
+    placeholder, and anything not text, left as it is)."""
+    out = payload
+    for spec in DECLARED.get(event_type, ()):
+        def marking(holder: dict, spec=spec) -> dict:
+            subject = holder.get(spec.subject)
+            if not isinstance(subject, str):
+                return holder
+            key_id = rest_key_id(source, subject)
+            return {**holder, **{f: PersonalText(holder[f], key_id) for f in spec.fields
+                                 if isinstance(holder.get(f), str) and holder[f] != PLACEHOLDER}}
+
+        out = _copy_with(out, spec.at, marking)
+    return out
+
+
+def marked(envelope: dict, source: str) -> dict:
+    """The envelope with its personal texts marked (only a declared type's is copied)."""
+    if envelope["type"] not in DECLARED:
+        return envelope
+    return dict(envelope, payload=mark(envelope["type"], envelope["payload"], source))
+
+
+def rest_erasures(envelope: dict, source: str) -> list[str]:
+    """The at-rest key ids an event of ``source`` destroys: its erased subjects'."""
+    return [rest_key_id(source, s) for s in erased_subjects(envelope["type"], envelope["payload"])]
+
+
+def is_sealed_at_rest(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"sealed", "key"} and isinstance(value["key"], str)
+
+
+def _walk(value: Any, change: Callable[[Any], Any]) -> Any:
+    """``value`` with ``change`` applied to every leaf and sealed value (dicts and lists
+    copied only where something changed)."""
+    if isinstance(value, dict) and not is_sealed_at_rest(value):
+        out = {k: _walk(v, change) for k, v in value.items()}
+        return value if all(out[k] is value[k] for k in value) else out
+    if isinstance(value, list):
+        out = [_walk(v, change) for v in value]
+        return value if all(a is b for a, b in zip(out, value)) else out
+    return change(value)
+
+
+def rest_key_ids(doc: Any) -> set[str]:
+    """The key ids a document needs: of its sealed values and of its PersonalTexts."""
+    found: set[str] = set()
+
+    def note(value):
+        if is_sealed_at_rest(value) or isinstance(value, PersonalText):
+            found.add(value["key"] if isinstance(value, dict) else value.key_id)
+        return value
+
+    _walk(doc, note)
+    return found
+
+
+def _rest_aad(key_id: str) -> bytes:
+    return f"{REST_AAD}|{key_id}".encode("utf-8")
+
+
+def seal_at_rest(text: str, key_id: str, key: bytes) -> dict:
+    data = text.encode("utf-8")
+    aad = _rest_aad(key_id)
+    nonce = hmac.new(key, aad + b"\x00" + data, hashlib.sha256).digest()[:NONCE_BYTES]
+    sealed = AESGCM(key).encrypt(nonce, data, aad)
+    return {"sealed": base64.b64encode(nonce + sealed).decode("ascii"), "key": key_id}
+
+
+def open_at_rest(blob: dict, key: bytes | None) -> str:
+    if key is None:
+        return PLACEHOLDER
+    try:
+        raw = base64.b64decode(blob["sealed"], validate=True)
+        data = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _rest_aad(blob["key"]))
+    except (InvalidTag, ValueError, TypeError) as err:
+        raise SealBroken(f"a stored personal value under key {blob['key']!r} does not open "
+                         f"(changed or sealed with another key)") from err
+    return data.decode("utf-8")
+
+
+def seal_doc(doc: Any, key_for: KeyLookup) -> Any:
+    """The document as stored: each PersonalText sealed with ``key_for(key id)``, or the
+    placeholder when that key is gone (the person was erased)."""
+    def sealing(value):
+        if not isinstance(value, PersonalText):
+            return value
+        key = key_for(value.key_id)
+        return PLACEHOLDER if key is None else seal_at_rest(str(value), value.key_id, key)
+
+    return _walk(doc, sealing)
+
+
+def open_doc(doc: Any, key_for: KeyLookup, marked: bool = False) -> Any:
+    """The document as read: each sealed value opened (the placeholder where the key is
+    gone), as a PersonalText when ``marked`` (a projection about to fold it)."""
+    def opening(value):
+        if not is_sealed_at_rest(value):
+            return value
+        text = open_at_rest(value, key_for(value["key"]))
+        return PersonalText(text, value["key"]) if marked and text != PLACEHOLDER else text
+
+    return _walk(doc, opening)

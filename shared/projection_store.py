@@ -5,13 +5,20 @@ events and documents: the documents every event names are loaded with one ``$in`
 folded in memory in event order, and what changed goes back in one ``bulk_write`` (issue
 18: a find and a replace per event and document made projection writes most of a
 command's round trips). Only a document's last state is written; one that the events
-left as it was is not written at all."""
+left as it was is not written at all.
+
+Personal data is stored sealed (shared.personal_data, "at rest"): the envelopes' personal
+texts are marked before the fold, the loaded documents opened, and what is written sealed
+with the database's own keys (``KeyVault``), made in the same transaction for a person
+first seen and destroyed by an erasure event of the source. One key lookup per chunk."""
 from __future__ import annotations
 
 from typing import Iterable
 
 from pymongo import DeleteOne, InsertOne, ReplaceOne
 
+from shared import personal_data as pd
+from shared.key_vault import KeyVault
 from shared.projection import Projection
 
 CHUNK = 2000  # envelopes folded between writes when one call is given a whole log
@@ -30,6 +37,7 @@ class MongoProjector:
         self.db = db
         self.projections = list(projections)
         self.suffix = suffix
+        self.vault = KeyVault(db)
 
     def collection(self, projection: Projection):
         return self.db[projection.collection + self.suffix]
@@ -48,11 +56,14 @@ class MongoProjector:
             return
         envelopes = list(envelopes)
         for at in range(0, len(envelopes), CHUNK):
-            self._apply_chunk(mine, envelopes[at:at + CHUNK], session)
+            self._apply_chunk(mine, [pd.marked(e, source) for e in envelopes[at:at + CHUNK]],
+                              source, session)
 
-    def _apply_chunk(self, projections: list[Projection], envelopes: list[dict], session) -> None:
+    def _apply_chunk(self, projections: list[Projection], envelopes: list[dict], source: str,
+                     session) -> None:
         steps = [(p, env, key) for env in envelopes for p in projections for key in p.keys(env)]
-        if not steps:
+        erased = [key_id for env in envelopes for key_id in pd.rest_erasures(env, source)]
+        if not steps and not erased:
             return
         wanted: dict[str, dict] = {}  # collection name -> {key: None}, in first-seen order
         for p, _env, key in steps:
@@ -67,6 +78,12 @@ class MongoProjector:
                 # freshly loaded and never mutated (apply must not, see Projection): no copies
                 found.update((d["_id"], d) for d in self.db[name].find(query, session=session).batch_size(len(part)))
             loaded.update({(name, key): found.get(key) for key in ordered})
+        needed = set(erased).union(*(pd.rest_key_ids(d) for d in loaded.values() if d is not None),
+                                   *(pd.rest_key_ids(env["payload"]) for env in envelopes))
+        keyring = self.vault.keyring(needed, session) if needed else None
+        if keyring is not None:
+            loaded = {at: None if doc is None else pd.open_doc(doc, keyring.existing_key, marked=True)
+                      for at, doc in loaded.items()}
         current = dict(loaded)
         for p, env, key in steps:
             name = self.collection(p).name
@@ -74,11 +91,15 @@ class MongoProjector:
             if new is not None and new.get("_id") != key:
                 new = {**new, "_id": key}  # not new["_id"] = key: it may be shared
             current[(name, key)] = new
+        for key_id in erased:
+            keyring.erase(key_id)
         writes: dict[str, list] = {}
         for (name, key), new in current.items():
             old = loaded[(name, key)]
             if new is old:  # left as it was (or absent and still absent)
                 continue
+            if keyring is not None and new is not None:
+                new = pd.seal_doc(new, keyring.key_for)
             if new is None:
                 writes.setdefault(name, []).append(DeleteOne({"_id": key}))
             elif old is None:
@@ -88,6 +109,8 @@ class MongoProjector:
                 writes.setdefault(name, []).append(InsertOne(new))
             else:
                 writes.setdefault(name, []).append(ReplaceOne({"_id": key}, new, upsert=True))
+        if keyring is not None:
+            self.vault.write(keyring, session)
         for name, ops in writes.items():
             self.db[name].bulk_write(ops, ordered=False, session=session)
 
@@ -96,6 +119,7 @@ class MongoProjector:
             self.collection(p).drop()
 
     def dump(self) -> dict[str, dict]:
-        """Every document of every projection, by collection and id (for rebuild diffs)."""
+        """Every document of every projection as stored (sealed), by collection and id
+        (for rebuild diffs)."""
         return {p.collection: {d["_id"]: d for d in self.collection(p).find()}
                 for p in self.projections}

@@ -18,6 +18,7 @@ import bson
 from bson.raw_bson import RawBSONDocument
 from pymongo.errors import PyMongoError
 
+from shared import personal_data as pd
 from shared import registry
 from shared.audit import asof
 from shared.audit.logs import AuditDatabases, merged
@@ -99,7 +100,8 @@ def rebuild_plans(dbs: AuditDatabases, plans: list[Plan], *, swap: bool = False,
             yield env
 
     def read(source):  # what the projections see: personal data opened (shared.personal_data)
-        return dbs.revealed(source, stored(source))
+        # and marked, so that the rebuilt documents are sealed as the live ones are
+        return (pd.marked(env, source) for env in dbs.revealed(source, stored(source)))
 
     started = time.monotonic()
     with asof.collector_paused():
@@ -167,15 +169,19 @@ def _report(db, plan: Plan, runner, errors: list, replayed: float, started: floa
     fresh = MongoProjector(db, plan.projections, suffix=SUFFIX)
     fresh.drop()
     fresh.ensure_indexes()
+    # personal data sealed with the database's keys, as the live projections store it (a
+    # person's value seals to the same bytes each time); a key the live side lacks is made
+    keyring = pd.Keyring(fresh.vault.every_doc())
     rebuilt = {}
     for collection, docs in runner.collections.items():
         # what the database will hold, encoded once: inserted as it is, and compared with
         # the live documents byte for byte (decoding is five times dearer than encoding)
-        encoded = {doc["_id"]: bson.encode(doc) for doc in docs.values()}
+        encoded = {doc["_id"]: bson.encode(pd.seal_doc(doc, keyring.key_for)) for doc in docs.values()}
         rebuilt[collection] = encoded
         raw = [RawBSONDocument(data) for data in encoded.values()]
         for i in range(0, len(raw), INSERT_BATCH):
             db[collection + SUFFIX].insert_many(raw[i:i + INSERT_BATCH], ordered=False)
+    fresh.vault.write(keyring, None)
     elapsed = time.monotonic() - started
     report = {"service": plan.service, "read_upto": dict(plan.marks), "events": applied,
               "replay_seconds": round(replayed, 3), "seconds": round(elapsed, 3),

@@ -46,6 +46,7 @@ from shared.eventstore.base import (
     empty_head,
     seal,
 )
+from shared.key_vault import KeyVault
 from shared.readahead import read_ahead
 
 HEAD_ID = "log_head"
@@ -159,6 +160,7 @@ class MongoEventStore(EventStore):
         # personal data keys, one per person (shared.personal_data): apart from the log,
         # written by the transaction that appends what they seal
         self.keys = self.db[personal_data.KEY_COLLECTION]
+        self.vault = KeyVault(self.db)
         self._queue: list[_Pending] = []
         # guards the queue and the leader flag; waiters sleep on it, not on a lock the
         # leader could take straight back (that kept batches at 1-2 commands)
@@ -374,23 +376,10 @@ class MongoEventStore(EventStore):
         return personal_data.Keyring(self.key_docs(subjects, session), utc_now_iso())
 
     def _write_keys(self, keyring: personal_data.Keyring, session) -> None:
-        """New keys and erasures, in the append's transaction: a new key under a unique
-        ``_id`` (a concurrent append that made one first collides, and the retry uses
-        theirs); an erasure replaces the key by its tombstone."""
-        created, erased = keyring.writes()
-        if created:
-            _insert(self.keys, created, session)
-        for doc in erased:
-            self.keys.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
+        self.vault.write(keyring, session)
 
     def key_docs(self, subjects: set[str], session=None) -> dict[str, dict]:
-        if not subjects:
-            return {}
-        if len(subjects) == 1:
-            [subject] = subjects
-            doc = self.keys.find_one({"_id": subject}, session=session)
-            return {subject: doc} if doc else {}
-        return {d["_id"]: d for d in self.keys.find({"_id": {"$in": sorted(subjects)}}, session=session)}
+        return self.vault.docs(subjects, session)
 
     def _command_records(self, keys: list, session) -> dict[str, dict]:
         ids = sorted({key.id for key in keys if key is not None})

@@ -9,11 +9,13 @@ from typing import Callable, Iterable
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 
+from shared import personal_data
 from shared.config import settings
 from shared.domain import Actor, DomainError
 from shared.eventstore import AppendRequest, CommandKey, ConcurrencyError
 from shared.eventstore.mongo import MongoEventStore
 from shared.inbox import Inbox
+from shared.key_vault import KeyVault
 from shared.opcount import purpose
 from shared.projection import Projection
 from shared.projection_store import MongoProjector
@@ -61,7 +63,9 @@ class ReactionContext:
         return self.storage.store.read_stream_in(self.session, stream_id)
 
     def get(self, collection: str, key: str):
-        return self.storage.db[collection].find_one({"_id": key}, session=self.session)
+        """A read model's document, its personal data opened (shared.personal_data)."""
+        found = self.storage.db[collection].find_one({"_id": key}, session=self.session)
+        return self.storage.vault.open_one(found, self.session)
 
     def append(self, stream_id: str, expected_version: int | None, events: Iterable) -> list[dict]:
         request = AppendRequest(stream_id, expected_version, list(events), self.actor,
@@ -87,6 +91,7 @@ class Storage:
         self.wiring = wiring
         self.client = MongoClient(mongo_uri, **(mongo_options or {}))
         self.db = self.client[database]
+        self.vault = KeyVault(self.db)  # read models store personal data sealed
         self.sessions = SessionLedger(self.client, self.db)  # before any transaction
         self.own = MongoProjector(self.db, [p for p in wiring.projections if p.source == self.service])
         self.foreign = MongoProjector(self.db, [p for p in wiring.projections if p.source != self.service])
@@ -245,15 +250,43 @@ class StorageAccess:
         return self.store.read_stream(stream_id)
 
     def get(self, collection: str, key: str) -> dict | None:
+        """A read model's document, its personal data opened (shared.personal_data)."""
         with purpose("read model query"):
-            return self.db[collection].find_one({"_id": key})
+            return self._s.vault.open_one(self.db[collection].find_one({"_id": key}))
 
     def find(self, collection: str, query: dict | None = None, sort=None, limit: int = 0) -> list[dict]:
+        """Read model documents, their personal data opened. Sorted by the database, except
+        that where a sort field held sealed values they are sorted again once opened (the
+        database sorts ciphertext); a limit then applies after that sort."""
         with purpose("read model query"):
             cursor = self.db[collection].find(query or {})
             if sort:
                 cursor = cursor.sort(sort)
-            return list(cursor.limit(limit))
+            stored = list(cursor.limit(0 if sort else limit))
+            docs = self._s.vault.opened(stored)
+        if sort and any(_sealed_in(d, field) for d in stored for field, _ in sort):
+            docs = sorted_like_mongo(docs, sort)
+        return docs[:limit] if sort and limit else docs
+
+
+def _sealed_in(doc: dict, field: str) -> bool:
+    return personal_data.is_sealed_at_rest(doc.get(field))
+
+
+def sorted_like_mongo(docs: list[dict], sort) -> list[dict]:
+    """Documents sorted by top-level fields as MongoDB orders them: missing and null first,
+    then numbers, then text (what read models sort by)."""
+    def rank(value):
+        if value is None:
+            return (0, 0)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return (1, value)
+        return (2, str(value))
+
+    out = list(docs)
+    for field, direction in reversed(list(sort)):  # stable: the last field first
+        out.sort(key=lambda d: rank(d.get(field)), reverse=direction < 0)
+    return out
 
 
 class ServiceStorage(DependencyProvider):

@@ -95,7 +95,9 @@ def study_of(storage: Storage) -> dict:
     """The unit's study log (what each event says and which units event caused it) and the
     read models fed by the units log."""
     log = [(e["type"], e["payload"], e["causation_id"]) for e in storage.store.read_stream(D.unit_stream(UNIT))]
-    models = {name: {d["_id"]: d for d in storage.db[name].find()} for name in STUDY_COLLECTIONS}
+    # opened: each database seals personal data at rest with keys of its own
+    models = {name: {d["_id"]: d for d in storage.vault.opened(list(storage.db[name].find()))}
+              for name in STUDY_COLLECTIONS}
     return {"log": log, "models": models, "checkpoint": storage.inbox.checkpoint("units")}
 
 

@@ -1,0 +1,71 @@
+"""A service database's personal data keys (``personal_keys``, shared.personal_data): the
+keys its log seals with and the keys its stored copies (projections, parked events) are
+sealed with at rest. One collection, one way to read and write it."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from shared import personal_data as pd
+from shared.clock import utc_now_iso
+
+
+class KeyVault:
+    def __init__(self, db):
+        self.keys = db[pd.KEY_COLLECTION]
+
+    def docs(self, subjects: Iterable[str], session=None) -> dict[str, dict]:
+        """The key documents (keys and tombstones) of these subjects that exist: one query."""
+        subjects = sorted(set(subjects))
+        if not subjects:
+            return {}
+        if len(subjects) == 1:
+            doc = self.keys.find_one({"_id": subjects[0]}, session=session)
+            return {subjects[0]: doc} if doc else {}
+        return {d["_id"]: d for d in self.keys.find({"_id": {"$in": subjects}}, session=session)}
+
+    def every_doc(self) -> dict[str, dict]:
+        """Every key document (one scan: cheaper than lookups when most are wanted)."""
+        return {d["_id"]: d for d in self.keys.find()}
+
+    def keyring(self, subjects: Iterable[str], session=None) -> pd.Keyring:
+        return pd.Keyring(self.docs(subjects, session), utc_now_iso())
+
+    def write(self, keyring: pd.Keyring, session) -> None:
+        """New keys and erasures, in the caller's transaction: a new key under a unique
+        ``_id`` (a concurrent writer that made one first collides, and the transaction's
+        retry uses theirs); an erasure replaces the key by its tombstone."""
+        created, erased = keyring.writes()
+        if created:
+            try:
+                self.keys.insert_many(created, ordered=True, session=session)
+            except BulkWriteError as err:
+                if any(e.get("code") == 11000 for e in err.details.get("writeErrors", [])):
+                    raise DuplicateKeyError(f"{self.keys.name}: a key was made meanwhile") from err
+                raise
+        for doc in erased:
+            self.keys.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
+
+    def sealed(self, doc: Any, session) -> Any:
+        """A document with its PersonalTexts sealed for storing, in the caller's transaction
+        (a key made for a person first seen)."""
+        needed = pd.rest_key_ids(doc)
+        if not needed:
+            return doc
+        keyring = self.keyring(needed, session)
+        out = pd.seal_doc(doc, keyring.key_for)
+        self.write(keyring, session)
+        return out
+
+    def opened(self, docs: list[dict], session=None) -> list[dict]:
+        """Stored documents with their sealed values opened (one key lookup for the lot;
+        none when nothing in them is sealed)."""
+        needed = set().union(*(pd.rest_key_ids(d) for d in docs)) if docs else set()
+        if not needed:
+            return docs
+        found = self.docs(needed, session)
+        return [pd.open_doc(d, lambda key_id: pd.key_bytes(found.get(key_id))) for d in docs]
+
+    def open_one(self, doc: dict | None, session=None) -> Any:
+        return None if doc is None else self.opened([doc], session)[0]
