@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from pymongo import ReplaceOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared import personal_data as pd
 from shared.clock import utc_now_iso
+from shared.lookups import by_ids
 
 
 class KeyVault:
@@ -17,13 +19,7 @@ class KeyVault:
 
     def docs(self, subjects: Iterable[str], session=None) -> dict[str, dict]:
         """The key documents (keys and tombstones) of these subjects that exist: one query."""
-        subjects = sorted(set(subjects))
-        if not subjects:
-            return {}
-        if len(subjects) == 1:
-            doc = self.keys.find_one({"_id": subjects[0]}, session=session)
-            return {subjects[0]: doc} if doc else {}
-        return {d["_id"]: d for d in self.keys.find({"_id": {"$in": subjects}}, session=session)}
+        return by_ids(self.keys, sorted(set(subjects)), session)
 
     def every_doc(self) -> dict[str, dict]:
         """Every key document (one scan: cheaper than lookups when most are wanted)."""
@@ -44,8 +40,9 @@ class KeyVault:
                 if any(e.get("code") == 11000 for e in err.details.get("writeErrors", [])):
                     raise DuplicateKeyError(f"{self.keys.name}: a key was made meanwhile") from err
                 raise
-        for doc in erased:
-            self.keys.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
+        if erased:  # one round trip however many (a retention erases a survey's frame at once)
+            self.keys.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in erased],
+                                 ordered=False, session=session)
 
     def sealed(self, doc: Any, session) -> Any:
         """A document with its PersonalTexts sealed for storing, in the caller's transaction

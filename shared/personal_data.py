@@ -388,13 +388,14 @@ class PersonalText(str):
     """A personal value while a projection folds: the text, and the key id it is sealed
     under when stored. Immutable, so copies are itself."""
 
-    def __new__(cls, text: str, key_id: str):
+    def __new__(cls, text: str, key_id: str, stored: dict | None = None):
         made = super().__new__(cls, text)
         made.key_id = key_id
+        made.stored = stored  # the sealed value it was opened from: written back as it was
         return made
 
     def __reduce__(self):
-        return PersonalText, (str(self), self.key_id)
+        return PersonalText, (str(self), self.key_id, self.stored)
 
     def __copy__(self):
         return self
@@ -496,7 +497,10 @@ def seal_doc(doc: Any, key_for: KeyLookup) -> Any:
         if not isinstance(value, PersonalText):
             return value
         key = key_for(value.key_id)
-        return PLACEHOLDER if key is None else seal_at_rest(str(value), value.key_id, key)
+        if key is None:
+            return PLACEHOLDER
+        # opened from a stored value: the same bytes again (sealing is deterministic)
+        return value.stored if value.stored is not None else seal_at_rest(str(value), value.key_id, key)
 
     return _walk(doc, sealing)
 
@@ -508,6 +512,6 @@ def open_doc(doc: Any, key_for: KeyLookup, marked: bool = False) -> Any:
         if not is_sealed_at_rest(value):
             return value
         text = open_at_rest(value, key_for(value["key"]))
-        return PersonalText(text, value["key"]) if marked and text != PLACEHOLDER else text
+        return PersonalText(text, value["key"], value) if marked and text != PLACEHOLDER else text
 
     return _walk(doc, opening)

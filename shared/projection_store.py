@@ -19,12 +19,10 @@ from pymongo import DeleteOne, InsertOne, ReplaceOne
 
 from shared import personal_data as pd
 from shared.key_vault import KeyVault
+from shared.lookups import by_ids
 from shared.projection import Projection
 
 CHUNK = 2000  # envelopes folded between writes when one call is given a whole log
-# keys per $in query: SecantusDB answers an $in on _id from the index, but its cost grows
-# faster than the keys (measured: 100 keys 42 ms, 400 keys 2 s; 100 point lookups 271 ms)
-IN_KEYS = 100
 
 
 class MongoProjector:
@@ -70,14 +68,9 @@ class MongoProjector:
             wanted.setdefault(self.collection(p).name, {})[key] = None
         loaded: dict[tuple[str, str], dict | None] = {}
         for name, keys in wanted.items():
-            ordered = list(keys)
-            found = {}
-            for at in range(0, len(ordered), IN_KEYS):
-                part = ordered[at:at + IN_KEYS]
-                query = {"_id": part[0]} if len(part) == 1 else {"_id": {"$in": part}}
-                # freshly loaded and never mutated (apply must not, see Projection): no copies
-                found.update((d["_id"], d) for d in self.db[name].find(query, session=session).batch_size(len(part)))
-            loaded.update({(name, key): found.get(key) for key in ordered})
+            # freshly loaded and never mutated (apply must not, see Projection): no copies
+            found = by_ids(self.db[name], keys, session)
+            loaded.update({(name, key): found.get(key) for key in keys})
         needed = set(erased).union(*(pd.rest_key_ids(d) for d in loaded.values() if d is not None),
                                    *(pd.rest_key_ids(env["payload"]) for env in envelopes))
         keyring = self.vault.keyring(needed, session) if needed else None

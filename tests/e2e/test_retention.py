@@ -19,7 +19,7 @@ import pytest
 
 from assembly.stack import throwaway_stack, wait_until
 from shared.eventstore import NewEvent
-from tests.e2e.test_erasure import dudao, every_document, holding
+from tests.e2e.test_erasure import dudao, every_document, every_document_opened, holding
 from tests.e2e.test_evaluation import FIXTURE_ACTOR, TODAY, Facts, cast_all
 
 TAG = uuid.uuid4().hex[:6]
@@ -35,7 +35,8 @@ def stack(mongo_uri, amqp_base_uri):
 
 
 def names_held(stack) -> list[str]:
-    docs = every_document(stack)
+    """Where the names are, as the services read their documents (stored sealed, opened)."""
+    docs = every_document_opened(stack)
     return sorted({where for name in PEOPLE for where in holding(docs, name)})
 
 

@@ -174,6 +174,28 @@ def test_failing_event_is_parked_its_stream_held_others_flow_then_replayed_once(
     assert fixed.parked_events() == []
 
 
+def test_a_parked_event_holds_personal_data_sealed_and_replays_it_opened(db):
+    """A parked event is a stored copy: its personal data is sealed at rest with the
+    consumer's own key (shared.personal_data), and the replay hands the handler plaintext."""
+    client, database = db
+    units = MemoryEventStore("units")
+    units.append("unit-9", None, [NewEvent("MemberEnrolled", {"unit_id": "u9", "member_id": "m-9",
+                                                              "name": "停放张某", "section": "办公室"})],
+                 actor=ACTOR)
+    names = []
+    broken = make_inbox(client, database, lambda session, env: (_ for _ in ()).throw(ValueError("not yet")))
+    for env in units.events_since(0):
+        assert broken.receive("units", env, fetch_from(units)) == "parked"
+    stored = database["parked_events"].find_one({"_id": "units:1"})
+    assert "停放张某" not in str(stored)
+    assert stored["envelope"]["payload"]["name"]["key"] == "units:m-9"
+    assert database["personal_keys"].find_one({"_id": "units:m-9"})["key"] is not None
+
+    fixed = make_inbox(client, database, lambda session, env: names.append(env["payload"]["name"]))
+    assert fixed.replay("units", "unit-9") == [1]
+    assert names == ["停放张某"] and type(names[0]) is str
+
+
 def test_a_replay_that_still_fails_changes_nothing(source, db):
     client, database = db
     broken = make_inbox(client, database, counting_handler(database, lambda e: e["payload"]["n"] == 2))

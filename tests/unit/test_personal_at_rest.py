@@ -57,7 +57,10 @@ def test_a_document_seals_and_opens_both_ways():
     assert "张三" not in repr(stored) and stored["section"] == "办公室"
     assert pd.rest_key_ids(stored) == {"units:m-1"}
     assert pd.open_doc(stored, keys.get) == doc
-    assert isinstance(pd.open_doc(stored, keys.get, marked=True)["head"], pd.PersonalText)
+    reopened = pd.open_doc(stored, keys.get, marked=True)
+    assert isinstance(reopened["head"], pd.PersonalText)
+    assert pd.seal_doc(reopened, keys.get) == stored  # written back as it was
+    assert pd.seal_doc(reopened, {}.get)["head"] == pd.PLACEHOLDER  # unless the key is gone
     erased = pd.open_doc(stored, {}.get)
     assert erased["head"] == erased["members"][0]["name"] == pd.PLACEHOLDER
     assert pd.seal_doc(doc, {}.get)["head"] == pd.PLACEHOLDER  # nothing kept once erased
