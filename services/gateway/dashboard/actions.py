@@ -62,6 +62,9 @@ class Action:
     given: dict = dataclasses.field(default_factory=dict, hash=False, compare=False)
     confirm: str | None = None   # a confirm step's message ("please check…")
     confirm_label: str | None = None  # the confirm tick's own label (else 确认（confirm）)
+    # a required choice with one option is picked already; False where a wrong pick cannot be
+    # undone (an erasure): the person picks
+    preselect: bool = True
     submit: str = "提交"
     omit: tuple = ()             # schema fields not offered (left to their defaults)
     context: str | None = None   # read-only facts shown above the form (workbench.context)

@@ -295,12 +295,12 @@ ERASURE_ACTIONS = (
         "member_id": Label("党员", choices_from="erasable_members"), "reason": ERASURE_REASON},
         pages=("unit",), given={"member_id": "choice:erasable_members"}, roles=("office",),
         needs=("member_id",), context="erasure", confirm=IRREVERSIBLE,
-        confirm_label="我确认：" + IRREVERSIBLE, submit="删除个人信息"),
+        confirm_label="我确认：" + IRREVERSIBLE, preselect=False, submit="删除个人信息"),
     Action("erase_group_member", "supervision", "erase_group_member_data", "删除督导组成员个人信息", {
         "member_id": Label("督导组成员", choices_from="erasable_group_people"), "reason": ERASURE_REASON},
         pages=("group",), given={"group_id": "page:group", "member_id": "choice:erasable_group_people"},
-        roles=("office",), needs=("member_id",), context="erasure", confirm=IRREVERSIBLE,
-        confirm_label="我确认：" + IRREVERSIBLE, submit="删除个人信息"),
+        roles=("office",), needs=("member_id",), context="group_erasure", confirm=IRREVERSIBLE,
+        confirm_label="我确认：" + IRREVERSIBLE, preselect=False, submit="删除个人信息"),
 )
 ACTIONS = ACTIONS + ERASURE_ACTIONS
 
@@ -550,10 +550,12 @@ def context(source: str, read, args: dict) -> dict | None:
             return None
         lines = [BLOCKERS.get(b.get("check"), b.get("message", "")) for b in found.get("blockers", [])]
         return {"title": title, "ok": not lines, "lines": lines or ["本阶段的转段条件均已具备"]}
-    if source == "erasure":  # issue 19: what the erasure does, before the person decides
-        return {"title": "删除个人信息", "ok": False, "lines": [
+    if source in ("erasure", "group_erasure"):  # issue 19: what the erasure does, before deciding
+        kept = "人数、学时、测评结果和抽样核验不受影响" if source == "erasure" else \
+            "此人的级别、原单位、职务、请假和参加批次等记录不受影响"
+        return {"title": "删除前请知悉", "ok": False, "lines": [
             "删除后，此人的姓名在各页面、接口以及此后的导出、审计包和备份中均显示为“已删除”，无法恢复",
-            "人数、学时、测评结果和抽样核验不受影响；删除记录（理由、办理人）留存备查",
+            kept + "；删除记录（理由、办理人）留存备查",
             "删除前已做的备份仍含此人的密钥，须按备份管理规定处理"]}
     return _office17_context(source, read, args)
 

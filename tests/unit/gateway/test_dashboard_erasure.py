@@ -121,6 +121,11 @@ def test_the_group_page_offers_its_people_and_the_group_comes_from_the_page():
     people = field(form, "member_id")
     assert "李组长（组长，县财政局副局长）" in people and "王组员（县教育局科员）" in people
     assert 'value="p-3"' not in people and "我确认：此操作不可撤销" in form
+    assert "请假和参加批次" in form and "学时" not in form          # what erasing a group's person leaves
+    assert "约10个为宜" in html
+    no_limit = get(Dashboard(Sessions(OFFICE), Services(reads={**READS, "get_group": {**GROUP, "soft_limit": None}})),
+                   "/dashboard/groups/g-1").get_data(as_text=True)
+    assert "None" not in no_limit
     assert 'data-person="p-3"><span data-field="name" class="muted">已删除' in html
     services = Services(reads=READS)
     unticked = erase(OFFICE, services, "erase_group_member", "/dashboard/groups/g-1", member_id="p-2",
@@ -132,6 +137,18 @@ def test_the_group_page_offers_its_people_and_the_group_comes_from_the_page():
     (service, rpc, sent), = services.commands
     assert (service, rpc) == ("supervision", "erase_group_member_data")
     assert sent["group_id"] == "g-1" and sent["member_id"] == "p-2" and sent["reason"] == "本人撤回同意"
+
+
+def test_the_only_member_left_is_not_picked_for_the_office():
+    one = {**MEMBERS, "members": [MEMBERS["members"][0]]}
+    html = get(Dashboard(Sessions(OFFICE), Services(reads={**READS, "list_members": one})),
+               "/dashboard/units/u-1").get_data(as_text=True)
+    member = field(form_of(html, "erase_member"), "member_id")
+    assert '<option value="m-1"' in member and "selected" not in member   # a wrong pick cannot be undone
+    # another form's only choice is still picked already (the unit's contact points, one leader)
+    unit_page = get(Dashboard(Sessions(UNIT), Services(reads={**READS, "list_members": one})),
+                    "/dashboard/units/u-1").get_data(as_text=True)
+    assert "selected" in field(form_of(unit_page, "assign_contact_points"), "member_id")
 
 
 def test_a_unit_with_nobody_left_to_erase_is_not_offered_the_form():
