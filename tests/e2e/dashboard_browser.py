@@ -16,6 +16,7 @@ Each session is one fresh browser context {"viewport": {"width", "height"}, "mob
   {"clear_cookies": true}       forget every cookie (a browser restarted on an open page)
   {"shot": name}                -> a full-page PNG under artifacts/
   {"shot": name, "of": selector} -> a PNG of the first element it matches
+  {"shot": name, "full": false} -> a PNG of what the window shows
 The answer, on stdout: [{"values", "errors", "outside"} per session]: ``errors`` the page's
 uncaught script errors and what the Content-Security-Policy blocked, ``outside`` every
 request not to the gateway (the test machine's browser has no internet, so the chart
@@ -88,7 +89,7 @@ def run_session(browser, root: str, artifacts: Path, session: dict) -> dict:
                 if step.get("of"):
                     page.locator(step["of"]).first.screenshot(path=path)
                 else:
-                    page.screenshot(path=path, full_page=True)
+                    page.screenshot(path=path, full_page=step.get("full", True))
             else:
                 raise ValueError(f"unknown step {step}")
     except Exception as err:  # report what happened so far, and the failing step

@@ -189,12 +189,22 @@ def test_the_office_erases_a_member_in_the_browser(stack, unit):
             {"shot": f"{width}-unit-after"}, {"shot": f"{width}-member-list-after", "of": "#unit-members"},
             {"click": f"{form} > summary"}, {"shot": f"{width}-erase-form-after"},
             {"shot": f"{width}-erase-form-only", "of": form},
+            # refused (not ticked): the window shows the message, far down the page as the form is
+            {"select": [f"{form} select[name=member_id]", kept]},
+            {"fill": [f"{form} textarea[name=reason]", "试填"]}, {"click": f"{form} button[type=submit]"},
+            {"eval": ["focused", "document.activeElement && document.activeElement.name"]},
+            {"eval": ["in_view", f"(() => {{ const r = document.querySelector('{form} [data-field=_confirm] "
+                                 ".field-error').getBoundingClientRect(); "
+                                 "return r.top >= 0 && r.bottom <= innerHeight; })()"]},
+            {"shot": f"{width}-erase-refused-window", "full": False},
             viewport=viewport, mobile=mobile), artifacts=ARTIFACTS)
         assert dict(zip(shown["rows"], shown["names"])) == {member: ERASED, kept: KEPT}, width
         assert FORGOTTEN not in shown["page_text"], width
         assert shown["offered"] == [kept], width                 # the erased member is not offered again
         if mobile:
             assert shown["scroll"] <= PHONE["width"], f"the page overflows at 360 px: {shown['scroll']}px"
+        assert shown["focused"] == "_confirm" and shown["in_view"], (width, shown["focused"], shown["in_view"])
+    assert names(stack, unit_id) == {member: ERASED, kept: KEPT}  # the unticked tries erased nobody
 
     # erased once: the same form posted again is refused, nothing more stored
     office = Browser(root(stack))

@@ -74,6 +74,7 @@ def test_no_reason_or_no_tick_is_refused_beside_its_input_and_nothing_is_called(
     assert unticked.status_code == 422 and services.commands == []
     form = form_of(unticked.get_data(as_text=True), "erase_member")
     assert "请勾选确认后再提交：此操作不可撤销" in field(form, "_confirm")
+    assert "autofocus" in field(form, "_confirm") and form.count("autofocus") == 1  # the window shows it
     assert 'selected' in field(form, "member_id").split('value="m-1"')[1].split(">")[0]  # the pick kept
     blank = erase(OFFICE, services, reason="  ")
     assert blank.status_code == 422 and services.commands == []
