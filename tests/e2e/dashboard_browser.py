@@ -8,12 +8,15 @@ Each session is one fresh browser context {"viewport": {"width", "height"}, "mob
 "steps": [...]}, a step one of
   {"goto": path, "as": key, "charts": bool}  -> values[key] = {"status", "url"}
   {"fill": [selector, value]}   {"click": selector}   {"upload": [selector, file path]}
+  {"select": [selector, value]} (an option of a <select>)   {"check": selector} (tick a box)
   {"text": [key, selector]}     -> the first match's inner text, stripped
   {"texts": [key, selector, attribute|null]}  -> every match's text or attribute
   {"eval": [key, javascript]}   -> the expression's value
   {"cookies": key}              -> the context's cookies
   {"clear_cookies": true}       forget every cookie (a browser restarted on an open page)
   {"shot": name}                -> a full-page PNG under artifacts/
+  {"shot": name, "of": selector} -> a PNG of the first element it matches
+  {"shot": name, "full": false} -> a PNG of what the window shows
 The answer, on stdout: [{"values", "errors", "outside"} per session]: ``errors`` the page's
 uncaught script errors and what the Content-Security-Policy blocked, ``outside`` every
 request not to the gateway (the test machine's browser has no internet, so the chart
@@ -56,6 +59,10 @@ def run_session(browser, root: str, artifacts: Path, session: dict) -> dict:
                                           "url": page.url}
             elif "fill" in step:
                 page.fill(*step["fill"])
+            elif "select" in step:
+                page.select_option(*step["select"])
+            elif "check" in step:
+                page.check(step["check"])
             elif "upload" in step:  # {"upload": [selector, path]}: a file chosen in a file input
                 page.set_input_files(*step["upload"])
             elif "click" in step:
@@ -78,7 +85,11 @@ def run_session(browser, root: str, artifacts: Path, session: dict) -> dict:
                 context.clear_cookies()
             elif "shot" in step:
                 artifacts.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(artifacts / f"{step['shot']}.png"), full_page=True)
+                path = str(artifacts / f"{step['shot']}.png")
+                if step.get("of"):
+                    page.locator(step["of"]).first.screenshot(path=path)
+                else:
+                    page.screenshot(path=path, full_page=step.get("full", True))
             else:
                 raise ValueError(f"unknown step {step}")
     except Exception as err:  # report what happened so far, and the failing step

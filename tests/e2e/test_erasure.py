@@ -101,20 +101,26 @@ def files_holding(directory: Path, text: str) -> list[str]:
                   if p.is_file() and needle in p.read_bytes())
 
 
-@pytest.fixture(scope="module")
-def county(stack):
-    """A unit with the two members and study hours, and a surveyed unit with a member."""
-    office = stack.as_role("office")
-    created = office.post("/units", json={"name": "单位-" + uuid.uuid4().hex[:6], "org_type": "党组",
-                                          "batch": 1, "sections": ["办公室"]})
+def unit_with_members(stack, names, section="办公室", prefix="单位-") -> tuple[str, object, dict]:
+    """A unit registered by the office with the named members enrolled by the unit: its id, the
+    unit's client, and each name's member id."""
+    created = stack.as_role("office").post("/units", json={"name": prefix + uuid.uuid4().hex[:6],
+                                                           "org_type": "党组", "batch": 1, "sections": [section]})
     assert created.status_code == 201, created.text
     unit_id = created.json()["unit_id"]
     unit = stack.as_role("unit", scope=unit_id)
     ids = {}
-    for name in (FORGOTTEN, KEPT):
-        enrolled = unit.post(f"/units/{unit_id}/members", json={"name": name, "section": "办公室"})
+    for name in names:
+        enrolled = unit.post(f"/units/{unit_id}/members", json={"name": name, "section": section})
         assert enrolled.status_code == 201, enrolled.text
         ids[name] = enrolled.json()["member_id"]
+    return unit_id, unit, ids
+
+
+@pytest.fixture(scope="module")
+def county(stack):
+    """A unit with the two members and study hours, and a surveyed unit with a member."""
+    unit_id, unit, ids = unit_with_members(stack, (FORGOTTEN, KEPT))
     rosters = stack.db("study")["study_rosters"]
     wait_until(lambda: (doc := rosters.find_one({"_id": unit_id})) and len(doc["members"]) == 2,
                timeout=30, message="the study service to learn the roster")

@@ -229,7 +229,7 @@ def test_the_dashboards_roster_form_refuses_a_foreign_post_and_an_unknown_previe
     assert http.post(url, data={"action": "check", "csrf": csrf}, files=good,
                      headers={"Origin": "http://elsewhere.example"}, timeout=30).status_code == 403
     # a confirmation naming no previewed file (or one of another session): refused
-    refused = http.post(url, data={"action": "import", "csrf": csrf, "digest": "0" * 64},
+    refused = http.post(url, data={"action": "import", "csrf": csrf, "preview": "0" * 64},
                         files={"x": ("", b"")}, headers={"Origin": root}, timeout=30)
     assert refused.status_code == 409 and "预览已过期" in refused.text
     # not an .xlsx: the page says so
@@ -242,13 +242,13 @@ def test_the_dashboards_roster_form_refuses_a_foreign_post_and_an_unknown_previe
     # a good preview, then its confirmation: imported once, even when sent twice
     preview = http.post(url, data={"action": "check", "csrf": csrf}, files=good, headers={"Origin": root},
                         timeout=30)
-    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', preview.text).group(1)
+    token = re.search(r'name="preview" value="([A-Za-z0-9_-]{64})"', preview.text).group(1)
     assert stored(stack, unit_id) == before
-    done = http.post(url, data={"action": "import", "csrf": csrf, "digest": digest}, files={"x": ("", b"")},
+    done = http.post(url, data={"action": "import", "csrf": csrf, "preview": token}, files={"x": ("", b"")},
                      headers={"Origin": root}, timeout=60, allow_redirects=False)
     assert done.status_code == 303 and done.headers["Location"].endswith(f"/units/{unit_id}?imported=3")
     assert "已导入 3 名党员" in http.get(root + done.headers["Location"], timeout=10).text
-    assert http.post(url, data={"action": "import", "csrf": csrf, "digest": digest}, files={"x": ("", b"")},
+    assert http.post(url, data={"action": "import", "csrf": csrf, "preview": token}, files={"x": ("", b"")},
                      headers={"Origin": root}, timeout=30).status_code == 409
     assert stored(stack, unit_id)[0] == 3
     # the office sees the page and the template, but no upload (only the unit enrols)
@@ -257,3 +257,74 @@ def test_the_dashboards_roster_form_refuses_a_foreign_post_and_an_unknown_previe
     shown = office.get(url, timeout=10)
     assert shown.status_code == 200 and 'id="roster-file"' not in shown.text
     assert office.get(f"{url}-template.xlsx", timeout=10).headers["Content-Type"].startswith(XLSX)
+
+
+def test_the_held_preview_is_sealed_and_only_its_token_opens_it(stack):
+    """Issue 19: the gateway's database holds the previewed roster only as ciphertext whose key
+    is in the confirm form's token (services/gateway/dashboard/sealed.py); a changed key, an
+    expired preview are refused with their message, nothing imported."""
+    import base64
+    import re
+    import zipfile
+
+    import requests
+
+    from services.gateway.dashboard import sealed
+    from tests.e2e.dashboard_forms import CSRF, dashboard_login
+    unit_id = register(stack)
+    root = stack.base_url.removesuffix("/api/v1")
+    http = requests.Session()
+    assert dashboard_login(http, root, stack.token("unit", scope=unit_id)).status_code == 303
+    url = f"{root}/dashboard/units/{unit_id}/roster"
+    csrf = CSRF.search(http.get(url, timeout=10).text).group(1)
+    workbook = rows_workbook(people(3, start=700))
+    held = stack.db("gateway")["roster_previews"]
+
+    def preview() -> str:
+        shown = http.post(url, data={"action": "check", "csrf": csrf}, headers={"Origin": root}, timeout=30,
+                          files={"file": ("名册.xlsx", workbook, XLSX)})
+        assert shown.status_code == 200, shown.text
+        return re.search(r'name="preview" value="([A-Za-z0-9_-]{64})"', shown.text).group(1)
+
+    def confirm(token):
+        return http.post(url, data={"action": "import", "csrf": csrf, "preview": token}, files={"x": ("", b"")},
+                         headers={"Origin": root}, timeout=60, allow_redirects=False)
+
+    token = preview()
+    ident, key = sealed.parse(token)
+    [doc] = [d for d in held.find() if d["_id"].endswith(f":roster:{ident}")]
+    assert set(doc) == {"_id", "unit_id", "sealed", "at"}
+    blob = bytes(doc["sealed"])
+    # the workbook's bytes and what it names are nowhere in what is stored, nor the key
+    names = [form for n in ("党员700", "党员701", "党员702")  # as text, and as the sheet's XML writes it
+             for form in (n.encode(), "".join(c if c.isascii() else f"&#{ord(c)};" for c in n).encode())]
+    with zipfile.ZipFile(io.BytesIO(workbook)) as z:
+        parts = [z.read(n) for n in z.namelist()]
+    assert any(names[1] in p for p in parts)  # the search finds a name where it is
+    stored = repr(doc).encode() + blob
+    assert not any(n in stored for n in names) and workbook not in stored and b"PK\x03\x04" not in blob
+    assert key not in stored and base64.b64encode(key) not in stored
+    assert sealed.unseal(blob, key, doc["_id"]) == workbook  # the token's key opens exactly the file
+
+    # a changed key: refused, nothing imported, the preview still there for its own token
+    raw = bytearray(base64.urlsafe_b64decode(token))
+    raw[-1] ^= 1
+    changed = confirm(base64.urlsafe_b64encode(bytes(raw)).decode())
+    assert changed.status_code == 422 and "预览无法打开" in changed.text and "未导入" in changed.text
+    assert stored_members(stack, unit_id) == 0 and held.count_documents({"_id": doc["_id"]}) == 1
+    # expired: refused and gone
+    held.update_one({"_id": doc["_id"]}, {"$set": {"at": doc["at"] - 31 * 60}})
+    expired = confirm(token)
+    assert expired.status_code == 409 and "预览已过期（超过 30 分钟）" in expired.text
+    assert held.count_documents({"_id": doc["_id"]}) == 0 and stored_members(stack, unit_id) == 0
+    # a fresh preview's token imports, and the held file is gone
+    again = preview()
+    assert again != token
+    done = confirm(again)
+    assert done.status_code == 303, done.text
+    assert stored_members(stack, unit_id) == 3
+    assert not [d for d in held.find() if d["_id"].endswith(f":roster:{sealed.parse(again)[0]}")]
+
+
+def stored_members(stack, unit_id) -> int:
+    return stored(stack, unit_id)[0]

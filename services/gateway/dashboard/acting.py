@@ -131,12 +131,11 @@ class Acting:
         why = refusal(person, route, path, body, found.roles)
         if why:  # the page does not offer this person the form: the refusal stands alone
             return self._page(person, "error.html", status=403, message=f"{why}（{found.title}）")
-        if problems:
-            return self._again(person, back, {**state, "errors": problems}, 422)
         if found.confirm and not request.form.get(CONFIRM) and W.confirm_needed(
                 found, self._quiet_read(person), {**body, **{f: path[v] for v, f in route.args}}):
-            unticked = {CONFIRM: ["请勾选确认后再提交：" + found.confirm]}
-            return self._again(person, back, {**state, "errors": unticked}, 422)
+            problems[CONFIRM] = ["请勾选确认后再提交：" + found.confirm]  # beside the tick, with the rest
+        if problems:
+            return self._again(person, back, {**state, "errors": problems}, 422)
         uploaded = self._upload_files(person, found, inputs, request, page_args, nonce)
         if isinstance(uploaded, dict) and not uploaded.get("ok", True):
             return self._refused(person, back, state, uploaded, inputs)

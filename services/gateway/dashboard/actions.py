@@ -61,6 +61,10 @@ class Action:
     # picks from); path fields not named here are taken from the page's argument of their name
     given: dict = dataclasses.field(default_factory=dict, hash=False, compare=False)
     confirm: str | None = None   # a confirm step's message ("please check…")
+    confirm_label: str | None = None  # the confirm tick's own label (else 确认（confirm）)
+    # a required choice with one option is picked already; False where a wrong pick cannot be
+    # undone (an erasure): the person picks
+    preselect: bool = True
     submit: str = "提交"
     omit: tuple = ()             # schema fields not offered (left to their defaults)
     context: str | None = None   # read-only facts shown above the form (workbench.context)
@@ -271,6 +275,14 @@ MESSAGES = {
     "an exemplary person needs": "典型人物须填写姓名",
     "period_to is before period_from": "截止日期早于起始日期",
     "a typical case is publicised only after": "典型须先向所去单位党委（党组）和活动办推荐，才能宣传",
+    # the erasure forms' refusals (issue 19, h-erase)
+    "the personal data of member": "该党员的个人信息已删除，无需再次删除",
+    "the personal data of group member": "该督导组成员的个人信息已删除，无需再次删除",
+    "no member '": "没有这名党员（编号有误）",
+}
+# refusals named by a phrase inside the message (the subject's id comes first)
+INSIDE = {
+    " is not a member of group ": "此人不是本督导组的成员",
 }
 
 
@@ -284,6 +296,9 @@ def chinese(message: str) -> str:
         return f"应在 {within.group(1)} 至 {within.group(2)} 之间"
     for english, text in MESSAGES.items():
         if message.startswith(english):
+            return text
+    for english, text in INSIDE.items():
+        if english in message:
             return text
     return message
 

@@ -4,13 +4,16 @@ filled-in one, see every row's problem by row number and column (in Chinese), co
 import.
 
 Between the preview and the confirmation the file is held by the gateway, in its own
-database (``roster_previews``), keyed by the sha256 of its bytes and tied to the session
-that previewed it, for ``HOLD_SECONDS`` at most and deleted once imported. Why not send it
-again on confirm: a browser cannot fill in a file field, so the person would have to pick
-the file a second time (and could pick another one); why not carry it in the page: the
-names would travel back and forth in a hidden field. The confirmation names the digest
-only, so what is imported is exactly the file that was previewed; its idempotency key is
-derived from the digest and the session, so a double click imports once."""
+database (``roster_previews``), tied to the session that previewed it, for ``HOLD_SECONDS``
+at most and deleted once imported. It is held sealed (issue 19, ``sealed``): encrypted with
+a fresh key that the gateway does not keep; the key is in the preview's token, which the
+confirm form carries back (a hidden field), so the database never holds a name in
+plaintext. Why not send the file again on confirm: a browser cannot fill in a file field,
+so the person would have to pick the file a second time (and could pick another one); why
+not carry it in the page: the names would travel back and forth in a hidden field. The
+confirmation names the token only, so what is imported is exactly the file that was
+previewed (the cipher's tag proves it); its idempotency key is derived from the held
+document's id, so a double click imports once."""
 from __future__ import annotations
 
 import base64
@@ -24,6 +27,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.app import MULTIPART_SLACK, ROSTER_MAX_BYTES, file_response
+from services.gateway.dashboard import sealed
 from shared.roster_limits import ROSTER_MAX_ROWS, UNIT_LIST_MAX_ROWS
 
 PREFIX = "/dashboard"
@@ -124,6 +128,14 @@ UNIT_LIST = Kind("unit-list", "preview_unit_list", "import_unit_list", "unit_lis
                  PREFIX + "/overview?registered={count}")
 
 
+class NotHeld(Exception):
+    """A confirmation whose token opens no held file: the status and the page's message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
 class ListImport:
     """An import page's three requests, for ``Dashboard`` (services/gateway/dashboard/views.py):
     the roster's (``RosterPage``, a unit's card) and the unit list's (``UnitListPage``)."""
@@ -180,7 +192,7 @@ class ListImport:
         if self.d._foreign_form(request, self.d.form_secret):
             return self._render(person, card, 403, error="页面已过期或来自其他网站，未导入；请重新选择文件")
         if form.get("action") == "import":
-            return self._import(person, card, form.get("digest") or "")
+            return self._import(person, card, form.get("preview") or "")
         upload = files.get("file")
         data = upload.stream.read(ROSTER_MAX_BYTES + 1) if upload is not None else b""
         if not data:
@@ -191,11 +203,8 @@ class ListImport:
         if not answer.get("ok"):
             return self._render(person, card, answer.get("status", 422), error=self._refusal(answer))
         preview = answer["result"]
-        digest = None
-        if not preview["problems"]:
-            digest = hashlib.sha256(data).hexdigest()
-            self._hold(digest, card.get("unit_id"), data)
-        return self._render(person, card, 200 if digest else 422, preview=preview, digest=digest,
+        token = self._hold(card.get("unit_id"), data) if not preview["problems"] else None
+        return self._render(person, card, 200 if token else 422, preview=preview, token=token,
                             would=preview.get(self.kind.would_field, 0),
                             filename=(upload.filename or "").replace("\\", "/").rpartition("/")[2])
 
@@ -207,29 +216,55 @@ class ListImport:
             fields["idempotency_key"] = key
         return self.d.call("units", rpc, fields)
 
-    def _hold(self, digest: str, unit: str | None, data: bytes) -> None:
-        now = time.time()
-        self.held.delete_many({"at": {"$lt": now - HOLD_SECONDS}})
-        self.held.replace_one({"_id": f"{self._session_key()}:{self.kind.key}:{digest}"},
-                              {"unit_id": unit, "content": Binary(data), "at": now}, upsert=True)
+    def _doc_id(self, ident: str) -> str:
+        return f"{self._session_key()}:{self.kind.key}:{ident}"
 
-    def _import(self, person, card, digest: str) -> Response:
-        key = f"{self._session_key()}:{self.kind.key}:{digest}"
-        doc = self.held.find_one({"_id": key})
-        if doc is None or doc.get("unit_id") != card.get("unit_id") or doc["at"] < time.time() - HOLD_SECONDS:
-            return self._render(person, card, 409,
-                                error=f"预览已过期（或已{self.kind.verb}），请重新上传{self.kind.what}")
-        data = bytes(doc["content"])
+    def _hold(self, unit: str | None, data: bytes) -> str:
+        """Hold the file sealed; the token that opens it (the key is in it, not stored)."""
+        now = time.time()
+        # the expired, and any held before previews were sealed (plaintext): gone
+        self.held.delete_many({"$or": [{"at": {"$lt": now - HOLD_SECONDS}}, {"content": {"$exists": True}}]})
+        token, ident, key = sealed.new_token()
+        doc_id = self._doc_id(ident)
+        self.held.insert_one({"_id": doc_id, "unit_id": unit, "sealed": Binary(sealed.seal(data, key, doc_id)),
+                              "at": now})
+        return token
+
+    def _held_file(self, token: str, unit: str | None) -> tuple[str, bytes]:
+        """(the held document's id, the file) the token opens; NotHeld when it opens nothing."""
+        k = self.kind
+        unknown = NotHeld(409, f"预览已过期（或已{k.verb}），请重新上传{k.what}")
+        try:
+            ident, key = sealed.parse(token)
+        except sealed.UnknownToken:
+            raise unknown from None
+        doc_id = self._doc_id(ident)
+        doc = self.held.find_one({"_id": doc_id})
+        if doc is None or doc.get("unit_id") != unit or "sealed" not in doc:
+            raise unknown
+        if doc["at"] < time.time() - HOLD_SECONDS:
+            self.held.delete_one({"_id": doc_id})
+            raise NotHeld(409, f"预览已过期（超过 {HOLD_SECONDS // 60} 分钟），请重新上传{k.what}")
+        try:
+            return doc_id, sealed.unseal(bytes(doc["sealed"]), key, doc_id)
+        except sealed.WrongKey:
+            raise NotHeld(422, f"预览无法打开（确认信息不完整或已被改动），未{k.verb}；请重新上传{k.what}") from None
+
+    def _import(self, person, card, token: str) -> Response:
+        try:
+            doc_id, data = self._held_file(token, card.get("unit_id"))
+        except NotHeld as refused:
+            return self._render(person, card, refused.status, error=refused.message)
         answer = self._call(self.kind.import_rpc, card.get("unit_id"), data, person,
-                            key=f"{self.kind.key}-" + hashlib.sha256(key.encode()).hexdigest()[:48])
+                            key=f"{self.kind.key}-" + hashlib.sha256(doc_id.encode()).hexdigest()[:48])
         if not answer.get("ok"):
             problems = (answer.get("details") or {}).get("problems")
             if problems:  # the list changed meanwhile (say a member enrolled, a unit registered)
                 preview = {"rows": answer["details"].get("rows"), "problems": problems,
                            "bad_rows": answer["details"].get("bad_rows", [])}
-                return self._render(person, card, 422, preview=preview, digest=None, would=0)
+                return self._render(person, card, 422, preview=preview, token=None, would=0)
             return self._render(person, card, answer.get("status", 422), error=self._refusal(answer))
-        self.held.delete_one({"_id": key})
+        self.held.delete_one({"_id": doc_id})
         done = self.kind.done.format(unit=card.get("unit_id"), count=answer["result"][self.kind.done_field])
         return redirect(done, 303)
 

@@ -31,6 +31,7 @@ from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.routes import all_routes, rpc_fields
 from services.gateway.tokens import SESSION_SECONDS, Person, TokenStore
 from shared.config import settings
+from shared.domain import ERASED
 
 PREFIX = "/dashboard"
 COOKIE = "dudao_session"       # the session id
@@ -402,7 +403,7 @@ class Dashboard(Acting):
                  "layout": {"xaxis": {"title": {"text": "迟于进驻期限的天数（负数为提前）"}},
                             "yaxis": {"automargin": True}}}
         return self._page(person, "group.html", title=portfolio.get("name", group),
-                          portfolio=portfolio, rows=rows, people=people, chart=chart)
+                          portfolio=portfolio, rows=rows, people=people, chart=chart, ERASED=ERASED)
 
     def study(self, person: Person) -> Response:
         data = self.fetch(person, "study", "county")
@@ -488,14 +489,16 @@ class Dashboard(Acting):
         evaluation = self.fetch(person, "evaluation", "unit_history", {"unit": unit},
                                 missing_ok=True) or {"surveys": []}
         study = self.fetch(person, "study", "unit_study", {"unit": unit}, missing_ok=True)
+        roster = self.fetch(person, "units", "list_members", {"unit": unit}, missing_ok=True) or {}
         timeline = unit_timeline(card, supervision, evaluation)
         charts = {"timeline": _timeline_chart(timeline)}
         if study and study.get("members"):
             members = study["members"]
+            names = distinct([m["name"] for m in members])  # two 已删除 (or two 王伟) stay two bars
             charts["study"] = {"data": [
-                {"type": "bar", "name": "集中学习", "x": [m["name"] for m in members],
+                {"type": "bar", "name": "集中学习", "x": names,
                  "y": [m.get("centralised_hours", 0) for m in members]},
-                {"type": "bar", "name": "自学", "x": [m["name"] for m in members],
+                {"type": "bar", "name": "自学", "x": names,
                  "y": [m.get("self_study_hours", 0) for m in members]}],
                 "layout": {"barmode": "stack", "yaxis": {"title": {"text": "学时"}},
                            "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1,
@@ -506,7 +509,8 @@ class Dashboard(Acting):
         notice = {"notice": f"已导入 {imported} 名党员"} if imported.isdigit() else {}
         directives = W.unit_directives(lambda *_: supervision, unit)  # 督办通知 addressed to the unit
         return self._page(person, "unit.html", title=card.get("name", unit), card=card, **notice,
-                          supervision=supervision, directives=directives, evaluation=evaluation, study=study,
+                          members=roster.get("members", []), ERASED=ERASED, supervision=supervision,
+                          directives=directives, evaluation=evaluation, study=study,
                           timeline=timeline, charts=charts, ledger=ledger,
                           LEDGER_PROBLEM={"open": "整改中", "signed_off": "已销号", "carried": "已结转",
                                           "proposed": "待认领", "answered": "已答复"},
@@ -616,6 +620,17 @@ def _survey_chart(surveyed: list[dict]) -> dict:
                                    "line": {"color": "#c0392b", "dash": "dash"}}],
                        "annotations": [{"xref": "paper", "x": 1, "y": 200 / 3, "xanchor": "right",
                                         "yanchor": "bottom", "text": "三分之二", "showarrow": False}]}}
+
+
+def distinct(names: list[str]) -> list[str]:
+    """The names as a chart's categories: a name that repeats gets its count (已删除、已删除（2）),
+    else plotly would draw the two people's bars as one."""
+    seen: dict = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}（{seen[name]}）")
+    return out
 
 
 def unit_timeline(card: dict, supervision: dict, evaluation: dict) -> list[dict]:

@@ -9,6 +9,7 @@ import dataclasses
 from services.gateway.dashboard.actions import Action, Label
 from services.gateway.dashboard.labels import OBLIGATION_TYPE, PHASE, REPORT_KIND, TASK
 from shared.cadre_ranks import RANKS
+from shared.domain import ERASED
 from shared.inspection_points import INSPECTION_POINTS, MAX_SCORE, MIN_SCORE
 from shared.opinion_sources import OPINION_SOURCES
 from shared.study_catalog import FORMS, REQUIRED_CONTENT
@@ -284,6 +285,24 @@ OFFICE17_ACTIONS = (
         submit="编发"),
 )
 ACTIONS = ACTIONS + OFFICE17_ACTIONS
+# ---------------------------------------------------------------- issue 19 (h-erase): the office forgets
+# a person (crypto-shredding): a unit's member on the unit page, a group's person on the group page.
+# Irreversible, so the form asks for a tick the server checks (acting: Action.confirm)
+ERASURE_REASON = Label("删除理由", "如：本人撤回同意、保存期限届满（个人信息保护法第四十七条）", textarea=True)
+IRREVERSIBLE = "此操作不可撤销"
+ERASURE_ACTIONS = (
+    Action("erase_member", "units", "erase_member_data", "删除党员个人信息", {
+        "member_id": Label("党员", choices_from="erasable_members"), "reason": ERASURE_REASON},
+        pages=("unit",), given={"member_id": "choice:erasable_members"}, roles=("office",),
+        needs=("member_id",), context="erasure", confirm=IRREVERSIBLE,
+        confirm_label="我确认：" + IRREVERSIBLE, preselect=False, submit="删除个人信息"),
+    Action("erase_group_member", "supervision", "erase_group_member_data", "删除督导组成员个人信息", {
+        "member_id": Label("督导组成员", choices_from="erasable_group_people"), "reason": ERASURE_REASON},
+        pages=("group",), given={"group_id": "page:group", "member_id": "choice:erasable_group_people"},
+        roles=("office",), needs=("member_id",), context="group_erasure", confirm=IRREVERSIBLE,
+        confirm_label="我确认：" + IRREVERSIBLE, preselect=False, submit="删除个人信息"),
+)
+ACTIONS = ACTIONS + ERASURE_ACTIONS
 
 # which unit phases each unit-page form is for (a form not named here is for any phase)
 _MOBILISE = ("registered", "mobilization")
@@ -371,6 +390,14 @@ def choices(source: str, read, args: dict) -> tuple:
         return tuple((o["obligation_id"], f"{OBLIGATION_TYPE.get(o['type'], o['type'])} {o.get('owed_by', '')}"
                       f"（{o['due']}到期）") for o in read("supervision", "list_obligations", {}) or []
                      if o.get("status") in ("open", "overdue"))
+    if source == "erasable_members":  # issue 19: those whose name is still there
+        data = read("units", "list_members", {"unit": unit}) or {}
+        return tuple((m["member_id"], m["name"] + (f"（{m['section']}）" if m.get("section") else ""))
+                     for m in data.get("members", []) if not m.get("erased") and m.get("name") != ERASED)
+    if source == "erasable_group_people":
+        group = read("supervision", "get_group", {"group": args.get("group")}) or {}
+        people = sorted(group.get("people", {}).items(), key=lambda kv: not kv[1].get("is_leader"))
+        return tuple((pid, _person_line(p)) for pid, p in people if p.get("name") != ERASED)
     found = _office17_choices(source, read, args)
     return found if found is not None else ()
 
@@ -523,6 +550,13 @@ def context(source: str, read, args: dict) -> dict | None:
             return None
         lines = [BLOCKERS.get(b.get("check"), b.get("message", "")) for b in found.get("blockers", [])]
         return {"title": title, "ok": not lines, "lines": lines or ["本阶段的转段条件均已具备"]}
+    if source in ("erasure", "group_erasure"):  # issue 19: what the erasure does, before deciding
+        kept = "人数、学时、测评结果和抽样核验不受影响" if source == "erasure" else \
+            "此人的级别、原单位、职务、请假和参加批次等记录不受影响"
+        return {"title": "删除前请知悉", "ok": False, "lines": [
+            "删除后，此人的姓名在各页面、接口以及此后的导出、审计包和备份中均显示为“已删除”，无法恢复",
+            kept + "；删除记录（理由、办理人）留存备查",
+            "删除前已做的备份仍含此人的密钥，须按备份管理规定处理"]}
     return _office17_context(source, read, args)
 
 
@@ -541,6 +575,14 @@ def confirm_needed(action: Action, read, body: dict) -> bool:
         group = next((g for g in groups if g.get("group_id") == body.get("group_id")), None)
         return group is not None and _at_soft_limit(group)
     return action.confirm is not None
+
+
+def _person_line(p: dict) -> str:
+    """A group's person in a choice list: 姓名（组长，原单位职务）."""
+    extras = ["组长"] if p.get("is_leader") else []
+    if p.get("home_unit") or p.get("post"):
+        extras.append(f"{p.get('home_unit') or ''}{p.get('post') or ''}")
+    return p["name"] + (f"（{'，'.join(extras)}）" if extras else "")
 
 
 def _short(text: str, n: int = 30) -> str:
