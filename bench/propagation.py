@@ -33,10 +33,23 @@ from bench.report import percentile
 from shared import opcount
 
 CONSUMERS = ("supervision", "study", "evaluation")
-IDLE_SECONDS = 2.0
+IDLE_SECONDS = 2.0  # the first idle window, just after start-up (information)
 ALONE_COMMANDS = 20
 # the services' own settings as `make run` has them (the test stack polls faster)
-STACK_ENV = {"DUDAO_CATCH_UP_SECONDS": "2", "DUDAO_RELAY_POLL_SECONDS": "1"}
+STACK_ENV = {"DUDAO_CATCH_UP_SECONDS": "2", "DUDAO_RELAY_POLL_SECONDS": "1",
+             "DUDAO_CATCH_UP_IDLE_SECONDS": "30", "DUDAO_RELAY_IDLE_SECONDS": "5"}
+
+
+def settle_seconds(env: dict = STACK_ENV) -> float:
+    """How long after the last work every paced loop waits its longest: the catch-up's
+    doubling waits from its shortest up to its longest (the relay's are shorter)."""
+    from shared.pace import Pace
+    pace = Pace(float(env["DUDAO_CATCH_UP_SECONDS"]), float(env["DUDAO_CATCH_UP_IDLE_SECONDS"]))
+    total, wait = 0.0, pace.current
+    while wait < pace.longest:
+        total += wait
+        wait = pace.found(False)
+    return total + 1.0
 
 
 class VisibilityWatcher:
@@ -153,7 +166,8 @@ class PropagationResult:
     commit_to_visible: list
     startup_seconds: float
     cpu: dict  # process -> CPU seconds per second of offered load
-    idle_cpu: dict  # process -> CPU seconds per second with no load
+    idle_cpu: dict  # process -> CPU seconds per second with no load, the stack settled
+    early_idle_cpu: dict  # the same in the first seconds after start-up
     ops_per_command: dict  # server operation counters per command during the load
     # database commands the stack's processes sent, counted in each (shared.opcount):
     # {(process, purpose, command name): per registered unit}, from the load's start until
@@ -174,7 +188,15 @@ def _epoch(iso: str) -> float:
 
 
 def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, seconds: float,
-        warmup_seconds: float = 2.0, settle_timeout: float = 20.0) -> PropagationResult:
+        warmup_seconds: float = 2.0, settle_timeout: float = 20.0, idle_seconds: float | None = None,
+        idle_settle_seconds: float | None = None) -> PropagationResult:
+    """``idle_seconds``: the steady idle window (default: the catch-up's longest wait);
+    ``idle_settle_seconds``: how long the stack stands idle before it (default: until every
+    paced loop waits its longest)."""
+    if idle_seconds is None:
+        idle_seconds = float(STACK_ENV["DUDAO_CATCH_UP_IDLE_SECONDS"])
+    if idle_settle_seconds is None:
+        idle_settle_seconds = settle_seconds()
     op_dir = workdir / "op-counts"
     stack = Stack(mongo_uri, amqp_uri, prefix, workdir / "stack-logs",
                   extra_env={**STACK_ENV, opcount.ENV: str(op_dir)})
@@ -196,13 +218,23 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
             pids["SecantusDB"] = server
         pids["bench (load + watchers)"] = os.getpid()
         meter = CpuMeter(pids)
-        meter.start()  # an idle window first: what polling costs with no commands at all
+        meter.start()  # the first seconds after start-up: the paced loops at their shortest
+        idle_started = time.time()
+        time.sleep(IDLE_SECONDS)
+        early_idle = {name: spent / (time.time() - idle_started) for name, spent in meter.used().items()}
+        # then an idle stack as it stays with no commands: every paced loop (relay poll,
+        # catch-up: shared/pace.py) backed off to its longest, over a window at least that
+        # long, so each loop looks at least once in it
+        time.sleep(max(0.0, idle_settle_seconds - IDLE_SECONDS))
+        meter.start()
         idle_started = time.time()
         counts_before = _settled_counts(op_dir)
-        time.sleep(IDLE_SECONDS)
+        time.sleep(idle_seconds)
         idle = {name: spent / (time.time() - idle_started) for name, spent in meter.used().items()}
         idle_counted = _per(_counts_between(counts_before, _settled_counts(op_dir)),
                             time.time() - idle_started)
+        phases["idle"] = time.time() - mark
+        mark = time.time()
         # the watchers after the idle window: their change streams poll the server
         watchers = {c: VisibilityWatcher(mongo_uri, f"{prefix}_{c}").start() for c in CONSUMERS}
         warm = load.offer(warmup_seconds)
@@ -263,6 +295,7 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         achieved_rate=(len(records) - 1) / span if span > 0 else 0.0,
         ack=[r.acked - r.sent for r in ok], per_consumer=per_consumer, all_three=all_three,
         to_commit=to_commit, commit_to_visible=commit_to_visible, startup_seconds=startup, cpu=cpu, idle_cpu=idle,
+        early_idle_cpu=early_idle,
         ops_per_command=ops_per_command, counted=counted, idle_counted=idle_counted,
         counted_alone=counted_alone, alone_ack=[r.acked - r.sent for r in alone],
         alone_visible=[max(w.seen.get(r.unit_id, inf) for w in watchers.values()) - r.sent for r in alone],

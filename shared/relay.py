@@ -17,6 +17,7 @@ from nameko.standalone.events import get_event_exchange
 
 from shared.lease import Lease
 from shared.opcount import purpose
+from shared.pace import Pace
 
 LEASE_ID = "relay_lease"
 CHECKPOINT_ID = "relay_checkpoint"
@@ -121,9 +122,20 @@ class Relay:
             self._connection.release()
             self._connection = None
 
-    def run(self, should_stop, wake, poll_seconds: float) -> None:
-        """Loop until ``should_stop()``: publish, then sleep until woken or the poll interval."""
+    def run(self, should_stop, wake, poll_seconds: float, idle_seconds: float | None = None) -> None:
+        """Loop until ``should_stop()``: publish, then sleep until woken or the poll interval.
+
+        A commit in this process sets ``wake``: the relay publishes at once. The poll is for
+        what nothing here announces (another instance's appends, a lease to take over): it
+        starts at ``poll_seconds`` and doubles after each look that published nothing, up to
+        ``idle_seconds`` (shared.pace), so an idle relay costs one read every
+        ``idle_seconds``. Whatever it publishes brings the poll back to ``poll_seconds``."""
+        pace = Pace(poll_seconds, poll_seconds if idle_seconds is None else idle_seconds)
         while not should_stop():
+            # cleared before the read, not after the wait: a commit landing between the two
+            # then still wakes the next wait instead of waiting out a backed-off poll
+            wake.clear()
+            published = 0
             try:
                 with purpose("relay"):
                     published = self.publish_pending()
@@ -133,5 +145,5 @@ class Relay:
                 log.exception("relay for %s failed; retrying", self.store.service)
                 self.close()
                 time.sleep(1)
-            wake.wait(poll_seconds)
-            wake.clear()
+                published = 1  # retry at the short pace, not a backed-off one
+            wake.wait(pace.found(published > 0))

@@ -27,7 +27,7 @@ class OutboxRelay(DependencyProvider):
         self.relay = Relay(storage.store, self.container.config["AMQP_URI"])
         self.container.spawn_managed_thread(
             lambda: self.relay.run(self._stopping.is_set, storage.store.committed,
-                                   settings().relay_poll_seconds))
+                                   settings().relay_poll_seconds, settings().relay_idle_seconds))
 
     def stop(self):
         self._stopping.set()
