@@ -4,7 +4,7 @@ All five processes run as in `make run` (``assembly.stack.Stack``: real processe
 real RabbitMQ vhost, the same SecantusDB). An open-loop load generator sends
 ``POST /api/v1/units`` at a fixed rate (each send is scheduled at start + i/rate and
 handed to a pool of 256 threads, so slow answers do not lower the offered load). One
-change stream per consumer watches its ``unit_directory`` collection and stamps the
+one change stream over the server (matching each consumer's ``unit_directory``) stamps the
 moment each unit first appears there. A unit's latency is from just before its POST
 left until it is visible in the consumer; "all three" is the slowest of the three
 consumers. A unit that never shows up counts as infinitely late.
@@ -52,13 +52,23 @@ def settle_seconds(env: dict = STACK_ENV) -> float:
     return total + 1.0
 
 
-class VisibilityWatcher:
-    """Stamps the first time each unit id appears in one consumer's unit_directory."""
+class Seen:
+    """One consumer's first sightings: unit id -> when it first appeared."""
 
-    def __init__(self, mongo_uri: str, database: str):
-        self.client = MongoClient(mongo_uri)
-        self.collection = self.client[database]["unit_directory"]
+    def __init__(self):
         self.seen: dict[str, float] = {}
+
+
+class VisibilityWatcher:
+    """Stamps the first time each unit id appears in each consumer's unit_directory, through
+    ONE change stream over the server, matching those collections. (One stream per consumer
+    cost the server three times as much: every write anywhere wakes every open change
+    stream's getMore on SecantusDB, so the instrument loaded what it measured.)"""
+
+    def __init__(self, mongo_uri: str, databases: dict[str, str]):
+        self.client = MongoClient(mongo_uri)
+        self.consumer_of = {database: consumer for consumer, database in databases.items()}
+        self.views = {consumer: Seen() for consumer in databases}
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -67,21 +77,25 @@ class VisibilityWatcher:
     def start(self) -> "VisibilityWatcher":
         self._thread.start()
         if not self._ready.wait(30):
-            raise RuntimeError(f"change stream on {self.collection.full_name} did not open")
+            raise RuntimeError("change stream on the unit directories did not open")
+        if self._error is not None:
+            raise RuntimeError(f"change stream on the unit directories failed: {self._error!r}")
         return self
 
     def _run(self) -> None:
+        match = {"$match": {"ns.db": {"$in": sorted(self.consumer_of)}, "ns.coll": "unit_directory"}}
         try:
-            with self.collection.watch(max_await_time_ms=20) as stream:
+            with self.client.watch([match], max_await_time_ms=20) as stream:
                 self._ready.set()
                 while not self._stop.is_set():
                     change = stream.try_next()
                     if change is None:
                         continue
                     now = time.time()
+                    view = self.views.get(self.consumer_of.get(change.get("ns", {}).get("db")))
                     key = change.get("documentKey", {}).get("_id")
-                    if key is not None and key not in self.seen:
-                        self.seen[key] = now
+                    if view is not None and key is not None and key not in view.seen:
+                        view.seen[key] = now
         except BaseException as err:  # reported by stop()
             self._error = err
             self._ready.set()
@@ -91,7 +105,7 @@ class VisibilityWatcher:
         self._thread.join(10)
         self.client.close()
         if self._error is not None:
-            raise RuntimeError(f"watcher on {self.collection.full_name} failed: {self._error!r}")
+            raise RuntimeError(f"watcher on the unit directories failed: {self._error!r}")
 
 
 @dataclasses.dataclass
@@ -203,7 +217,8 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
     probe = MongoClient(mongo_uri)
     started = time.time()
     phases: dict[str, float] = {}
-    watchers: dict[str, VisibilityWatcher] = {}
+    watcher: VisibilityWatcher | None = None
+    watchers: dict[str, Seen] = {}
     load = None
     try:
         stack.start_all()
@@ -235,8 +250,9 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
                             time.time() - idle_started)
         phases["idle"] = time.time() - mark
         mark = time.time()
-        # the watchers after the idle window: their change streams poll the server
-        watchers = {c: VisibilityWatcher(mongo_uri, f"{prefix}_{c}").start() for c in CONSUMERS}
+        # the watcher after the idle window: its change stream polls the server
+        watcher = VisibilityWatcher(mongo_uri, {c: f"{prefix}_{c}" for c in CONSUMERS}).start()
+        watchers = watcher.views
         warm = load.offer(warmup_seconds)
         _wait_visible(warm, watchers, settle_timeout)
         counts_before = _settled_counts(op_dir)
@@ -273,8 +289,8 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         phases["one at a time"] = time.time() - mark
     finally:
         mark = time.time()
-        for w in watchers.values():
-            w.stop()
+        if watcher is not None:
+            watcher.stop()
         if load is not None:
             load.close()
         _stop_all(stack)
