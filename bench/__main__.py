@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     amqp_uri = os.environ["DUDAO_AMQP_URI"]
     prefix = os.environ["DUDAO_DB_PREFIX"]
     workdir = Path(os.environ["DUDAO_TEST_WORKDIR"])
-    client = MongoClient(mongo_uri)
+    client = MongoClient(mongo_uri, serverMonitoringMode="poll")  # see propagation.run's probe
     server = client.server_info().get("version", "?")
     print(f"Dudao benchmarks — mongo {mongo_uri} (server {server}), {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}; real threads, no monkey-patching in this process",

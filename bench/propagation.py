@@ -66,7 +66,7 @@ class VisibilityWatcher:
     stream's getMore on SecantusDB, so the instrument loaded what it measured.)"""
 
     def __init__(self, mongo_uri: str, databases: dict[str, str]):
-        self.client = MongoClient(mongo_uri)
+        self.client = MongoClient(mongo_uri, serverMonitoringMode="poll")
         self.consumer_of = {database: consumer for consumer, database in databases.items()}
         self.views = {consumer: Seen() for consumer in databases}
         self._stop = threading.Event()
@@ -214,7 +214,9 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
     op_dir = workdir / "op-counts"
     stack = Stack(mongo_uri, amqp_uri, prefix, workdir / "stack-logs",
                   extra_env={**STACK_ENV, opcount.ENV: str(op_dir)})
-    probe = MongoClient(mongo_uri)
+    # monitored by polling, as the services' clients are: a streamed hello is held open on
+    # the server, which wakes it four times a second (it would count in the idle stack's CPU)
+    probe = MongoClient(mongo_uri, serverMonitoringMode="poll")
     started = time.time()
     phases: dict[str, float] = {}
     watcher: VisibilityWatcher | None = None
