@@ -36,6 +36,8 @@ class Stack:
             "DUDAO_MONGO_URI": mongo_uri, "DUDAO_AMQP_URI": amqp_uri,
             "DUDAO_DB_PREFIX": db_prefix, "DUDAO_GATEWAY_PORT": str(self.port),
             "DUDAO_CATCH_UP_SECONDS": "1", "DUDAO_RELAY_POLL_SECONDS": "0.2",
+            # idle backs off less than `make run`'s 30 s / 5 s: a test waits a minute at most
+            "DUDAO_CATCH_UP_IDLE_SECONDS": "4", "DUDAO_RELAY_IDLE_SECONDS": "1",
             "DUDAO_RPC_TIMEOUT": "20",
         })
         self.env.update(extra_env or {})

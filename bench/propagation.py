@@ -4,7 +4,7 @@ All five processes run as in `make run` (``assembly.stack.Stack``: real processe
 real RabbitMQ vhost, the same SecantusDB). An open-loop load generator sends
 ``POST /api/v1/units`` at a fixed rate (each send is scheduled at start + i/rate and
 handed to a pool of 256 threads, so slow answers do not lower the offered load). One
-change stream per consumer watches its ``unit_directory`` collection and stamps the
+one change stream over the server (matching each consumer's ``unit_directory``) stamps the
 moment each unit first appears there. A unit's latency is from just before its POST
 left until it is visible in the consumer; "all three" is the slowest of the three
 consumers. A unit that never shows up counts as infinitely late.
@@ -33,19 +33,42 @@ from bench.report import percentile
 from shared import opcount
 
 CONSUMERS = ("supervision", "study", "evaluation")
-IDLE_SECONDS = 2.0
+IDLE_SECONDS = 2.0  # the first idle window, just after start-up (information)
 ALONE_COMMANDS = 20
 # the services' own settings as `make run` has them (the test stack polls faster)
-STACK_ENV = {"DUDAO_CATCH_UP_SECONDS": "2", "DUDAO_RELAY_POLL_SECONDS": "1"}
+STACK_ENV = {"DUDAO_CATCH_UP_SECONDS": "2", "DUDAO_RELAY_POLL_SECONDS": "1",
+             "DUDAO_CATCH_UP_IDLE_SECONDS": "30", "DUDAO_RELAY_IDLE_SECONDS": "5"}
+
+
+def settle_seconds(env: dict = STACK_ENV) -> float:
+    """How long after the last work every paced loop waits its longest: the catch-up's
+    doubling waits from its shortest up to its longest (the relay's are shorter)."""
+    from shared.pace import Pace
+    pace = Pace(float(env["DUDAO_CATCH_UP_SECONDS"]), float(env["DUDAO_CATCH_UP_IDLE_SECONDS"]))
+    total, wait = 0.0, pace.current
+    while wait < pace.longest:
+        total += wait
+        wait = pace.found(False)
+    return total + 1.0
+
+
+class Seen:
+    """One consumer's first sightings: unit id -> when it first appeared."""
+
+    def __init__(self):
+        self.seen: dict[str, float] = {}
 
 
 class VisibilityWatcher:
-    """Stamps the first time each unit id appears in one consumer's unit_directory."""
+    """Stamps the first time each unit id appears in each consumer's unit_directory, through
+    ONE change stream over the server, matching those collections. (One stream per consumer
+    cost the server three times as much: every write anywhere wakes every open change
+    stream's getMore on SecantusDB, so the instrument loaded what it measured.)"""
 
-    def __init__(self, mongo_uri: str, database: str):
-        self.client = MongoClient(mongo_uri)
-        self.collection = self.client[database]["unit_directory"]
-        self.seen: dict[str, float] = {}
+    def __init__(self, mongo_uri: str, databases: dict[str, str]):
+        self.client = MongoClient(mongo_uri, serverMonitoringMode="poll")
+        self.consumer_of = {database: consumer for consumer, database in databases.items()}
+        self.views = {consumer: Seen() for consumer in databases}
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -54,21 +77,25 @@ class VisibilityWatcher:
     def start(self) -> "VisibilityWatcher":
         self._thread.start()
         if not self._ready.wait(30):
-            raise RuntimeError(f"change stream on {self.collection.full_name} did not open")
+            raise RuntimeError("change stream on the unit directories did not open")
+        if self._error is not None:
+            raise RuntimeError(f"change stream on the unit directories failed: {self._error!r}")
         return self
 
     def _run(self) -> None:
+        match = {"$match": {"ns.db": {"$in": sorted(self.consumer_of)}, "ns.coll": "unit_directory"}}
         try:
-            with self.collection.watch(max_await_time_ms=20) as stream:
+            with self.client.watch([match], max_await_time_ms=20) as stream:
                 self._ready.set()
                 while not self._stop.is_set():
                     change = stream.try_next()
                     if change is None:
                         continue
                     now = time.time()
+                    view = self.views.get(self.consumer_of.get(change.get("ns", {}).get("db")))
                     key = change.get("documentKey", {}).get("_id")
-                    if key is not None and key not in self.seen:
-                        self.seen[key] = now
+                    if view is not None and key is not None and key not in view.seen:
+                        view.seen[key] = now
         except BaseException as err:  # reported by stop()
             self._error = err
             self._ready.set()
@@ -78,7 +105,7 @@ class VisibilityWatcher:
         self._thread.join(10)
         self.client.close()
         if self._error is not None:
-            raise RuntimeError(f"watcher on {self.collection.full_name} failed: {self._error!r}")
+            raise RuntimeError(f"watcher on the unit directories failed: {self._error!r}")
 
 
 @dataclasses.dataclass
@@ -153,7 +180,8 @@ class PropagationResult:
     commit_to_visible: list
     startup_seconds: float
     cpu: dict  # process -> CPU seconds per second of offered load
-    idle_cpu: dict  # process -> CPU seconds per second with no load
+    idle_cpu: dict  # process -> CPU seconds per second with no load, the stack settled
+    early_idle_cpu: dict  # the same in the first seconds after start-up
     ops_per_command: dict  # server operation counters per command during the load
     # database commands the stack's processes sent, counted in each (shared.opcount):
     # {(process, purpose, command name): per registered unit}, from the load's start until
@@ -174,14 +202,25 @@ def _epoch(iso: str) -> float:
 
 
 def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, seconds: float,
-        warmup_seconds: float = 2.0, settle_timeout: float = 20.0) -> PropagationResult:
+        warmup_seconds: float = 2.0, settle_timeout: float = 20.0, idle_seconds: float | None = None,
+        idle_settle_seconds: float | None = None) -> PropagationResult:
+    """``idle_seconds``: the steady idle window (default: the catch-up's longest wait);
+    ``idle_settle_seconds``: how long the stack stands idle before it (default: until every
+    paced loop waits its longest)."""
+    if idle_seconds is None:
+        idle_seconds = float(STACK_ENV["DUDAO_CATCH_UP_IDLE_SECONDS"])
+    if idle_settle_seconds is None:
+        idle_settle_seconds = settle_seconds()
     op_dir = workdir / "op-counts"
     stack = Stack(mongo_uri, amqp_uri, prefix, workdir / "stack-logs",
                   extra_env={**STACK_ENV, opcount.ENV: str(op_dir)})
-    probe = MongoClient(mongo_uri)
+    # monitored by polling, as the services' clients are: a streamed hello is held open on
+    # the server, which wakes it four times a second (it would count in the idle stack's CPU)
+    probe = MongoClient(mongo_uri, serverMonitoringMode="poll")
     started = time.time()
     phases: dict[str, float] = {}
-    watchers: dict[str, VisibilityWatcher] = {}
+    watcher: VisibilityWatcher | None = None
+    watchers: dict[str, Seen] = {}
     load = None
     try:
         stack.start_all()
@@ -196,15 +235,26 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
             pids["SecantusDB"] = server
         pids["bench (load + watchers)"] = os.getpid()
         meter = CpuMeter(pids)
-        meter.start()  # an idle window first: what polling costs with no commands at all
+        meter.start()  # the first seconds after start-up: the paced loops at their shortest
+        idle_started = time.time()
+        time.sleep(IDLE_SECONDS)
+        early_idle = {name: spent / (time.time() - idle_started) for name, spent in meter.used().items()}
+        # then an idle stack as it stays with no commands: every paced loop (relay poll,
+        # catch-up: shared/pace.py) backed off to its longest, over a window at least that
+        # long, so each loop looks at least once in it
+        time.sleep(max(0.0, idle_settle_seconds - IDLE_SECONDS))
+        meter.start()
         idle_started = time.time()
         counts_before = _settled_counts(op_dir)
-        time.sleep(IDLE_SECONDS)
+        time.sleep(idle_seconds)
         idle = {name: spent / (time.time() - idle_started) for name, spent in meter.used().items()}
         idle_counted = _per(_counts_between(counts_before, _settled_counts(op_dir)),
                             time.time() - idle_started)
-        # the watchers after the idle window: their change streams poll the server
-        watchers = {c: VisibilityWatcher(mongo_uri, f"{prefix}_{c}").start() for c in CONSUMERS}
+        phases["idle"] = time.time() - mark
+        mark = time.time()
+        # the watcher after the idle window: its change stream polls the server
+        watcher = VisibilityWatcher(mongo_uri, {c: f"{prefix}_{c}" for c in CONSUMERS}).start()
+        watchers = watcher.views
         warm = load.offer(warmup_seconds)
         _wait_visible(warm, watchers, settle_timeout)
         counts_before = _settled_counts(op_dir)
@@ -241,8 +291,8 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         phases["one at a time"] = time.time() - mark
     finally:
         mark = time.time()
-        for w in watchers.values():
-            w.stop()
+        if watcher is not None:
+            watcher.stop()
         if load is not None:
             load.close()
         _stop_all(stack)
@@ -263,6 +313,7 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         achieved_rate=(len(records) - 1) / span if span > 0 else 0.0,
         ack=[r.acked - r.sent for r in ok], per_consumer=per_consumer, all_three=all_three,
         to_commit=to_commit, commit_to_visible=commit_to_visible, startup_seconds=startup, cpu=cpu, idle_cpu=idle,
+        early_idle_cpu=early_idle,
         ops_per_command=ops_per_command, counted=counted, idle_counted=idle_counted,
         counted_alone=counted_alone, alone_ack=[r.acked - r.sent for r in alone],
         alone_visible=[max(w.seen.get(r.unit_id, inf) for w in watchers.values()) - r.sent for r in alone],

@@ -43,6 +43,10 @@ class Lease:
         self._until = now + self.seconds
         return True, newly
 
+    def held(self) -> bool:
+        """Whether this holder's last take or renewal is still running (no round trip)."""
+        return self._until > time.time()
+
     def release(self) -> None:
         self._until = 0.0
         self.collection.update_one({"_id": self.lease_id, "owner": self.owner}, {"$set": {"expires": 0}})

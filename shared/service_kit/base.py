@@ -7,7 +7,6 @@ import logging
 import eventlet
 from marshmallow import fields, validate
 from nameko.rpc import rpc
-from nameko.timer import timer
 
 from shared.attachment_files import with_files
 from shared.config import settings
@@ -16,6 +15,7 @@ from shared.edge import entrypoint
 from shared.inbox import NothingParked
 from shared.opcount import purpose
 from shared.schema_fields import StrictSchema
+from shared.service_kit.pacing import TimerPace, paced_timer
 from shared.service_kit.peers import ClusterRpc
 from shared.service_kit.storage import StorageAccess
 
@@ -46,6 +46,7 @@ class DomainService:
     name = "base"
     storage: StorageAccess
     cluster = ClusterRpc()
+    pace = TimerPace()
 
     def _fetch(self, source: str, after: int, limit: int) -> list[dict]:
         # a source that is down must not hang the consumer (or its shutdown)
@@ -57,6 +58,7 @@ class DomainService:
             raise RuntimeError(f"{source} did not answer events_since within {timeout}s") from None
 
     def _receive(self, source: str, envelope: dict) -> str:
+        self.pace.busy()  # deliveries flow: the catch-up comes back to its shortest interval
         with purpose("inbox"):
             return self.storage.inbox.receive(source, envelope, self._fetch)
 
@@ -116,11 +118,19 @@ class DomainService:
         except Exception as err:
             log.warning("%s's tick failed: %s", what, err)
 
-    @timer(interval=settings().catch_up_seconds)
-    def catch_up(self):
+    # every DUDAO_CATCH_UP_SECONDS while deliveries flow or a round pulls something; each
+    # round that pulls nothing doubles the wait, up to DUDAO_CATCH_UP_IDLE_SECONDS (an idle
+    # stack's cost), and the next delivery brings it back. A source that goes quiet is still
+    # looked at within a few short rounds: a lost last event of a burst is pulled then
+    @paced_timer(settings().catch_up_seconds, settings().catch_up_idle_seconds)
+    def catch_up(self) -> int:
+        """Pull from each quiet source what the broker did not bring; how many applied."""
+        applied = 0
         for source in self.storage.inbox.handlers:
             try:
                 with purpose("catch-up"):
-                    self.storage.inbox.catch_up(source, self._fetch, quiet_only=True)
+                    applied += self.storage.inbox.catch_up(source, self._fetch, quiet_only=True)
             except Exception as err:  # the source may be down; the next tick retries
                 log.info("catch-up from %s deferred: %s", source, err)
+                applied += 1  # not found idle: look again at the short interval
+        return applied

@@ -11,7 +11,8 @@ from shared.service_kit.storage import ServiceStorage, Storage
 
 
 class OutboxRelay(DependencyProvider):
-    """Runs the relay beside the service; wakes on every local commit."""
+    """Runs the relay beside the service; wakes on every local commit, and on another
+    instance's, announced (shared.relay)."""
 
     def __init__(self):
         self._stopping = threading.Event()
@@ -27,7 +28,10 @@ class OutboxRelay(DependencyProvider):
         self.relay = Relay(storage.store, self.container.config["AMQP_URI"])
         self.container.spawn_managed_thread(
             lambda: self.relay.run(self._stopping.is_set, storage.store.committed,
-                                   settings().relay_poll_seconds))
+                                   settings().relay_poll_seconds, settings().relay_idle_seconds))
+        # another instance's commits, announced while this one holds the lease
+        self.container.spawn_managed_thread(
+            lambda: self.relay.listen(self._stopping.is_set, storage.store.committed))
 
     def stop(self):
         self._stopping.set()

@@ -114,3 +114,38 @@ def test_the_relay_is_woken_after_an_inbox_transaction_only_if_it_appended(watch
     store.committed.clear()
     store.wake_relay_if_appended()
     assert not store.committed.is_set(), "one wake per appending transaction"
+
+
+def test_a_commit_in_another_instance_wakes_the_lease_holder(watched, received, amqp_uri,
+                                                             mongo_uri, db_prefix):
+    """The holder polls only once an hour here: what it publishes of the other instance's
+    appends, it publishes because that instance announced them."""
+    import threading
+
+    from assembly.stack import wait_until
+
+    holder_store, _ = watched
+    client = MongoClient(mongo_uri)
+    other_store = MongoEventStore("units", client, f"{db_prefix}_units")
+    holder, other = Relay(holder_store, amqp_uri, owner="holder"), Relay(other_store, amqp_uri, owner="other")
+    stop = threading.Event()
+    try:
+        assert holder.publish_pending() == 0 and holder.held
+        threads = [threading.Thread(target=holder.run, args=(stop.is_set, holder_store.committed, 3600, 3600)),
+                   threading.Thread(target=holder.listen, args=(stop.is_set, holder_store.committed)),
+                   threading.Thread(target=other.run, args=(stop.is_set, other_store.committed, 3600, 3600))]
+        for thread in threads:
+            thread.start()
+        assert holder.listening.wait(30), "the holder's listener did not bind"
+        append(other_store, 2)  # the other instance commits: its relay is woken, not the holder's
+        seen = []
+        wait_until(lambda: seen.extend(received()) or seen == [1, 2], timeout=30,
+                   message="the holder to publish the other instance's events")
+        assert not other.held, "the other instance never held the lease"
+    finally:
+        stop.set()
+        holder_store.committed.set()
+        other_store.committed.set()
+        holder.close()
+        other.close()
+        client.close()
