@@ -50,6 +50,19 @@ class Personal:
     fields: tuple[str, ...]
     subject: str
     at: str = ""
+    # a free-form dict (contact details: {"组长": "…", "电话": "…"}): every text field of it
+    every_text: bool = False
+    # ``subject`` names a field of the payload itself, not of the dict at ``at``
+    subject_at_root: bool = False
+
+    def fields_in(self, holder: dict) -> tuple[str, ...]:
+        if not self.every_text:
+            return self.fields
+        return tuple(k for k, v in holder.items() if isinstance(v, str) or is_sealed(v))
+
+    def subject_of(self, payload: dict, holder: dict) -> str | None:
+        value = (payload if self.subject_at_root else holder).get(self.subject)
+        return value if isinstance(value, str) else None
 
 
 # event type -> what in its payload is personal. One place for every service: a new event
@@ -66,10 +79,10 @@ DECLARED: dict[str, tuple[Personal, ...]] = {
                     Personal(("name",), "member_id", at="members[]")),
     # supervision: a typical case may name a person (the case keys it)
     "TypicalCaseReported": (Personal(("person_name",), "case_id"),),
+    # supervision: a group's contact details (names, phone numbers), keyed by the report
+    "ReportFiled": (Personal((), "report_id", at="contact", every_text=True, subject_at_root=True),),
 }
-# Declared fields hold text: the placeholder that replaces them is text. (ReportFiled's
-# ``contact`` is a group's contact details, a dict: not declared yet, see
-# tests/unit/test_personal_data.py NOT_PERSONAL.)
+# Declared fields hold text: the placeholder that replaces them is text.
 
 # event type -> the payload field naming the subject whose key it destroys (or, a list,
 # the subjects): a member of a unit (units), a member of a supervision group
@@ -156,8 +169,9 @@ def declared_subjects(event_type: str, payload: dict) -> set[str]:
     out = set()
     for spec in DECLARED.get(event_type, ()):
         for holder in _holders(payload, spec.at):
-            if isinstance(holder.get(spec.subject), str):
-                out.add(holder[spec.subject])
+            subject = spec.subject_of(payload, holder)
+            if subject is not None and spec.fields_in(holder):
+                out.add(subject)
     return out
 
 
@@ -198,19 +212,20 @@ def conceal(event_type: str, payload: dict, key_for: KeyLookup) -> tuple[dict, d
     stored, shown = payload, payload
     for spec in DECLARED.get(event_type, ()):
         def sealing(holder: dict, spec=spec) -> dict:
-            subject = holder.get(spec.subject)
-            if not isinstance(subject, str):
+            subject = spec.subject_of(payload, holder)
+            fields = spec.fields_in(holder)
+            if subject is None or not fields:
                 return holder
             key = key_for(subject)
             return {**holder, **{f: seal_value(holder[f], subject, f, key)
-                                 for f in spec.fields
+                                 for f in fields
                                  if holder.get(f) is not None and not is_sealed(holder[f])}}
 
         def showing(holder: dict, spec=spec) -> dict:
-            subject = holder.get(spec.subject)
-            if not isinstance(subject, str) or key_for(subject) is not None:
+            subject = spec.subject_of(payload, holder)
+            if subject is None or key_for(subject) is not None:
                 return holder
-            return {**holder, **{f: PLACEHOLDER for f in spec.fields if holder.get(f) is not None}}
+            return {**holder, **{f: PLACEHOLDER for f in spec.fields_in(holder) if holder.get(f) is not None}}
 
         stored = _copy_with(stored, spec.at, sealing)
         shown = _copy_with(shown, spec.at, showing)
@@ -256,10 +271,11 @@ def reveal(event_type: str, payload: dict, keys: dict[str, dict | None]) -> dict
     out = walk(payload, "")
     for spec in DECLARED.get(event_type, ()):
         def erasing(holder: dict, spec=spec) -> dict:
-            doc = keys.get(holder.get(spec.subject)) if isinstance(holder.get(spec.subject), str) else None
+            subject = spec.subject_of(payload, holder)
+            doc = keys.get(subject) if subject is not None else None
             if doc is None or doc.get("key") is not None:
                 return holder
-            return {**holder, **{f: PLACEHOLDER for f in spec.fields if holder.get(f) is not None}}
+            return {**holder, **{f: PLACEHOLDER for f in spec.fields_in(holder) if holder.get(f) is not None}}
 
         out = _copy_with(out, spec.at, erasing)
     return out
@@ -414,11 +430,11 @@ def mark(event_type: str, payload: dict, source: str) -> dict:
     out = payload
     for spec in DECLARED.get(event_type, ()):
         def marking(holder: dict, spec=spec) -> dict:
-            subject = holder.get(spec.subject)
-            if not isinstance(subject, str):
+            subject = spec.subject_of(payload, holder)
+            if subject is None:
                 return holder
             key_id = rest_key_id(source, subject)
-            return {**holder, **{f: PersonalText(holder[f], key_id) for f in spec.fields
+            return {**holder, **{f: PersonalText(holder[f], key_id) for f in spec.fields_in(holder)
                                  if isinstance(holder.get(f), str) and holder[f] != PLACEHOLDER}}
 
         out = _copy_with(out, spec.at, marking)

@@ -84,10 +84,12 @@ def _sample(event_type: str) -> tuple[dict, dict[str, str]]:
                     node = node[name]
                     holders = [node]
         for i, holder in enumerate(holders):
-            subject = holder.get(spec.subject) if isinstance(holder.get(spec.subject), str) \
-                and holder.get(spec.subject).startswith("s-") else f"s-{event_type}-{n}-{i}"
-            holder[spec.subject] = subject
-            for field in spec.fields:
+            named_by = payload if spec.subject_at_root else holder
+            subject = named_by.get(spec.subject) if isinstance(named_by.get(spec.subject), str) \
+                and named_by.get(spec.subject).startswith("s-") else f"s-{event_type}-{n}-{i}"
+            named_by[spec.subject] = subject
+            # a free-form dict (every_text): two entries of the kind it holds
+            for field in (("联络人", "电话") if spec.every_text else spec.fields):
                 value = f"私密{event_type}{n}{i}{field}"
                 holder[field] = value
                 values[value] = subject
@@ -120,7 +122,6 @@ NOT_PERSONAL = {
     ("UnitRegistered", "name"),  # a unit's name
     ("GroupFormed", "name"),  # a supervision group's name
     ("OpinionsSolicited", "source_name"),  # a body whose opinions were asked
-    ("ReportFiled", "contact"),  # a group's contact details (a dict; see DECLARED)
 }
 
 
