@@ -27,6 +27,7 @@ SCOPE_SHAPES = {"unit": re.compile(r"u-[0-9a-f]{12}"), "supervisor": re.compile(
 NAME_MAX = 100
 SCOPE_MAX = 100
 SESSION_SECONDS = 12 * 3600  # a dashboard session ends this long after its login
+NONCE_KEPT_SECONDS = SESSION_SECONDS + 3600  # a form sent at its session's very end, with room
 # How long a bearer token found live is believed without asking the database again (issue
 # 18: the token check was a database round trip on every request). A revocation through
 # this gateway clears the cache at once; one made by other means (another gateway instance,
@@ -194,10 +195,14 @@ class TokenStore:
     # twice issues one token.
 
     def use_form_nonce(self, nonce: str) -> bool:
-        """True the first time a form's nonce is used, False ever after."""
+        """True the first time a form's nonce is used, False ever after. A used nonce is
+        kept as long as its form could still be sent: a form carries its session's form
+        token, and no session outlives SESSION_SECONDS, so older ones are swept."""
         from pymongo.errors import DuplicateKeyError
+        now = utc_now()
+        self.form_nonces.delete_many({"used_at": {"$lte": iso(now - dt.timedelta(seconds=NONCE_KEPT_SECONDS))}})
         try:
-            self.form_nonces.insert_one({"_id": token_hash(nonce), "used_at": utc_now_iso()})
+            self.form_nonces.insert_one({"_id": token_hash(nonce), "used_at": iso(now)})
         except DuplicateKeyError:
             return False
         return True

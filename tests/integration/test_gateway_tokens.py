@@ -120,6 +120,21 @@ def test_a_token_forms_nonce_is_used_once(store):
     assert store.use_form_nonce("nonce-another-0123") is True
 
 
+def test_used_nonces_are_kept_while_their_form_could_come_and_swept_after(store):
+    from services.gateway.tokens import NONCE_KEPT_SECONDS, SESSION_SECONDS, token_hash
+    assert NONCE_KEPT_SECONDS > SESSION_SECONDS
+    assert store.use_form_nonce("nonce-old-0123456789") is True
+    assert store.use_form_nonce("nonce-recent-0123456") is True
+    long_ago = store.form_nonces.find_one({"_id": token_hash("nonce-recent-0123456")})["used_at"]
+    store.form_nonces.update_one({"_id": token_hash("nonce-old-0123456789")},
+                                 {"$set": {"used_at": "2000-01-01T00:00:00.000Z"}})
+    assert store.use_form_nonce("nonce-new-0123456789") is True
+    kept = {d["_id"] for d in store.form_nonces.find()}
+    assert token_hash("nonce-old-0123456789") not in kept  # older than any session: swept
+    assert token_hash("nonce-recent-0123456") in kept and long_ago
+    assert store.use_form_nonce("nonce-recent-0123456") is False  # still refused
+
+
 def test_the_notice_is_sealed_with_the_session_taken_once_and_only_by_it(store):
     import json
     payload = {"name": "周正平", "token": "dd_the-new-token"}
