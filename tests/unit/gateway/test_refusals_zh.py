@@ -9,8 +9,10 @@ import pathlib
 import re
 
 from services.gateway.dashboard import actions as A
+from services.gateway.dashboard import forms
 from services.gateway.dashboard import refusals_zh as R
-from tests.unit.gateway.test_dashboard_actions import OFFICE, Services
+from services.gateway.dashboard.views import Dashboard
+from tests.unit.gateway.test_dashboard_actions import OFFICE, SUPERVISOR, Services, Sessions, get, post
 from tests.unit.gateway.test_dashboard_erasure import READS, erase, form_of
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -153,3 +155,31 @@ def test_a_domain_refusal_reaches_the_form_in_chinese():
     form = form_of(refused.get_data(as_text=True), "erase_group_member")
     assert refused.status_code == 422
     assert "理由不能超过 200 个字" in form and "at most" not in form
+
+
+def test_the_survey_page_says_a_refusal_in_chinese():
+    said = "survey s-1 has not been drawn yet; nobody could vote"
+    survey = {"survey_id": "s-1", "unit_id": "u-1", "group_id": "g-1", "status": "open", "survey_round": 1,
+              "frame_size": 40, "sample_size": 30, "slips": {}}
+
+    def services(service, rpc, fields):
+        if rpc == "close_survey":
+            return {"ok": False, "status": 409, "error": "conflict", "message": said, "details": {}}
+        return {"ok": True, "result": {"get_survey": survey, "get_unit": {"unit_id": "u-1", "name": "单位甲"}}
+                .get(rpc, {})}
+
+    refused = post(Dashboard(Sessions(SUPERVISOR), services), "/dashboard/surveys/s-1/close",
+                   {"csrf": forms.form_token("sess-1")})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409, html[:500]
+    assert "未能结束测评：测评 s-1 尚未抽样，无人投票，不能结束" in html and "nobody could vote" not in html
+
+
+def test_a_page_whose_read_is_refused_says_why_in_chinese():
+    def services(service, rpc, fields):
+        return {"ok": False, "status": 404, "error": "not_found", "message": "group g-9 does not exist",
+                "details": {}}
+
+    html = get(Dashboard(Sessions(OFFICE), services), "/dashboard/groups/g-9")
+    text = html.get_data(as_text=True)
+    assert html.status_code == 404 and "未找到：督导组 g-9 不存在" in text and "does not exist" not in text
