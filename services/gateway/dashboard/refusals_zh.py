@@ -44,6 +44,9 @@ _TABLE = (
     ("{field} must be an ISO date like 2005-02-18", "请填写日期（如 2005-02-18）"),
     ("{field} must be an ISO date like 2024-02-18", "请填写日期（如 2024-02-18）"),
     ("{field} must be an ISO date (YYYY-MM-DD)", "请填写日期（如 2024-02-18）"),
+    ("category must be one of the plan's 二看: {choices}", "问题类别须为实施方案“二看”所列的类别，请从列表中选择"),
+    ("{field} must be one of {choices}", "请从列表中选择"),
+    ("{field} must be a person", "请填写人员的姓名、单位和职务"),
     # ---------------------------------------------------------------- units: the unit page
     ("unit '{unit}' is already registered", "单位 {unit} 已登记，不能重复登记"),
     ("sections must not repeat", "科室名称不能重复"),
@@ -261,6 +264,7 @@ _TABLE = (
      "必学篇目以外的学习内容，须作为本地文件填写标题和文号"),
     ("a local document must carry a title and a document reference", "本地文件须填写标题和文号"),
     ("this study session is already recorded", "该次集中学习已登记"),
+    ("unknown study form '{form}'", "学习形式不在规定之列，请从列表中选择"),
     ("a session must name its content from the required list or as a local document with a reference",
      "集中学习须填写学习内容（必学篇目，或注明文号的本地文件）"),
     ("the unit has no such study group", "本单位没有这个学习小组"),
