@@ -26,6 +26,7 @@ import re
 from marshmallow import fields as mf
 from marshmallow import validate
 
+from services.gateway.dashboard import refusals_zh
 from services.gateway.routes import Route, all_routes
 
 
@@ -270,19 +271,10 @@ MESSAGES = {
     "Must be one of:": "请从列表中选择",
     "Shorter than minimum length": "此项不能为空",
     "Longer than maximum length": "内容过长",
-    # the domain's refusals of the forms of issue 17 (h-office17b)
-    "the reply date has already passed": "答复期限已过，请选择今天或以后的日期",
-    "an exemplary person needs": "典型人物须填写姓名",
+    # the gateway's schema and handlers' refusals (the domain's are in refusals_zh)
     "period_to is before period_from": "截止日期早于起始日期",
-    "a typical case is publicised only after": "典型须先向所去单位党委（党组）和活动办推荐，才能宣传",
-    # the erasure forms' refusals (issue 19, h-erase)
-    "the personal data of member": "该党员的个人信息已删除，无需再次删除",
-    "the personal data of group member": "该督导组成员的个人信息已删除，无需再次删除",
+    "an exemplary person needs a name": "典型人物须填写姓名",
     "no member '": "没有这名党员（编号有误）",
-}
-# refusals named by a phrase inside the message (the subject's id comes first)
-INSIDE = {
-    " is not a member of group ": "此人不是本督导组的成员",
 }
 
 
@@ -290,17 +282,15 @@ RANGE = re.compile(r"Must be greater than or equal to (\S+) and less than or equ
 
 
 def chinese(message: str) -> str:
-    """A marshmallow message in Chinese where it is a standard one; else as the service said."""
+    """A marshmallow message, or a service's domain refusal (refusals_zh), in Chinese where it
+    is one the dashboard knows; else as the service said."""
     within = RANGE.match(message)
     if within:
         return f"应在 {within.group(1)} 至 {within.group(2)} 之间"
     for english, text in MESSAGES.items():
         if message.startswith(english):
             return text
-    for english, text in INSIDE.items():
-        if english in message:
-            return text
-    return message
+    return refusals_zh.translate(message) or message
 
 
 def coerce(inputs: tuple[FormField, ...], form) -> tuple[dict, dict]:

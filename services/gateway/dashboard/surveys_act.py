@@ -19,6 +19,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.dashboard import forms, slips
+from services.gateway.dashboard.actions import chinese
 
 MISSING = {  # the validity gate's codes (services/evaluation SAMPLING.md), beside the field
     "min_sample": "样本人数不足：至少 30 人，或通报范围内的全体人员（不足 30 人时）",
@@ -79,7 +80,7 @@ def _open(dash, request: Request, person, unit: str) -> Response:
     for field, messages in (details.get("fields") or {}).items():
         problems[field] = "；".join(messages) if isinstance(messages, list) else str(messages)
     return _reshow(dash, request, person, unit, answer.get("status", 422), raw, problems,
-                   error="未能开始测评：" + str(answer.get("message", "")) if not problems else None)
+                   error="未能开始测评：" + chinese(str(answer.get("message", ""))) if not problems else None)
 
 
 def _reshow(dash, request, person, unit, status, raw, problems, error=None) -> Response:
@@ -114,7 +115,7 @@ def draw(dash, request: Request, person, survey: str) -> Response:
         fields = (answer.get("details") or {}).get("fields") or {}
         problems = {f: "；".join(m) if isinstance(m, list) else str(m) for f, m in fields.items()}
         return survey_page_again(dash, person, survey, answer.get("status", 422),
-                                 "未能抽样：" + str(answer.get("message", "")), problems=problems)
+                                 "未能抽样：" + chinese(str(answer.get("message", ""))), problems=problems)
     drawn = answer["result"]
     doc = dash.fetch(person, "evaluation", "get_survey", {"survey": survey})
     unit = dash.fetch(person, "units", "get_unit", {"unit": drawn["unit_id"]}, missing_ok=True) or {}
@@ -133,7 +134,7 @@ def close(dash, request: Request, person, survey: str) -> Response:
     answer = _act(dash, person, "close_survey", {"survey_id": survey})
     if not answer.get("ok"):
         return survey_page_again(dash, person, survey, answer.get("status", 422),
-                                 "未能结束测评：" + str(answer.get("message", "")))
+                                 "未能结束测评：" + chinese(str(answer.get("message", ""))))
     return redirect(f"{PREFIX}/surveys/{survey}", 303)
 
 

@@ -27,6 +27,7 @@ from services.gateway.dashboard import ballot, forms, rectification, surveys_act
 from services.gateway.dashboard import labels as L
 from services.gateway.dashboard import workbench as W
 from services.gateway.dashboard.acting import Acting, refusal
+from services.gateway.dashboard.actions import chinese
 from services.gateway.ratelimit import AuthFailureLimiter
 from services.gateway.routes import all_routes, rpc_fields
 from services.gateway.tokens import SESSION_SECONDS, Person, TokenStore
@@ -270,11 +271,12 @@ class Dashboard(Acting):
         status = answer.get("status", 422)
         if missing_ok and status == 404:
             return None
+        said = chinese(str(answer.get("message", "请求被拒绝")))
         if status == 403:
-            raise PageError(403, "无权查看：" + str(answer.get("message", "")))
+            raise PageError(403, "无权查看：" + said)
         if status == 404:
-            raise PageError(404, "未找到：" + str(answer.get("message", "")))
-        raise PageError(status, str(answer.get("message", "请求被拒绝")))
+            raise PageError(404, "未找到：" + said)
+        raise PageError(status, said)
 
     def _unit_names(self, person: Person) -> dict:
         if person.role not in _route_roles().get(("units", "list_units"), ()):
