@@ -294,7 +294,21 @@ def test_a_revoked_token_is_logged_out(stack, county):
 
 # ---------------------------------------------------------------- the pages against the API
 def test_county_overview_shows_units_by_phase_and_batch(stack, county):
-    api = stack.as_role("office").get("/overview").json()
+    # the page is compared with the API read just before it and checked again just after: a
+    # unit whose overdue flag changed in between (events of the fixture still arriving, a
+    # deadline passing) means the two reads saw different counties, so the pair is taken again
+    office = stack.as_role("office")
+    for _ in range(5):
+        api = office.get("/overview").json()
+        v = _overview_page(stack, api)
+        if office.get("/overview").json() == api:
+            break
+    assert v["page"]["status"] == 200
+    _check_overview(v, api)
+
+
+def _overview_page(stack, api: dict) -> dict:
+    """What the overview page shows of the figures ``api`` has."""
     steps = [{"goto": "/dashboard/overview", "as": "page"}, {"text": ["total", "[data-testid=total]"]}]
     steps += [{"text": [f"phase:{p}", f"[data-testid=phase-{p}]"]} for p in api["by_phase"]]
     for batch, counts in api["by_batch"].items():
@@ -304,7 +318,10 @@ def test_county_overview_shows_units_by_phase_and_batch(stack, county):
                                   ".map(t => ({name: t.name, y: t.y}))"]},
               {"texts": ["flagged", "#flagged li", "data-unit"]}, {"shot": "overview-desktop"}]
     [v] = browse(stack, session(stack.token("office"), *steps))
-    assert v["page"]["status"] == 200
+    return v
+
+
+def _check_overview(v: dict, api: dict) -> None:
     assert v["total"] == str(api["total"])
     for phase, n in api["by_phase"].items():
         assert v[f"phase:{phase}"] == str(n)
