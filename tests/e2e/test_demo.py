@@ -240,7 +240,10 @@ def test_what_fell_due_in_the_weeks_since_is_overdue_and_urged(units, office):
     # every other arrived group reported its contact details the day it came (R16)
     contacts = office.get("/obligations", params={"status": "overdue", "type": "contact_details"}).json()
     assert [o["unit_id"] for o in contacts] == [ids["县公安局"]]
-    card = office.get(f"/units/{ids['县农业局']}").json()
+    # the unit's card learns of it from supervision's events: a hop later than the list above
+    card = wait_until(lambda: (c := office.get(f"/units/{ids['县农业局']}").json())
+                      and {"arrival", "work_plan"} <= set(c["overdue"]["types"]) and c, 30,
+                      message="the units service to hear what fell overdue") or {}
     assert {"arrival", "work_plan"} <= set(card["overdue"]["types"]) and "overdue" in card["flags"]
     console = office.get("/console").json()
     assert {o["obligation_id"] for o in console["overdue"]} >= {f"{ids['县农业局']}:arrival"}
