@@ -85,11 +85,12 @@ class _Delivery:
 
 class Inbox:
     def __init__(self, client, db, handlers: dict[str, Handler], *, retries: int = 3,
-                 on_commit: Callable[[], None] | None = None, retry_delay: float = 0.05):
+                 on_commit: Callable[[], None] | None = None, retry_delay: float = 0.05,
+                 vault: KeyVault | None = None):
         self.client = client
         self.checkpoints = db["inbox_checkpoints"]
         self.parked = db["parked_events"]
-        self.vault = KeyVault(db)
+        self.vault = vault or KeyVault(db)  # parked events hold personal data sealed
         self.forks = db["inbox_forks"]
         self._stopped: set[str] = set()  # sources stopped by a fork
         self.handlers = handlers

@@ -31,11 +31,12 @@ class MongoProjector:
     ``suffix`` builds a parallel set of collections (``cards__rebuild``) so an
     audit rebuild can replay the log beside the live read models."""
 
-    def __init__(self, db, projections: Iterable[Projection], suffix: str = ""):
+    def __init__(self, db, projections: Iterable[Projection], suffix: str = "",
+                 vault: KeyVault | None = None):
         self.db = db
         self.projections = list(projections)
         self.suffix = suffix
-        self.vault = KeyVault(db)
+        self.vault = vault or KeyVault(db)
 
     def collection(self, projection: Projection):
         return self.db[projection.collection + self.suffix]
@@ -72,7 +73,8 @@ class MongoProjector:
             found = by_ids(self.db[name], keys, session)
             loaded.update({(name, key): found.get(key) for key in keys})
         needed = set(erased).union(*(pd.rest_key_ids(d) for d in loaded.values() if d is not None),
-                                   *(pd.rest_key_ids(env["payload"]) for env in envelopes))
+                                   *(pd.rest_key_ids(env["payload"]) for env in envelopes
+                                     if env["type"] in pd.DECLARED))  # only those are marked
         keyring = self.vault.keyring(needed, session) if needed else None
         if keyring is not None:
             loaded = {at: None if doc is None else pd.open_doc(doc, keyring.existing_key, marked=True)

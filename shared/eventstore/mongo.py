@@ -148,7 +148,8 @@ def _insert(collection: Collection, docs: list[dict], session) -> None:
 
 
 class MongoEventStore(EventStore):
-    def __init__(self, service: str, client: MongoClient, database: str, **kwargs):
+    def __init__(self, service: str, client: MongoClient, database: str, *,
+                 vault: KeyVault | None = None, **kwargs):
         super().__init__(service, **kwargs)
         self.client = client
         self.db = client[database]
@@ -159,8 +160,7 @@ class MongoEventStore(EventStore):
         self.commands = self.db["commands"]
         # personal data keys, one per person (shared.personal_data): apart from the log,
         # written by the transaction that appends what they seal
-        self.keys = self.db[personal_data.KEY_COLLECTION]
-        self.vault = KeyVault(self.db)
+        self.vault = vault or KeyVault(self.db)
         self._queue: list[_Pending] = []
         # guards the queue and the leader flag; waiters sleep on it, not on a lock the
         # leader could take straight back (that kept batches at 1-2 commands)

@@ -91,15 +91,19 @@ class Storage:
         self.wiring = wiring
         self.client = MongoClient(mongo_uri, **(mongo_options or {}))
         self.db = self.client[database]
+        # one vault for the database: the keys an erasure destroys leave the reads' cache
         self.vault = KeyVault(self.db)  # read models store personal data sealed
         self.sessions = SessionLedger(self.client, self.db)  # before any transaction
-        self.own = MongoProjector(self.db, [p for p in wiring.projections if p.source == self.service])
-        self.foreign = MongoProjector(self.db, [p for p in wiring.projections if p.source != self.service])
+        self.own = MongoProjector(self.db, [p for p in wiring.projections if p.source == self.service],
+                                  vault=self.vault)
+        self.foreign = MongoProjector(self.db, [p for p in wiring.projections if p.source != self.service],
+                                      vault=self.vault)
         self.store = MongoEventStore(self.service, self.client, database, upcasters=wiring.upcasters,
-                                     on_append=self._project_own)
+                                     on_append=self._project_own, vault=self.vault)
         self.inbox = Inbox(self.client, self.db,
                            {source: self._handler_for(source) for source in wiring.sources()},
-                           retries=settings().inbox_retries, on_commit=self.store.wake_relay_if_appended)
+                           retries=settings().inbox_retries, on_commit=self.store.wake_relay_if_appended,
+                           vault=self.vault)
 
     def ensure_ready(self) -> None:
         self.sessions.end_predecessors()  # a process killed mid-transaction holds locks

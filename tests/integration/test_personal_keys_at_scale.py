@@ -52,3 +52,28 @@ def test_ten_thousand_people_named_and_erased_in_one_transaction_each(mongo_uri,
         assert "受访者" not in str(opened)
     finally:
         client.close()
+
+
+def test_a_key_kept_for_reads_is_dropped_by_an_erasure_written_through_the_same_vault(mongo_uri, db_prefix):
+    """Reads outside a transaction keep live keys a while (KeyVault's read cache); a service
+    writes its erasures through the one vault its reads use, so the placeholder shows at once."""
+    from services.units.service import UnitsService
+    from shared.config import settings
+    from shared.service_kit.storage import Storage, wiring_of
+
+    storage = Storage(wiring_of(UnitsService), mongo_uri, f"{db_prefix}_units", settings().mongo_options())
+    try:
+        vault = storage.vault
+        assert storage.own.vault is vault and storage.foreign.vault is vault
+        assert storage.store.vault is vault and storage.inbox.vault is vault
+        with storage.client.start_session() as session:
+            keyring = vault.keyring({"units:m-1"}, session)
+            stored = pd.seal_doc({"name": pd.PersonalText("缓存张某", "units:m-1")}, keyring.key_for)
+            vault.write(keyring, session)
+        assert vault.opened([stored])[0]["name"] == "缓存张某"  # and now kept for reads
+        erasure = vault.keyring({"units:m-1"})
+        erasure.erase("units:m-1")
+        vault.write(erasure, None)
+        assert vault.opened([stored])[0]["name"] == pd.PLACEHOLDER
+    finally:
+        storage.close()
