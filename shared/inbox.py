@@ -34,6 +34,7 @@ from collections import defaultdict
 from typing import Callable
 
 from shared import personal_data
+from shared import write_batch as wb
 from shared.clock import utc_now_iso
 from shared.envelope import GENESIS_HASH
 from shared.eventstore.mongo import run_transaction
@@ -106,6 +107,11 @@ class Inbox:
         # and the delivery is judged again on a fresh read. It spares a delivery its read of
         # the checkpoint (issue 18); the catch-up timer reads the stored one every tick.
         self._known: dict[str, int] = {}
+        # per source, the checkpoint's list of blocked streams as last read or left by this
+        # instance's own commit: when known to be empty, a run's compare-and-set is gathered
+        # with its projection writes (one round trip, shared.write_batch) and checks that the
+        # list is still empty instead of returning it
+        self._known_blocked: dict[str, list] = {}
         # per source, whether a delivery applied something since the last catch-up tick
         self._delivered: set[str] = set()
 
@@ -138,6 +144,10 @@ class Inbox:
         doc = self.checkpoints.find_one({"_id": source})
         position = doc["position"] if doc else 0
         self._known[source] = position
+        if doc is not None and doc.get("blocked") is not None:
+            self._known_blocked[source] = doc["blocked"]
+        else:
+            self._known_blocked.pop(source, None)
         return position
 
     def _known_checkpoint(self, source: str) -> int:
@@ -151,6 +161,7 @@ class Inbox:
     def _forget(self, source: str) -> None:
         """The checkpoint moved elsewhere (another instance): read it next time."""
         self._known.pop(source, None)
+        self._known_blocked.pop(source, None)
 
     def kept_checkpoints(self) -> list[dict]:
         return kept_checkpoints(self.checkpoints.database)
@@ -301,7 +312,7 @@ class Inbox:
         if len(envs) < 2:
             return None
         try:
-            outcomes = run_transaction(self.client, lambda s: self._apply_many(s, source, envs))
+            outcomes = run_transaction(self.client, self._trusting_once(source, envs))
         except Exception as err:  # noqa: BLE001 - every case is decided again one at a time
             log.info("applying %s #%s-#%s together did not go through (%s); one at a time",
                      source, envs[0]["position"], envs[-1]["position"], err)
@@ -331,7 +342,7 @@ class Inbox:
         error = None
         for attempt in range(self.retries):
             try:
-                outcome = run_transaction(self.client, lambda s: self._apply(s, source, env))
+                [outcome] = run_transaction(self.client, self._trusting_once(source, [env]))
                 self._moved(source, env["position"])
                 self.on_commit()
                 return outcome
@@ -348,16 +359,33 @@ class Inbox:
                 time.sleep(self.retry_delay * (attempt + 1))
         return self._park(source, env, error)
 
-    def _apply(self, session, source: str, env: dict) -> str:
-        [outcome] = self._apply_many(session, source, [env])
-        return outcome
+    def _trusting_once(self, source: str, envs: list[dict]):
+        """The transaction's work: its first attempt may trust what this instance knows of
+        the checkpoint (``_apply_many``); a retry (a conflict, a collision) reads it."""
+        attempts = [0]
 
-    def _apply_many(self, session, source: str, envs: list[dict]) -> list[str]:
+        def work(session):
+            attempts[0] += 1
+            return self._apply_many(session, source, envs, trust=attempts[0] == 1)
+        return work
+
+    def _apply_many(self, session, source: str, envs: list[dict], trust: bool = False) -> list[str]:
         for before, env in zip(envs, envs[1:]):
             if env["position"] != before["position"] + 1 or env["prev_hash"] != before["hash"]:
                 raise NotOurSource(f"{source} #{env['position']} does not continue "
                                    f"#{before['position']} in the run")
-        before = self._advance(session, source, envs[0], envs[-1])
+        with wb.gathering(self.client, session):
+            return self._apply_gathered(session, source, envs, trust)
+
+    def _apply_gathered(self, session, source: str, envs: list[dict], trust: bool) -> list[str]:
+        """The run's checkpoint move and projection writes in one batch (sent at the end,
+        or before a reaction that must see them)."""
+        if trust and self._known_blocked.get(source) == [] and \
+                self._known.get(source) == envs[0]["position"] - 1:
+            before = self._advance_gathered(session, source, envs[0], envs[-1])
+        else:
+            before = self._advance(session, source, envs[0], envs[-1])
+            self._known_blocked[source] = before.get("blocked")
         blockers = self._parked_positions(session, source, {env["stream_id"] for env in envs}, before)
         outcomes, applying = [], []
         for env in envs:
@@ -377,12 +405,25 @@ class Inbox:
         (``handler.run``: its writes gathered), else one by one."""
         handler = self.handlers[source]
         run = getattr(handler, "run", None)
-        if run is not None:
+        if run is not None:  # it flushes the batch itself before what must see its writes
             if envs:
                 run(session, envs)
             return
         for env in envs:
+            wb.flush(session)  # a plain handler may read what the one before it wrote
             handler(session, env)
+
+    def _advance_gathered(self, session, source: str, env: dict, last: dict) -> dict:
+        """``_advance`` gathered into the run's batch, from a checkpoint known to list no
+        blocked stream: the compare-and-set also checks that the list is still empty, and a
+        checkpoint that moved or changed makes the batch collide (shared.write_batch.cas),
+        so the transaction's retry reads it (``_advance``)."""
+        cas = wb.cas(self.checkpoints,
+                     {"_id": source, "position": env["position"] - 1, "hash": env["prev_hash"],
+                      "blocked": {"$size": 0}},
+                     {"$set": {"position": last["position"], "hash": last["hash"]}})
+        wb.add_to(session, self.checkpoints, [cas])
+        return {"blocked": []}
 
     def _advance(self, session, source: str, env: dict, last: dict | None = None) -> dict:
         """Compare-and-set from the position before ``env`` and its hash, to ``last`` (or
@@ -418,6 +459,7 @@ class Inbox:
             self._forget(source)
             return "duplicate"
         self._moved(source, env["position"])
+        self._known_blocked.pop(source, None)  # it lists this stream now
         log.error("parked %s #%s: %s", source, env["position"], detail)
         return "parked"
 
@@ -468,5 +510,6 @@ class Inbox:
                 return [d["position"] for d in docs]
 
             positions = run_transaction(self.client, work)
+            self._known_blocked.pop(source, None)  # the stream left the list
             self.on_commit()
             return positions

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from pymongo import DeleteOne, InsertOne, ReplaceOne
-
 from shared import personal_data as pd
+from shared import write_batch as wb
 from shared.key_vault import KeyVault
 from shared.lookups import by_ids
 from shared.projection import Projection
@@ -93,25 +92,29 @@ class MongoProjector:
         for key_id in erased:
             keyring.erase(key_id)
         writes: dict[str, list] = {}
+        handles = {name: self.db[name] for name in wanted}
         for (name, key), new in current.items():
             old = loaded[(name, key)]
             if new is old:  # left as it was (or absent and still absent)
                 continue
             if keyring is not None and new is not None:
                 new = pd.seal_doc(new, keyring.key_for)
+            collection = handles[name]
             if new is None:
-                writes.setdefault(name, []).append(DeleteOne({"_id": key}))
+                writes.setdefault(name, []).append(wb.delete(collection, {"_id": key}))
             elif old is None:
                 # absent when loaded (in the caller's transaction, when it holds one): an
                 # insert, a tenth of an upsert's cost on SecantusDB; a document that another
                 # writer inserted meanwhile makes it fail and the caller try again
-                writes.setdefault(name, []).append(InsertOne(new))
+                writes.setdefault(name, []).append(wb.insert(collection, new))
             else:
-                writes.setdefault(name, []).append(ReplaceOne({"_id": key}, new, upsert=True))
+                writes.setdefault(name, []).append(wb.replace(collection, {"_id": key}, new, upsert=True))
         if keyring is not None:
             self.vault.write(keyring, session)
+        # gathered with the rest of the caller's transaction when it opened a batch
+        # (shared.write_batch), else one bulk_write per collection now
         for name, ops in writes.items():
-            self.db[name].bulk_write(ops, ordered=False, session=session)
+            wb.add_to(session, handles[name], ops)
 
     def drop(self) -> None:
         for p in self.projections:

@@ -29,11 +29,12 @@ from typing import Iterator
 from bson import decode_all
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, OperationFailure
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from shared import personal_data
+from shared import write_batch as wb
 from shared.clock import utc_now_iso
 from shared.eventstore.base import (
     AppendRequest,
@@ -134,17 +135,6 @@ def read_log(events: Collection, query: dict, batch: int = READ_BATCH) -> Iterat
     cursor = events.find_raw_batches(query).sort("_id", ASCENDING).hint("_id_").batch_size(batch)
     for data in read_ahead(cursor, chunk=1):
         yield from decode_all(data, events.codec_options)
-
-
-def _insert(collection: Collection, docs: list[dict], session) -> None:
-    """insert_many, a collision on a unique index raised as DuplicateKeyError: a conflict
-    that run_transaction retries (reading what the first attempt took as known)."""
-    try:
-        collection.insert_many(docs, ordered=True, session=session)
-    except BulkWriteError as err:
-        if any(e.get("code") == 11000 for e in err.details.get("writeErrors", [])):
-            raise DuplicateKeyError(f"{collection.name}: a unique key is taken") from err
-        raise
 
 
 class MongoEventStore(EventStore):
@@ -355,13 +345,17 @@ class MongoEventStore(EventStore):
                 fresh[key.id] = (key, envelopes)
                 commands.append(command_record(key, envelopes))
         if docs:
-            _insert(self.events, [dict(d, _id=d["position"]) for d in docs], session)
-            if commands:
-                _insert(self.commands, commands, session)
-            self._move_head(session, head, position, last_hash)
-            self._write_keys(keyring, session)
-            if self.on_append:
-                self.on_append(session, keyring.shown_to_caller(docs))
+            # the events, the command records, the head's move and the own projections'
+            # writes gathered into one round trip (shared.write_batch), sent before this
+            # returns: a reaction appending twice in one transaction reads the head again
+            with wb.gathering(self.client, session):
+                wb.add_to(session, self.events,
+                          [wb.insert(self.events, dict(d, _id=d["position"])) for d in docs])
+                wb.add_to(session, self.commands, [wb.insert(self.commands, c) for c in commands])
+                self._move_head(session, head, position, last_hash)
+                self._write_keys(keyring, session)
+                if self.on_append:
+                    self.on_append(session, keyring.shown_to_caller(docs))
         if written is not None:
             written["head"] = {"position": position, "hash": last_hash}
             written["versions"] = {p.request.stream_id: versions[p.request.stream_id] for p in batch}
@@ -408,15 +402,11 @@ class MongoEventStore(EventStore):
         return self._recorded_events(record)
 
     def _move_head(self, session, old: dict, position: int, last_hash: str) -> None:
-        if old["position"] == 0:
-            self.meta.insert_one({"_id": HEAD_ID, "position": position, "hash": last_hash},
-                                 session=session)
-            return
-        moved = self.meta.update_one({"_id": HEAD_ID, "position": old["position"]},
-                                     {"$set": {"position": position, "hash": last_hash}},
-                                     session=session)
-        if moved.modified_count != 1:
-            raise DuplicateKeyError("log head moved under this transaction")
+        """The head's compare-and-set from the position this transaction read (or took as
+        known): another writer's move makes it collide on the head's _id, a conflict the
+        transaction retries (shared.write_batch.cas; a head not yet written is inserted)."""
+        moved = {"$set": {"position": position, "hash": last_hash}}
+        wb.add_to(session, self.meta, [wb.cas(self.meta, {"_id": HEAD_ID, "position": old["position"]}, moved)])
 
     def _stream_versions(self, stream_ids: set[str], session) -> dict[str, int]:
         """Every batched stream's version in one round trip (inside the transaction's

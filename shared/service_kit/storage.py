@@ -10,6 +10,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 
 from shared import personal_data
+from shared import write_batch as wb
 from shared.config import settings
 from shared.domain import Actor, DomainError
 from shared.eventstore import AppendRequest, CommandKey, ConcurrencyError
@@ -128,8 +129,9 @@ class Storage:
                     self.foreign.apply(envs, source, session)
 
         def handle_run(session, envs: list[dict]) -> None:
-            # a run of the inbox: its projection writes gathered (one read and one write per
-            # collection), flushed before each reaction so that it sees what came before it.
+            # a run of the inbox: its projection writes gathered (one read per collection,
+            # the writes in the inbox's batch, shared.write_batch), flushed before each
+            # reaction so that it sees what came before it.
             # A reaction that takes a run (``reaction.run``) is handed the consecutive events
             # of its type at once, before their projection writes: it sees the read models as
             # they stood before the first of them and folds the run itself (a roster import's
@@ -148,6 +150,7 @@ class Storage:
                     pending.append(env)
                     project(session, pending)
                     pending = []
+                    wb.flush(session)  # the reaction reads and appends: it sees the writes
                     with purpose("reaction"):
                         reaction(ReactionContext(self, session, env), env)
                     at += 1
@@ -156,6 +159,7 @@ class Storage:
                 while end < len(envs) and envs[end]["type"] == env["type"]:
                     end += 1
                 project(session, pending)
+                wb.flush(session)
                 with purpose("reaction"):
                     run(ReactionContext(self, session, env), envs[at:end])
                 pending, at = envs[at:end], end
