@@ -130,6 +130,10 @@ class WriteBatch:
         except ClientBulkWriteException as err:
             if any(e.get("code") == DUPLICATE_KEY for e in err.write_errors or []):
                 raise DuplicateKeyError("a unique key is taken (gathered writes)") from err
+            if isinstance(err.error, Exception):
+                # the command itself failed (a write conflict, the server gone): raised as it
+                # came, with its labels, so that run_transaction retries what is transient
+                raise err.error from err
             raise
 
     def _per_collection(self, writes) -> None:
