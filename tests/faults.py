@@ -127,8 +127,8 @@ def kill_in_inbox_run(arg: str) -> None:
         raise SystemExit("kill-in-inbox-run needs the event type and N: kill-in-inbox-run=TYPE:N")
     apply_many, seen = Inbox._apply_many, []
 
-    def apply_then_die(self, session, source, envs):
-        outcomes = apply_many(self, session, source, envs)
+    def apply_then_die(self, session, source, envs, **options):
+        outcomes = apply_many(self, session, source, envs, **options)
         if any(env["type"] == kind for env in envs):
             seen.append(len(envs))
             if len(seen) == int(nth):
