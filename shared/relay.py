@@ -89,7 +89,9 @@ class Relay:
             doc = self.meta.find_one({"_id": CHECKPOINT_ID})
             self._published = self._stored = doc["position"] if doc else 0
         after = self._published
-        pending = self.store.events_since(after, self.batch)
+        # what this process just committed, when it continues from there (no read of the
+        # log, issue 18); else, and for everything else, the log
+        pending = self.store.committed_since(after, self.batch) or self.store.events_since(after, self.batch)
         if not pending:
             self.flush()  # the events stopped: the checkpoint catches up now
             return 0

@@ -56,6 +56,38 @@ MAX_BATCH = 64
 MAX_ATTEMPTS = 50
 REVEAL_CHUNK = 500  # envelopes whose personal data keys one lookup fetches (iter_all)
 KNOWN_STREAMS_MAX = 10_000  # stream versions remembered at most (then forgotten at once)
+HANDOFF_MAX = 5_000  # committed events kept for the relay at most (the oldest dropped first)
+
+
+class Handoff:
+    """What this process's own commits wrote, as stored, kept for the relay (issue 18): it
+    publishes them without reading them back from the log when they continue exactly from
+    what it published. Filled only after a commit returned; bounded; anything it lacks (another
+    instance's events, an inbox reaction's, a start, what overflowed) the relay reads from
+    the log, so it is a cache of the log and never a second source of truth."""
+
+    def __init__(self, limit: int = HANDOFF_MAX):
+        self.limit = limit
+        self._docs: dict[int, dict] = {}  # by position
+        self._lock = threading.Lock()
+
+    def put(self, docs: list[dict]) -> None:
+        with self._lock:
+            for doc in docs:
+                self._docs[doc["position"]] = doc
+            while len(self._docs) > self.limit:
+                del self._docs[min(self._docs)]
+
+    def take(self, after: int, limit: int) -> list[dict]:
+        """The stored documents at positions after+1, after+2, … as far as they run without a
+        gap (at most ``limit``); the ones at or before ``after`` are dropped."""
+        with self._lock:
+            for position in [p for p in self._docs if p <= after]:
+                del self._docs[position]
+            run = []
+            while len(run) < limit and after + 1 + len(run) in self._docs:
+                run.append(self._docs.pop(after + 1 + len(run)))
+            return run
 
 
 class _Pending:
@@ -157,6 +189,7 @@ class MongoEventStore(EventStore):
         self._group = threading.Condition()
         self._leader_active = False
         self.committed = threading.Event()  # set after each commit: wakes the relay
+        self.handoff = Handoff()  # what those commits wrote, for the relay
         # per (green) thread: did a transaction the caller commits itself append events?
         self._appended_in_session = threading.local()
         # what a first attempt may take as read (see the module's docstring): the head as
@@ -213,16 +246,21 @@ class MongoEventStore(EventStore):
         """One transaction of its own (not the group commit's batch, where one bad request
         must not fail its neighbours): any refusal aborts it, nothing written."""
         pending = [_Pending(r) for r in requests]
+        written: dict = {}
 
         def work(session):
-            outcome = self._write(session, pending)
+            self._attempt.written = written
+            try:
+                outcome = self._write(session, pending)
+            finally:
+                self._attempt.written = None
             for _, error in outcome:
                 if error is not None:
                     raise error
             return [envelopes for envelopes, _ in outcome]
 
         result = run_transaction(self.client, work)
-        self.committed.set()
+        self._committed(written)
         return result
 
     def append_in_session(self, session, request: AppendRequest) -> list[dict]:
@@ -271,6 +309,11 @@ class MongoEventStore(EventStore):
         self._remember(written)
         for pending, (result, error) in zip(batch, outcome):
             self._finish(pending, result, error)
+        self._committed(written)
+
+    def _committed(self, written: dict) -> None:
+        """After a commit of the store's own: hand what it wrote to the relay and wake it."""
+        self.handoff.put(written.get("docs", []))
         self.committed.set()
 
     def _remember(self, written: dict) -> None:
@@ -356,7 +399,8 @@ class MongoEventStore(EventStore):
                 self._write_keys(keyring, session)
                 if self.on_append:
                     self.on_append(session, keyring.shown_to_caller(docs))
-        if written is not None:
+        if written is not None:  # this attempt's, replaced by a retry's: read once committed
+            written["docs"] = docs
             written["head"] = {"position": position, "hash": last_hash}
             written["versions"] = {p.request.stream_id: versions[p.request.stream_id] for p in batch}
         return [(keyring.shown_to_caller(envs) if envs else None, err) for envs, err in outcome]
@@ -443,6 +487,10 @@ class MongoEventStore(EventStore):
         # on the position index (ensure_indexes), not _id: see there. No hint: SecantusDB
         # walks a hinted index from its start, an unhinted range from the bound.
         return self.events.find({"position": {"$gt": position}}).sort("position", ASCENDING)
+
+    def committed_since(self, position: int, limit: int) -> list[dict]:
+        # the stored documents, opened and upcast by the very code events_since uses
+        return self._read(self.handoff.take(position, limit), raw=False)
 
     def _raw_since(self, position: int, limit: int | None) -> list[dict]:
         cursor = self._since_cursor(position)

@@ -149,3 +149,44 @@ def test_a_commit_in_another_instance_wakes_the_lease_holder(watched, received, 
         holder.close()
         other.close()
         client.close()
+
+
+def test_what_the_store_committed_is_handed_to_the_relay_as_the_log_would_answer_it(watched, received,
+                                                                                   amqp_uri):
+    """The relay publishes this process's own commits without reading the log, and what it
+    is handed is what events_since answers for those positions (personal data opened);
+    anything that does not continue from what it published comes from the log."""
+    store, commands = watched
+    store.append("unit-p", None, [NewEvent("MemberEnrolled", {"unit_id": "u1", "member_id": "m-1",
+                                                               "name": "交接张某"})], actor=ACTOR)
+    append(store, 3)
+    handed = store.committed_since(0, 10)
+    assert handed == store.events_since(0, 10)
+    assert handed[0]["payload"]["name"] == "交接张某"
+    assert store.committed_since(0, 10) == [], "taken once"
+
+    relay = Relay(store, amqp_uri)
+    try:
+        commands.seen.clear()
+        assert relay.publish_pending() == 4, "taken already: read from the log"
+        assert ("find", "events") in commands.seen
+        append(store, 2)  # positions 5 and 6, handed off
+        commands.seen.clear()
+        assert relay.publish_pending() == 2
+        assert ("find", "events") not in commands.seen, "handed, not read back"
+        append(store, 2)  # 7 and 8 handed, then 7 taken away: a gap at 7
+        store.handoff.take(6, 1)
+        commands.seen.clear()
+        assert relay.publish_pending() == 2
+        assert ("find", "events") in commands.seen, "a gap is read from the log"
+        assert received() == [1, 2, 3, 4, 5, 6, 7, 8]
+    finally:
+        relay.close()
+
+
+def test_the_handoff_is_bounded_and_keeps_the_newest():
+    from shared.eventstore.mongo import Handoff
+    handoff = Handoff(limit=3)
+    handoff.put([{"position": p} for p in range(1, 6)])
+    assert handoff.take(0, 10) == [], "1 and 2 were dropped: a gap at 1"
+    assert [d["position"] for d in handoff.take(2, 10)] == [3, 4, 5]
