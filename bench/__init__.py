@@ -12,7 +12,9 @@ fresh SecantusDB and DUDAO_AMQP_URI at a fresh RabbitMQ vhost) prints:
     same collection;
 (c) propagation: latency from ``POST /api/v1/units`` at the gateway until the new
     unit is visible in the ``unit_directory`` projection of supervision, study and
-    evaluation, at a fixed open-loop offered load;
+    evaluation, at a fixed open-loop offered load; then, on the same stack, a 500-member
+    roster imported and attendance of all 500 recorded as ONE command per session, until
+    study's read models show it (bench/attendance.py);
 (d) county: a 200,000-event county log verified and rebuilt;
 (e) roster: a 5,000-member .xlsx previewed and imported through the gateway (one append),
     and the time until each consumer of ``MemberEnrolled`` (the study service's roster,

@@ -28,6 +28,7 @@ import requests
 from pymongo import MongoClient
 
 from assembly.stack import Stack
+from bench import attendance as attend
 from bench.cpu import CpuMeter, machine_busy_seconds, mongo_server_pid, server_ops
 from bench.report import percentile
 from shared import opcount
@@ -192,6 +193,7 @@ class PropagationResult:
     alone_ack: list  # POST answer times of those
     alone_visible: list  # and their propagation to all three consumers
     phases: dict  # phase -> seconds of wall time
+    attendance: attend.AttendanceFigures | None = None  # the 500-member attendance phase, last
 
     def p(self, values, q) -> float:
         return percentile(values, q)
@@ -203,10 +205,12 @@ def _epoch(iso: str) -> float:
 
 def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, seconds: float,
         warmup_seconds: float = 2.0, settle_timeout: float = 20.0, idle_seconds: float | None = None,
-        idle_settle_seconds: float | None = None) -> PropagationResult:
+        idle_settle_seconds: float | None = None,
+        attendance_sessions: int = attend.SESSIONS) -> PropagationResult:
     """``idle_seconds``: the steady idle window (default: the catch-up's longest wait);
     ``idle_settle_seconds``: how long the stack stands idle before it (default: until every
-    paced loop waits its longest)."""
+    paced loop waits its longest); ``attendance_sessions``: how many 500-member attendance
+    commands the last phase sends on the same stack (bench/attendance.py; 0: none)."""
     if idle_seconds is None:
         idle_seconds = float(STACK_ENV["DUDAO_CATCH_UP_IDLE_SECONDS"])
     if idle_settle_seconds is None:
@@ -222,6 +226,7 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
     watcher: VisibilityWatcher | None = None
     watchers: dict[str, Seen] = {}
     load = None
+    attendance = None
     try:
         stack.start_all()
         startup = time.time() - started
@@ -289,6 +294,15 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
             alone += [r for r in sent if r.unit_id]
         counted_alone = _per(_counts_between(after_load, _settled_counts(op_dir)), max(len(alone), 1))
         phases["one at a time"] = time.time() - mark
+        if attendance_sessions:
+            # the unit directories' change stream stopped first: every open change stream's
+            # getMore wakes on every write, which would load the phase it does not measure
+            watcher.stop()
+            watcher = None
+            mark = time.time()
+            attendance = attend.run(stack, probe, prefix, lambda: _counter(op_dir),
+                                    sessions=attendance_sessions)
+            phases["attendance"] = time.time() - mark
     finally:
         mark = time.time()
         if watcher is not None:
@@ -317,7 +331,7 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, rate: float, 
         ops_per_command=ops_per_command, counted=counted, idle_counted=idle_counted,
         counted_alone=counted_alone, alone_ack=[r.acked - r.sent for r in alone],
         alone_visible=[max(w.seen.get(r.unit_id, inf) for w in watchers.values()) - r.sent for r in alone],
-        phases=phases)
+        phases=phases, attendance=attendance)
 
 
 def _wait_visible(records: list[Sent], watchers: dict, timeout: float) -> None:
@@ -334,6 +348,13 @@ def _settled_counts(op_dir: Path) -> dict:
     writes every opcount.DUMP_SECONDS)."""
     time.sleep(3 * opcount.DUMP_SECONDS)
     return opcount.read_counts(op_dir)
+
+
+def _counter(op_dir: Path):
+    """Starts counting now: the function returned answers what the stack's processes
+    counted since, per its divisor."""
+    before = _settled_counts(op_dir)
+    return lambda divisor: _per(_counts_between(before, _settled_counts(op_dir)), divisor)
 
 
 def _counts_between(before: dict, after: dict) -> dict:

@@ -69,30 +69,14 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, members: int 
     probe = MongoClient(mongo_uri)
     try:
         stack.start_all()
-        office = stack.token("office", "Benchmark office")
-        r = requests.post(stack.base_url + "/units", headers={"Authorization": f"Bearer {office}"},
-                          json={"name": "基准名册单位", "org_type": "党委", "batch": 1, "sections": SECTIONS},
-                          timeout=30)
-        r.raise_for_status()
-        unit_id = r.json()["unit_id"]
-        rosters = probe[f"{prefix}_study"]["study_rosters"]
-        _wait(lambda: rosters.find_one({"_id": unit_id}), 60)
-        headers = {"Authorization": f"Bearer {stack.token('unit', 'Benchmark unit', unit_id)}"}
+        unit_id = register_unit(stack, probe, prefix, "基准名册单位")
+        headers = unit_headers(stack, unit_id)
         data = workbook(members)
-        files = {"file": ("名册.xlsx", data, XLSX)}
-        mark = time.time()
-        preview = requests.post(f"{stack.base_url}/units/{unit_id}/roster/preview", headers=headers,
-                                files=files, timeout=300)
-        preview_seconds = time.time() - mark
-        preview.raise_for_status()
-        mark = time.time()
-        answer = requests.post(f"{stack.base_url}/units/{unit_id}/roster", headers=headers, files=files,
-                               timeout=300)
-        import_seconds = time.time() - mark
+        preview_seconds, answer, import_seconds, mark = import_roster(stack, unit_id, headers, data)
         study_seconds, consumers, baseline = None, [], None
         if answer.status_code == 201:
-            consumers, baseline = _until_consumers_show(probe, prefix, unit_id, members, mark,
-                                                        settle_timeout)
+            consumers, baseline = until_consumers_show(probe, prefix, unit_id, members, mark,
+                                                       settle_timeout)
             study_seconds = consumers[0][1]
         return RosterFigures(members, len(data), preview_seconds, import_seconds, study_seconds,
                              answer.status_code, consumers, baseline)
@@ -101,7 +85,41 @@ def run(mongo_uri: str, amqp_uri: str, prefix: str, workdir: Path, members: int 
         stack.stop_all()
 
 
-def _until_consumers_show(probe, prefix: str, unit_id: str, members: int, mark: float,
+def register_unit(stack: Stack, probe: MongoClient, prefix: str, name: str) -> str:
+    """A unit with SECTIONS registered by the office, once the study service knows it (its
+    roster import is checked against the study roster's sections)."""
+    office = stack.token("office", "Benchmark office")
+    r = requests.post(stack.base_url + "/units", headers={"Authorization": f"Bearer {office}"},
+                      json={"name": name, "org_type": "党委", "batch": 1, "sections": SECTIONS},
+                      timeout=30)
+    r.raise_for_status()
+    unit_id = r.json()["unit_id"]
+    rosters = probe[f"{prefix}_study"]["study_rosters"]
+    _wait(lambda: rosters.find_one({"_id": unit_id}), 60)
+    return unit_id
+
+
+def unit_headers(stack: Stack, unit_id: str) -> dict:
+    """The unit's own token: the roster and study routes are the unit's (DESIGN.md)."""
+    return {"Authorization": f"Bearer {stack.token('unit', 'Benchmark unit', unit_id)}"}
+
+
+def import_roster(stack: Stack, unit_id: str, headers: dict, data: bytes):
+    """Preview then import the workbook: (preview seconds, the import's answer, its seconds,
+    the moment it was sent). A refused preview raises."""
+    files = {"file": ("名册.xlsx", data, XLSX)}
+    mark = time.time()
+    preview = requests.post(f"{stack.base_url}/units/{unit_id}/roster/preview", headers=headers,
+                            files=files, timeout=300)
+    preview_seconds = time.time() - mark
+    preview.raise_for_status()
+    mark = time.time()
+    answer = requests.post(f"{stack.base_url}/units/{unit_id}/roster", headers=headers, files=files,
+                           timeout=300)
+    return preview_seconds, answer, time.time() - mark, mark
+
+
+def until_consumers_show(probe, prefix: str, unit_id: str, members: int, mark: float,
                           timeout: float) -> tuple[list[tuple], float | None]:
     """Per consumer, the seconds from ``mark`` until its checkpoint passed the import and its
     documents show every member (None if not within ``timeout``) and the members shown; and
