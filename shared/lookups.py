@@ -19,7 +19,10 @@ def by_ids(collection, ids: Iterable, session=None) -> dict:
     for at in range(0, len(ordered), IN_KEYS):
         part = ordered[at:at + IN_KEYS]
         query = {"_id": part[0]} if len(part) == 1 else {"_id": {"$in": part}}
-        found.update((d["_id"], d) for d in collection.find(query, session=session).batch_size(len(part)))
+        # limited to the ids asked for: a batch that came back exactly full made pymongo ask
+        # for more with a getMore (one round trip per lookup) that could only answer nothing
+        cursor = collection.find(query, session=session).batch_size(len(part)).limit(len(part))
+        found.update((d["_id"], d) for d in cursor)
     return found
 
 
