@@ -18,7 +18,7 @@ from typing import Iterable
 from shared import personal_data as pd
 from shared import write_batch as wb
 from shared.key_vault import KeyVault
-from shared.lookups import by_ids_across
+from shared.lookups import by_ids
 from shared.projection import Projection
 
 CHUNK = 2000  # envelopes folded between writes when one call is given a whole log
@@ -70,10 +70,14 @@ class MongoProjector:
         names = self._names
         for p, _env, key in steps:
             wanted.setdefault(names[id(p)], {})[key] = None
-        # freshly loaded and never mutated (apply must not, see Projection): no copies
-        found = by_ids_across(self.db, wanted, session)
-        loaded: dict[tuple[str, str], dict | None] = {
-            (name, key): found.get((name, key)) for name, keys in wanted.items() for key in keys}
+        loaded: dict[tuple[str, str], dict | None] = {}
+        for name, keys in wanted.items():
+            # one lookup per collection: one aggregation across them ($documents and a
+            # $lookup each) was one round trip, but SecantusDB answers a $lookup by scanning
+            # the collection (61 ms at 2,000 documents against 1.7 ms for three lookups)
+            # freshly loaded and never mutated (apply must not, see Projection): no copies
+            found = by_ids(self.db[name], keys, session)
+            loaded.update({(name, key): found.get(key) for key in keys})
         needed = set(erased).union(*(pd.rest_key_ids(d) for d in loaded.values() if d is not None),
                                    *(pd.rest_key_ids(env["payload"]) for env in envelopes
                                      if env["type"] in pd.DECLARED))  # only those are marked

@@ -8,7 +8,6 @@ from pymongo.errors import DuplicateKeyError
 
 from shared import write_batch as wb
 from shared.eventstore.mongo import run_transaction
-from shared.lookups import by_ids_across
 
 MODES = [wb.ALWAYS, wb.AFTER_FIRST, wb.NO_CLIENT_BULK]
 
@@ -121,16 +120,3 @@ def test_without_a_scope_writes_are_sent_at_once(db):
     b = db["b"]
     wb.add_to(None, b, [wb.insert(b, {"_id": 1})])
     assert b.count_documents({}) == 1
-
-
-def test_documents_of_several_collections_in_one_read(db):
-    db["a"].insert_many([{"_id": 1, "v": "a1"}, {"_id": 2, "v": "a2"}])
-    db["b"].insert_one({"_id": "x", "v": "bx"})
-    wanted = {"a": [1, 3], "b": ["x"]}
-    with db.client.start_session() as session:
-        session.start_transaction()
-        found = by_ids_across(db, wanted, session)
-        session.abort_transaction()
-    assert found == {("a", 1): {"_id": 1, "v": "a1"}, ("b", "x"): {"_id": "x", "v": "bx"}}
-    many = {"a": list(range(200)), "b": ["x"]}  # past one aggregation's size: per collection
-    assert set(by_ids_across(db, many)) == {("a", 1), ("a", 2), ("b", "x")}
