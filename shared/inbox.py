@@ -374,7 +374,7 @@ class Inbox:
             if env["position"] != before["position"] + 1 or env["prev_hash"] != before["hash"]:
                 raise NotOurSource(f"{source} #{env['position']} does not continue "
                                    f"#{before['position']} in the run")
-        with wb.gathering(self.client, session):
+        with wb.gathering(self.client, session, trusting=trust):
             return self._apply_gathered(session, source, envs, trust)
 
     def _apply_gathered(self, session, source: str, envs: list[dict], trust: bool) -> list[str]:

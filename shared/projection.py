@@ -55,6 +55,12 @@ class Projection:
     apply: Callable[[Doc | None, Envelope, str], Doc | None]
     # indexes to create on the collection: list of (field, direction) lists
     indexes: tuple = ()
+    # event types whose documents do not exist yet when the source's log is followed in
+    # order (an aggregate's first event, keyed by its id): a transaction's first attempt
+    # inserts them unread (issue 18: a lookup per collection). Where one does exist (a stub
+    # an overtaking event of another source made), the insert collides on its _id and the
+    # transaction is retried, reading it (shared.write_batch)
+    new_on: frozenset = frozenset()
 
 
 def by_type(handlers: dict[str, Callable[[Doc | None, Envelope], Doc | None]],

@@ -28,4 +28,6 @@ def _apply(doc: dict | None, env: dict, key: str) -> dict:
 
 
 def unit_directory(collection: str = "unit_directory") -> Projection:
-    return Projection(collection=collection, source="units", keys=_keys, apply=_apply)
+    # a unit's first event in the units log is its registration: its entry is new then
+    return Projection(collection=collection, source="units", keys=_keys, apply=_apply,
+                      new_on=frozenset({"UnitRegistered"}))

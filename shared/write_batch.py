@@ -103,8 +103,11 @@ def _starting(session) -> bool:
 
 
 class WriteBatch:
-    def __init__(self, client: MongoClient, session):
+    def __init__(self, client: MongoClient, session, trusting: bool = False):
         self.client, self.session = client, session
+        # the transaction's first attempt: what it takes as known is checked by its writes
+        # (Projection.new_on); a retry reads everything
+        self.trusting = trusting
         self.writes: list[tuple[Collection, object]] = []
 
     def add(self, collection: Collection, op) -> None:
@@ -159,12 +162,12 @@ def _first_run(writes) -> int:
 
 
 @contextlib.contextmanager
-def gathering(client: MongoClient, session) -> Iterator[WriteBatch]:
+def gathering(client: MongoClient, session, trusting: bool = False) -> Iterator[WriteBatch]:
     """Gather the session's writes until the scope ends (sent then, unless it raised). A
     scope opened inside another for the same session shares its batch and flushes it at
     its own end too (the outer one's writes were added first: the order holds)."""
     outer = _open.get(id(session))
-    batch = outer or WriteBatch(client, session)
+    batch = outer or WriteBatch(client, session, trusting)
     if outer is None:
         _open[id(session)] = batch
     try:
@@ -184,6 +187,12 @@ def add_to(session, collection: Collection, ops: list) -> None:
         return
     for op in ops:
         batch.add(collection, op)
+
+
+def trusting(session) -> bool:
+    """Whether the session's open batch is a first attempt's (see WriteBatch.trusting)."""
+    batch = _open.get(id(session)) if session is not None else None
+    return batch is not None and batch.trusting
 
 
 def flush(session) -> None:

@@ -117,7 +117,8 @@ _facts_keys, _facts_apply = by_type({
 }, "unit_id")
 
 UNIT_FACTS_PROJECTION = Projection(collection=UNIT_FACTS, source="units", keys=_facts_keys,
-                                   apply=_facts_apply, indexes=([("phase", 1)],))
+                                   apply=_facts_apply, indexes=([("phase", 1)],),
+                                   new_on=frozenset({"UnitRegistered"}))  # the unit's first event
 
 
 # ---------------------------------------------------------------- unit groups (from supervision)

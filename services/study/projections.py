@@ -84,7 +84,10 @@ def _unit_projections() -> list[Projection]:
         basis = (doc or {}).get("basis") or {}
         return {"unit_id": key, "basis": {**basis, "study": evolve_basis(basis.get("study"), env)}}
 
-    return [Projection("study_units", UNITS, _unit_key(UNITS_EVENT_TYPES), apply_units),
+    # new at the unit's registration (its first event in the units log), unless a study
+    # event made it first
+    return [Projection("study_units", UNITS, _unit_key(UNITS_EVENT_TYPES), apply_units,
+                       new_on=frozenset({"UnitRegistered"})),
             Projection("study_units", STUDY, _unit_key(STUDY_EVENT_TYPES), apply_study)]
 
 
@@ -225,7 +228,8 @@ def _apply_session(doc, env, key):
 
 def build_projections() -> list[Projection]:
     return [
-        Projection("study_rosters", UNITS, _unit_key(UNITS_EVENT_TYPES), _apply_roster),
+        Projection("study_rosters", UNITS, _unit_key(UNITS_EVENT_TYPES), _apply_roster,
+                   new_on=frozenset({"UnitRegistered"})),
         *_unit_projections(),
         *_member_projections(),
         Projection("study_sessions", STUDY, _session_keys, _apply_session,

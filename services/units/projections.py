@@ -362,8 +362,10 @@ _obligation_keys, _obligation_apply = by_type({
 
 CARD_INDEXES = ([("batch", 1), ("phase", 1)], [("group_id", 1)])
 
+# a card is new at the unit's registration, unless an overtaking supervision event made a
+# stub first (_registered_over_stub): then the insert collides and the append reads it
 UNIT_CARDS = Projection(collection=CARDS, source="units", keys=_card_keys, apply=_card_apply,
-                        indexes=CARD_INDEXES)
+                        indexes=CARD_INDEXES, new_on=frozenset({"UnitRegistered"}))
 UNIT_CARDS_FROM_SUPERVISION = Projection(collection=CARDS, source="supervision", keys=_sup_keys,
                                          apply=_sup_apply)
 UNIT_CARDS_FROM_EVALUATION = Projection(collection=CARDS, source="evaluation", keys=_eval_keys,

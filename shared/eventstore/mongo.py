@@ -391,7 +391,7 @@ class MongoEventStore(EventStore):
             # the events, the command records, the head's move and the own projections'
             # writes gathered into one round trip (shared.write_batch), sent before this
             # returns: a reaction appending twice in one transaction reads the head again
-            with wb.gathering(self.client, session):
+            with wb.gathering(self.client, session, trusting=first):
                 wb.add_to(session, self.events,
                           [wb.insert(self.events, dict(d, _id=d["position"])) for d in docs])
                 wb.add_to(session, self.commands, [wb.insert(self.commands, c) for c in commands])

@@ -254,5 +254,7 @@ def console_projections(config: SupervisionConfig = DEFAULT_CONFIG) -> list[Proj
     return [
         Projection(GROUPS, SUPERVISION, group_keys, group_apply),
         Projection(UNITS_COLLECTION, SUPERVISION, own_keys, own_apply, indexes=unit_indexes),
-        Projection(UNITS_COLLECTION, UNITS, units_keys, units_apply, indexes=unit_indexes),
+        # new at the unit's registration, unless a supervision event made a stub before it
+        Projection(UNITS_COLLECTION, UNITS, units_keys, units_apply, indexes=unit_indexes,
+                   new_on=frozenset({"UnitRegistered"})),
     ]

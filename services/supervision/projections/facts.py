@@ -98,7 +98,8 @@ def _application(doc, env):
 def facts_projections() -> list[Projection]:
     keys, apply = by_types(HANDLERS, "unit_id")
     t_keys, t_apply = by_types({"TransitionApplied": _application}, "transition_id")
-    return [Projection(UNIT_FACTS, UNITS, keys, apply),
+    # a unit's facts are new at its registration, its first event in the units log
+    return [Projection(UNIT_FACTS, UNITS, keys, apply, new_on=frozenset({"UnitRegistered"})),
             Projection(TRANSITION_FACTS, UNITS, t_keys, t_apply, indexes=([("unit_id", 1)],))]
 
 
