@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from typing import Iterator
 
+import bson
 from bson import decode_all
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.collection import Collection
@@ -66,15 +67,20 @@ class Handoff:
     instance's events, an inbox reaction's, a start, what overflowed) the relay reads from
     the log, so it is a cache of the log and never a second source of truth."""
 
-    def __init__(self, limit: int = HANDOFF_MAX):
+    def __init__(self, limit: int = HANDOFF_MAX, codec_options=None):
         self.limit = limit
-        self._docs: dict[int, dict] = {}  # by position
+        self.codec_options = codec_options
+        # by position, each as the BSON the log holds: decoded as a log read decodes it, and
+        # out of reach of a caller that changes the envelopes its append returned (they
+        # share parts with the stored documents)
+        self._docs: dict[int, bytes] = {}
         self._lock = threading.Lock()
 
     def put(self, docs: list[dict]) -> None:
+        encoded = [(doc["position"], bson.encode(doc)) for doc in docs]
         with self._lock:
-            for doc in docs:
-                self._docs[doc["position"]] = doc
+            for position, data in encoded:
+                self._docs[position] = data
             while len(self._docs) > self.limit:
                 del self._docs[min(self._docs)]
 
@@ -87,7 +93,8 @@ class Handoff:
             run = []
             while len(run) < limit and after + 1 + len(run) in self._docs:
                 run.append(self._docs.pop(after + 1 + len(run)))
-            return run
+        return [bson.decode(data, self.codec_options) if self.codec_options else bson.decode(data)
+                for data in run]
 
 
 class _Pending:
@@ -189,7 +196,7 @@ class MongoEventStore(EventStore):
         self._group = threading.Condition()
         self._leader_active = False
         self.committed = threading.Event()  # set after each commit: wakes the relay
-        self.handoff = Handoff()  # what those commits wrote, for the relay
+        self.handoff = Handoff(codec_options=self.events.codec_options)  # for the relay
         # per (green) thread: did a transaction the caller commits itself append events?
         self._appended_in_session = threading.local()
         # what a first attempt may take as read (see the module's docstring): the head as

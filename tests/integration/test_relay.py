@@ -159,10 +159,13 @@ def test_what_the_store_committed_is_handed_to_the_relay_as_the_log_would_answer
     store, commands = watched
     store.append("unit-p", None, [NewEvent("MemberEnrolled", {"unit_id": "u1", "member_id": "m-1",
                                                                "name": "交接张某"})], actor=ACTOR)
-    append(store, 3)
+    returned = store.append("unit-q", None, [NewEvent("Counted", {"unit_id": "u2", "n": 1})], actor=ACTOR)
+    returned[0]["payload"]["unit_id"] = "changed by the caller"  # must not reach the relay
+    append(store, 2)
     handed = store.committed_since(0, 10)
     assert handed == store.events_since(0, 10)
     assert handed[0]["payload"]["name"] == "交接张某"
+    assert handed[1]["payload"]["unit_id"] == "u2"
     assert store.committed_since(0, 10) == [], "taken once"
 
     relay = Relay(store, amqp_uri)
