@@ -21,4 +21,3 @@ def by_ids(collection, ids: Iterable, session=None) -> dict:
         cursor = collection.find(query, session=session).batch_size(len(part)).limit(len(part))
         found.update((d["_id"], d) for d in cursor)
     return found
-

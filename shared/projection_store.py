@@ -67,7 +67,7 @@ class MongoProjector:
         if not steps and not erased:
             return
         wanted: dict[str, dict] = {}  # collection name -> {key: None}, in first-seen order
-        new: set[tuple[str, str]] = set()  # first touched by an event that creates them
+        created: set[tuple[str, str]] = set()  # first touched by an event that creates them
         trusting = wb.trusting(session)
         names = self._names
         for p, env, key in steps:
@@ -75,17 +75,17 @@ class MongoProjector:
             if key not in keys:
                 keys[key] = None
                 if trusting and env["type"] in p.new_on:
-                    new.add((names[id(p)], key))
+                    created.add((names[id(p)], key))
         loaded: dict[tuple[str, str], dict | None] = {}
         for name, keys in wanted.items():
-            keys = [key for key in keys if (name, key) not in new]  # absent: inserted unread
+            keys = [key for key in keys if (name, key) not in created]  # absent: inserted unread
             # one lookup per collection: one aggregation across them ($documents and a
             # $lookup each) was one round trip, but SecantusDB answers a $lookup by scanning
             # the collection (61 ms at 2,000 documents against 1.7 ms for three lookups)
             # freshly loaded and never mutated (apply must not, see Projection): no copies
             found = by_ids(self.db[name], keys, session) if keys else {}
             loaded.update({(name, key): found.get(key) for key in keys})
-        loaded.update(dict.fromkeys(new))
+        loaded.update(dict.fromkeys(created))
         needed = set(erased).union(*(pd.rest_key_ids(d) for d in loaded.values() if d is not None),
                                    *(pd.rest_key_ids(env["payload"]) for env in envelopes
                                      if env["type"] in pd.DECLARED))  # only those are marked

@@ -122,7 +122,7 @@ class WriteBatch:
             first = _first_run(writes)  # sent alone: it starts the transaction
             self._per_collection(writes[:first])
             writes = writes[first:]
-        if len(writes) > 1 and mode != NO_CLIENT_BULK and _first_run(writes) < len(writes):
+        if mode != NO_CLIENT_BULK and _first_run(writes) < len(writes):  # several collections
             self._client_bulk(writes)
         else:  # one collection's writes (or none): one bulk_write is as few round trips
             self._per_collection(writes)
@@ -131,7 +131,7 @@ class WriteBatch:
         try:
             self.client.bulk_write([op for _, op in writes], session=self.session, ordered=True)
         except ClientBulkWriteException as err:
-            if any(e.get("code") == DUPLICATE_KEY for e in err.write_errors or []):
+            if _collided(err.write_errors):
                 raise DuplicateKeyError("a unique key is taken (gathered writes)") from err
             if isinstance(err.error, Exception):
                 # the command itself failed (a write conflict, the server gone): raised as it
@@ -147,18 +147,25 @@ class WriteBatch:
             try:
                 collection.bulk_write(ops, ordered=True, session=self.session)
             except BulkWriteError as err:
-                if any(e.get("code") == DUPLICATE_KEY for e in err.details.get("writeErrors", [])):
+                if _collided(err.details.get("writeErrors")):
                     raise DuplicateKeyError(f"{collection.name}: a unique key is taken") from err
                 raise
             at = end
 
 
+def _collided(write_errors) -> bool:
+    """Whether a write failed on a unique index: a conflict, which the transaction retries."""
+    return any(e.get("code") == DUPLICATE_KEY for e in write_errors or [])
+
+
 def _first_run(writes) -> int:
     """How many writes from the start go to the same collection."""
+    if not writes:
+        return 0
     end = 1
     while end < len(writes) and writes[end][0].full_name == writes[0][0].full_name:
         end += 1
-    return end if writes else 0
+    return end
 
 
 @contextlib.contextmanager
@@ -166,7 +173,7 @@ def gathering(client: MongoClient, session, trusting: bool = False) -> Iterator[
     """Gather the session's writes until the scope ends (sent then, unless it raised). A
     scope opened inside another for the same session shares its batch and flushes it at
     its own end too (the outer one's writes were added first: the order holds)."""
-    outer = _open.get(id(session))
+    outer = _batch_of(session)
     batch = outer or WriteBatch(client, session, trusting)
     if outer is None:
         _open[id(session)] = batch
@@ -180,7 +187,7 @@ def gathering(client: MongoClient, session, trusting: bool = False) -> Iterator[
 
 def add_to(session, collection: Collection, ops: list) -> None:
     """Gather ``ops`` in the session's open batch, or send them at once when none is open."""
-    batch = _open.get(id(session)) if session is not None else None
+    batch = _batch_of(session)
     if batch is None:
         if ops:
             collection.bulk_write(ops, ordered=False, session=session)
@@ -191,12 +198,16 @@ def add_to(session, collection: Collection, ops: list) -> None:
 
 def trusting(session) -> bool:
     """Whether the session's open batch is a first attempt's (see WriteBatch.trusting)."""
-    batch = _open.get(id(session)) if session is not None else None
+    batch = _batch_of(session)
     return batch is not None and batch.trusting
 
 
 def flush(session) -> None:
     """Send what the session's open batch holds (before a read that must see it)."""
-    batch = _open.get(id(session)) if session is not None else None
+    batch = _batch_of(session)
     if batch is not None:
         batch.flush()
+
+
+def _batch_of(session) -> WriteBatch | None:
+    return _open.get(id(session)) if session is not None else None
