@@ -75,8 +75,13 @@ class Handoff:
         # share parts with the stored documents)
         self._docs: dict[int, bytes] = {}
         self._lock = threading.Lock()
+        # kept only once a relay has asked (its first take): a process without one (a
+        # script, a bench) pays nothing on its commits for it
+        self.wanted = False
 
     def put(self, docs: list[dict]) -> None:
+        if not self.wanted:
+            return
         encoded = [(doc["position"], bson.encode(doc)) for doc in docs]
         with self._lock:
             for position, data in encoded:
@@ -87,6 +92,7 @@ class Handoff:
     def take(self, after: int, limit: int) -> list[dict]:
         """The stored documents at positions after+1, after+2, … as far as they run without a
         gap (at most ``limit``); the ones at or before ``after`` are dropped."""
+        self.wanted = True
         with self._lock:
             for position in [p for p in self._docs if p <= after]:
                 del self._docs[position]

@@ -157,6 +157,7 @@ def test_what_the_store_committed_is_handed_to_the_relay_as_the_log_would_answer
     is handed is what events_since answers for those positions (personal data opened);
     anything that does not continue from what it published comes from the log."""
     store, commands = watched
+    assert store.committed_since(0, 10) == [], "nothing kept before a relay asks"
     store.append("unit-p", None, [NewEvent("MemberEnrolled", {"unit_id": "u1", "member_id": "m-1",
                                                                "name": "交接张某"})], actor=ACTOR)
     returned = store.append("unit-q", None, [NewEvent("Counted", {"unit_id": "u2", "n": 1})], actor=ACTOR)
@@ -190,6 +191,8 @@ def test_what_the_store_committed_is_handed_to_the_relay_as_the_log_would_answer
 def test_the_handoff_is_bounded_and_keeps_the_newest():
     from shared.eventstore.mongo import Handoff
     handoff = Handoff(limit=3)
+    handoff.put([{"position": 1}])
+    assert handoff.take(0, 10) == [], "nothing is kept before a relay asks (its first take)"
     handoff.put([{"position": p} for p in range(1, 6)])
     assert handoff.take(0, 10) == [], "1 and 2 were dropped: a gap at 1"
     assert [d["position"] for d in handoff.take(2, 10)] == [3, 4, 5]
